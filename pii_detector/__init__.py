@@ -1,0 +1,1 @@
+"""PII classification of proto fields, annotation of .proto files, and the PII gate."""
