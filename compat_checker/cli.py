@@ -1,0 +1,195 @@
+"""`protoguard` command line. Exit codes: 0 safe to deploy, 1 blocked, 2 usage or tool error."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from compat_checker import __version__
+from compat_checker.errors import GateError
+
+# Subcommand groups owned by other layers, imported only when used so that
+# `protoguard check` does not pay for chromadb's or the LLM stack's import time.
+LAZY_COMMANDS = {
+    "pii": "pii_detector.cli:pii",
+    "incidents": "compat_checker.incidents.cli:incidents",
+    "scenario": "compat_checker.scenarios:scenario",
+}
+
+EXIT_SAFE, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
+
+
+class ProtoguardGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            module_name, attr = LAZY_COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module_name), attr)
+        return super().get_command(ctx, name)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GateError as exc:
+            _fail(ctx, str(exc), exc)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _fail(ctx, "interrupted", None)
+        except Exception as exc:  # the last line of defence: never a traceback by default
+            _fail(ctx, f"internal error: {type(exc).__name__}: {_first_line(exc)}", exc)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def _fail(ctx: click.Context, message: str, exc: BaseException | None) -> None:
+    debug = bool(ctx.find_root().params.get("debug"))
+    if debug and exc is not None:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    hint = "" if debug else " (run with --debug for details)" if message.startswith("internal") else ""
+    click.echo(f"protoguard: error: {message}{hint}", err=True)
+    ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=ProtoguardGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="protoguard")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def main(debug: bool) -> None:
+    """protoguard: will this proto change break a consumer, and does it expose personal data?"""
+
+
+@main.command()
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), help="Repository (default: the one containing the current directory).")
+@click.option("--against", help="Base: a git ref or a directory (default: merge-base of HEAD with main/origin/main).")
+@click.option("--head", help="Head ref (default: the working tree, uncommitted changes included).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: protoguard.yaml at the repo root).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), help="Report format (default: text on a terminal, json otherwise).")
+@click.option("--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), help="Write the JSON verdict here, atomically ('-' for stdout).")
+@click.option("--no-buf", is_flag=True, help="Do not run buf; use protoguard's own rules on parsed files only.")
+@click.option("--fail-on", type=click.Choice(["breaking", "LOW", "MEDIUM", "HIGH", "CRITICAL"]), help="Block on breaking changes at or above this severity (default: any breaking change).")
+@click.option("--allow-breaking", metavar="REASON", help="Let breaking changes through, recording why (they stay in the verdict, suppressed).")
+def check(
+    repo: Path | None,
+    against: str | None,
+    head: str | None,
+    config_path: Path | None,
+    output_format: str | None,
+    output: Path | None,
+    no_buf: bool,
+    fail_on: str | None,
+    allow_breaking: str | None,
+) -> None:
+    """Check the proto changes between a base and a head for breaking changes."""
+    from compat_checker.options import CheckOptions
+    from compat_checker.pipeline import run_check, verdict_json
+
+    options = CheckOptions(
+        repo=repo,
+        against=against,
+        head=head,
+        config=config_path,
+        output=output,
+        no_buf=no_buf,
+        fail_on=fail_on,
+        allow_breaking=allow_breaking,
+    )
+    stdout = Console(soft_wrap=False)
+    verdict = _run_with_progress(run_check, options)
+    to_stdout = output is not None and str(output) == "-"
+    fmt = "json" if to_stdout else output_format or ("text" if stdout.is_terminal else "json")
+    if fmt == "json":
+        click.echo(verdict_json(verdict), nl=False)
+    elif fmt == "markdown":
+        from compat_checker.report.markdown import render_markdown
+
+        click.echo(render_markdown(verdict))
+    else:
+        from compat_checker.report.text import render_text
+
+        render_text(verdict, stdout)
+    sys.exit(EXIT_SAFE if verdict.can_deploy else EXIT_BLOCKED)
+
+
+def _run_with_progress(run, options):
+    """Show the current pipeline step on stderr when it is a terminal."""
+    stderr = Console(stderr=True)
+    if not stderr.is_terminal:
+        return run(options)
+    with stderr.status("protoguard: starting") as status:
+        return run(options, progress=lambda step: status.update(f"protoguard: {step.replace('_', ' ')}"))
+
+
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+def rules_command(output_format: str) -> None:
+    """List every rule: ID, category, severity, what it checks."""
+    from compat_checker.rules.registry import all_rules
+
+    rules = all_rules()
+    if output_format == "json":
+        import json
+
+        payload = [
+            {
+                "id": r.id,
+                "category": r.category.value,
+                "severity": r.severity.value,
+                "breaking": r.breaking,
+                "doc": r.doc,
+                "fix": r.fix,
+                "buf_rules": list(r.buf_rules),
+            }
+            for r in rules.values()
+        ]
+        click.echo(json.dumps(payload, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for column in ("rule", "category", "severity", "what it checks"):
+        table.add_column(column)
+    for r in rules.values():
+        severity = r.severity.value + ("" if r.breaking else " (warning)")
+        table.add_row(r.id, r.category.value, severity, r.doc)
+    Console().print(table)
+
+
+@main.command("explain")
+@click.argument("rule_id")
+def explain_command(rule_id: str) -> None:
+    """Explain one rule, with a before/after example."""
+    from rich.markdown import Markdown
+
+    from compat_checker.rules.registry import all_rules
+
+    rules = all_rules()
+    rule = rules.get(rule_id.upper())
+    if rule is None:
+        close = [r for r in rules if rule_id.upper() in r]
+        suggestion = f"; did you mean {', '.join(close[:3])}?" if close else "; see `protoguard rules`"
+        raise GateError(f"unknown rule {rule_id}{suggestion}")
+    breaking = "breaking" if rule.breaking else "warning (never blocks on its own)"
+    text = (
+        f"# {rule.id}\n\n**{rule.category.value}** · default severity **{rule.severity.value}** · {breaking}\n\n"
+        f"{rule.doc}\n\n**How to ship it safely:** {rule.fix}\n\n"
+        f"## Before\n\n```protobuf\n{rule.before.strip()}\n```\n\n"
+        f"## After (fires)\n\n```protobuf\n{rule.after.strip()}\n```\n"
+    )
+    if rule.buf_rules:
+        text += f"\nbuf reports the same problem as: {', '.join(rule.buf_rules)}\n"
+    Console().print(Markdown(text))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""What one `protoguard check` run was asked to do (the CLI's flags, validated)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from compat_checker.config import Config
+
+
+class CheckOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    repo: Path | None = None
+    against: str | None = None
+    head: str | None = None
+    config: Path | None = None
+    output: Path | None = None
+    annotate_dir: Path | None = None
+    no_buf: bool = False
+    llm: str | None = None  # overrides llm.provider
+    llm_required: bool = False
+    no_cache: bool = False
+    max_llm_calls: int | None = None
+    max_llm_tokens: int | None = None
+    allow_breaking: str | None = None
+    fail_on: Literal["breaking", "LOW", "MEDIUM", "HIGH", "CRITICAL"] | None = None
+    pii_fail_on: Literal["LOW", "MEDIUM", "HIGH"] | None = None
+    chroma_url: str | None = None
+    record: bool = False
+
+    def apply_overrides(self, config: Config) -> Config:
+        """Flags win over protoguard.yaml."""
+        updates: dict = {}
+        if self.fail_on:
+            updates["fail_on"] = self.fail_on
+        if self.pii_fail_on:
+            updates["pii"] = config.pii.model_copy(update={"fail_on": self.pii_fail_on})
+        llm_updates = {
+            key: value
+            for key, value in (
+                ("provider", self.llm),
+                ("max_calls", self.max_llm_calls),
+                ("max_tokens", self.max_llm_tokens),
+            )
+            if value is not None
+        }
+        if llm_updates:
+            updates["llm"] = config.llm.model_copy(update=llm_updates)
+        if self.chroma_url:
+            updates["incidents"] = config.incidents.model_copy(update={"url": self.chroma_url})
+        return config.model_copy(update=updates) if updates else config

@@ -1,0 +1,271 @@
+"""The gate as a LangGraph graph. Nodes only orchestrate: the work is in the modules they call.
+
+    load_change → build_models ─┬→ run_buf_breaking ─┐
+                                ├→ run_rules ────────┼→ merge_findings → consult_incidents
+                                └→ analyze_pii ──────┘        → review_with_llm → build_verdict → write_outputs
+"""
+
+from __future__ import annotations
+
+import operator
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from compat_checker import __version__
+from compat_checker.buf import BufRunner
+from compat_checker.config import Config, load_config
+from compat_checker.diff import DiffContext, match_elements, run_rules
+from compat_checker.findings import Change, Layer, LayerStatus, Verdict
+from compat_checker.gitsource import ChangeSet, load_change
+from compat_checker.io import atomic_write_text
+from compat_checker.merge import merge_findings
+from compat_checker.options import CheckOptions
+from compat_checker.rules.registry import all_rules
+from compat_checker.trees import BuiltVersion, build_versions
+from compat_checker.verdict import allow_breaking_reason, apply_suppressions, build_verdict
+
+
+def _merge_dicts(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
+    return {**left, **right}
+
+
+class GateState(TypedDict, total=False):
+    change: ChangeSet
+    config: Config
+    base: BuiltVersion
+    head: BuiltVersion
+    buf_findings: list[Any]
+    rule_changes: list[Change]
+    pii_changes: list[Change]
+    pii_report: dict[str, Any] | None
+    changes: list[Change]
+    incidents: list[dict[str, Any]]
+    llm: dict[str, Any] | None
+    verdict: Verdict
+    layers: Annotated[list[Layer], operator.add]
+    timings: Annotated[dict[str, float], _merge_dicts]
+
+
+@dataclass
+class GateRun:
+    """Run-scoped context: the options and the resources whose lifetime spans the graph."""
+
+    options: CheckOptions
+    resources: ExitStack = field(default_factory=ExitStack)
+    progress: Callable[[str], None] = lambda _step: None
+    started: float = field(default_factory=time.perf_counter)
+
+
+NodeFn = Callable[[GateState, Runtime[GateRun]], dict[str, Any]]
+
+
+def timed(name: str, fn: NodeFn) -> NodeFn:
+    """Record each node's wall time into `timings` and announce it on the progress line."""
+
+    def node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
+        runtime.context.progress(name)
+        started = time.perf_counter()
+        update = fn(state, runtime)
+        elapsed = round(time.perf_counter() - started, 4)
+        update["timings"] = {**update.get("timings", {}), name: elapsed}
+        return update
+
+    node.__name__ = name
+    return node
+
+
+def skipped(name: str, reason: str) -> Layer:
+    return Layer(name=name, status=LayerStatus.SKIPPED, detail=reason)
+
+
+# ---------------------------------------------------------------- nodes
+
+
+def load_change_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
+    options = runtime.context.options
+    change = runtime.context.resources.enter_context(
+        load_change(repo=options.repo, against=options.against, head=options.head)
+    )
+    config, config_path = load_config(options.config, change.repo_root)
+    config = options.apply_overrides(config)
+    detail = f"{len(change.files)} changed .proto files"
+    return {
+        "change": change,
+        "config": config,
+        "layers": [
+            Layer(name="git", status=LayerStatus.RAN, detail=detail),
+            Layer(
+                name="config",
+                status=LayerStatus.RAN,
+                detail=str(config_path) if config_path else "defaults (no protoguard.yaml)",
+            ),
+        ],
+    }
+
+
+def build_models_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
+    config = state["config"]
+    runner = None
+    if config.buf.enabled and not runtime.context.options.no_buf:
+        runner = BufRunner(timeout=config.buf.timeout_seconds)
+        if not runner.available:
+            runner = None
+    base, head, layers = build_versions(state["change"], runner)
+    return {"base": base, "head": head, "layers": layers}
+
+
+def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
+    config = state["config"]
+    base, head = state["base"], state["head"]
+    if runtime.context.options.no_buf or not config.buf.enabled:
+        return {"buf_findings": [], "layers": [skipped("buf", "disabled (--no-buf or buf.enabled: false)")]}
+    if head.build is None or base.build is None:
+        return {"buf_findings": [], "layers": [skipped("buf", "buf binary not found")]}
+    if head.build.image is None or base.build.image is None:
+        failed = head.build if head.build.image is None else base.build
+        side = "head" if head.build.image is None else "base"
+        return {
+            "buf_findings": [],
+            "layers": [
+                Layer(
+                    name="buf",
+                    status=LayerStatus.FAILED,
+                    detail=f"buf build of {side} failed, rules ran on parsed files: {failed.error}",
+                )
+            ],
+        }
+    runner = BufRunner(timeout=config.buf.timeout_seconds)
+    findings = runner.breaking(head.build, base.build, head.layout, config.buf.breaking)
+    return {
+        "buf_findings": findings,
+        "layers": [
+            Layer(name="buf", status=LayerStatus.RAN, detail=f"buf {runner.version}: {len(findings)} findings")
+        ],
+    }
+
+
+def run_rules_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
+    rules = all_rules()
+    context = DiffContext(
+        base=state["base"].tree, head=state["head"].tree, changed_files=state["change"].files
+    )
+    pairs = match_elements(context.base, context.head, state["change"].files)
+    changes = run_rules(context, pairs, rules, state["config"].rules)
+    return {
+        "rule_changes": changes,
+        "layers": [Layer(name="rules", status=LayerStatus.RAN, detail=f"{len(rules)} rules, {len(changes)} findings")],
+    }
+
+
+def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
+    return {"pii_changes": [], "pii_report": None, "layers": [skipped("pii", "not available yet")]}
+
+
+def merge_findings_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
+    merged = merge_findings(
+        state.get("rule_changes", []),
+        state.get("buf_findings", []),
+        head=state["head"].tree,
+        base=state["base"].tree,
+    )
+    return {"changes": merged + state.get("pii_changes", [])}
+
+
+def consult_incidents_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
+    return {"incidents": [], "layers": [skipped("incidents", "not available yet")]}
+
+
+def review_with_llm_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
+    return {"llm": None, "layers": [skipped("llm", "no LLM configured")]}
+
+
+def build_verdict_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
+    options = runtime.context.options
+    config = state["config"]
+    change = state["change"]
+    allow = allow_breaking_reason(options.allow_breaking, change.commit_messages)
+    changes = apply_suppressions(
+        state["changes"], config=config, head=state["head"].tree, allow_breaking=allow
+    )
+    verdict = build_verdict(
+        changes,
+        fail_on=config.fail_on,
+        base=change.base.ref,
+        head=change.head.ref,
+        files=change.files,
+        layers=state.get("layers", []),
+        timings=state.get("timings", {}),
+        tool_version=__version__,
+        allow_breaking=allow,
+    )
+    verdict.timings["total"] = round(time.perf_counter() - runtime.context.started, 4)
+    verdict.pii = state.get("pii_report")
+    verdict.incidents = state.get("incidents", [])
+    verdict.llm = state.get("llm")
+    return {"verdict": verdict}
+
+
+def write_outputs_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
+    output = runtime.context.options.output
+    if output is not None and str(output) != "-":
+        atomic_write_text(output, verdict_json(state["verdict"]))
+    return {}
+
+
+# ---------------------------------------------------------------- graph
+
+NODES: list[tuple[str, NodeFn]] = [
+    ("load_change", load_change_node),
+    ("build_models", build_models_node),
+    ("run_buf_breaking", run_buf_breaking_node),
+    ("run_rules", run_rules_node),
+    ("analyze_pii", analyze_pii_node),
+    ("merge_findings", merge_findings_node),
+    ("consult_incidents", consult_incidents_node),
+    ("review_with_llm", review_with_llm_node),
+    ("build_verdict", build_verdict_node),
+    ("write_outputs", write_outputs_node),
+]
+
+
+def build_graph():
+    graph = StateGraph(GateState, context_schema=GateRun)
+    for name, fn in NODES:
+        graph.add_node(name, timed(name, fn))
+    graph.add_edge(START, "load_change")
+    graph.add_edge("load_change", "build_models")
+    fan_out = ["run_buf_breaking", "run_rules", "analyze_pii"]
+    for name in fan_out:
+        graph.add_edge("build_models", name)
+    graph.add_edge(fan_out, "merge_findings")
+    graph.add_edge("merge_findings", "consult_incidents")
+    graph.add_edge("consult_incidents", "review_with_llm")
+    graph.add_edge("review_with_llm", "build_verdict")
+    graph.add_edge("build_verdict", "write_outputs")
+    graph.add_edge("write_outputs", END)
+    return graph.compile()
+
+
+_GRAPH = None
+
+
+def run_check(options: CheckOptions, progress: Callable[[str], None] | None = None) -> Verdict:
+    """Run the gate once and return the verdict (outputs written as the options say)."""
+    global _GRAPH
+    if _GRAPH is None:
+        _GRAPH = build_graph()
+    run = GateRun(options=options, progress=progress or (lambda _step: None))
+    with run.resources:
+        state = _GRAPH.invoke({"layers": [], "timings": {}}, context=run)
+    return state["verdict"]
+
+
+def verdict_json(verdict: Verdict) -> str:
+    return verdict.model_dump_json(indent=2) + "\n"
+

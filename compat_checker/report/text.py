@@ -1,0 +1,102 @@
+"""The terminal report: findings grouped by file, then the verdict line."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from compat_checker.findings import Change, LayerStatus, Severity, Verdict
+
+_SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+def _kind_label(change: Change) -> Text:
+    if change.suppressed:
+        return Text("suppressed", style="dim")
+    if change.is_breaking:
+        return Text("breaking", style="bold red")
+    return Text("warning" if change.severity != Severity.INFO else "info", style="yellow")
+
+
+def _file_table(changes: list[Change]) -> Table:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=True)
+    table.add_column("where", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("finding", ratio=1)
+    for change in changes:
+        finding = Text()
+        finding.append(change.element, style="bold")
+        finding.append("\n" + change.message)
+        if change.recommendation:
+            finding.append("\nfix: ", style="green")
+            finding.append(change.recommendation)
+        if change.suppressed:
+            finding.append(f"\nsuppressed: {change.suppressed}", style="dim")
+        if change.incidents:
+            ids = ", ".join(str(i.get("id")) for i in change.incidents)
+            finding.append(f"\nsimilar incidents: {ids}", style="magenta")
+        severity = Text(change.severity.value, style=_SEVERITY_STYLE[change.severity])
+        severity.append("\n")
+        severity.append_text(_kind_label(change))
+        sources = "+".join(s.value for s in change.sources)
+        table.add_row(
+            f"{change.file}:{change.line}:{change.column}",
+            severity,
+            Text(f"{change.rule}\n{change.category.value} · {sources}", style="dim"),
+            finding,
+        )
+    return table
+
+
+def verdict_line(verdict: Verdict) -> Text:
+    summary = verdict.summary
+    counts = (
+        f"{summary.breaking} breaking, {summary.warnings} warnings, "
+        f"{summary.info} info, {summary.suppressed} suppressed"
+    )
+    if verdict.can_deploy:
+        return Text(f"✔ SAFE TO DEPLOY — {counts}", style="bold green")
+    return Text(
+        f"✘ BLOCKED ({verdict.overall_severity.value}) — {summary.blocking} blocking; {counts}",
+        style="bold red",
+    )
+
+
+def render_text(verdict: Verdict, console: Console) -> None:
+    header = Text()
+    header.append("protoguard ", style="bold")
+    header.append(f"{verdict.base.ref} ({(verdict.base.sha or verdict.base.kind)[:12]})")
+    header.append(" → ")
+    header.append(f"{verdict.head.ref} ({(verdict.head.sha or verdict.head.kind)[:12]})")
+    console.print(header)
+    status = {f.path: f for f in verdict.files}
+    if not verdict.changes:
+        console.print(Text(f"{len(verdict.files)} changed .proto files, no findings", style="dim"))
+    for path, group in groupby(verdict.changes, key=lambda c: c.file):
+        changed = status.get(path)
+        title = Text(f"\n{escape(path)}", style="bold underline")
+        if changed is not None:
+            title.append(f"  [{changed.status.value}]", style="dim")
+            if changed.old_path:
+                title.append(f" from {changed.old_path}", style="dim")
+        console.print(Group(title, _file_table(list(group))))
+    layers = []
+    for layer in verdict.layers:
+        mark = {"ran": "✔", "skipped": "–", "failed": "✘"}[layer.status.value]
+        layers.append(f"{mark} {layer.name}")
+    console.print(Text("\nlayers: " + "  ".join(layers), style="dim"))
+    for layer in verdict.layers:
+        if layer.status != LayerStatus.RAN and layer.detail:
+            console.print(Text(f"  {layer.name}: {layer.detail}", style="dim"))
+    console.print(verdict_line(verdict))

@@ -1,0 +1,138 @@
+"""Build the proto model of both versions: from buf images when they compile, else by parsing.
+
+Compile once: the images built here are the ones `buf breaking` compares, and the model
+is read from the same images.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from compat_checker.buf import BufBuild, BufRunner
+from compat_checker.errors import GateError
+from compat_checker.findings import ChangedFile, FileStatus, Layer, LayerStatus
+from compat_checker.gitsource import ChangeSet, Snapshot
+from compat_checker.modules import ModuleLayout, discover_layout
+from protomodel.descriptors import tree_from_image
+from protomodel.errors import ProtoParseError
+from protomodel.parse import build_tree
+from protomodel.model import ProtoTree
+
+_IMPORT_RE = re.compile(r'^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;', re.MULTILINE)
+
+
+@dataclass
+class BuiltVersion:
+    snapshot: Snapshot
+    layout: ModuleLayout
+    tree: ProtoTree
+    build: BufBuild | None
+
+
+def reviewed_paths(files: Collection[ChangedFile], *, side: str) -> list[str]:
+    """Repo paths under review on one side of the change."""
+    if side == "head":
+        return sorted(f.path for f in files if f.status != FileStatus.DELETED)
+    return sorted(
+        (f.old_path or f.path) for f in files if f.status != FileStatus.ADDED
+    )
+
+
+def build_versions(
+    change: ChangeSet, runner: BufRunner | None
+) -> tuple[BuiltVersion, BuiltVersion, list[Layer]]:
+    """Return (base, head, layers) for the change."""
+    base_layout = discover_layout(change.base.root)
+    head_layout = discover_layout(change.head.root)
+    layers: list[Layer] = []
+    builds: tuple[BufBuild | None, BufBuild | None] = (None, None)
+    if runner is not None:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            base_future = pool.submit(runner.build, change.base.root, base_layout)
+            head_future = pool.submit(runner.build, change.head.root, head_layout)
+            builds = (base_future.result(), head_future.result())
+    versions = []
+    for side, snapshot, layout, build in (
+        ("base", change.base, base_layout, builds[0]),
+        ("head", change.head, head_layout, builds[1]),
+    ):
+        reviewed = reviewed_paths(change.files, side=side)
+        tree, layer = _tree_for(side, snapshot, layout, build, reviewed)
+        layers.append(layer)
+        versions.append(BuiltVersion(snapshot=snapshot, layout=layout, tree=tree, build=build))
+    return versions[0], versions[1], layers
+
+
+def _tree_for(
+    side: str,
+    snapshot: Snapshot,
+    layout: ModuleLayout,
+    build: BufBuild | None,
+    reviewed_repo_paths: list[str],
+) -> tuple[ProtoTree, Layer]:
+    module_paths = {}
+    for repo_path in reviewed_repo_paths:
+        module_path = layout.to_module_path(repo_path)
+        module_paths[module_path or repo_path] = repo_path
+    if build is not None and build.image is not None:
+        tree = tree_from_image(
+            build.image, repo_paths=_all_repo_paths(snapshot, layout), reviewed=set(module_paths)
+        )
+        return tree, Layer(
+            name=f"model:{side}",
+            status=LayerStatus.RAN,
+            detail=f"buf-compiled descriptors ({len(module_paths)} files under review)",
+        )
+    why = build.error if build is not None else "buf disabled"
+    tree = _parse_version(snapshot, layout, module_paths)
+    return tree, Layer(
+        name=f"model:{side}",
+        status=LayerStatus.RAN,
+        detail=f"parsed with proto-schema-parser ({len(module_paths)} files); no descriptors: {why}",
+    )
+
+
+def _all_repo_paths(snapshot: Snapshot, layout: ModuleLayout) -> dict[str, str]:
+    mapping = {}
+    for repo_path in snapshot.proto_paths():
+        module_path = layout.to_module_path(repo_path)
+        if module_path is not None:
+            mapping.setdefault(module_path, repo_path)
+    return mapping
+
+
+def _parse_version(
+    snapshot: Snapshot, layout: ModuleLayout, reviewed: dict[str, str]
+) -> ProtoTree:
+    """Parse the files under review, the files they import, and the files importing them.
+
+    Importers matter because they hold the services whose requests reach a changed message.
+    """
+    repo_paths = _all_repo_paths(snapshot, layout)
+    sources = {module_path: snapshot.read_text(repo_path) for module_path, repo_path in reviewed.items()}
+    for module_path, repo_path in repo_paths.items():
+        if module_path in sources:
+            continue
+        text = snapshot.read_text(repo_path)
+        if any(imported in reviewed for imported in _IMPORT_RE.findall(text)):
+            sources[module_path] = text
+
+    def resolve(module_path: str) -> str | None:
+        repo_path = repo_paths.get(module_path)
+        return snapshot.read_text(repo_path) if repo_path else None
+
+    try:
+        return build_tree(
+            sources,
+            repo_paths=repo_paths,
+            import_resolver=resolve,
+            reviewed=set(reviewed),
+        )
+    except ProtoParseError as exc:
+        repo_path = repo_paths.get(exc.path, exc.path)
+        raise GateError(
+            f"{repo_path}:{exc.line}:{exc.column}: {exc.detail} ({snapshot.ref.ref})"
+        ) from None

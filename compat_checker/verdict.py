@@ -1,0 +1,173 @@
+"""Pure verdict logic: suppressions, blocking decision, summary."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from compat_checker.config import Config, ElementIgnore
+from compat_checker.findings import (
+    Change,
+    ChangedFile,
+    Layer,
+    OverallSeverity,
+    RefInfo,
+    Severity,
+    Summary,
+    Verdict,
+)
+from protomodel.model import ProtoTree
+
+ALLOW_BREAKING_TRAILER = "Protoguard-Allow-Breaking"
+_TRAILER_RE = re.compile(rf"^{ALLOW_BREAKING_TRAILER}:[ \t]*(?P<reason>\S.*)$", re.MULTILINE)
+# `// protoguard:ignore RULE_ID reason text` in an element's comments (head version).
+_INLINE_IGNORE_RE = re.compile(r"protoguard:ignore[ \t]+(?P<rule>[A-Z][A-Z0-9_]*)[ \t]*(?P<reason>.*)")
+
+
+def allow_breaking_reason(cli_reason: str | None, commit_messages: Iterable[str]) -> str | None:
+    """The reason a human gave to let breaking changes through, if any."""
+    if cli_reason and cli_reason.strip():
+        return cli_reason.strip()
+    for message in commit_messages:
+        match = _TRAILER_RE.search(message)
+        if match:
+            return f"{match.group('reason').strip()} (commit trailer)"
+    return None
+
+
+def inline_ignores(head: ProtoTree) -> dict[str, dict[str, str]]:
+    """element FQN -> {rule ID -> reason} from `protoguard:ignore` comments in head."""
+    found: dict[str, dict[str, str]] = {}
+    for element in head.elements():
+        text = element.comments.text
+        if "protoguard:ignore" not in text:
+            continue
+        for match in _INLINE_IGNORE_RE.finditer(text):
+            reason = match.group("reason").strip() or "no reason given"
+            found.setdefault(element.fqn, {})[match.group("rule")] = reason
+    return found
+
+
+def _config_ignore_matches(ignore: ElementIgnore, change: Change) -> bool:
+    if ignore.rule and ignore.rule not in (change.rule, change.category.value):
+        return False
+    if ignore.element.endswith(".*"):
+        prefix = ignore.element[:-2]
+        return change.element == prefix or change.element.startswith(prefix + ".")
+    return change.element == ignore.element
+
+
+def _inline_reason(change: Change, inline: Mapping[str, Mapping[str, str]]) -> str | None:
+    # An ignore on an enclosing element (message, service) covers what is inside it.
+    element = change.element
+    while element:
+        rules = inline.get(element)
+        if rules and change.rule in rules:
+            return f"{rules[change.rule]} (inline protoguard:ignore on {element})"
+        element = element.rpartition(".")[0]
+    return None
+
+
+def apply_suppressions(
+    changes: Iterable[Change],
+    *,
+    config: Config,
+    head: ProtoTree | None,
+    allow_breaking: str | None,
+) -> list[Change]:
+    """Mark suppressed findings with their reason; nothing is ever dropped."""
+    inline = inline_ignores(head) if head is not None else {}
+    result = []
+    for change in changes:
+        reason = _suppression_reason(change, config, inline, allow_breaking)
+        result.append(change.model_copy(update={"suppressed": reason}) if reason else change)
+    return result
+
+
+def _suppression_reason(
+    change: Change,
+    config: Config,
+    inline: Mapping[str, Mapping[str, str]],
+    allow_breaking: str | None,
+) -> str | None:
+    if change.suppressed:
+        return change.suppressed
+    for pattern in config.ignore_paths:
+        if fnmatch.fnmatch(change.file, pattern):
+            return f"path ignored by protoguard.yaml ({pattern})"
+    for ignore in config.ignores:
+        if _config_ignore_matches(ignore, change):
+            return f"{ignore.reason} (protoguard.yaml ignores)"
+    reason = _inline_reason(change, inline)
+    if reason:
+        return reason
+    if allow_breaking and change.is_breaking:
+        return f"allowed: {allow_breaking}"
+    return None
+
+
+def blocks(change: Change, fail_on: str) -> bool:
+    """Whether one finding blocks the deploy under the configured `fail_on`."""
+    if not change.blocks:
+        return False
+    if fail_on == "breaking":
+        return True
+    return change.severity.at_least(Severity(fail_on))
+
+
+def overall_severity(changes: Iterable[Change]) -> OverallSeverity:
+    ranked = [
+        c.severity for c in changes if c.suppressed is None and c.severity != Severity.INFO
+    ]
+    if not ranked:
+        return OverallSeverity.NONE
+    return OverallSeverity(max(ranked, key=lambda s: s.rank).value)
+
+
+def summarize(changes: list[Change], fail_on: str) -> Summary:
+    active = [c for c in changes if c.suppressed is None]
+    return Summary(
+        total=len(changes),
+        breaking=sum(c.is_breaking for c in active),
+        blocking=sum(blocks(c, fail_on) for c in active),
+        warnings=sum(not c.is_breaking and c.severity != Severity.INFO for c in active),
+        info=sum(not c.is_breaking and c.severity == Severity.INFO for c in active),
+        suppressed=len(changes) - len(active),
+        by_severity=dict(sorted(Counter(c.severity.value for c in active).items())),
+        by_category=dict(sorted(Counter(c.category.value for c in active).items())),
+    )
+
+
+def sort_changes(changes: Iterable[Change]) -> list[Change]:
+    return sorted(changes, key=lambda c: (c.file, c.line, c.column, c.rule, c.element))
+
+
+def build_verdict(
+    changes: list[Change],
+    *,
+    fail_on: str,
+    base: RefInfo,
+    head: RefInfo,
+    files: list[ChangedFile],
+    layers: list[Layer],
+    timings: dict[str, float],
+    tool_version: str,
+    allow_breaking: str | None = None,
+) -> Verdict:
+    ordered = sort_changes(changes)
+    return Verdict(
+        tool_version=tool_version,
+        can_deploy=not any(blocks(c, fail_on) for c in ordered),
+        overall_severity=overall_severity(ordered),
+        fail_on=fail_on,
+        summary=summarize(ordered, fail_on),
+        base=base,
+        head=head,
+        files=files,
+        changes=ordered,
+        layers=layers,
+        timings=timings,
+        allow_breaking=allow_breaking,
+    )
