@@ -130,6 +130,51 @@ def _run_with_progress(run, options):
         return run(options, progress=lambda step: status.update(f"protoguard: {step.replace('_', ' ')}"))
 
 
+@main.command("demo")
+@click.option("--results", type=click.Path(file_okay=False, path_type=Path), help="Where to write the verdict and reports (default: the checkout's results/).")
+@click.option("--keep", is_flag=True, help="Keep the temporary demo repository and print its path.")
+def demo_command(results: Path | None, keep: bool) -> None:
+    """Run the gate on the bundled example: two risky edits to acme.todo.v1.Task."""
+    import shutil
+
+    from compat_checker.demo import (
+        DEMO_FILE,
+        DEMO_SCENARIOS,
+        build_demo_repo,
+        demo_options,
+        make_workdir,
+        missing_elements,
+    )
+    from compat_checker.io import atomic_write_text
+    from compat_checker.pipeline import run_check
+    from compat_checker.report.markdown import render_markdown
+    from compat_checker.report.text import render_text
+    from compat_checker.resources import asset_dir
+
+    console = Console()
+    results = results or asset_dir("results")
+    workdir = make_workdir()
+    try:
+        repo = build_demo_repo(workdir)
+        console.print(
+            f"[bold]demo:[/] example API committed on main in {repo}; "
+            f"uncommitted edits to {DEMO_FILE}: {', '.join(DEMO_SCENARIOS)}\n"
+        )
+        verdict = _run_with_progress(run_check, demo_options(repo, results / "verdict.json"))
+        atomic_write_text(results / "report.md", render_markdown(verdict))
+        render_text(verdict, console)
+    finally:
+        if keep:
+            console.print(f"demo repository kept at {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    missing = missing_elements({c.element for c in verdict.changes if c.is_breaking})
+    console.print(f"\nverdict written to {results / 'verdict.json'}")
+    if verdict.can_deploy or missing:
+        raise GateError(f"demo: expected a blocked verdict naming both changes; missing: {', '.join(missing) or 'block'}")
+    console.print("[green]demo: the gate blocked the change and named both problems, as expected[/]")
+
+
 @main.command("rules")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 def rules_command(output_format: str) -> None:

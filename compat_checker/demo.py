@@ -1,0 +1,71 @@
+"""`protoguard demo`: the classic case on the bundled example, in a throwaway git repository.
+
+Two changes to `acme.todo.v1.Task` that look harmless in review: `description` is removed,
+and a new `metadata` field gets a PGV `message.required` rule. buf sees the first only;
+the gate must name both.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from compat_checker.errors import GateError
+from compat_checker.options import CheckOptions
+from compat_checker.resources import asset_dir
+
+DEMO_FILE = "proto/acme/todo/v1/task.proto"
+DEMO_SCENARIOS = ("remove_description", "add_metadata_required")
+EXPECTED_ELEMENTS = ("acme.todo.v1.Task.description", "acme.todo.v1.Task.metadata")
+
+_GIT_ENV = {
+    "GIT_AUTHOR_NAME": "protoguard demo",
+    "GIT_AUTHOR_EMAIL": "demo@protoguard.invalid",
+    "GIT_COMMITTER_NAME": "protoguard demo",
+    "GIT_COMMITTER_EMAIL": "demo@protoguard.invalid",
+}
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        env={**os.environ, **_GIT_ENV},
+    )
+
+
+def build_demo_repo(workdir: Path) -> Path:
+    """A git repository holding the example API on `main`, with the demo change uncommitted."""
+    from compat_checker.scenarios import apply_scenario
+
+    repo = workdir / "todo-api"
+    shutil.copytree(asset_dir("proto"), repo / "proto", ignore=shutil.ignore_patterns("examples"))
+    _git(repo.parent, "init", "-q", "-b", "main", str(repo))
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "todo API v1")
+    target = repo / DEMO_FILE
+    text = target.read_text(encoding="utf-8")
+    for name in DEMO_SCENARIOS:
+        text = apply_scenario(name, text, DEMO_FILE)
+    target.write_text(text, encoding="utf-8")
+    return repo
+
+
+def demo_options(repo: Path, output: Path | None) -> CheckOptions:
+    return CheckOptions(repo=repo, against="main", output=output)
+
+
+def missing_elements(element_names: set[str]) -> list[str]:
+    return [e for e in EXPECTED_ELEMENTS if e not in element_names]
+
+
+def make_workdir() -> Path:
+    try:
+        return Path(tempfile.mkdtemp(prefix="protoguard-demo-"))
+    except OSError as exc:
+        raise GateError(f"cannot create a temporary directory: {exc}") from exc
