@@ -1,19 +1,120 @@
-"""`llm:` section of protoguard.yaml."""
+"""`llm:` section of protoguard.yaml, and the PROTOGUARD_LLM_* environment overrides.
+
+Precedence, highest first: command-line flags (applied by the CLI), environment variables
+(`apply_env`), protoguard.yaml, the defaults below.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from compat_checker.errors import GateError
+
+
+class ModelPrice(BaseModel):
+    """USD per million tokens (text, standard on-demand tier, prompts up to 200k tokens)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input_per_million: float = Field(ge=0)
+    output_per_million: float = Field(ge=0)  # Gemini bills thinking tokens as output
+
+
+# Defaults for cost estimates only (never for decisions). Source: Google's published Gemini
+# price list (ai.google.dev/gemini-api/docs/pricing, which Vertex AI's standard tier matches
+# for these models: cloud.google.com/vertex-ai/generative-ai/pricing), text input, prompts
+# up to 200k tokens, as published in 2025-2026. Prices change: override them under
+# `llm.prices` in protoguard.yaml; a model without a price gets no cost estimate.
+DEFAULT_PRICES: dict[str, ModelPrice] = {
+    "gemini-2.5-flash": ModelPrice(input_per_million=0.30, output_per_million=2.50),
+    "gemini-2.5-flash-lite": ModelPrice(input_per_million=0.10, output_per_million=0.40),
+    "gemini-2.5-pro": ModelPrice(input_per_million=1.25, output_per_million=10.00),
+    "gemini-3-flash-preview": ModelPrice(input_per_million=0.50, output_per_million=3.00),
+    "gemini-3.1-pro-preview": ModelPrice(input_per_million=2.00, output_per_million=12.00),
+}
 
 
 class LlmConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    provider: str = "auto"  # auto | none | vertex | <provider:model>
-    model: str = "gemini-2.5-flash"
+    provider: str = "auto"  # auto | none | vertex | vertex:<model> | <provider>:<model>
+    model: str = "gemini-2.5-flash"  # the Vertex model; `provider:model` names its own
+    project: str | None = None  # Google Cloud project; None: GOOGLE_CLOUD_PROJECT
     location: str = "us-central1"
-    temperature: float = 0.0
-    timeout_seconds: float = 60.0
-    max_retries: int = 2
-    max_calls: int | None = None
-    max_tokens: int | None = None
-    cache_dir: str = ".protoguard/cache"
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    timeout_seconds: float = Field(default=60.0, gt=0)  # per model call
+    max_retries: int = Field(default=2, ge=0)  # retries of one call on transient errors
+    backoff_seconds: float = Field(default=1.0, ge=0)  # first retry delay, doubled each time
+    max_backoff_seconds: float = Field(default=30.0, ge=0)
+    max_calls: int | None = Field(default=None, ge=0)  # per run; None: unlimited
+    max_tokens: int | None = Field(default=None, ge=0)  # input+output per run; None: unlimited
+    chunk_tokens: int = Field(default=12_000, ge=1_000)  # input budget of one review call
+    concurrency: int = Field(default=4, ge=1)  # review calls in flight at once
+    cache: bool = True  # False (or --no-cache) disables the answer cache
+    cache_dir: str = ".protoguard/cache"  # relative to the repository root
+    # Let the review clear a *potential* (SEMANTIC/CEL) finding it judges harmless.
+    # False keeps every rule finding as the rules made it (the LLM can only add or raise).
+    refute_potential: bool = True
+    prices: dict[str, ModelPrice] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+
+    @field_validator("prices")
+    @classmethod
+    def _on_top_of_defaults(cls, prices: dict[str, ModelPrice]) -> dict[str, ModelPrice]:
+        # Pricing one model in protoguard.yaml must not drop the defaults of the others.
+        return {**DEFAULT_PRICES, **prices}
+
+
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true/false, got {value!r}")
+
+
+def _optional_int(value: str) -> int | None:
+    return None if value.strip().lower() in {"", "none", "unlimited"} else int(value)
+
+
+# env var -> (config key, parser). PROTOGUARD_LLM_NO_CACHE inverts `cache`.
+ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "PROTOGUARD_LLM": ("provider", str.strip),
+    "PROTOGUARD_LLM_MODEL": ("model", str.strip),
+    "PROTOGUARD_LLM_PROJECT": ("project", str.strip),
+    "PROTOGUARD_LLM_LOCATION": ("location", str.strip),
+    "PROTOGUARD_LLM_TEMPERATURE": ("temperature", float),
+    "PROTOGUARD_LLM_TIMEOUT": ("timeout_seconds", float),
+    "PROTOGUARD_LLM_MAX_RETRIES": ("max_retries", int),
+    "PROTOGUARD_LLM_MAX_CALLS": ("max_calls", _optional_int),
+    "PROTOGUARD_LLM_MAX_TOKENS": ("max_tokens", _optional_int),
+    "PROTOGUARD_LLM_CHUNK_TOKENS": ("chunk_tokens", int),
+    "PROTOGUARD_LLM_CONCURRENCY": ("concurrency", int),
+    "PROTOGUARD_LLM_CACHE_DIR": ("cache_dir", str.strip),
+    "PROTOGUARD_LLM_NO_CACHE": ("cache", lambda v: not _flag(v)),
+}
+
+
+def apply_env(config: LlmConfig, env: Mapping[str, str]) -> LlmConfig:
+    """Return `config` with the PROTOGUARD_LLM_* variables set in `env` applied."""
+    updates: dict[str, Any] = {}
+    for name, (key, parse) in ENV_VARS.items():
+        raw = env.get(name)
+        if raw is None:
+            continue
+        try:
+            updates[key] = parse(raw)
+        except ValueError as exc:
+            raise GateError(f"{name}={raw!r}: {exc}") from None
+    if not updates:
+        return config
+    try:
+        # Re-validate so the same bounds apply to env values as to protoguard.yaml.
+        return LlmConfig.model_validate({**config.model_dump(), **updates})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = next(n for n, (key, _) in ENV_VARS.items() if key == error["loc"][0])
+        raise GateError(f"{name}: {error['msg']}") from None
