@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from compat_checker.buf import BufBuild, BufRunner
 from compat_checker.errors import GateError
 from compat_checker.findings import ChangedFile, FileStatus, Layer, LayerStatus
 from compat_checker.gitsource import ChangeSet, Snapshot
-from compat_checker.modules import ModuleLayout, discover_layout
+from compat_checker.modules import ModuleLayout, discover_layouts
 from protomodel.descriptors import tree_from_image
 from protomodel.errors import ProtoParseError
 from protomodel.parse import build_tree
@@ -45,15 +44,12 @@ def build_versions(
     change: ChangeSet, runner: BufRunner | None
 ) -> tuple[BuiltVersion, BuiltVersion, list[Layer]]:
     """Return (base, head, layers) for the change."""
-    base_layout = discover_layout(change.base.root)
-    head_layout = discover_layout(change.head.root)
+    # Both sides at once: inferred roots must agree, or buf sees files deleted and re-added.
+    base_layout, head_layout = discover_layouts(change.base.root, change.head.root)
     layers: list[Layer] = []
     builds: tuple[BufBuild | None, BufBuild | None] = (None, None)
     if runner is not None:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            base_future = pool.submit(runner.build, change.base.root, base_layout)
-            head_future = pool.submit(runner.build, change.head.root, head_layout)
-            builds = (base_future.result(), head_future.result())
+        builds = runner.build_pair(change.base.root, base_layout, change.head.root, head_layout)
     versions = []
     for side, snapshot, layout, build in (
         ("base", change.base, base_layout, builds[0]),

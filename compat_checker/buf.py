@@ -1,0 +1,617 @@
+"""The buf CLI at the edge of the gate: build images, compare them with `buf breaking`.
+
+Each snapshot is built once into a binary image (`buf build -o image.binpb`, source info
+and imports included); `buf breaking` then compares the two images. The images are also
+what the descriptor-based proto model is built from, so buf compiles each side once.
+
+buf runs in a private workspace directory per build: `src` is a symlink to the snapshot,
+`deps/googleapis` holds google/... protos taken from googleapis-common-protos when the
+snapshot needs them, and the module list comes from the `ModuleLayout` as a synthesised
+buf.yaml v2 passed with `--config`. The workspace has no buf.lock and the synthesised
+config declares no `deps`, so buf never tries the network (a buf.lock in the working
+directory makes buf contact the BSR even with `--config`); imports that only a remote dep
+would provide fail the build at once with a clear error, and the pipeline falls back to
+the parser. `BUF_CACHE_DIR` points at the private directory too, so the user's cache is
+neither read nor written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from compat_checker.config import BufBreakingConfig
+from compat_checker.errors import GateError
+from compat_checker.gitsource import scratch_parent
+from compat_checker.modules import ModuleLayout, ModuleRoot, discover_layout
+
+SRC_DIR = "src"  # the snapshot inside the private workspace
+DEPS_DIR = "deps/googleapis"  # google/... protos from googleapis-common-protos
+EXIT_VIOLATIONS = 100  # buf: the input has file annotations (compile errors, violations)
+# A file buf can compare against when the head has no .proto left at all (buf refuses
+# empty images); findings on it are dropped.
+_PLACEHOLDER = "__protoguard_empty__.proto"
+_DELETED_FILE_RE = re.compile(r'^Previously present file "([^"]+)" was deleted')
+_IMPORT_LINE_RE = re.compile(r"""import\s+(?:(?:public|weak|option)\s+)?["']([^"']+)["']""")
+_MAX_ERRORS_SHOWN = 3
+
+
+class BufUnavailable(GateError):
+    """No buf binary: the pipeline skips the buf layer (uncaught, the CLI exits 2)."""
+
+
+class BufFinding(BaseModel):
+    """One `buf breaking` violation, located in the repository."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    repo_path: str  # repo-relative; "" when buf names no file (e.g. PACKAGE_NO_DELETE)
+    line: int = 0  # 1-based; 0 when the element no longer exists in head (deleted file)
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
+    rule: str  # buf rule ID, e.g. FIELD_NO_DELETE
+    message: str
+    module_path: str = ""  # the path as buf saw it (import path)
+
+
+class BufBuild(BaseModel):
+    """The outcome of building one snapshot. `image` is None when the build failed."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    image: bytes | None = None  # buf Image (a FileDescriptorSet, source info, imports)
+    error: str | None = None  # one line: why there is no image
+    duration: float = 0.0  # seconds
+    layout: ModuleLayout | None = None  # the layout used, to map image paths to repo paths
+    diagnostics: tuple[BufFinding, ...] = ()  # compile errors with repo paths (rule COMPILE)
+
+    @property
+    def ok(self) -> bool:
+        return self.image is not None
+
+
+class BufRunner:
+    """Finds and runs the buf binary with a timeout; one instance serves a whole run."""
+
+    def __init__(self, timeout: float = 300.0, binary: str | Path | None = None) -> None:
+        self.timeout = float(timeout)
+        self._binary = Path(binary) if binary is not None else _find_buf()
+        self._version: str | None = None
+
+    @property
+    def binary(self) -> Path | None:
+        return self._binary
+
+    @property
+    def available(self) -> bool:
+        return self._binary is not None and self._binary.is_file()
+
+    @property
+    def version(self) -> str | None:
+        if self._version is None and self.available:
+            try:
+                proc = self._run(["--version"], cwd=None, env=None, timeout=30)
+            except GateError:
+                return None
+            self._version = (proc.stdout or proc.stderr).strip() or None
+        return self._version
+
+    # ------------------------------------------------------------------ build
+
+    def build(self, root: Path, layout: ModuleLayout | None = None) -> BufBuild:
+        """`buf build` the snapshot at `root` into an image; never raises for bad protos."""
+        self._require()
+        started = time.monotonic()
+        root = Path(root).resolve()
+        if layout is None:
+            layout = discover_layout(root)
+        if not layout.module_files:
+            # Nothing to compile (e.g. the base before the first proto): an empty
+            # FileDescriptorSet is the honest image.
+            return BufBuild(image=b"", duration=time.monotonic() - started, layout=layout)
+        with tempfile.TemporaryDirectory(prefix="protoguard-buf-", dir=scratch_parent()) as tmp:
+            work = Path(tmp)
+            config, exclude_paths = _workspace(work, root, layout)
+            output = work / "image.binpb"
+            args = [
+                "build",
+                ".",
+                "--config",
+                json.dumps(config),
+                "--output",
+                str(output),
+                "--error-format",
+                "json",
+            ]
+            for path in exclude_paths:
+                args += ["--exclude-path", path]
+            try:
+                proc = self._run(args, cwd=work, env=self._env(work))
+            except _Timeout:
+                return BufBuild(
+                    error=f"buf build timed out after {self.timeout:g}s",
+                    duration=time.monotonic() - started,
+                    layout=layout,
+                )
+            duration = time.monotonic() - started
+            if proc.returncode == 0 and output.is_file():
+                return BufBuild(image=output.read_bytes(), duration=duration, layout=layout)
+            diagnostics = tuple(_build_diagnostics(proc.stdout + "\n" + proc.stderr, layout))
+            return BufBuild(
+                error=_build_error(proc, diagnostics, root, layout),
+                duration=duration,
+                layout=layout,
+                diagnostics=diagnostics,
+            )
+
+    def build_pair(
+        self,
+        base_root: Path,
+        base_layout: ModuleLayout | None,
+        head_root: Path,
+        head_layout: ModuleLayout | None,
+    ) -> tuple[BufBuild, BufBuild]:
+        """Build base and head concurrently (buf is a separate process: two cores, two builds)."""
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="buf-build") as pool:
+            base = pool.submit(self.build, base_root, base_layout)
+            head = pool.submit(self.build, head_root, head_layout)
+            return base.result(), head.result()
+
+    # ------------------------------------------------------------------ breaking
+
+    def breaking(
+        self,
+        head: BufBuild,
+        base: BufBuild,
+        layout: ModuleLayout | None = None,
+        config: BufBreakingConfig | None = None,
+    ) -> list[BufFinding]:
+        """`buf breaking` head against base; findings with repo paths, sorted.
+
+        config: protoguard.yaml's `buf.breaking` (ignore paths repo-relative); None uses
+        the repository's buf.yaml (per module where buf.yaml v2 sets one), else `use: [FILE]`.
+        Raises GateError when buf itself fails.
+        """
+        self._require()
+        if head.image is None or base.image is None:
+            failed = "head" if head.image is None else "base"
+            failure = head.error if head.image is None else base.error
+            raise GateError(f"buf breaking needs both images, the {failed} build failed: {failure}")
+        if not base.image:
+            return []  # nothing existed before, so nothing can break
+        head_layout = layout or head.layout
+        layouts = [lay for lay in (head_layout, base.layout) if lay is not None]
+        groups = _config_groups(head_layout, base.layout, config)
+        findings: dict[tuple[Any, ...], BufFinding] = {}
+        with tempfile.TemporaryDirectory(
+            prefix="protoguard-breaking-", dir=scratch_parent()
+        ) as tmp:
+            work = Path(tmp)
+            head_file, base_file = work / "head.binpb", work / "base.binpb"
+            head_file.write_bytes(head.image or _placeholder_image())
+            base_file.write_bytes(base.image)
+            for index, (effective, ignore_only, roots) in enumerate(groups):
+                image_config, whole_modules = _image_config(effective, ignore_only, layouts)
+                for finding in self._breaking_once(
+                    work, head_file, base_file, image_config, layouts
+                ):
+                    owner = _owner(finding.repo_path, layouts)
+                    if roots is not None and (owner not in roots if owner else index > 0):
+                        continue  # another group's config applies to this module
+                    if owner is not None and owner in whole_modules:
+                        continue  # `ignore:` named the whole module (or a parent of it)
+                    key = (
+                        finding.repo_path,
+                        finding.line,
+                        finding.column,
+                        finding.rule,
+                        finding.message,
+                    )
+                    findings[key] = finding
+        return sorted(
+            findings.values(), key=lambda f: (f.repo_path, f.line, f.column, f.rule, f.message)
+        )
+
+    def _breaking_once(
+        self,
+        work: Path,
+        head_file: Path,
+        base_file: Path,
+        image_config: dict[str, Any],
+        layouts: Sequence[ModuleLayout],
+    ) -> list[BufFinding]:
+        args = [
+            "breaking",
+            str(head_file),
+            "--against",
+            str(base_file),
+            "--error-format",
+            "json",
+            "--exclude-imports",  # imports (googleapis deps) are not the repo's API
+            "--config",
+            json.dumps(image_config),
+        ]
+        try:
+            proc = self._run(args, cwd=work, env=self._env(work))
+        except _Timeout:
+            raise GateError(f"buf breaking timed out after {self.timeout:g}s") from None
+        if proc.returncode not in (0, EXIT_VIOLATIONS):
+            first = (
+                _first_line(proc.stderr) or _first_line(proc.stdout) or f"exit {proc.returncode}"
+            )
+            raise GateError(f"buf breaking failed: {first}")
+        return [f for f in _parse_findings(proc.stdout, layouts) if f.module_path != _PLACEHOLDER]
+
+    # ------------------------------------------------------------------ process
+
+    def _require(self) -> Path:
+        if not self.available or self._binary is None:
+            raise BufUnavailable(
+                "buf not found on PATH or next to the Python interpreter",
+                hint="pip install buf-bin, or install buf from https://buf.build/docs/installation",
+            )
+        return self._binary
+
+    def _env(self, work: Path) -> dict[str, str]:
+        env = dict(os.environ)
+        cache = work / "buf-cache"
+        cache.mkdir(exist_ok=True)
+        env["BUF_CACHE_DIR"] = str(cache)
+        env.pop("BUF_TOKEN", None)  # nothing here talks to a registry; do not hand it a token
+        return env
+
+    def _run(
+        self,
+        args: list[str],
+        cwd: Path | None,
+        env: dict[str, str] | None,
+        timeout: float | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        binary = self._require()
+        limit = self.timeout if timeout is None else timeout
+        command = [str(binary), *args]
+        if args and args[0] != "--version":
+            # buf's own deadline first (a clean error), the process kill as a backstop.
+            command += ["--timeout", f"{max(1, int(limit))}s", "--log-format", "text"]
+        try:
+            # A session of its own: on timeout (or Ctrl-C) the whole process group goes,
+            # so no child can keep our pipes open.
+            proc = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                start_new_session=os.name == "posix",
+            )
+        except OSError as exc:
+            raise BufUnavailable(f"cannot run buf ({binary}): {exc.strerror}") from None
+        try:
+            stdout, stderr = proc.communicate(timeout=limit + min(10.0, max(1.0, limit / 10)))
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            raise _Timeout() from None
+        except BaseException:
+            _kill(proc)
+            raise
+        return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover - no process groups
+            proc.kill()
+    with contextlib.suppress(Exception):
+        proc.communicate(timeout=5)
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _find_buf() -> Path | None:
+    # The buf installed with protoguard (buf-bin, next to the interpreter) first: its
+    # version is the one pyproject pins; an unactivated venv does not put it on PATH.
+    names = ["buf.exe", "buf"] if os.name == "nt" else ["buf"]
+    here = Path(sys.executable).parent
+    for name in names:
+        candidate = here / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which("buf")
+    return Path(found) if found else None
+
+
+# ---------------------------------------------------------------------------------------
+# Workspace and configuration.
+
+
+def _workspace(work: Path, root: Path, layout: ModuleLayout) -> tuple[dict[str, Any], list[str]]:
+    """Lay out the private workspace; return the buf.yaml v2 data and --exclude-path list."""
+    (work / SRC_DIR).symlink_to(root, target_is_directory=True)
+    modules: list[dict[str, Any]] = []
+    for module in layout.modules:
+        entry: dict[str, Any] = {"path": _in_src(module.path)}
+        if module.excludes:
+            entry["excludes"] = [_in_src(e) for e in module.excludes]
+        modules.append(entry)
+    exclude_paths: list[str] = []
+    if layout.extra_files:
+        deps = work / DEPS_DIR
+        for module_path, source in layout.extra_files.items():
+            target = deps / module_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        modules.append({"path": DEPS_DIR})
+        # Imports only: excluding their directories keeps them out of the target files
+        # (buf refuses to exclude the module directory itself).
+        tops = sorted({module_path.split("/", 1)[0] for module_path in layout.extra_files})
+        exclude_paths = [f"{DEPS_DIR}/{top}" for top in tops]
+    return {"version": "v2", "modules": modules}, exclude_paths
+
+
+def _in_src(path: str) -> str:
+    return SRC_DIR if path == "." else f"{SRC_DIR}/{path}"
+
+
+def _config_groups(
+    head: ModuleLayout | None,
+    base: ModuleLayout | None,
+    config: BufBreakingConfig | None,
+) -> list[tuple[BufBreakingConfig, dict[str, tuple[str, ...]], set[str] | None]]:
+    """One buf run per distinct effective config; `roots` None means every module."""
+    if config is not None:
+        return [(config, {}, None)]
+    by_key: dict[str, tuple[BufBreakingConfig, dict[str, tuple[str, ...]], set[str]]] = {}
+    for layout in (head, base):
+        if layout is None:
+            continue
+        for module in layout.modules:
+            effective, ignore_only = layout.effective_breaking(module)
+            effective = effective or BufBreakingConfig()
+            key = json.dumps(
+                [effective.model_dump(by_alias=True), {k: list(v) for k, v in ignore_only.items()}],
+                sort_keys=True,
+            )
+            if key not in by_key:
+                by_key[key] = (effective, ignore_only, set())
+            by_key[key][2].add(module.path)
+    if len(by_key) <= 1:
+        if not by_key:
+            return [(BufBreakingConfig(), {}, None)]
+        effective, ignore_only, _ = next(iter(by_key.values()))
+        return [(effective, ignore_only, None)]
+    return list(by_key.values())
+
+
+def _image_config(
+    config: BufBreakingConfig,
+    ignore_only: dict[str, tuple[str, ...]],
+    layouts: Sequence[ModuleLayout],
+) -> tuple[dict[str, Any], set[str]]:
+    """The breaking config for image inputs: buf v1 semantics, paths relative to the module
+    roots (= the image's file names). Repo-relative ignore paths are translated; a path
+    that covers whole modules cannot be said to buf and is returned for post-filtering."""
+
+    def translate(paths: Iterable[str]) -> tuple[list[str], set[str]]:
+        result: set[str] = set()
+        whole: set[str] = set()
+        for path in paths:
+            norm = _norm(path)
+            for layout in layouts:
+                for module in layout.modules:
+                    if _is_under(module.path, norm):
+                        whole.add(module.path)
+                    elif _is_under(norm, module.path):
+                        result.add(norm if module.path == "." else norm[len(module.path) + 1 :])
+        return sorted(result), whole
+
+    breaking: dict[str, Any] = {"use": list(config.use) or ["FILE"]}
+    if config.except_:
+        breaking["except"] = list(config.except_)
+    ignore, whole_modules = translate(config.ignore)
+    if ignore:
+        breaking["ignore"] = ignore
+    only: dict[str, list[str]] = {}
+    for rule, paths in ignore_only.items():
+        # A whole-module ignore_only cannot be said on images; buf then checks that module
+        # for the rule (a rare, conservative gap: more findings, never fewer).
+        translated, _ = translate(paths)
+        if translated:
+            only[rule] = translated
+    if only:
+        breaking["ignore_only"] = only
+    if config.ignore_unstable_packages:
+        breaking["ignore_unstable_packages"] = True
+    return {"version": "v1", "breaking": breaking}, whole_modules
+
+
+def _owner(repo_path: str, layouts: Sequence[ModuleLayout]) -> str | None:
+    for layout in layouts:
+        module: ModuleRoot | None = layout.module_for(repo_path) if repo_path else None
+        if module is not None:
+            return module.path
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Output parsing.
+
+
+def _json_lines(text: str) -> Iterable[dict[str, Any]]:
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        with contextlib.suppress(json.JSONDecodeError):
+            value = json.loads(line)
+            if isinstance(value, dict):
+                yield value
+
+
+def _parse_findings(stdout: str, layouts: Sequence[ModuleLayout]) -> list[BufFinding]:
+    findings: list[BufFinding] = []
+    for item in _json_lines(stdout):
+        module_path = str(item.get("path") or "")
+        message = str(item.get("message") or "")
+        line = int(item.get("start_line") or 0)
+        column = int(item.get("start_column") or 0)
+        end_line = int(item.get("end_line") or 0)
+        end_column = int(item.get("end_column") or 0)
+        if not module_path:
+            # buf gives no path for a deleted file (FILE_NO_DELETE names it in the message)
+            # nor for a deleted package; its 1:1 position is meaningless then.
+            deleted = _DELETED_FILE_RE.match(message)
+            module_path = deleted.group(1) if deleted else ""
+            line = column = end_line = end_column = 0
+        repo_path = ""
+        if module_path:
+            mapped = _map_module_path(module_path, layouts)
+            if mapped is None:
+                continue  # an import from outside the repository (googleapis deps)
+            repo_path = mapped
+        findings.append(
+            BufFinding(
+                repo_path=repo_path,
+                line=line,
+                column=column,
+                end_line=end_line,
+                end_column=end_column,
+                rule=str(item.get("type") or ""),
+                message=message,
+                module_path=module_path,
+            )
+        )
+    return findings
+
+
+def _map_module_path(module_path: str, layouts: Sequence[ModuleLayout]) -> str | None:
+    if module_path == _PLACEHOLDER:
+        return module_path
+    for layout in layouts:
+        repo_path = layout.module_files.get(module_path)
+        if repo_path is not None:
+            return repo_path
+    for layout in layouts:
+        if module_path in layout.extra_files:
+            return None
+    # Unknown to both layouts (should not happen): the best guess is the first root.
+    return layouts[0].to_repo_path(module_path) if layouts else module_path
+
+
+def _build_diagnostics(output: str, layout: ModuleLayout) -> list[BufFinding]:
+    diagnostics = []
+    for item in _json_lines(output):
+        path = str(item.get("path") or "")
+        if path.startswith(SRC_DIR + "/"):
+            repo_path = path[len(SRC_DIR) + 1 :]
+        elif path.startswith(DEPS_DIR + "/"):
+            repo_path = f"{path[len(DEPS_DIR) + 1 :]} (googleapis-common-protos)"
+        else:
+            repo_path = path
+        diagnostics.append(
+            BufFinding(
+                repo_path=repo_path,
+                line=int(item.get("start_line") or 0),
+                column=int(item.get("start_column") or 0),
+                end_line=int(item.get("end_line") or 0),
+                end_column=int(item.get("end_column") or 0),
+                rule=str(item.get("type") or "COMPILE"),
+                message=str(item.get("message") or ""),
+                module_path=layout.to_module_path(repo_path) or "",
+            )
+        )
+    return diagnostics
+
+
+def _build_error(
+    proc: subprocess.CompletedProcess[str],
+    diagnostics: Sequence[BufFinding],
+    root: Path,
+    layout: ModuleLayout,
+) -> str:
+    if not diagnostics:
+        first = _first_line(proc.stderr) or _first_line(proc.stdout) or f"exit {proc.returncode}"
+        return f"buf build failed: {first.removeprefix('Failure: ')}"
+    parts = []
+    missing_imports = []
+    for diag in diagnostics[:_MAX_ERRORS_SHOWN]:
+        message = diag.message
+        if message == "imported file does not exist":
+            imported = _import_at(root, diag.repo_path, diag.line)
+            if imported:
+                message = f'import "{imported}" not found'
+                missing_imports.append(imported)
+        parts.append(f"{diag.repo_path}:{diag.line}:{diag.column}: {message}")
+    text = "buf build failed: " + "; ".join(parts)
+    if len(diagnostics) > _MAX_ERRORS_SHOWN:
+        text += f" (+{len(diagnostics) - _MAX_ERRORS_SHOWN} more)"
+    if missing_imports and layout.has_remote_deps:
+        deps = ", ".join(layout.remote_deps)
+        text += (
+            f" -- buf.yaml depends on remote modules ({deps}), which protoguard does not "
+            "fetch (buf runs offline); vendor the imported files into the repository"
+        )
+    elif missing_imports:
+        text += " -- no file in the repository provides it"
+    return text
+
+
+def _import_at(root: Path, repo_path: str, line: int) -> str | None:
+    try:
+        lines = (root / repo_path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    if 1 <= line <= len(lines):
+        match = _IMPORT_LINE_RE.search(lines[line - 1])
+        if match:
+            return match.group(1)
+    return None
+
+
+def _placeholder_image() -> bytes:
+    from google.protobuf import descriptor_pb2
+
+    image = descriptor_pb2.FileDescriptorSet()
+    placeholder = image.file.add()
+    placeholder.name = _PLACEHOLDER
+    placeholder.package = "protoguard.placeholder"
+    placeholder.syntax = "proto3"
+    return image.SerializeToString()
+
+
+def _first_line(text: str) -> str:
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _norm(path: str) -> str:
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
+    return "/".join(parts) or "."
+
+
+def _is_under(path: str, directory: str) -> bool:
+    return directory == "." or path == directory or path.startswith(directory + "/")
