@@ -79,6 +79,12 @@ def main(debug: bool) -> None:
 @click.option("--no-buf", is_flag=True, help="Do not run buf; use protoguard's own rules on parsed files only.")
 @click.option("--fail-on", type=click.Choice(["breaking", "LOW", "MEDIUM", "HIGH", "CRITICAL"]), help="Block on breaking changes at or above this severity (default: any breaking change).")
 @click.option("--allow-breaking", metavar="REASON", help="Let breaking changes through, recording why (they stay in the verdict, suppressed).")
+@click.option("--llm", "llm_setting", metavar="auto|none|vertex|PROVIDER:MODEL", help="LLM review (default: llm.provider in protoguard.yaml, else auto: Vertex AI when credentials are present).")
+@click.option("--no-llm", is_flag=True, help="Same as --llm none.")
+@click.option("--llm-required", is_flag=True, help="Fail closed: exit 2 when the LLM review does not complete.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the LLM answer cache.")
+@click.option("--max-llm-calls", type=click.IntRange(min=0), help="Stop calling the LLM after this many calls.")
+@click.option("--max-llm-tokens", type=click.IntRange(min=0), help="Stop calling the LLM after this many tokens.")
 def check(
     repo: Path | None,
     against: str | None,
@@ -89,6 +95,12 @@ def check(
     no_buf: bool,
     fail_on: str | None,
     allow_breaking: str | None,
+    llm_setting: str | None,
+    no_llm: bool,
+    llm_required: bool,
+    no_cache: bool,
+    max_llm_calls: int | None,
+    max_llm_tokens: int | None,
 ) -> None:
     """Check the proto changes between a base and a head for breaking changes."""
     from compat_checker.options import CheckOptions
@@ -103,6 +115,11 @@ def check(
         no_buf=no_buf,
         fail_on=fail_on,
         allow_breaking=allow_breaking,
+        llm="none" if no_llm else llm_setting,
+        llm_required=llm_required,
+        no_cache=no_cache,
+        max_llm_calls=max_llm_calls,
+        max_llm_tokens=max_llm_tokens,
     )
     stdout = Console(soft_wrap=False)
     verdict = _run_with_progress(run_check, options)

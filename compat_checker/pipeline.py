@@ -8,10 +8,13 @@
 from __future__ import annotations
 
 import operator
+import os
+import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
@@ -21,6 +24,7 @@ from compat_checker import __version__
 from compat_checker.buf import BufRunner
 from compat_checker.config import Config, load_config
 from compat_checker.diff import DiffContext, match_elements, run_rules
+from compat_checker.errors import GateError
 from compat_checker.findings import Change, Layer, LayerStatus, Verdict
 from compat_checker.gitsource import ChangeSet, load_change
 from compat_checker.io import atomic_write_text
@@ -60,6 +64,25 @@ class GateRun:
     resources: ExitStack = field(default_factory=ExitStack)
     progress: Callable[[str], None] = lambda _step: None
     started: float = field(default_factory=time.perf_counter)
+    chat_model: Any = None  # an already-built LangChain chat model (tests inject a fake)
+    _llm: tuple[Any, Any] | None = None
+    _llm_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def llm(self, config: Config, root: Path) -> tuple[Any, Any]:
+        """(client, None) or (None, status): one client per run, shared by every node."""
+        from compat_checker.llm import open_llm
+
+        with self._llm_lock:
+            if self._llm is None:
+                self._llm = open_llm(
+                    config.llm,
+                    os.environ,
+                    root=root,
+                    setting=self.options.llm,
+                    no_cache=self.options.no_cache,
+                    chat_model=self.chat_model,
+                )
+            return self._llm
 
 
 NodeFn = Callable[[GateState, Runtime[GateRun]], dict[str, Any]]
@@ -182,7 +205,21 @@ def consult_incidents_node(state: GateState, runtime: Runtime[GateRun]) -> dict[
 
 
 def review_with_llm_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
-    return {"llm": None, "layers": [skipped("llm", "no LLM configured")]}
+    from compat_checker.llm import review_changes
+
+    options = runtime.context.options
+    llm, status = runtime.context.llm(state["config"], state["change"].repo_root)
+    changes = state["changes"]
+    if llm is not None:
+        result = review_changes(changes, llm, base=state["base"].tree, head=state["head"].tree)
+        changes, status = result.changes, result.status
+    if options.llm_required and not status.complete:
+        raise GateError(f"LLM review required (--llm-required) but it did not complete: {status.reason}")
+    return {
+        "changes": changes,
+        "llm": status.model_dump(mode="json"),
+        "layers": [status.to_layer()],
+    }
 
 
 def build_verdict_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
@@ -255,12 +292,17 @@ def build_graph():
 _GRAPH = None
 
 
-def run_check(options: CheckOptions, progress: Callable[[str], None] | None = None) -> Verdict:
+def run_check(
+    options: CheckOptions,
+    progress: Callable[[str], None] | None = None,
+    *,
+    chat_model: Any = None,
+) -> Verdict:
     """Run the gate once and return the verdict (outputs written as the options say)."""
     global _GRAPH
     if _GRAPH is None:
         _GRAPH = build_graph()
-    run = GateRun(options=options, progress=progress or (lambda _step: None))
+    run = GateRun(options=options, progress=progress or (lambda _step: None), chat_model=chat_model)
     with run.resources:
         state = _GRAPH.invoke({"layers": [], "timings": {}}, context=run)
     return state["verdict"]

@@ -200,6 +200,7 @@ def open_llm(
     root: Path,
     setting: str | None = None,
     no_cache: bool = False,
+    chat_model: BaseChatModel | None = None,
 ) -> tuple[StructuredLlm, None] | tuple[None, LlmStatus]:
     """The run's model client, or None and the status explaining why there is none.
 
@@ -208,6 +209,10 @@ def open_llm(
     cannot work; with `auto` a broken setup is a failed layer instead.
     """
     config = apply_env(config, env)
+    if chat_model is not None:  # a model built by the caller (tests inject a fake here)
+        cache = None if no_cache or not config.cache else AnswerCache(root / config.cache_dir)
+        name = str(getattr(chat_model, "model_name", None) or type(chat_model).__name__)
+        return StructuredLlm(chat_model, provider="injected", model_name=name, config=config, cache=cache), None
     setting = setting or config.provider
     choice = resolve_provider(setting, config, env)
     if not choice.enabled or choice.model is None:

@@ -6,7 +6,6 @@ from itertools import groupby
 
 from rich.console import Console, Group
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from compat_checker.findings import Change, LayerStatus, Severity, Verdict
@@ -28,35 +27,28 @@ def _kind_label(change: Change) -> Text:
     return Text("warning" if change.severity != Severity.INFO else "info", style="yellow")
 
 
-def _file_table(changes: list[Change]) -> Table:
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=True)
-    table.add_column("where", no_wrap=True)
-    table.add_column("severity", no_wrap=True)
-    table.add_column("rule", no_wrap=True)
-    table.add_column("finding", ratio=1)
-    for change in changes:
-        finding = Text()
-        finding.append(change.element, style="bold")
-        finding.append("\n" + change.message)
-        if change.recommendation:
-            finding.append("\nfix: ", style="green")
-            finding.append(change.recommendation)
-        if change.suppressed:
-            finding.append(f"\nsuppressed: {change.suppressed}", style="dim")
-        if change.incidents:
-            ids = ", ".join(str(i.get("id")) for i in change.incidents)
-            finding.append(f"\nsimilar incidents: {ids}", style="magenta")
-        severity = Text(change.severity.value, style=_SEVERITY_STYLE[change.severity])
-        severity.append("\n")
-        severity.append_text(_kind_label(change))
-        sources = "+".join(s.value for s in change.sources)
-        table.add_row(
-            f"{change.file}:{change.line}:{change.column}",
-            severity,
-            Text(f"{change.rule}\n{change.category.value} · {sources}", style="dim"),
-            finding,
-        )
-    return table
+def _finding_block(change: Change) -> Text:
+    """One finding as a few short lines: readable at any terminal width and in CI logs."""
+    block = Text("  ")
+    block.append(f"{change.file}:{change.line}:{change.column}", style="bold")
+    block.append("  ")
+    block.append(change.severity.value, style=_SEVERITY_STYLE[change.severity])
+    block.append(" ")
+    block.append_text(_kind_label(change))
+    block.append(f"  {change.rule}", style="bold")
+    sources = "+".join(s.value for s in change.sources)
+    block.append(f" ({change.category.value} · {sources})", style="dim")
+    block.append(f"\n    {change.element}", style="cyan")
+    block.append(f"\n    {change.message}")
+    if change.recommendation:
+        block.append("\n    fix: ", style="green")
+        block.append(change.recommendation)
+    if change.suppressed:
+        block.append(f"\n    suppressed: {change.suppressed}", style="dim")
+    if change.incidents:
+        ids = ", ".join(str(i.get("id")) for i in change.incidents)
+        block.append(f"\n    similar incidents: {ids}", style="magenta")
+    return block
 
 
 def verdict_line(verdict: Verdict) -> Text:
@@ -90,7 +82,7 @@ def render_text(verdict: Verdict, console: Console) -> None:
             title.append(f"  [{changed.status.value}]", style="dim")
             if changed.old_path:
                 title.append(f" from {changed.old_path}", style="dim")
-        console.print(Group(title, _file_table(list(group))))
+        console.print(Group(title, *(_finding_block(c) for c in group)))
     layers = []
     for layer in verdict.layers:
         mark = {"ran": "✔", "skipped": "–", "failed": "✘"}[layer.status.value]
