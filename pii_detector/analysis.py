@@ -1,0 +1,334 @@
+"""The PII analysis of a proto tree: fields, messages and RPCs, with levels propagated.
+
+Every field first gets the verdict of its own declaration (`classifier.classify_field`).
+Then levels flow through message-typed fields: a field whose type is a message takes the
+highest level found inside it, recursively, and a message's level is the highest level
+of its fields. With cycles (``Profile.referrer: Profile``) this is the least fixed point
+of those equations, computed by iterating until nothing changes — each cycle is followed
+once, and the answer does not depend on the order messages are visited.
+
+Human overrides fix a field's level outright; LLM opinions (already merged
+conservatively by `llm_review.merge_llm_opinion`) act as a floor under the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pii_detector import lexicon as lx
+from pii_detector.classifier import (
+    FieldType,
+    MessageContext,
+    TypeClass,
+    Verdict,
+    classify_field,
+    field_type,
+    message_context,
+)
+from pii_detector.levels import Sensitivity, max_level
+from pii_detector.llm_review import PiiLlmAnswer, merge_llm_opinion
+from pii_detector.names import words
+from pii_detector.overrides import Override
+from pii_detector.results import (
+    Disagreement,
+    FieldResult,
+    MessageResult,
+    MethodResult,
+    PiiAnalysis,
+    Source,
+)
+from pii_detector.syntax import annotation_of, declared_type, has_option
+from protomodel.model import (
+    FieldModel,
+    FileModel,
+    MessageModel,
+    MethodModel,
+    ProtoTree,
+    ServiceModel,
+    iter_all_messages,
+)
+
+P = Sensitivity.PUBLIC
+
+
+def analyze_tree(
+    tree: ProtoTree,
+    *,
+    files: Collection[str] | None = None,
+    overrides: Mapping[str, Override] | None = None,
+    llm_answers: Sequence[PiiLlmAnswer] = (),
+) -> PiiAnalysis:
+    """Classify every field, message and RPC of the files under review.
+
+    ``files`` (module or repo paths) limits what is reported; by default the tree's
+    reviewed files. Dependency files are still read so message-typed fields can look
+    inside the messages they reference.
+    """
+    engine = _Engine(tree, overrides or {})
+    scope = _scope(tree, files)
+    rules = engine.propagate({})
+    fields = engine.field_results(scope, rules, {})
+    disagreements: list[Disagreement] = []
+    if llm_answers:
+        for answer in llm_answers:
+            merge = merge_llm_opinion(fields, answer)
+            fields = merge.fields
+            disagreements.extend(merge.disagreements)
+        floors = {f.element: f for f in fields if f.source == Source.LLM}
+        merged = engine.propagate({e: f.sensitivity for e, f in floors.items()})
+        fields = engine.field_results(scope, merged, floors)
+        rules = merged
+    return PiiAnalysis(
+        fields=fields,
+        messages=engine.message_results(scope, rules),
+        methods=engine.method_results(scope, rules),
+        disagreements=disagreements,
+        unused_overrides=sorted(e for e in engine.overrides if e not in engine.own),
+    )
+
+
+# ---- the engine ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Level:
+    """Per-propagation results: final field levels, message levels and their witnesses."""
+
+    fields: dict[str, Sensitivity]
+    messages: dict[str, Sensitivity]
+    witness: dict[str, str]  # message FQN → the field that gives it its level
+
+
+class _Engine:
+    def __init__(self, tree: ProtoTree, overrides: Mapping[str, Override]) -> None:
+        self.tree = tree
+        self.overrides = dict(overrides)
+        self.messages: dict[str, MessageModel] = {}
+        self.file_of: dict[str, FileModel] = {}
+        self.contexts: dict[str, MessageContext] = {}
+        for file in tree.files.values():
+            for message in iter_all_messages(file):
+                if message.is_map_entry:
+                    continue
+                self.messages[message.fqn] = message
+                self.file_of[message.fqn] = file
+                self.contexts[message.fqn] = message_context(message, file.package)
+        self.own: dict[str, Verdict] = {}
+        self.types: dict[str, FieldType] = {}
+        self.target: dict[str, str] = {}  # message-typed field → message FQN
+        for fqn, message in self.messages.items():
+            for field in message.fields:
+                ftype = field_type(field, tree)
+                self.types[field.fqn] = ftype
+                self.own[field.fqn] = classify_field(field, self.contexts[fqn], ftype)
+                target = ftype.name
+                if ftype.cls == TypeClass.MESSAGE and target in self.messages:
+                    self.target[field.fqn] = target
+
+    def propagate(self, floors: Mapping[str, Sensitivity]) -> _Level:
+        content = dict.fromkeys(self.messages, P)
+        witness: dict[str, str] = {}
+        changed = True
+        while changed:  # monotone over a finite lattice: terminates
+            changed = False
+            for fqn, message in self.messages.items():
+                best, best_field = P, ""
+                for field in message.fields:
+                    level = self._field_level(field.fqn, content, floors)
+                    if level.rank > best.rank:
+                        best, best_field = level, field.fqn
+                if best != content[fqn]:
+                    content[fqn] = best
+                    witness[fqn] = best_field
+                    changed = True
+        fields = {
+            field.fqn: self._field_level(field.fqn, content, floors)
+            for message in self.messages.values()
+            for field in message.fields
+        }
+        return _Level(fields, content, witness)
+
+    def _field_level(
+        self, fqn: str, content: Mapping[str, Sensitivity], floors: Mapping[str, Sensitivity]
+    ) -> Sensitivity:
+        override = self.overrides.get(fqn)
+        if override is not None:
+            return override.sensitivity
+        target = self.target.get(fqn)
+        return max_level(self.own[fqn].level, floors.get(fqn, P), content[target] if target else P)
+
+    def path(self, message_fqn: str, levels: _Level) -> str:
+        """``Customer.ssn`` or ``ListUsersResponse.users → User.ssn``: where the level comes from."""
+        steps: list[str] = []
+        seen: set[str] = set()
+        current = message_fqn
+        while current in levels.witness and current not in seen and len(steps) < 6:
+            seen.add(current)
+            field_fqn = levels.witness[current]
+            steps.append(self._short(field_fqn))
+            target = self.target.get(field_fqn)
+            if target is None or self.own[field_fqn].level == levels.messages[current]:
+                break
+            current = target
+        return " → ".join(steps)
+
+    def _short(self, fqn: str) -> str:
+        message_fqn, _, name = fqn.rpartition(".")
+        return f"{message_fqn.rsplit('.', 1)[-1]}.{name}"
+
+    # ---- results ------------------------------------------------------------------
+
+    def field_results(
+        self, scope: Iterable[FileModel], levels: _Level, floors: Mapping[str, FieldResult]
+    ) -> list[FieldResult]:
+        out: list[FieldResult] = []
+        for file in scope:
+            for message in iter_all_messages(file):
+                if message.fqn not in self.messages:
+                    continue
+                for field in message.fields:
+                    out.append(self._field_result(file, message, field, levels, floors))
+        return out
+
+    def _field_result(
+        self,
+        file: FileModel,
+        message: MessageModel,
+        field: FieldModel,
+        levels: _Level,
+        floors: Mapping[str, FieldResult],
+    ) -> FieldResult:
+        existing = annotation_of(field.options)
+        base = {
+            "element": field.fqn,
+            "field_path": _relative(field.fqn, file.package),
+            "field_name": field.name,
+            "message": message.fqn,
+            "file": file.repo_path,
+            "module_path": file.name,
+            "line": field.location.line,
+            "column": field.location.column,
+            "type": declared_type(field),
+            "annotated": existing is not None,
+            "existing_annotation": existing,
+        }
+        level = levels.fields[field.fqn]
+        override = self.overrides.get(field.fqn)
+        if override is not None:
+            own = self.own[field.fqn]
+            return FieldResult(
+                **base,
+                sensitivity=override.sensitivity,
+                pii_type=override.pii_type,
+                source=Source.OVERRIDE,
+                rule="OVERRIDE",
+                reasoning=(
+                    f"OVERRIDE: {override.reason} ({override.who}, {override.when}); "
+                    f"rules said {own.level.value}"
+                ),
+            )
+        floor = floors.get(field.fqn)
+        if floor is not None and floor.sensitivity == level:
+            return floor
+        own = self.own[field.fqn]
+        target = self.target.get(field.fqn)
+        if target is not None and (level.rank > own.level.rank or not own.level.is_pii):
+            held = levels.messages[target]
+            inside = self.path(target, levels)
+            where = f" ({inside})" if inside else ""
+            named = f"; its name: {own.reasoning}" if own.level.is_pii else ""
+            return FieldResult(
+                **base,
+                sensitivity=level,
+                pii_type=own.pii_type if own.level.is_pii else None,
+                rule="MESSAGE_CONTENT",
+                reasoning=(
+                    f"MESSAGE_CONTENT: {target} holds {held.value} data{where}{named}"
+                    if held.is_pii
+                    else f"MESSAGE_CONTENT: {target} holds no personal data{named}"
+                ),
+            )
+        return FieldResult(
+            **base, sensitivity=level, pii_type=own.pii_type, rule=own.rule, reasoning=own.reasoning
+        )
+
+    def message_results(self, scope: Iterable[FileModel], levels: _Level) -> list[MessageResult]:
+        out: list[MessageResult] = []
+        for file in scope:
+            for message in iter_all_messages(file):
+                if message.fqn not in self.messages:
+                    continue
+                level = levels.messages[message.fqn]
+                inside = self.path(message.fqn, levels)
+                out.append(
+                    MessageResult(
+                        element=message.fqn,
+                        name=_relative(message.fqn, file.package),
+                        file=file.repo_path,
+                        module_path=file.name,
+                        line=message.location.line,
+                        sensitivity=level,
+                        reasoning=(
+                            f"highest field: {inside}"
+                            if level.is_pii
+                            else "no field holds personal data"
+                        ),
+                        annotated=has_option(message.options, "pii.v1.message_sensitivity"),
+                    )
+                )
+        return out
+
+    def method_results(self, scope: Iterable[FileModel], levels: _Level) -> list[MethodResult]:
+        out: list[MethodResult] = []
+        for file in scope:
+            for service in file.services:
+                for method in service.methods:
+                    out.append(self._method_result(file, service, method, levels))
+        return out
+
+    def _method_result(
+        self, file: FileModel, service: ServiceModel, method: MethodModel, levels: _Level
+    ) -> MethodResult:
+        request = levels.messages.get(method.input_type.lstrip("."), P)
+        response = levels.messages.get(method.output_type.lstrip("."), P)
+        level = max_level(request, response)
+        exposure = None
+        verb = words(method.name)[0] if method.name else ""
+        if response == Sensitivity.HIGH and (verb in lx.BULK_VERBS or method.server_streaming):
+            inside = self.path(method.output_type.lstrip("."), levels)
+            exposure = (
+                f"{method.name} returns HIGH data in bulk ({inside}): restrict who may call it, "
+                "audit every call, or return a redacted view"
+            )
+        return MethodResult(
+            element=method.fqn,
+            service=service.name,
+            method=method.name,
+            file=file.repo_path,
+            module_path=file.name,
+            line=method.location.line,
+            request=method.input_type.lstrip("."),
+            response=method.output_type.lstrip("."),
+            request_sensitivity=request,
+            response_sensitivity=response,
+            sensitivity=level,
+            audit_pii_access=level.is_pii,
+            exposure=exposure,
+            annotated=has_option(method.options, "pii.v1.method_sensitivity"),
+        )
+
+
+def _relative(fqn: str, package: str) -> str:
+    return fqn[len(package) + 1 :] if package and fqn.startswith(package + ".") else fqn
+
+
+def _scope(tree: ProtoTree, files: Collection[str] | None) -> list[FileModel]:
+    if files is None:
+        return tree.reviewed_files()
+    wanted = set(files)
+    return [
+        file
+        for path, file in sorted(tree.files.items())
+        if path in wanted or file.repo_path in wanted
+    ]

@@ -1,0 +1,965 @@
+"""Rule-based classification of one field: pure functions over the proto model.
+
+`classify_field` judges a field from what its own declaration says — name words, type,
+the message it is in (`MessageContext`), its siblings and its comments — and returns a
+`Verdict` that names the rule that decided. What a message-typed field *contains* is
+added by `analysis.py`, which propagates levels through the tree.
+
+How a name is read (see POLICY.md, "How the project applies it"):
+
+1. The name is split into normalised words (`names.words`) and matched against the
+   phrases of `lexicon.PHRASES`, longest first.
+2. The right-most match governs, as the head noun of an English compound does
+   (``billing_address_postal_code`` is a postal code); a trailing "last 4" is a part of the
+   concept before it.
+3. Words after the governing concept can turn it into a property of the data
+   (``email_template``, ``address_type``); words before it can make it work contact data
+   (``work_email``), a person's (``home_phone``), a limit (``max_age``) or a thing's
+   (``product_name``).
+4. The type can overrule the words: booleans, counters, timestamps and enums of states
+   are not the data they are named after.
+5. Context-dependent words are resolved from the message kind, siblings and package.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pii_detector import lexicon as lx
+from pii_detector.levels import PiiType, Sensitivity
+from pii_detector.names import words
+from protomodel.model import SCALAR_TYPES, FieldModel, MessageModel, ProtoTree, TypeKind
+
+H, M, L, P = Sensitivity.HIGH, Sensitivity.MEDIUM, Sensitivity.LOW, Sensitivity.PUBLIC
+
+# Rule ids: stable names a reviewer sees in every field's reasoning.
+RULES: dict[str, str] = {
+    "NAME_WORD": "a word of the field name means this personal data wherever it appears",
+    "WORK_CONTACT": "contact data of work or of an organisation is LOW with a *_WORK type",
+    "PERSONAL_CONTACT": "contact data of a person (or of unknown ownership) is MEDIUM",
+    "NETWORK_ADDRESS": "`address` in a network message is an IP address",
+    "PERSON_NAME": "a name in a person-like message, or the name of a person role, is LOW/NAME",
+    "THING_NAME": "the name of a thing, a company or a product is PUBLIC",
+    "RESOURCE_NAME": "in a Get/Delete request a bare `name`/`id` names the requested resource",
+    "PERSON_ID": "an identifier that points at a person is LOW/CUSTOMER_ID",
+    "EMPLOYEE_ID": "an employee, staff or manager identifier is MEDIUM/EMPLOYEE_ID",
+    "DEVICE_ID": "a device, installation or advertising identifier is MEDIUM/DEVICE_ID",
+    "THING_ID": "an identifier or number of a thing is PUBLIC",
+    "PERSON_REFERENCE": "a string named after a person role refers to that person",
+    "ACTOR_REFERENCE": "`*_by` names the person who acted",
+    "FINANCIAL_CONTEXT": "account numbers and balances in a financial context are HIGH",
+    "CARD_CONTEXT": "in a payment card message, numbers, codes and names are the card's",
+    "HEALTH_CONTEXT": "in a health context, clinical words and values are SPECIAL_CATEGORY",
+    "INSURANCE_CONTEXT": "member, group and policy numbers of health insurance are HIGH",
+    "IDENTITY_CONTEXT": "a document number in an identity message is a government id",
+    "SECURITY_CONTEXT": "questions and answers in a security message are secrets",
+    "FREE_TEXT": "free text about a person (MEDIUM), about health (HIGH), or about a thing",
+    "PLACE": "a place name where a person is (address, profile, position) is LOW",
+    "GEOGRAPHY": "place names and positions that describe a thing's geography are PUBLIC",
+    "PAGINATION_TOKEN": "page and continuation tokens are not secrets",
+    "PROPERTY_OF": "a word after the data word makes the field a property of the data",
+    "PROPERTY_PREFIX": "a word before the data word makes the field a limit or a switch",
+    "RECORD_ID": "the id or number of a record about the data, not the data itself",
+    "TEMPORAL_TYPE": "a timestamp, date or duration is PUBLIC unless it is the data itself",
+    "TEMPORAL_PII": "a date that is the personal data itself (date of birth, card expiry)",
+    "BOOL_FLAG": "a boolean about a record is PUBLIC",
+    "FACT_FLAG": "a boolean that states a health, special-category, credit or presence fact",
+    "COUNTER": "a count of something is PUBLIC",
+    "ENUM_STATE": "an enum of states, kinds or categories of a record is PUBLIC",
+    "ENUM_PII": "an enum of a personal category (gender, religion, blood type)",
+    "WELL_KNOWN_TYPE": "a well-known type that holds personal data by itself",
+    "COMMENT": "the field's comment names personal data the name does not (it only raises)",
+    "MESSAGE_CONTENT": "a message-typed field takes the highest level inside the message",
+    "NO_SIGNAL": "no word of the name, type or comments points at personal data",
+    "LLM": "the LLM review gave a higher level",
+    "OVERRIDE": "a human correction recorded with `protoguard pii correct`",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    level: Sensitivity
+    pii_type: PiiType | None
+    rule: str
+    reason: str
+
+    @property
+    def reasoning(self) -> str:
+        return f"{self.rule}: {self.reason}"
+
+
+def _v(level: Sensitivity, pii_type: PiiType | None, rule: str, reason: str) -> Verdict:
+    return Verdict(level, pii_type if level.is_pii else None, rule, reason)
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+# ---- message context ----------------------------------------------------------------
+
+
+class Kind(StrEnum):
+    PERSON = "person"
+    ORG = "org"
+    NETWORK = "network"
+    ADDRESS = "address"
+    FINANCIAL = "financial"
+    CARD = "card"
+    HEALTH = "health"
+    INSURANCE = "insurance"  # health insurance
+    ANY_INSURANCE = "any_insurance"  # any insurance (auto, home, health)
+    SUPPORT = "support"
+    DEVICE = "device"
+    GEO = "geo"
+    GEO_THING = "geo_thing"
+    IDENTITY = "identity"
+    SECURITY = "security"
+    PHONE = "phone"
+    PERSON_LINKED = "person_linked"  # a thing that points at a person (customer_id, …)
+    PUBLISHED = "published"  # written for the public or about work (article, task)
+    DATING = "dating"
+    REQUEST = "request"  # an RPC request/response message
+    SUBJECT_PERSON = "subject_person"  # ... about a person (GetUserRequest)
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    fqn: str
+    noun: str  # the message's main noun: "customer" for ListCustomersResponse
+    words: frozenset[str]
+    kinds: frozenset[Kind]
+
+    def has(self, *kinds: Kind) -> bool:
+        return any(kind in self.kinds for kind in kinds)
+
+    @property
+    def describes(self) -> str:
+        """The message in a reason: ``Customer (person)``, ``Order (person_linked)``."""
+        shown = [k.value for k in self.kinds if k not in (Kind.REQUEST, Kind.SUBJECT_PERSON)]
+        name = self.fqn.rsplit(".", 1)[-1]
+        return f"{name} ({', '.join(sorted(shown))})" if shown else f"{name} (a thing)"
+
+
+_PERSON_EVIDENCE = frozenset(
+    {"person_name", "email", "phone", "dob", "ssn", "gender", "passport", "drivers_license",
+     "national_id", "street", "username"}
+)  # fmt: skip
+
+
+_ANY_INSURANCE_WORDS = frozenset(
+    {"insurance", "insurer", "coverage", "policy", "claim", "policyholder", "insured",
+     "underwriting", "premium", "adjuster"}
+)  # fmt: skip
+_REFERENCE_HEADS = frozenset({"id", "uuid", "name", "email", "number", "phone"})
+
+
+def _points_at_person(tokens: Sequence[str]) -> bool:
+    """``customer_id``, ``author_profile_id``, ``recipient_email``: a reference to a person."""
+    return len(tokens) >= 2 and tokens[-1] in _REFERENCE_HEADS and tokens[-2] in lx.PERSON_NOUNS
+
+
+def message_context(message: MessageModel, package: str) -> MessageContext:
+    name_words = words(message.name)
+    core = list(name_words)
+    is_rpc = bool(core) and core[-1] in {"request", "response"}
+    while len(core) > 1 and core[-1] in lx.MESSAGE_SUFFIXES:
+        core.pop()
+    if is_rpc:
+        while len(core) > 1 and core[0] in lx.RPC_VERBS:
+            core.pop(0)
+    noun = core[-1] if core else ""
+    all_words = frozenset(name_words)
+    package_words = frozenset(w for part in package.split(".") for w in words(part))
+    siblings = frozenset(key for f in message.fields for key in _concept_keys(words(f.name)))
+
+    kinds: set[Kind] = set()
+    if noun in lx.ORG_NOUNS or (noun in {"address", "location"} and all_words & lx.ORG_NOUNS):
+        kinds.add(Kind.ORG)
+    if all_words & lx.NETWORK_NOUNS:
+        kinds.add(Kind.NETWORK)
+    if noun in {"address", "residence"} and Kind.ORG not in kinds:
+        kinds.add(Kind.ADDRESS)
+    if noun in lx.PERSON_NOUNS or (
+        not kinds & {Kind.ORG, Kind.NETWORK}
+        and noun not in lx.GEO_THING_NOUNS
+        and len(siblings & _PERSON_EVIDENCE) >= 2
+    ):
+        kinds.add(Kind.PERSON)
+    if (
+        all_words & lx.FINANCIAL_NOUNS
+        or package_words & lx.FINANCIAL_NOUNS
+        or siblings & {"iban", "routing_number", "bank_account", "card_number"}
+    ):
+        kinds.add(Kind.FINANCIAL)
+    if all_words & lx.CARD_NOUNS or siblings & {"card_verification", "card_expiry", "card_number"}:
+        kinds.add(Kind.CARD)
+    if (all_words | package_words) & _ANY_INSURANCE_WORDS:
+        kinds.add(Kind.ANY_INSURANCE)
+    if all_words & lx.HEALTH_NOUNS or package_words & lx.HEALTH_PACKAGE_WORDS:
+        kinds.add(Kind.HEALTH)
+        if all_words & lx.INSURANCE_NOUNS or siblings & {"insurance_id", "insurance_member"}:
+            kinds.add(Kind.INSURANCE)
+    if noun in lx.SUPPORT_NOUNS or all_words & lx.SUPPORT_NOUNS:
+        kinds.add(Kind.SUPPORT)
+    if all_words & lx.DEVICE_NOUNS:
+        kinds.add(Kind.DEVICE)
+    if all_words & lx.GEO_NOUNS:
+        kinds.add(Kind.GEO)
+    if noun in lx.GEO_THING_NOUNS:
+        kinds.add(Kind.GEO_THING)
+    if all_words & lx.IDENTITY_NOUNS:
+        kinds.add(Kind.IDENTITY)
+    if all_words & lx.SECURITY_NOUNS:
+        kinds.add(Kind.SECURITY)
+    if noun == "phone":
+        kinds.add(Kind.PHONE)
+    if noun in lx.PUBLISHED_NOUNS:
+        kinds.add(Kind.PUBLISHED)
+    if all_words & lx.DATING_WORDS:
+        kinds.add(Kind.DATING)
+    if any(_points_at_person(words(f.name)) for f in message.fields):
+        kinds.add(Kind.PERSON_LINKED)
+    if is_rpc:
+        kinds.add(Kind.REQUEST)
+        if noun in lx.PERSON_NOUNS:
+            kinds.add(Kind.SUBJECT_PERSON)
+    return MessageContext(fqn=message.fqn, noun=noun, words=all_words, kinds=frozenset(kinds))
+
+
+# ---- field types ----------------------------------------------------------------------
+
+
+class TypeClass(StrEnum):
+    SCALAR = "scalar"  # including wrappers and google.type.Money (judged as numbers)
+    ENUM = "enum"
+    MESSAGE = "message"  # a message of the tree (or unknown): its content is propagated
+    TEMPORAL = "temporal"
+    PII_WELL_KNOWN = "pii_well_known"  # PostalAddress, LatLng, PhoneNumber
+    OTHER = "other"  # Struct, Any, Empty, FieldMask …
+
+
+@dataclass(frozen=True)
+class FieldType:
+    cls: TypeClass
+    scalar: str | None  # the scalar it stands for (wrappers unwrapped)
+    name: str  # FQN or scalar name of one element
+    type_words: tuple[str, ...]  # words of an enum's or message's short name
+
+
+def field_type(field: FieldModel, tree: ProtoTree) -> FieldType:
+    name = field.element_type.lstrip(".")
+    kind = field.element_type_kind
+    short_words = words(name.rsplit(".", 1)[-1])
+    if name in SCALAR_TYPES:
+        return FieldType(TypeClass.SCALAR, name, name, ())
+    if name in lx.TEMPORAL_TYPES:
+        return FieldType(TypeClass.TEMPORAL, None, name, short_words)
+    if name in lx.WRAPPER_TYPES:
+        return FieldType(TypeClass.SCALAR, lx.WRAPPER_TYPES[name], name, ())
+    if name in lx.PII_WELL_KNOWN:
+        return FieldType(TypeClass.PII_WELL_KNOWN, None, name, short_words)
+    if kind == TypeKind.ENUM or tree.enum(name) is not None:
+        return FieldType(TypeClass.ENUM, None, name, short_words)
+    if tree.message(name) is not None or not name.startswith("google."):
+        return FieldType(TypeClass.MESSAGE, None, name, short_words)
+    return FieldType(TypeClass.OTHER, None, name, short_words)
+
+
+# ---- matching words to concepts -------------------------------------------------------
+
+_MAX_PHRASE = max(len(phrase) for phrase in lx.PHRASES)
+
+
+@dataclass(frozen=True)
+class Match:
+    concept: lx.Concept
+    start: int
+    end: int  # exclusive
+    text: str  # the words matched, for reasons
+
+
+def match_concepts(tokens: Sequence[str]) -> list[Match]:
+    """Greedy longest-first matching of lexicon phrases, left to right."""
+    out: list[Match] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
+            key = lx.PHRASES.get(tuple(tokens[i : i + size]))
+            if key is not None:
+                out.append(Match(lx.CONCEPTS[key], i, i + size, " ".join(tokens[i : i + size])))
+                i += size
+                break
+        else:
+            i += 1
+    return out
+
+
+def _concept_keys(tokens: Sequence[str]) -> set[str]:
+    return {m.concept.key for m in match_concepts(tokens)}
+
+
+# ---- the classifier -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Name:
+    """A field name as read for one governing concept."""
+
+    tokens: tuple[str, ...]
+    match: Match
+    prefix: tuple[str, ...]  # words before the match
+    tail: tuple[str, ...]  # words after the match
+    before: Match | None  # the concept right before the governing one, if any
+
+    @property
+    def owner(self) -> str:
+        """The word right before the match: whose data it is (``customer`` in customer_id)."""
+        return self.prefix[-1] if self.prefix else ""
+
+
+def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict:
+    """The level the field's own declaration implies (message content not included)."""
+    tokens = words(field.name)
+    matches = [m for m in match_concepts(tokens) if _applies(m.concept, ctx)]
+    name = _govern(tokens, matches)
+
+    if ftype.cls == TypeClass.TEMPORAL:
+        return _temporal(name, ctx)
+    if ftype.scalar == "bool":
+        return _boolean(matches, ctx)
+    if ftype.scalar in lx.INTEGER_TYPES and _is_counter(tokens):
+        return _v(P, None, "COUNTER", f"`{field.name}` counts something")
+    if ftype.cls == TypeClass.ENUM:
+        return _enum(name, ftype, ctx)
+
+    verdict = _by_name(name, ctx, ftype) if name else None
+    if verdict is None and ftype.cls == TypeClass.PII_WELL_KNOWN:
+        key = lx.PII_WELL_KNOWN[ftype.name]
+        verdict = _resolve(_Name(tokens, Match(lx.CONCEPTS[key], 0, 0, ""), (), (), None), ctx)
+        verdict = _v(verdict.level, verdict.pii_type, "WELL_KNOWN_TYPE",
+                     f"type {ftype.name} holds {lx.CONCEPTS[key].label}")  # fmt: skip
+    if verdict is None and ftype.scalar == "string" and tokens and tokens[-1] in lx.PERSON_NOUNS:
+        verdict = _v(L, PiiType.NAME, "PERSON_REFERENCE",
+                     f"`{field.name}` names {_a(tokens[-1])}, a person")  # fmt: skip
+    if verdict is None:
+        verdict = _v(
+            P, None, "NO_SIGNAL", f"nothing in `{field.name}` or its type points at a person"
+        )
+    if verdict.rule in _COMMENT_MAY_RAISE and ftype.cls != TypeClass.MESSAGE:
+        said = _from_comment(field, ctx)
+        if said is not None and said.level.rank > verdict.level.rank:
+            verdict = said
+    return verdict
+
+
+# Rules whose answer a comment naming personal data can raise (never lower).
+_COMMENT_MAY_RAISE = frozenset(
+    {"NO_SIGNAL", "FREE_TEXT", "THING_ID", "THING_NAME", "HEALTH_CONTEXT", "GEOGRAPHY"}
+)  # fmt: skip
+
+
+def _applies(concept: lx.Concept, ctx: MessageContext) -> bool:
+    return lx.HEALTH not in concept.flags or ctx.has(Kind.HEALTH)
+
+
+def _govern(tokens: tuple[str, ...], matches: list[Match]) -> _Name | None:
+    if not matches:
+        return None
+    index = len(matches) - 1
+    # "last 4" after another concept is a part of that concept: ssn_last4, bank_account_last4.
+    if lx.PARTIAL in matches[index].concept.flags and index > 0:
+        index -= 1
+    match = matches[index]
+    before = matches[index - 1] if index > 0 and matches[index - 1].end == match.start else None
+    return _Name(tokens, match, tokens[: match.start], tokens[match.end :], before)
+
+
+def _is_counter(tokens: Sequence[str]) -> bool:
+    return "count" in tokens or (len(tokens) > 1 and tokens[0] == "number" and tokens[1] == "of")
+
+
+def _temporal(name: _Name | None, ctx: MessageContext) -> Verdict:
+    if name is not None and not _property_tail(name):
+        concept = name.match.concept
+        if concept.key == "expiry" and ctx.has(Kind.CARD):
+            concept = lx.CONCEPTS["card_expiry"]
+        if lx.TEMPORAL in concept.flags:
+            return _v(concept.level or M, concept.pii_type, "TEMPORAL_PII",
+                      f"`{name.match.text}` as a date is {concept.label} itself")  # fmt: skip
+    return _v(P, None, "TEMPORAL_TYPE", "a timestamp, date or duration, not personal data itself")
+
+
+def _boolean(matches: Iterable[Match], ctx: MessageContext) -> Verdict:
+    for match in matches:
+        if lx.FACT in match.concept.flags:
+            concept = match.concept
+            return _v(concept.level or H, concept.pii_type or PiiType.SPECIAL_CATEGORY, "FACT_FLAG",
+                      f"a flag stating `{match.text}` about a person is that fact")  # fmt: skip
+    return _v(P, None, "BOOL_FLAG", "a yes/no flag about the record")
+
+
+def _enum(name: _Name | None, ftype: FieldType, ctx: MessageContext) -> Verdict:
+    # An enum cannot hold free values (an address, an e-mail): only categories count.
+    if name is not None and lx.CATEGORICAL in name.match.concept.flags and not _property_tail(name):
+        verdict = _resolve(name, ctx)
+        return _v(verdict.level, verdict.pii_type, "ENUM_PII", verdict.reason)
+    for match in match_concepts(ftype.type_words):
+        if lx.CATEGORICAL in match.concept.flags and _applies(match.concept, ctx):
+            verdict = _resolve(_Name(ftype.type_words, match, (), (), None), ctx)
+            return _v(verdict.level, verdict.pii_type, "ENUM_PII",
+                      f"enum type {ftype.name}: {verdict.reason}")  # fmt: skip
+    return _v(P, None, "ENUM_STATE", f"enum {ftype.name} holds states or kinds of a record")
+
+
+def _property_tail(name: _Name) -> str | None:
+    """The first word after the concept that turns the field into a property of it."""
+    for word in name.tail:
+        if word in lx.PROPERTY_WORDS and word not in lx.VALUE_WORDS:
+            return word
+    return None
+
+
+def _by_name(name: _Name, ctx: MessageContext, ftype: FieldType) -> Verdict | None:
+    concept = name.match.concept
+    prop = _property_tail(name)
+    if prop is not None and concept.key not in {"expiry", "by"}:
+        return _v(P, None, "PROPERTY_OF",
+                  f"`{'_'.join(name.tokens)}` is the {prop} of {concept.label}, not the data")  # fmt: skip
+    prefix = set(name.prefix)
+    if concept.pii_type == PiiType.SPECIAL_CATEGORY:
+        prefix -= _STATISTICS  # max_heart_rate is a measurement, not a limit
+    if prefix & lx.PROPERTY_PREFIXES and not concept.flags & {lx.GENERIC}:
+        return _v(P, None, "PROPERTY_PREFIX",
+                  f"`{'_'.join(name.tokens)}` is a limit or switch about {concept.label}")  # fmt: skip
+    if lx.RECORD_ID in concept.flags and name.tail and name.tail[-1] in lx.IDENTIFIER_TAILS:
+        return _v(P, None, "RECORD_ID",
+                  f"the {name.tail[-1]} of a record about {concept.label}, not the data")  # fmt: skip
+    if concept.key == "free_text" and ftype.scalar not in (None, "string", "bytes"):
+        return None  # a number called `rating_comment`? no text, nothing to judge
+    if (
+        concept.key == "free_text"
+        and ftype.cls == TypeClass.MESSAGE
+        and name.match.text not in _TEXT_MESSAGES
+    ):
+        return None  # billing_details: a structure, judged by what it holds
+    return _resolve(name, ctx)
+
+
+def _resolve(name: _Name, ctx: MessageContext) -> Verdict:
+    concept = name.match.concept
+    resolver = _RESOLVERS.get(concept.key)
+    if resolver is not None:
+        return resolver(name, ctx)
+    if name.before is not None and concept.key == "last_digits":
+        return _resolve(_Name(name.tokens, name.before, name.prefix, name.tail, None), ctx)
+    if concept.key == "last_digits" and set(name.prefix) & {"bank", "account", "iban"}:
+        return _v(H, PiiType.BANK_ACCOUNT, "NAME_WORD", "the last digits of a bank account")
+    assert concept.level is not None, concept.key
+    return _v(concept.level, concept.pii_type, "NAME_WORD",
+              f"`{name.match.text}` means {concept.label}")  # fmt: skip
+
+
+# ---- context resolvers ----------------------------------------------------------------
+
+
+def _is_work(name: _Name, ctx: MessageContext) -> bool:
+    prefix = set(name.prefix)
+    if prefix & lx.PERSONAL_WORDS:
+        return False
+    return bool(prefix & lx.WORK_WORDS or prefix & lx.ORG_NOUNS) or ctx.has(Kind.ORG)
+
+
+def _contact(
+    work_type: PiiType, personal_type: PiiType
+) -> Callable[[_Name, MessageContext], Verdict]:
+    def resolve(name: _Name, ctx: MessageContext) -> Verdict:
+        label = name.match.concept.label
+        if _is_work(name, ctx):
+            return _v(L, work_type, "WORK_CONTACT", f"{label} of work or of an organisation")
+        return _v(M, personal_type, "PERSONAL_CONTACT", f"{label} of a person")
+
+    return resolve
+
+
+def _address(name: _Name, ctx: MessageContext) -> Verdict:
+    prefix = set(name.prefix)
+    if name.before is not None and name.before.concept.key in {"email", "ip", "mac"}:
+        return _resolve(_Name(name.tokens, name.before, name.prefix, name.tail, None), ctx)
+    if ctx.has(Kind.NETWORK) or prefix & lx.NETWORK_NOUNS:
+        return _v(M, PiiType.IP_ADDRESS, "NETWORK_ADDRESS",
+                  f"`address` in network message {ctx.describes} is an IP address")  # fmt: skip
+    if "email" in ctx.words:
+        return _v(M, PiiType.EMAIL_PERSONAL, "PERSONAL_CONTACT", "the address of an e-mail message")
+    return _street(name, ctx)
+
+
+def _street(name: _Name, ctx: MessageContext) -> Verdict:
+    if _is_work(name, ctx):
+        return _v(
+            L, PiiType.ADDRESS_WORK, "WORK_CONTACT", "an address of work or of an organisation"
+        )
+    return _v(M, PiiType.ADDRESS_HOME, "PERSONAL_CONTACT", "a street address of a person")
+
+
+def _address_line(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.ADDRESS, Kind.ORG) or "address" in ctx.words:
+        return _street(name, ctx)
+    return _v(P, None, "NO_SIGNAL", f"`{name.match.text}` outside an address message")
+
+
+def _postal_code(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.GEO_THING) and not ctx.has(Kind.PERSON, Kind.ADDRESS):
+        return _v(P, None, "GEOGRAPHY", f"a postal code describing {ctx.describes}")
+    if _is_work(name, ctx):
+        return _v(L, PiiType.ADDRESS_WORK, "WORK_CONTACT", "the postal code of an organisation")
+    return _v(M, PiiType.ADDRESS_HOME, "PERSONAL_CONTACT", "a postal code locates a person")
+
+
+def _latlng(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.GEO_THING) and not ctx.has(Kind.PERSON):
+        return _v(P, None, "GEOGRAPHY", f"a position describing {ctx.describes}")
+    if _is_work(name, ctx):
+        return _v(L, PiiType.GEOLOCATION, "WORK_CONTACT", "the position of an organisation's place")
+    return _v(M, PiiType.GEOLOCATION, "NAME_WORD", "a precise position (latitude/longitude)")
+
+
+def _location(name: _Name, ctx: MessageContext) -> Verdict:
+    if set(name.prefix) & lx.WORK_WORDS:
+        return _v(L, PiiType.ADDRESS_WORK, "WORK_CONTACT", "a work location")
+    if ctx.has(Kind.PERSON, Kind.DEVICE, Kind.GEO) or set(name.prefix) & lx.PERSON_NOUNS:
+        return _latlng(name, ctx)
+    if ctx.has(Kind.ORG):
+        return _v(L, PiiType.GEOLOCATION, "WORK_CONTACT", "the location of an organisation")
+    if ctx.has(Kind.GEO_THING):
+        return _v(P, None, "GEOGRAPHY", f"the location of {ctx.describes}")
+    return _latlng(name, ctx)
+
+
+def _place(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.ORG) and not ctx.has(Kind.PERSON):
+        return _v(L, None, "PLACE", f"`{name.match.text}` of an organisation's address")
+    if name.before is not None or ctx.has(Kind.PERSON, Kind.ADDRESS, Kind.GEO):
+        return _v(L, None, "PLACE", f"`{name.match.text}` of a person's address or position")
+    if ctx.has(Kind.GEO_THING):
+        return _v(P, None, "GEOGRAPHY", f"`{name.match.text}` describing {ctx.describes}")
+    return _v(L, None, "PLACE", f"`{name.match.text}`: where a person is, when unsure")
+
+
+def _region(name: _Name, ctx: MessageContext) -> Verdict:
+    # "state" and "region" are also a record's state and a cloud region: only a place in
+    # an address, a person's record, a position, or after another personal word.
+    if name.before is not None or ctx.has(Kind.PERSON, Kind.ADDRESS, Kind.GEO):
+        return _v(L, None, "PLACE", f"`{name.match.text}` of a person's address or position")
+    return _v(
+        P, None, "GEOGRAPHY", f"`{name.match.text}` in {ctx.describes} is not a person's place"
+    )
+
+
+def _person_only(rule_other: str) -> Callable[[_Name, MessageContext], Verdict]:
+    """Personal attributes that exist only on people (job title, employer, relationship)."""
+
+    def resolve(name: _Name, ctx: MessageContext) -> Verdict:
+        concept = name.match.concept
+        if ctx.has(Kind.PERSON) or set(name.prefix) & lx.PERSON_NOUNS:
+            return _v(L, concept.pii_type, "NAME_WORD", f"{concept.label} of a person")
+        return _v(P, None, rule_other, f"`{name.match.text}` in {ctx.describes} is not a person's")
+
+    return resolve
+
+
+def _photo(name: _Name, ctx: MessageContext) -> Verdict:
+    word = name.match.text
+    if (
+        ctx.has(Kind.PERSON)
+        or word in {"avatar", "headshot"}
+        or set(name.prefix) & (lx.PERSON_NOUNS | {"profile", "person", "face"})
+    ):
+        return _v(L, None, "NAME_WORD", "a photo of a person (LOW, no type)")
+    return _v(P, None, "NO_SIGNAL", f"a photo of {ctx.describes}, not of a person")
+
+
+def _title(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.PERSON) and not ctx.has(Kind.ORG, Kind.REQUEST):
+        return _v(L, None, "NAME_WORD", f"`{name.match.text}` of a person (title, role, subject)")
+    return _v(P, None, "THING_NAME", f"the `{name.match.text}` of {ctx.describes}")
+
+
+def _job(name: _Name, ctx: MessageContext) -> Verdict:
+    # A department is a person's only on a person; other job words are a person's unless
+    # the record is an organisation or a thing with its own geography (a job posting).
+    if name.match.text == "department":
+        return _person_only("THING_NAME")(name, ctx)
+    if ctx.has(Kind.ORG, Kind.GEO_THING, Kind.PUBLISHED) and not ctx.has(Kind.PERSON):
+        return _v(P, None, "THING_NAME", f"`{name.match.text}` of {ctx.describes}")
+    return _v(L, None, "NAME_WORD", f"{name.match.concept.label} of a person")
+
+
+def _orientation(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.PERSON, Kind.DATING) or set(name.prefix) & {"sexual", "romantic"}:
+        return _v(H, PiiType.SPECIAL_CATEGORY, "NAME_WORD",
+                  f"`{name.match.text}` of a person is their sexual orientation")  # fmt: skip
+    return _v(P, None, "NO_SIGNAL", f"the orientation of {ctx.describes} (a screen, a page)")
+
+
+def _expense(name: _Name, ctx: MessageContext) -> Verdict:
+    linked = ctx.has(Kind.PERSON_LINKED) and not ctx.has(Kind.PUBLISHED, Kind.ORG)
+    if ctx.has(Kind.PERSON) or linked or set(name.prefix) & lx.PERSON_NOUNS:
+        return _v(H, PiiType.FINANCIAL_INFO, "FINANCIAL_CONTEXT",
+                  f"`{name.match.text}` a person pays is their financial information")  # fmt: skip
+    return _v(P, None, "NO_SIGNAL", f"a price of {ctx.describes}")
+
+
+def _license_number(name: _Name, ctx: MessageContext) -> Verdict:
+    prefix = set(name.prefix)
+    if prefix & {"software", "product", "app", "key", "seat", "plan"}:
+        return _v(P, None, "THING_ID", "a software licence number")
+    if ctx.has(Kind.PERSON, Kind.IDENTITY) or prefix & (lx.PERSON_NOUNS | {"driver"}):
+        return _v(H, PiiType.DRIVERS_LICENSE, "NAME_WORD", "a person's licence number")
+    return _v(P, None, "THING_ID", f"a licence number of {ctx.describes}")
+
+
+_STATISTICS = frozenset({"max", "min", "maximum", "minimum"})
+_TEXT_MESSAGES = frozenset({"message", "comment", "note", "reply", "transcript"})
+_SECRET_TYPES = frozenset({PiiType.AUTH_SECRET, PiiType.API_KEY, PiiType.PASSWORD})
+_RECORD_HEADS = frozenset({"id", "identifier", "uuid", "guid"})
+
+
+def _of_before(name: _Name, ctx: MessageContext) -> Verdict | None:
+    """A generic head after a concept word: the value of that concept, or a record of it.
+
+    ``drug_name`` and ``ssn_value`` are the data; ``prescription_id`` names a record about
+    it; ``secret_name`` names a secret without being one.
+    """
+    before = name.before
+    if before is None or lx.GENERIC in before.concept.flags:
+        return None
+    head = name.match.text
+    if before.concept.level is None and head in _RECORD_HEADS:
+        return None  # address_id, location_id: records, judged by their owner word
+    if head in lx.IDENTIFIER_TAILS and lx.RECORD_ID in before.concept.flags:
+        return _v(P, None, "RECORD_ID",
+                  f"the {head} of a record about {before.concept.label}, not the data")  # fmt: skip
+    if head == "name" and before.concept.pii_type in _SECRET_TYPES:
+        return _v(P, None, "THING_NAME", f"the name of a {before.concept.label}, not its value")
+    return _resolve(_Name(name.tokens, before, name.prefix, name.tail, None), ctx)
+
+
+def _name(name: _Name, ctx: MessageContext) -> Verdict:
+    owner = name.owner
+    qualified = _of_before(name, ctx)
+    if qualified is not None:
+        return qualified
+    if owner in lx.PERSON_NOUNS:
+        return _v(L, PiiType.NAME, "PERSON_NAME", f"the name of {_a(owner)}")
+    if owner in lx.THING_NOUNS or owner in lx.ORG_NOUNS:
+        return _v(P, None, "THING_NAME", f"the name of {_a(owner)}")
+    if not name.prefix and ctx.has(Kind.REQUEST) and ctx.noun and ctx.noun not in {"name"}:
+        if ctx.has(Kind.SUBJECT_PERSON):
+            return _v(L, PiiType.CUSTOMER_ID, "RESOURCE_NAME",
+                      f"the resource name of the requested {ctx.noun}")  # fmt: skip
+        if not ctx.has(Kind.PERSON):
+            return _v(P, None, "RESOURCE_NAME", f"the resource name of the requested {ctx.noun}")
+    if ctx.has(Kind.ORG):
+        return _v(P, None, "THING_NAME", f"the name of organisation {ctx.describes}")
+    if ctx.has(Kind.PERSON, Kind.ADDRESS, Kind.CARD):
+        return _v(L, PiiType.NAME, "PERSON_NAME", f"a name in person-like message {ctx.describes}")
+    return _v(P, None, "THING_NAME", f"a name in {ctx.describes}")
+
+
+_ID_QUALIFIERS = frozenset(
+    {"external", "internal", "legacy", "global", "public", "unique", "system", "crm", "stripe",
+     "salesforce", "hubspot", "primary", "alt", "alternate", "secondary", "original",
+     "canonical", "source", "foreign", "local", "remote"}
+)  # fmt: skip
+
+
+def _id(name: _Name, ctx: MessageContext) -> Verdict:
+    owner = name.owner
+    qualified = _of_before(name, ctx)
+    if qualified is not None:
+        return qualified
+    if owner in lx.EMPLOYEE_ROLES:
+        return _v(M, PiiType.EMPLOYEE_ID, "EMPLOYEE_ID", f"the id of {_a(owner)}")
+    if owner == "member" and ctx.has(Kind.INSURANCE):
+        return _v(H, PiiType.HEALTH_INSURANCE, "INSURANCE_CONTEXT", "a health-insurance member id")
+    if owner in lx.PERSON_NOUNS:
+        return _v(L, PiiType.CUSTOMER_ID, "PERSON_ID", f"the id of {_a(owner)}")
+    if owner in lx.DEVICE_NOUNS:
+        return _v(M, PiiType.DEVICE_ID, "DEVICE_ID", f"the id of {_a(owner)}")
+    if owner and owner not in _ID_QUALIFIERS:
+        return _v(P, None, "THING_ID", f"the id of {_a(owner)}, not of a person")
+    if ctx.has(Kind.REQUEST):
+        if ctx.has(Kind.SUBJECT_PERSON):
+            return _v(
+                L, PiiType.CUSTOMER_ID, "RESOURCE_NAME", f"the id of the requested {ctx.noun}"
+            )
+        return _v(P, None, "RESOURCE_NAME", f"the id of the requested {ctx.noun}")
+    if ctx.has(Kind.PERSON) and not ctx.has(Kind.ORG):
+        return _v(L, PiiType.CUSTOMER_ID, "PERSON_ID", f"the id of person-like {ctx.describes}")
+    return _v(P, None, "THING_ID", f"the id of {ctx.describes}")
+
+
+def _number(name: _Name, ctx: MessageContext) -> Verdict:
+    owner = name.owner
+    qualified = _of_before(name, ctx)
+    if qualified is not None:
+        return qualified
+    if owner in lx.EMPLOYEE_ROLES:
+        return _v(M, PiiType.EMPLOYEE_ID, "EMPLOYEE_ID", f"the number of {_a(owner)}")
+    if owner in lx.PERSON_NOUNS:
+        return _v(M, PiiType.CUSTOMER_ID, "PERSON_ID",
+                  f"a number issued to {_a(owner)}, like an account number")  # fmt: skip
+    if owner:
+        return _v(P, None, "THING_ID", f"the number of {_a(owner)}")
+    if ctx.has(Kind.CARD):
+        return _v(H, PiiType.CREDIT_CARD, "CARD_CONTEXT", f"`number` of card {ctx.describes}")
+    if ctx.has(Kind.PHONE):
+        return _v(M, PiiType.PHONE_PERSONAL, "PERSONAL_CONTACT", "the number of a phone")
+    if ctx.has(Kind.IDENTITY):
+        return _v(H, PiiType.NATIONAL_ID, "IDENTITY_CONTEXT", f"`number` of {ctx.describes}")
+    if ctx.has(Kind.FINANCIAL) and ctx.noun in {"account", "iban"}:
+        return _v(H, PiiType.BANK_ACCOUNT, "FINANCIAL_CONTEXT", f"`number` of {ctx.describes}")
+    return _v(P, None, "THING_ID", f"the number of {ctx.describes}")
+
+
+def _code(name: _Name, ctx: MessageContext) -> Verdict:
+    qualified = _of_before(name, ctx)
+    if qualified is not None:
+        return qualified
+    if not name.prefix and ctx.has(Kind.HEALTH) and not ctx.has(Kind.ORG):
+        return _v(H, PiiType.SPECIAL_CATEGORY, "HEALTH_CONTEXT",
+                  f"a clinical code in health message {ctx.describes}")  # fmt: skip
+    return _v(P, None, "THING_ID", f"`{'_'.join(name.tokens)}` is a code of a thing")
+
+
+def _value(name: _Name, ctx: MessageContext) -> Verdict:
+    qualified = _of_before(name, ctx)
+    if qualified is not None:
+        return qualified
+    if not name.prefix and ctx.has(Kind.HEALTH) and not ctx.has(Kind.ORG, Kind.PERSON):
+        return _v(H, PiiType.SPECIAL_CATEGORY, "HEALTH_CONTEXT",
+                  f"a measured value in health message {ctx.describes}")  # fmt: skip
+    if not name.prefix and ctx.has(Kind.IDENTITY):
+        return _v(H, PiiType.NATIONAL_ID, "IDENTITY_CONTEXT", f"the value of {ctx.describes}")
+    return _v(P, None, "NO_SIGNAL", f"a `{name.match.text}` of {ctx.describes}")
+
+
+def _free_text(name: _Name, ctx: MessageContext) -> Verdict:
+    qualified = _of_before(name, ctx)  # criminal_record_summary: text about that data
+    if qualified is not None:
+        return qualified
+    if set(name.prefix) & lx.SYSTEM_TEXT_WORDS:
+        return _v(P, None, "FREE_TEXT", f"`{'_'.join(name.tokens)}` is written by the system")
+    if name.match.text == "subject" and not ctx.has(Kind.SUPPORT):
+        return _title(name, ctx)  # a teacher's subject, not an e-mail's
+    if ctx.has(Kind.HEALTH) and not ctx.has(Kind.ORG):
+        return _v(
+            H, PiiType.SPECIAL_CATEGORY, "FREE_TEXT", f"clinical free text in {ctx.describes}"
+        )
+    if ctx.has(Kind.PERSON, Kind.ADDRESS, Kind.SUPPORT) or name.owner in lx.PERSON_NOUNS:
+        return _v(M, PiiType.FREE_TEXT, "FREE_TEXT", f"free text about a person in {ctx.describes}")
+    if ctx.has(Kind.PERSON_LINKED) and not ctx.has(Kind.PUBLISHED, Kind.ORG):
+        return _v(M, PiiType.FREE_TEXT, "FREE_TEXT",
+                  f"free text in {ctx.describes}, a record that points at a person")  # fmt: skip
+    return _v(P, None, "FREE_TEXT", f"free text about {ctx.describes}, not a person")
+
+
+def _by(name: _Name, ctx: MessageContext) -> Verdict:
+    if name.prefix and name.prefix[-1] not in lx.NON_ACTOR_BY and not name.tail:
+        return _v(
+            L, PiiType.CUSTOMER_ID, "ACTOR_REFERENCE", f"`{'_'.join(name.tokens)}` names a person"
+        )
+    return _v(P, None, "NO_SIGNAL", f"`{'_'.join(name.tokens)}` is a sort or group key")
+
+
+def _ambiguous_name(name: _Name, ctx: MessageContext) -> Verdict:
+    if name.owner in lx.PERSON_NOUNS or (
+        ctx.has(Kind.PERSON) and not ctx.has(Kind.ORG, Kind.REQUEST)
+    ):
+        return _v(L, PiiType.NAME, "PERSON_NAME", f"`{name.match.text}` of a person")
+    return _v(P, None, "THING_NAME", f"`{name.match.text}` of {ctx.describes}")
+
+
+def _employer(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.ORG, Kind.GEO_THING, Kind.PUBLISHED) and not ctx.has(Kind.PERSON):
+        return _v(P, None, "THING_NAME", f"a company name in {ctx.describes}")
+    return _v(L, None, "NAME_WORD", "a person's employer")
+
+
+def _account_number(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.FINANCIAL) or set(name.prefix) & lx.FINANCIAL_NOUNS:
+        return _v(H, PiiType.BANK_ACCOUNT, "FINANCIAL_CONTEXT",
+                  f"an account number in financial message {ctx.describes}")  # fmt: skip
+    return _v(M, PiiType.CUSTOMER_ID, "NAME_WORD", "an account number that is not a financial one")
+
+
+def _balance(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.PERSON, Kind.FINANCIAL) and not ctx.has(Kind.ORG):
+        return _v(H, PiiType.FINANCIAL_INFO, "FINANCIAL_CONTEXT",
+                  f"the balance of a person's account ({ctx.describes})")  # fmt: skip
+    return _v(P, None, "NO_SIGNAL", f"a balance of {ctx.describes}, not of a person")
+
+
+def _document_number(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.IDENTITY, Kind.PERSON):
+        return _v(H, PiiType.NATIONAL_ID, "IDENTITY_CONTEXT",
+                  f"an identity document number in {ctx.describes}")  # fmt: skip
+    return _v(P, None, "THING_ID", f"a document number of {ctx.describes}")
+
+
+def _security_code(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.CARD) or "card" in name.prefix:
+        return _v(H, PiiType.CREDIT_CARD, "CARD_CONTEXT", "a card's security code (CVV)")
+    return _v(H, PiiType.AUTH_SECRET, "NAME_WORD", "a security code is a one-time secret")
+
+
+def _expiry(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.CARD) or "card" in name.prefix:
+        return _v(M, PiiType.CREDIT_CARD, "CARD_CONTEXT", "a card's expiry")
+    return _v(P, None, "PROPERTY_OF", f"`{'_'.join(name.tokens)}` is when something expires")
+
+
+def _fingerprint(name: _Name, ctx: MessageContext) -> Verdict:
+    prefix = set(name.prefix)
+    if prefix & {"certificate", "cert", "tls", "ssl", "ssh", "key", "file", "content", "public",
+                 "gpg", "pgp", "x509", "sha1", "sha256", "md5", "build", "schema", "config"}:  # fmt: skip
+        return _v(P, None, "NO_SIGNAL", "the fingerprint of a key, certificate or file")
+    if ctx.has(Kind.CARD):
+        return _v(H, PiiType.CREDIT_CARD, "CARD_CONTEXT", "a card fingerprint (hash of the number)")
+    if ctx.has(Kind.DEVICE) or prefix & lx.DEVICE_NOUNS:
+        return _v(M, PiiType.DEVICE_ID, "DEVICE_ID", "a device fingerprint")
+    return _v(H, PiiType.BIOMETRIC, "NAME_WORD", "a person's fingerprint is biometric data")
+
+
+def _serial_number(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.DEVICE) or set(name.prefix) & lx.DEVICE_NOUNS:
+        return _v(M, PiiType.DEVICE_ID, "DEVICE_ID", "the serial number of a person's device")
+    return _v(P, None, "THING_ID", f"the serial number of {ctx.describes}")
+
+
+def _token(name: _Name, ctx: MessageContext) -> Verdict:
+    if set(name.prefix) & lx.PLUMBING_TOKEN_WORDS:
+        return _v(P, None, "PAGINATION_TOKEN", f"`{'_'.join(name.tokens)}` is a pagination token")
+    return _v(H, PiiType.AUTH_SECRET, "NAME_WORD", "a token grants access: an auth secret")
+
+
+def _key(name: _Name, ctx: MessageContext) -> Verdict:
+    owner = name.owner
+    if not owner:
+        if ctx.has(Kind.SECURITY) or ctx.words & {"api", "credential", "secret"}:
+            return _v(
+                H, PiiType.API_KEY, "SECURITY_CONTEXT", f"the key of credential {ctx.describes}"
+            )
+        return _v(P, None, "NO_SIGNAL", "a bare `key` is a lookup key")
+    if owner in lx.LOOKUP_KEY_WORDS:
+        return _v(P, None, "NO_SIGNAL", f"`{owner}_key` is a lookup key, not a credential")
+    if owner in lx.PERSON_NOUNS:
+        return _v(L, PiiType.CUSTOMER_ID, "PERSON_ID", f"a key that identifies {_a(owner)}")
+    return _v(H, PiiType.API_KEY, "NAME_WORD",
+              f"`{owner}_key` is presented to authenticate: a credential, when unsure")  # fmt: skip
+
+
+def _qa(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.SECURITY) or set(name.prefix) & lx.SECURITY_NOUNS:
+        return _v(H, PiiType.AUTH_SECRET, "SECURITY_CONTEXT",
+                  f"a {name.match.text} in security message {ctx.describes}")  # fmt: skip
+    return _v(P, None, "NO_SIGNAL", f"a {name.match.text} of {ctx.describes}")
+
+
+def _insurance_member(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.INSURANCE) or (ctx.has(Kind.HEALTH) and set(name.prefix) & lx.INSURANCE_NOUNS):
+        return _v(H, PiiType.HEALTH_INSURANCE, "INSURANCE_CONTEXT",
+                  f"`{name.match.text}` of health insurance")  # fmt: skip
+    first, last = name.match.text.split()[0], name.match.text.split()[-1]
+    if last == "number" and (first in lx.PERSON_NOUNS or ctx.has(Kind.ANY_INSURANCE)):
+        return _v(M, PiiType.CUSTOMER_ID, "PERSON_ID",
+                  f"`{name.match.text}`: an account number that is not a financial one")  # fmt: skip
+    if first in lx.PERSON_NOUNS:  # member_id, subscriber_id outside insurance
+        return _v(L, PiiType.CUSTOMER_ID, "PERSON_ID", f"the id of {_a(first)}")
+    return _v(P, None, "THING_ID", f"`{name.match.text}` of {ctx.describes}")
+
+
+def _fax(name: _Name, ctx: MessageContext) -> Verdict:
+    return _contact(PiiType.PHONE_WORK, PiiType.PHONE_PERSONAL)(name, ctx)
+
+
+_RESOLVERS: dict[str, Callable[[_Name, MessageContext], Verdict]] = {
+    "email": _contact(PiiType.EMAIL_WORK, PiiType.EMAIL_PERSONAL),
+    "phone": _contact(PiiType.PHONE_WORK, PiiType.PHONE_PERSONAL),
+    "fax": _fax,
+    "address": _address,
+    "street": _street,
+    "address_line": _address_line,
+    "postal_code": _postal_code,
+    "latlng": _latlng,
+    "location": _location,
+    "city": _place,
+    "region": _region,
+    "job": _job,
+    "title": _title,
+    "orientation": _orientation,
+    "expense": _expense,
+    "license_number": _license_number,
+    "relationship": _person_only("NO_SIGNAL"),
+    "photo": _photo,
+    "employer": _employer,
+    "ambiguous_name": _ambiguous_name,
+    "name": _name,
+    "id": _id,
+    "number": _number,
+    "code": _code,
+    "value": _value,
+    "text": _free_text,
+    "free_text": _free_text,
+    "by": _by,
+    "account_number": _account_number,
+    "balance": _balance,
+    "document_number": _document_number,
+    "security_code": _security_code,
+    "expiry": _expiry,
+    "fingerprint": _fingerprint,
+    "serial_number": _serial_number,
+    "token": _token,
+    "key": _key,
+    "qa": _qa,
+    "insurance_member": _insurance_member,
+}
+
+
+# ---- comments -------------------------------------------------------------------------
+
+# Concepts a comment may name on its own (no context needed to know they are personal).
+_COMMENT_CONCEPTS = frozenset(
+    {"ssn", "tax_id", "passport", "drivers_license", "national_id", "iban", "bank_account",
+     "routing_number", "card_number", "card_verification", "medical_record", "insurance_id",
+     "health", "special", "criminal", "biometric", "password", "api_key", "secret", "otp",
+     "security_qa", "dob", "email", "phone", "msisdn", "ip", "mac", "device_id", "salary",
+     "financial", "person_name", "username", "employee_id"}
+)  # fmt: skip
+_COMMENT_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def _from_comment(field: FieldModel, ctx: MessageContext) -> Verdict | None:
+    text = field.comments.text
+    if not text:
+        return None
+    raw = _COMMENT_WORD.findall(text.replace("n't", " not").replace("'s", ""))
+    tokens: list[str] = []
+    for word in raw:
+        tokens.extend(words(word) if word.lower() not in lx.NEGATIONS else (word.lower(),))
+    best: Verdict | None = None
+    for match in match_concepts(tokens):
+        key = match.concept.key
+        if key not in _COMMENT_CONCEPTS:
+            continue
+        if set(tokens[max(0, match.start - 3) : match.start]) & lx.NEGATIONS:
+            continue  # "not an SSN", "never holds credentials"
+        verdict = _resolve(_Name(tuple(tokens), match, (), (), None), ctx)
+        if best is None or verdict.level.rank > best.level.rank:
+            best = _v(verdict.level, verdict.pii_type, "COMMENT",
+                      f"the comment mentions `{match.text}`: {verdict.reason}")  # fmt: skip
+    return best

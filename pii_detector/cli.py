@@ -1,0 +1,382 @@
+"""``protoguard pii …``: scan protos for personal data, annotate them, record corrections.
+
+The gate's CLI mounts the `pii` group (``main.add_command(pii)``). Exit codes follow the
+project: 0 fine, 1 ``--check`` found unannotated fields at or above ``--fail-on``, 2 bad
+input (a one-line message, never a traceback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from pii_detector.analysis import analyze_tree
+from pii_detector.annotate import OPTIONS_IMPORT, annotate_file, options_proto_text
+from pii_detector.fileio import atomic_write_text
+from pii_detector.levels import PiiType, Sensitivity, parse_level, parse_type
+from pii_detector.overrides import (
+    OVERRIDES_FILE,
+    Overrides,
+    OverridesError,
+    load_overrides,
+    record_override,
+)
+from pii_detector.report import build_report, report_json
+from pii_detector.results import PiiAnalysis
+from protomodel.errors import ProtoParseError
+from protomodel.model import ProtoTree
+from protomodel.parse import build_tree
+
+
+class PiiCliError(click.ClickException):
+    """A problem with the user's input: printed as one line, exit code 2."""
+
+    exit_code = 2
+
+
+_LEVEL_STYLE = {"HIGH": "bold red", "MEDIUM": "yellow", "LOW": "cyan", "PUBLIC": "dim"}
+
+
+@click.group("pii")
+def pii() -> None:
+    """Find personal data in .proto files, annotate it, record corrections."""
+
+
+@pii.command("scan")
+@click.argument("paths", nargs=-1, metavar="PATH...")
+@click.option("--json", "json_path", metavar="FILE", help="Write the JSON report to FILE.")
+@click.option("--output", metavar="FILE", help="Write the annotated file to FILE (one input file).")
+@click.option(
+    "--annotate-dir", metavar="DIR", help="Write annotated copies of every file under DIR."
+)
+@click.option(
+    "--check", is_flag=True, help="Exit 1 when a field at/above --fail-on lacks an annotation."
+)
+@click.option(
+    "--fail-on", default="HIGH", metavar="LEVEL", help="LOW, MEDIUM or HIGH (default HIGH)."
+)
+@click.option("--format", "fmt", default="text", metavar="text|json", help="Output on stdout.")
+@click.option(
+    "--overrides",
+    "overrides_path",
+    metavar="FILE",
+    help=f"Corrections file (default {OVERRIDES_FILE} of the repository).",
+)
+def scan(
+    paths: Sequence[str],
+    json_path: str | None,
+    output: str | None,
+    annotate_dir: str | None,
+    check: bool,
+    fail_on: str,
+    fmt: str,
+    overrides_path: str | None,
+) -> None:
+    """Classify every field of the .proto files under PATH (files or directories)."""
+    threshold = _level_option(fail_on, "--fail-on")
+    if threshold == Sensitivity.PUBLIC:
+        raise PiiCliError("--fail-on must be LOW, MEDIUM or HIGH")
+    if fmt not in ("text", "json"):
+        raise PiiCliError(f"--format must be text or json, not {fmt!r}")
+    if not paths:
+        raise PiiCliError("give at least one .proto file or directory to scan")
+    inputs = collect_inputs(paths)
+    if output and len(inputs) != 1:
+        raise PiiCliError(
+            f"--output needs exactly one input file ({len(inputs)} found); use --annotate-dir"
+        )
+    overrides = _load_overrides(overrides_path)
+    groups = _by_root(inputs)
+    trees = [_build(group) for group in groups]
+    analysis = _merge([analyze_tree(tree, overrides=overrides) for tree in trees])
+
+    report = build_report(analysis)
+    if json_path:
+        _write(json_path, report_json(report))
+    for tree, group in zip(trees, groups, strict=True):
+        _write_annotations(tree, group, analysis, output, annotate_dir)
+    if annotate_dir and not any(i.module_path == OPTIONS_IMPORT for i in inputs):
+        _write(str(Path(annotate_dir) / OPTIONS_IMPORT), options_proto_text())
+
+    if fmt == "json":
+        click.echo(report_json(report), nl=False)
+    else:
+        _print_text(analysis, threshold)
+    missing = analysis.unannotated(threshold)
+    if check and missing:
+        for f in missing:
+            click.echo(
+                f"{f.file}:{f.line}: {f.element} is {f.sensitivity.value} without annotation; add {f.option_line}",
+                err=True,
+            )
+        raise SystemExit(1)
+
+
+@pii.command("correct")
+@click.argument("element")
+@click.option("--sensitivity", metavar="LEVEL", help="PUBLIC, LOW, MEDIUM or HIGH.")
+@click.option("--type", "pii_type", metavar="TYPE", help="A PII type (see POLICY.md) or NONE.")
+@click.option("--reason", metavar="TEXT", help="Why: kept in the file for reviewers.")
+@click.option("--who", metavar="NAME", help="Who decided (default: git user, else $USER).")
+@click.option(
+    "--overrides",
+    "overrides_path",
+    metavar="FILE",
+    help=f"Corrections file (default {OVERRIDES_FILE} of the repository).",
+)
+def correct(
+    element: str,
+    sensitivity: str | None,
+    pii_type: str | None,
+    reason: str | None,
+    who: str | None,
+    overrides_path: str | None,
+) -> None:
+    """Record a correction for ELEMENT (a field FQN); it wins over rules and the LLM."""
+    if sensitivity is None:
+        raise PiiCliError("--sensitivity is required (PUBLIC, LOW, MEDIUM or HIGH)")
+    if not reason:
+        raise PiiCliError("--reason is required: say why, for the reviewers of the file")
+    level = _level_option(sensitivity, "--sensitivity")
+    kind = _type_option(pii_type)
+    path = Path(overrides_path) if overrides_path else _repo_root() / OVERRIDES_FILE
+    try:
+        recorded = record_override(
+            path, element, sensitivity=level, pii_type=kind, reason=reason, who=who
+        )
+    except OverridesError as error:
+        raise PiiCliError(str(error)) from None
+    except OSError as error:
+        raise PiiCliError(f"cannot write {path}: {error.strerror}") from None
+    shown = level.value + (f"/{kind.value}" if kind else "")
+    click.echo(f"recorded {element.strip().lstrip('.')} → {shown} ({recorded.who}) in {path}")
+
+
+# ---- inputs ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Input:
+    path: Path  # as found on disk
+    root: Path  # the module root its imports are relative to
+    module_path: str  # path relative to root, with "/"
+    shown: str  # path as the user sees it (relative to the current directory when possible)
+
+
+def collect_inputs(paths: Iterable[str]) -> list[Input]:
+    found: dict[Path, Input] = {}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*.proto") if not _hidden(p.relative_to(path)))
+            if not files:
+                raise PiiCliError(f"{raw}: no .proto files under this directory")
+            root = _module_root(path.resolve(), default=path.resolve())
+        elif path.is_file():
+            if path.suffix != ".proto":
+                raise PiiCliError(f"{raw}: not a .proto file")
+            files = [path]
+            root = _module_root(path.resolve().parent, default=path.resolve().parent)
+        else:
+            raise PiiCliError(f"{raw}: no such file or directory")
+        for file in files:
+            resolved = file.resolve()
+            module_root = root if resolved.is_relative_to(root) else resolved.parent
+            found.setdefault(
+                resolved,
+                Input(
+                    resolved,
+                    module_root,
+                    resolved.relative_to(module_root).as_posix(),
+                    _shown(resolved),
+                ),
+            )
+    return list(found.values())
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") or part == "node_modules" for part in relative.parts)
+
+
+def _module_root(start: Path, *, default: Path) -> Path:
+    """The buf module directory containing ``start`` (from buf.yaml), else ``default``."""
+    for directory in (start, *start.parents):
+        config = directory / "buf.yaml"
+        if not config.is_file():
+            continue
+        try:
+            data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            return directory
+        modules = data.get("modules") if isinstance(data, dict) else None
+        if isinstance(modules, list):
+            for module in modules:
+                sub = (
+                    (directory / str(module.get("path", "."))).resolve()
+                    if isinstance(module, dict)
+                    else None
+                )
+                if sub is not None and (start == sub or start.is_relative_to(sub)):
+                    return sub
+        return directory
+    return default
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _by_root(inputs: Sequence[Input]) -> list[list[Input]]:
+    groups: dict[Path, list[Input]] = {}
+    for item in inputs:
+        groups.setdefault(item.root, []).append(item)
+    return list(groups.values())
+
+
+def _build(group: Sequence[Input]) -> ProtoTree:
+    root = group[0].root
+    sources: dict[str, str] = {}
+    for item in group:
+        try:
+            sources[item.module_path] = item.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise PiiCliError(f"{item.shown}: cannot read: {error}") from None
+
+    def resolve_import(module_path: str) -> str | None:
+        candidate = (root / module_path).resolve()
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            return None
+        try:
+            return candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    try:
+        return build_tree(
+            sources,
+            repo_paths={item.module_path: item.shown for item in group},
+            import_resolver=resolve_import,
+        )
+    except ProtoParseError as error:
+        shown = {item.module_path: item.shown for item in group}.get(error.path, error.path)
+        location = f"{shown}:{error.line}:{error.column}" if error.line > 0 else shown
+        raise PiiCliError(f"{location}: {error.detail}") from None
+
+
+def _merge(analyses: Sequence[PiiAnalysis]) -> PiiAnalysis:
+    if len(analyses) == 1:
+        return analyses[0]
+    return PiiAnalysis(
+        fields=[f for a in analyses for f in a.fields],
+        messages=[m for a in analyses for m in a.messages],
+        methods=[m for a in analyses for m in a.methods],
+        disagreements=[d for a in analyses for d in a.disagreements],
+        unused_overrides=sorted({e for a in analyses for e in a.unused_overrides}),
+    )
+
+
+def _load_overrides(path: str | None) -> Overrides:
+    target = Path(path) if path else _repo_root() / OVERRIDES_FILE
+    if path and not target.is_file():
+        raise PiiCliError(f"{path}: no such overrides file")
+    try:
+        return load_overrides(target)
+    except OverridesError as error:
+        raise PiiCliError(str(error)) from None
+
+
+def _repo_root() -> Path:
+    here = Path.cwd().resolve()
+    return next((d for d in (here, *here.parents) if (d / ".git").exists()), here)
+
+
+def _level_option(value: str, option: str) -> Sensitivity:
+    try:
+        return parse_level(value)
+    except ValueError as error:
+        raise PiiCliError(f"{option}: {error}") from None
+
+
+def _type_option(value: str | None) -> PiiType | None:
+    try:
+        return parse_type(value)
+    except ValueError as error:
+        raise PiiCliError(f"--type: {error}") from None
+
+
+# ---- outputs --------------------------------------------------------------------------
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        atomic_write_text(path, text)
+    except OSError as error:
+        raise PiiCliError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def _write_annotations(
+    tree: ProtoTree,
+    group: Sequence[Input],
+    analysis: PiiAnalysis,
+    output: str | None,
+    annotate_dir: str | None,
+) -> None:
+    if not output and not annotate_dir:
+        return
+    for item in group:
+        text = item.path.read_text(encoding="utf-8")
+        result = annotate_file(text, tree.files[item.module_path], analysis.for_file(item.shown))
+        for skipped in result.skipped:
+            click.echo(f"warning: {item.shown}: not annotated: {skipped}", err=True)
+        if output:
+            _write(output, result.text)
+        if annotate_dir:
+            _write(str(Path(annotate_dir) / item.module_path), result.text)
+
+
+def _print_text(analysis: PiiAnalysis, threshold: Sensitivity) -> None:
+    console = Console()
+    for path, part in analysis.by_file().items():
+        pii_fields = [f for f in part.fields if f.sensitivity.is_pii]
+        table = Table(
+            title=f"{path}: {len(pii_fields)} of {len(part.fields)} fields hold personal data",
+            title_justify="left",
+        )
+        for column in ("field", "line", "level", "type", "annotated", "why"):
+            table.add_column(column, overflow="fold")
+        for f in sorted(pii_fields, key=lambda f: (-f.sensitivity.rank, f.line)):
+            level = f"[{_LEVEL_STYLE[f.sensitivity.value]}]{f.sensitivity.value}[/]"
+            mark = (
+                "yes"
+                if f.annotated
+                else ("[bold red]no[/]" if f.sensitivity.at_least(threshold) else "no")
+            )
+            table.add_row(
+                f.field_path,
+                str(f.line),
+                level,
+                f.pii_type.value if f.pii_type else "-",
+                mark,
+                f.reasoning,
+            )
+        console.print(table)
+        for m in part.methods:
+            if m.exposure:
+                console.print(f"[bold red]exposure[/] {m.service}.{m.method}: {m.exposure}")
+    counts = {level: sum(f.sensitivity == level for f in analysis.fields) for level in Sensitivity}
+    console.print(
+        f"{len(analysis.fields)} fields: "
+        + ", ".join(f"{counts[level]} {level.value}" for level in reversed(Sensitivity))
+        + f"; {len(analysis.unannotated(threshold))} at or above {threshold.value} without annotation"
+    )
+    for element in analysis.unused_overrides:
+        console.print(f"[yellow]note[/]: override for {element} matches no field")

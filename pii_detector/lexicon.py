@@ -1,0 +1,727 @@
+"""The vocabulary of the rule-based classifier: which words mean which personal data.
+
+Data only; `classifier.py` holds the logic. Everything here follows POLICY.md — when a
+word's level depends on context (``name``, ``id``, ``address``, ``balance``), its concept
+has no fixed level and `classifier.py` resolves it from the message, the siblings and the
+package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pii_detector.levels import PiiType, Sensitivity
+from pii_detector.names import words
+
+H, M, L, P = Sensitivity.HIGH, Sensitivity.MEDIUM, Sensitivity.LOW, Sensitivity.PUBLIC
+T = PiiType
+
+# Concept flags.
+TEMPORAL = "temporal"  # the value itself may be a date/time (birth date, card expiry)
+CATEGORICAL = "categorical"  # can be held by an enum (gender, religion, blood type)
+FACT = "fact"  # a bool named after it states the fact itself (is_smoker, has_disability)
+HEALTH = "health"  # means personal data only in a health context (weight, test, code)
+RECORD_ID = "record_id"  # `<concept>_id` / `_number` names a record, not the data
+PARTIAL = "partial"  # "last 4": a part of the concept before it, or a card's when alone
+GENERIC = "generic"  # a bare head noun (name, id, number, code, value) decided by context
+
+
+@dataclass(frozen=True)
+class Concept:
+    key: str
+    label: str
+    level: Sensitivity | None = None  # None: resolved from context by the classifier
+    pii_type: PiiType | None = None
+    flags: frozenset[str] = field(default_factory=frozenset)
+
+
+def _c(
+    key: str,
+    label: str,
+    level: Sensitivity | None = None,
+    pii_type: PiiType | None = None,
+    *flags: str,
+) -> Concept:
+    return Concept(key, label, level, pii_type, frozenset(flags))
+
+
+CONCEPTS: dict[str, Concept] = {
+    c.key: c
+    for c in (
+        # ---- government identifiers (HIGH)
+        _c("ssn", "Social Security number", H, T.SSN),
+        _c("tax_id", "tax identifier", H, T.TAX_ID),
+        _c("passport", "passport number", H, T.PASSPORT),
+        _c("drivers_license", "driver's licence number", H, T.DRIVERS_LICENSE),
+        _c("national_id", "national identity number", H, T.NATIONAL_ID),
+        _c("document_number", "identity document number"),  # identity context decides
+        # ---- financial (HIGH)
+        _c("iban", "IBAN", H, T.BANK_ACCOUNT),
+        _c("bank_account", "bank account", H, T.BANK_ACCOUNT),
+        _c("account_number", "account number"),  # financial context decides
+        _c("routing_number", "routing number / BIC / sort code", H, T.ROUTING_NUMBER),
+        _c("card_number", "payment card number", H, T.CREDIT_CARD),
+        _c("card_verification", "card verification code (CVV)", H, T.CREDIT_CARD),
+        _c("security_code", "security code"),  # card CVV or a one-time code
+        _c("card_expiry", "card expiry", M, T.CREDIT_CARD, TEMPORAL),
+        _c("expiry", "expiry"),  # a card's expiry in card context; else a property
+        _c("last_digits", "last digits", M, T.CREDIT_CARD, PARTIAL),
+        _c("card_fingerprint", "card fingerprint", H, T.CREDIT_CARD),
+        _c("financial", "a person's financial information", H, T.FINANCIAL_INFO),
+        _c("financial_fact", "a person's credit or means history", H, T.FINANCIAL_INFO, FACT),
+        _c("presence", "whether a person is at a place", M, T.GEOLOCATION, FACT),
+        _c("expense", "a person's housing or support payments"),  # a person's vs a listing's
+        _c("balance", "balance"),  # a person's or an account's balance vs a thing's
+        _c("salary", "salary", H, T.FINANCIAL_INFO),
+        # ---- health (HIGH)
+        _c("medical_record", "medical record number", H, T.MEDICAL_RECORD),
+        _c("insurance_id", "health insurance id", H, T.HEALTH_INSURANCE),
+        _c("insurance_member", "insurance member/policy number"),  # insurance context
+        _c("health", "health information", H, T.SPECIAL_CATEGORY, FACT, RECORD_ID),
+        _c("health_ctx", "health information", H, T.SPECIAL_CATEGORY, HEALTH, RECORD_ID),
+        _c("health_fact_ctx", "health fact", H, T.SPECIAL_CATEGORY, HEALTH, FACT),
+        _c("blood_type", "blood type", H, T.SPECIAL_CATEGORY, CATEGORICAL, FACT),
+        # ---- special categories (HIGH)
+        _c("special", "special-category data", H, T.SPECIAL_CATEGORY, CATEGORICAL, FACT),
+        _c("orientation", "sexual orientation"),  # a person's vs a screen's
+        _c("criminal", "criminal record", H, T.SPECIAL_CATEGORY, FACT, RECORD_ID),
+        _c("biometric", "biometric data", H, T.BIOMETRIC, RECORD_ID),
+        _c("fingerprint", "fingerprint"),  # biometric, device or certificate by context
+        # ---- secrets (HIGH)
+        _c("password", "password / PIN", H, T.PASSWORD, RECORD_ID),
+        _c("api_key", "API key", H, T.API_KEY, RECORD_ID),
+        _c("secret", "secret", H, T.AUTH_SECRET, RECORD_ID),
+        _c("token", "token"),  # an auth secret unless it is a pagination token
+        _c("key", "key"),  # a credential unless it is a lookup key (sort_key, cache_key)
+        _c("otp", "one-time / recovery code", H, T.AUTH_SECRET, RECORD_ID),
+        _c("access_code", "door / gate / alarm access code", H, T.AUTH_SECRET),
+        _c("security_qa", "security question/answer", H, T.AUTH_SECRET, RECORD_ID),
+        _c("qa", "question/answer"),  # secret in a security context, else PUBLIC
+        # ---- identify or locate a person (MEDIUM)
+        _c("dob", "date of birth", M, T.DATE_OF_BIRTH, TEMPORAL),
+        _c("age", "age", M, T.DATE_OF_BIRTH),
+        _c("email", "e-mail address"),
+        _c("phone", "phone number"),
+        _c("msisdn", "mobile subscriber number", M, T.PHONE_PERSONAL),
+        _c("fax", "fax number"),
+        _c("street", "street address"),
+        _c("address", "address"),
+        _c("address_line", "address line"),  # `line1` in an address message
+        _c("postal_code", "postal code"),
+        _c("latlng", "latitude/longitude"),
+        _c("location", "location"),
+        _c("ip", "IP address", M, T.IP_ADDRESS),
+        _c("mac", "MAC address", M, T.DEVICE_ID),
+        _c("device_id", "device identifier", M, T.DEVICE_ID),
+        _c("serial_number", "serial number"),  # a person's device vs a server
+        _c("vehicle_id", "vehicle identifier (plate, VIN)", M, None),
+        _c("license_number", "licence number"),  # a person's licence vs a software licence
+        _c("username", "username / login", M, T.USERNAME),
+        _c("employee_id", "employee id", M, T.EMPLOYEE_ID),
+        _c("free_text", "free text"),
+        # ---- personal, professional (LOW)
+        _c("person_name", "person's name", L, T.NAME),
+        _c("ambiguous_name", "name"),  # display_name, legal_name: person vs thing
+        _c("gender", "gender", L, T.GENDER, CATEGORICAL),
+        _c("user_agent", "user agent", L, T.DEVICE_ID),
+        _c("job", "job title / occupation", L, None, RECORD_ID),
+        _c("title", "title"),  # a person's title (Dr, Ms, job) vs a thing's title
+        _c("employer", "employer"),  # a person's employer vs a company record
+        _c("personal_attr", "personal attribute", L, None, CATEGORICAL),
+        _c("photo", "photo of a person"),
+        _c("relationship", "relationship to a person"),
+        _c("city", "city / country", L, None, CATEGORICAL),
+        _c("region", "state / region"),  # a place in an address vs a cloud region/status
+        # ---- generic head nouns
+        _c("name", "name", None, None, GENERIC),
+        _c("id", "identifier", None, None, GENERIC),
+        _c("number", "number", None, None, GENERIC),
+        _c("code", "code", None, None, GENERIC),
+        _c("value", "value", None, None, GENERIC),
+        _c("text", "text", None, None, GENERIC),
+        _c("by", "actor reference", None, None, GENERIC),
+    )
+}
+
+# Word sequences (after `names.words`) → concept key. Longest match wins.
+PHRASES: dict[tuple[str, ...], str] = {}
+
+
+def _add(key: str, *phrases: str) -> None:
+    # Phrases go through the same normalisation as field names ("notes" → "note").
+    for phrase in phrases:
+        PHRASES[tuple(w for part in phrase.split() for w in words(part))] = key
+
+
+_add("ssn", "ssn", "social security number", "social security", "social insurance number")
+_add(
+    "tax_id",
+    "tax id", "tin", "itin", "tax identification number", "tax identifier", "taxpayer id",
+    "tax number", "vat number", "vat id", "tax reference number", "ein",
+    "employer identification number", "tax file number", "ptin",
+)  # fmt: skip
+_add("passport", "passport", "passport number")
+_add("drivers_license", "driver license", "drivers license", "driver license number")
+_add(
+    "national_id",
+    "national id", "national identity number", "national identification number",
+    "national insurance number", "nin", "citizen id", "aadhaar", "nric", "cpf", "curp",
+    "personnummer", "identity number", "id card number", "government id",
+    "known traveler number", "redress number", "trusted traveler number", "visa number",
+    "residence permit number", "alien registration number", "voter id", "military id",
+    "certification number", "professional license number",
+)  # fmt: skip
+_add("document_number", "document number", "id number", "document id")
+_add("iban", "iban")
+_add("bank_account", "bank account", "bank account number")
+_add("account_number", "account number")
+_add(
+    "routing_number",
+    "routing number", "aba", "aba routing number", "sort code", "bic", "swift", "swift code",
+    "swift bic", "transit number", "bank code", "bsb",
+)  # fmt: skip
+_add(
+    "card_number",
+    "card number", "credit card", "credit card number", "debit card number", "pan",
+    "primary account number",
+)  # fmt: skip
+_add(
+    "card_verification",
+    "cvv", "cvc", "cvv2", "cvc2", "csc", "card verification", "card verification code",
+    "card security code",
+)  # fmt: skip
+_add("security_code", "security code")
+_add(
+    "card_expiry",
+    "card expiry", "card expiration", "expiry month", "expiry year", "exp month", "exp year",
+    "expiration month", "expiration year", "card exp", "expiry date", "expiration date",
+)  # fmt: skip
+_add("expiry", "expiry", "expiration", "exp", "expire", "expires")
+_add("last_digits", "last 4", "last digit", "first 6")
+_add("card_fingerprint", "card fingerprint")
+_add(
+    "financial",
+    "income", "annual income", "monthly income", "net worth", "credit score", "credit rating",
+    "fico", "credit limit", "credit history", "debt", "gross pay", "net pay", "tax withheld",
+    "withholding", "earning", "earnings", "wealth", "assets", "paycheck", "pension",
+    "tax return", "net income", "take home pay",
+)  # fmt: skip
+_add(
+    "financial_fact",
+    "bankruptcy", "bankrupt", "delinquency", "tradeline", "default history", "foreclosure",
+    "repossession", "collection account", "free lunch", "reduced lunch", "welfare",
+    "food stamp", "public assistance", "garnishment", "credit class", "credit tier",
+    "credit grade",
+)  # fmt: skip
+_add(
+    "expense",
+    "rent", "monthly rent", "mortgage payment", "housing payment", "alimony", "child support",
+    "liabilities", "debt payment",
+)  # fmt: skip
+_add("balance", "balance", "available balance", "account balance")
+_add(
+    "salary",
+    "salary", "wage", "bonus", "compensation", "pay rate", "hourly rate", "pay grade",
+    "salary band", "pay band", "remuneration", "commission rate",
+)  # fmt: skip
+_add(
+    "medical_record",
+    "medical record number", "mrn", "medical record", "chart number", "health record number",
+    "patient record number", "ehr id", "emr id",
+)  # fmt: skip
+_add(
+    "insurance_id",
+    "insurance id", "insurance number", "health insurance", "health insurance number",
+    "medicare number", "medicaid number", "medicare id", "medicaid id", "insurance policy number",
+)  # fmt: skip
+_add(
+    "insurance_member",
+    "member id", "member number", "policy number", "group number", "subscriber id",
+    "subscriber number",
+)  # fmt: skip
+_add(
+    "health",
+    "diagnosis", "medical condition", "health condition", "allergy", "medication",
+    "prescription", "symptom", "disability", "disabled", "pregnancy", "pregnant", "smoker",
+    "smoking status", "hiv", "hiv status", "genetic", "genetic data", "dna", "icd", "icd9",
+    "icd10", "icd code", "chief complaint", "clinical note", "clinical", "mental health",
+    "treatment", "therapy", "reason for visit", "visit reason", "vaccination status",
+    "medical history", "family history", "diagnosis code", "diabetic", "lab result",
+    "cpt", "cpt code", "procedure code", "dosage", "injury", "wheelchair", "illness",
+    "disease", "fertility", "genome", "psychiatric", "addiction", "substance use", "rehab",
+    "iep", "special need", "special education", "meal preference", "dietary restriction",
+    "dietary requirement", "diet", "nhs number", "mental", "heart rate", "blood pressure",
+    "deep sleep", "rem sleep", "rem", "sleep score", "sleep stage", "blind", "deaf",
+    "visually impaired", "hearing impaired", "accessibility need", "accessibility requirement",
+    "mobility need",
+)  # fmt: skip
+_add(
+    "health_ctx",
+    "condition", "drug", "test", "analyte", "vaccine", "immunization", "procedure", "dose",
+    "strength", "severity", "vital", "height", "weight", "bmi",
+    "pulse", "temperature", "systolic", "diastolic", "glucose", "cholesterol", "interpretation",
+    "observation", "finding", "reason", "display", "outcome",
+)  # fmt: skip
+_add("health_fact_ctx", "abnormal", "positive", "critical")
+_add("blood_type", "blood type", "blood group")
+_add(
+    "special",
+    "religion", "religious affiliation", "religious belief", "faith", "ethnicity", "ethnic",
+    "ethnic origin", "race", "sexual orientation", "orientation sexual", "political affiliation",
+    "political view", "political opinion", "political party", "union membership",
+    "union member", "trade union", "sex life", "religious view", "religious belief",
+    "political", "politics", "political leaning", "caste",
+)  # fmt: skip
+_add("presence", "is home", "at home", "presence", "currently home")
+_add(
+    "orientation", "orientation", "interested in gender", "looking for gender", "sexual preference"
+)
+_add("criminal", "criminal record", "criminal history", "conviction", "criminal")
+_add(
+    "biometric",
+    "biometric", "biometric template", "face", "face template", "face embedding", "faceprint",
+    "selfie", "iris", "iris scan", "retina", "voiceprint", "voice print", "palm print", "gait",
+    "fingerprint template", "facial",
+)  # fmt: skip
+_add("fingerprint", "fingerprint")
+_add(
+    "password",
+    "password", "pin", "pin block", "pin code", "new password", "old password",
+    "password hash", "hashed password",
+)  # fmt: skip
+_add("api_key", "api key", "access key", "secret key", "license key")
+_add(
+    "secret",
+    "secret", "client secret", "private key", "signing key", "encryption key", "mfa secret",
+    "mfa seed", "otp secret", "shared secret", "credential", "session cookie", "webhook secret",
+    "api secret", "app secret", "consumer secret", "seed phrase", "mnemonic",
+    "recovery phrase",
+)  # fmt: skip
+_add("token", "token", "bearer")
+_add("key", "key")
+_add(
+    "otp",
+    "otp", "one time password", "one time code", "verification code", "recovery code",
+    "backup code", "reset code", "auth code", "authorization code", "mfa code", "2fa",
+    "2fa code", "activation code", "magic link",
+)  # fmt: skip
+_add(
+    "security_qa",
+    "security question", "security answer", "secret question", "secret answer",
+    "challenge question", "challenge answer",
+)  # fmt: skip
+_add(
+    "access_code",
+    "gate code", "door code", "access code", "entry code", "alarm code", "lock code",
+    "buzzer code", "keypad code", "lockbox code", "garage code", "ticket code",
+)  # fmt: skip
+_add("qa", "question", "answer")
+_add(
+    "dob",
+    "date of birth", "birth date", "birth year", "year of birth", "birthdate", "birth place",
+    "place of birth",
+)  # fmt: skip
+_add("age", "age")
+_add("email", "email", "email address", "mail address")
+_add(
+    "phone",
+    "phone", "phone number", "mobile", "mobile number", "mobile phone", "cell phone",
+    "cell number", "cell", "telephone number", "contact number", "sms number", "whatsapp",
+    "callback number", "direct line", "landline", "calling number", "called number",
+    "caller number", "dialed number", "caller id", "number to port",
+)  # fmt: skip
+_add("msisdn", "msisdn")
+_add("fax", "fax", "fax number")
+_add(
+    "street",
+    "street", "street address", "street line", "address line", "house number", "apartment",
+    "po box", "residence", "residential address", "building number", "street name",
+    "apartment number", "unit number", "suite number",
+)  # fmt: skip
+_add("address", "address")
+_add("address_line", "line", "suite", "unit")
+_add("postal_code", "postal code", "zip", "zip code", "post code", "postcode", "pincode")
+_add(
+    "latlng",
+    "latitude", "longitude", "coordinates", "geolocation", "geo point", "geopoint",
+    "lat long", "gps", "geohash", "plus code",
+)  # fmt: skip
+_add("location", "location", "last known location", "current location", "whereabouts")
+_add(
+    "ip",
+    "ip", "ip address", "ipv4", "ipv6", "remote address", "client ip", "x forwarded for",
+    "ip addr",
+)  # fmt: skip
+_add("mac", "mac", "mac address")
+_add(
+    "vehicle_id",
+    "license plate", "licence plate", "number plate", "plate number", "vin",
+    "vehicle identification number",
+)  # fmt: skip
+_add("license_number", "license number", "license no")
+_add(
+    "device_id",
+    "device id", "device identifier", "imei", "imsi", "meid", "udid", "idfa", "idfv", "gaid",
+    "aaid", "advertising id", "ad id", "android id", "installation id", "install id",
+    "hardware id", "device fingerprint", "browser fingerprint", "iccid", "device token id",
+    "device uuid", "cookie id",
+)  # fmt: skip
+_add("serial_number", "serial number", "serial")
+_add(
+    "username",
+    "user name", "login", "login name", "login id", "handle", "screen name", "gamertag",
+    "account name",
+)  # fmt: skip
+_add(
+    "employee_id",
+    "employee id", "employee number", "staff id", "staff number", "badge number", "badge id",
+    "personnel number", "payroll id", "worker id", "employee code", "staff member id",
+)  # fmt: skip
+_add(
+    "free_text",
+    "note", "notes", "comment", "remark", "bio", "biography", "about me", "about",
+    "description", "body", "message", "transcript", "feedback", "subject", "memo",
+    "instructions", "delivery instruction", "evidence", "reply", "summary", "narrative",
+    "detail", "special request", "cover letter", "personal statement",
+)  # fmt: skip
+_add(
+    "person_name",
+    "first name", "last name", "middle name", "given name", "family name", "full name",
+    "preferred name", "maiden name", "nick name", "person name", "legal first name",
+    "legal last name",
+)  # fmt: skip
+_add("ambiguous_name", "display name", "legal name")
+_add("gender", "gender", "sex", "pronoun", "gender identity")
+_add("user_agent", "user agent", "browser user agent", "ua")
+_add("job", "job title", "occupation", "profession", "job role", "specialty", "department")
+_add("title", "title", "honorific", "salutation")
+_add("employer", "employer", "company", "current employer", "employer name", "company name")
+_add(
+    "personal_attr",
+    "nationality", "citizenship", "marital status", "relationship status", "filing status",
+)  # fmt: skip
+_add(
+    "photo",
+    "avatar", "photo", "profile photo", "profile picture", "profile image", "headshot",
+    "picture",
+)  # fmt: skip
+_add("relationship", "relationship", "relation")
+_add(
+    "city",
+    "city", "town", "locality", "county", "country", "country code", "country iso",
+    "province", "district", "suburb", "neighborhood", "neighbourhood", "municipality",
+    "issuing country", "country of residence",
+)  # fmt: skip
+_add("region", "state", "region", "region code", "state code", "state province")
+_add("name", "name")
+_add("id", "id", "identifier", "uuid", "guid")
+_add("number", "number")
+_add("code", "code")
+_add("value", "value", "val")
+_add("text", "text", "content", "string")
+_add("by", "by")
+
+# ---- words that change what a concept word means ------------------------------------
+
+# After a concept: the field holds a property of the data, not the data.
+PROPERTY_WORDS = frozenset(
+    {"type", "kind", "category", "format", "template", "policy", "status", "state", "verified",
+     "verification", "confirmed", "confirmation", "count", "length", "size", "enabled",
+     "disabled", "required", "present", "provided", "exists", "valid", "validated", "changed",
+     "updated", "created", "modified", "deleted", "at", "time", "timestamp", "date", "expiry",
+     "expiration", "expires", "expire", "visibility", "visible", "hidden", "preference",
+     "setting", "opt", "optin", "consent", "subscribed", "subscription", "bounced", "domain",
+     "provider", "source", "origin", "label", "purpose", "version", "reset", "attempt", "retry",
+     "rule", "regex", "pattern", "field", "column", "index", "algorithm", "iteration",
+     "locale", "language", "currency", "frequency", "range", "min", "max", "minimum",
+     "maximum", "limit", "enum", "flag", "mode", "channel", "notification", "file", "sent",
+     "placeholder", "sensitivity", "quality", "confidence", "accuracy", "match", "matched",
+     "lookup", "check", "checked", "issuer", "due", "rotation", "rotated", "prefix", "id",
+     "fingerprint", "strength", "history", "update", "change", "alert", "filter",
+     "order", "sort", "url", "uri", "link", "unit", "service", "server", "host", "view",
+     "page", "list", "group", "option", "protocol", "masking", "redaction", "retention"}
+)  # fmt: skip
+
+# After a concept: still the data itself (``password_hash``, ``ssn_last4``, ``line1``).
+VALUE_WORDS = frozenset(
+    {"number", "hash", "hashed", "encrypted", "enc", "cipher", "ciphertext", "masked",
+     "digest", "value", "text", "string", "str", "raw", "full", "line", "short", "primary",
+     "secondary", "normalized", "normalised", "formatted", "e164", "display", "image", "data",
+     "blob", "b64", "base64", "json", "salt", "block", "code", "detail", "info", "plain",
+     "plaintext", "input", "entry", "on", "record", "summary", "note", "answer", "response",
+     "list", "name", "description", "identifier", "reference", "embedding", "scan",
+     "vector", "tokenized", "redacted", "last", "first", "url", "photo"}
+)  # fmt: skip
+
+# Before a concept: the field is a limit, a counter or a switch about the data.
+PROPERTY_PREFIXES = frozenset(
+    {"max", "min", "maximum", "minimum", "num", "is", "has", "should", "can", "allow",
+     "require", "requires", "enable", "enabled", "disable", "show", "hide", "mask", "validate",
+     "verify", "at", "since"}
+)  # fmt: skip
+
+# After a RECORD_ID concept these name a record about the data (`prescription_id`).
+IDENTIFIER_TAILS = frozenset({"id", "identifier", "uuid", "guid", "number"})
+
+# Pagination and other non-secret tokens.
+PLUMBING_TOKEN_WORDS = frozenset(
+    {"page", "next", "prev", "previous", "continuation", "sync", "resume", "cursor",
+     "pagination", "batch", "start", "end", "change", "watch", "etag", "idempotency",
+     "request", "upload", "resumable", "delta"}
+)  # fmt: skip
+
+# Words before ``_key`` that make it a lookup key, not a credential.
+LOOKUP_KEY_WORDS = frozenset(
+    {"idempotency", "idempotence", "sort", "partition", "cache", "primary", "foreign", "public",
+     "publishable", "map", "dedup", "dedupe", "deduplication", "lookup", "routing", "shard",
+     "sharding", "object", "storage", "i18n", "translation", "message", "label", "group",
+     "entity", "composite", "natural", "surrogate", "unique", "index", "search", "config",
+     "setting", "feature", "flag", "metric", "attribute", "field", "column", "property", "row",
+     "record", "order", "sequence", "resource", "event", "tag", "bucket", "s3", "blob", "file",
+     "cursor", "page", "hash", "range", "join", "cluster", "request", "correlation", "trace",
+     "dimension", "grouping", "aggregation", "context", "state", "schema", "type", "kind",
+     "name", "value", "metadata", "annotation", "env", "variable", "header", "param",
+     "parameter", "query", "path", "template", "locale", "language", "content", "display",
+     "mapping", "dictionary", "enum", "option", "legend", "chart", "series", "distinct",
+     "secondary"}
+)  # fmt: skip
+
+# Words before ``_by``: these name sort/group keys, not actors.
+NON_ACTOR_BY = frozenset({"order", "sort", "group", "partition", "filter", "split", "pivot"})
+
+# ---- nouns that classify messages and owners -----------------------------------------
+
+PERSON_NOUNS = frozenset(
+    {"user", "customer", "patient", "employee", "person", "member", "contact", "profile",
+     "account", "holder", "accountholder", "cardholder", "applicant", "candidate", "student",
+     "teacher", "instructor", "doctor", "physician", "practitioner", "clinician", "nurse",
+     "driver", "rider", "passenger", "traveler", "traveller", "guest", "visitor", "subscriber",
+     "recipient", "sender", "payer", "payee", "beneficiary", "owner", "author", "reviewer",
+     "approver", "agent", "requester", "requestor", "reporter", "assignee", "assigner",
+     "manager", "supervisor", "staff", "worker", "contractor", "dependent", "spouse",
+     "guardian", "citizen", "voter", "landlord", "buyer", "consumer", "shopper", "attendee",
+     "participant", "speaker", "respondent", "borrower", "investor", "policyholder", "insured",
+     "claimant", "donor", "volunteer", "resident", "individual", "signer", "signatory",
+     "representative", "admin", "administrator", "principal", "actor", "creator", "inviter",
+     "invitee", "referrer", "prescriber", "learner", "player", "friend", "follower",
+     "anonymous", "teammate", "colleague", "caregiver", "caller", "cosigner", "guarantor",
+     "nominee", "occupant", "patron", "pupil", "interviewer", "adjuster", "courier",
+     "counselor", "counsellor", "therapist", "coach", "tutor", "mentor", "advisor", "adviser",
+     "broker", "clerk", "officer", "inspector", "technician", "dispatcher", "caseworker",
+     "banker", "lawyer", "attorney", "witness", "victim", "suspect", "defendant", "plaintiff",
+     "complainant", "caretaker", "intern", "trainee", "apprentice", "freelancer", "surgeon",
+     "dentist", "pharmacist", "roommate", "neighbor", "neighbour", "pilot", "athlete",
+     "viewer", "listener", "reader", "receiver", "addressee", "payor", "editor", "moderator",
+     "flyer", "booker", "household", "sponsor", "heir", "tenant", "organizer", "organiser"}
+)  # fmt: skip
+
+# Roles whose `_id` is an employee id (MEDIUM) rather than a generic person id.
+EMPLOYEE_ROLES = frozenset({"employee", "staff", "worker", "manager", "supervisor"})
+
+ORG_NOUNS = frozenset(
+    {"company", "organization", "organisation", "org", "merchant", "vendor", "supplier",
+     "business", "store", "shop", "warehouse", "branch", "office", "clinic", "hospital",
+     "pharmacy", "facility", "bank", "insurer", "employer", "partner", "retailer",
+     "restaurant", "hotel", "venue", "school", "university", "agency", "firm", "institution",
+     "support", "corporate", "enterprise", "brand", "carrier", "laboratory", "practice",
+     "dealer", "distributor", "manufacturer", "site", "workplace", "work", "gym", "studio",
+     "salon", "spa", "theater", "theatre", "cinema", "stadium", "arena", "museum", "library",
+     "airline", "airport"}
+)  # fmt: skip
+
+# Prefixes that make contact data work contact data (LOW, *_WORK).
+WORK_WORDS = frozenset(
+    {"work", "office", "business", "company", "corporate", "professional", "employer",
+     "support", "merchant", "vendor", "store", "organization", "org", "enterprise"}
+)  # fmt: skip
+
+# Prefixes that make contact data a person's, even on a thing or an organisation.
+PERSONAL_WORDS = frozenset(
+    {"home", "personal", "private", "mobile", "cell", "residential", "billing", "shipping",
+     "mailing", "delivery", "emergency", "contact", "alternate", "alt", "secondary",
+     "primary", "recovery", "backup", "receipt", "invitee", "owner", "actor", "sender", "cc",
+     "bcc", "reply", "notification"}
+)  # fmt: skip
+
+NETWORK_NOUNS = frozenset(
+    {"ip", "ipv4", "ipv6", "network", "subnet", "host", "server", "endpoint", "peer",
+     "interface", "connection", "socket", "gateway", "proxy", "dns", "firewall", "route",
+     "router", "vpc", "nat", "listener", "balancer", "nic", "vip", "ipconfig", "cidr",
+     "upstream", "backend", "node", "bind", "broker", "smtp", "relay"}
+)  # fmt: skip
+
+FINANCIAL_NOUNS = frozenset(
+    {"bank", "banking", "payment", "payout", "card", "debit", "credit", "ach", "wire",
+     "transfer", "deposit", "iban", "sepa", "mandate", "billing", "financial", "finance",
+     "ledger", "wallet", "payroll", "remittance", "statement", "loan", "mortgage", "brokerage",
+     "beneficiary", "disbursement", "settlement", "withdrawal", "checking", "savings"}
+)  # fmt: skip
+
+CARD_NOUNS = frozenset({"card", "cardholder", "pan", "cvv", "cvc"})
+
+# Message words that make a health context (with HEALTH_PACKAGE_WORDS for packages).
+HEALTH_NOUNS = frozenset(
+    {"patient", "clinic", "clinical", "health", "healthcare", "medical", "diagnosis",
+     "prescription", "lab", "encounter", "observation", "immunization", "vaccine",
+     "vaccination", "allergy", "vital", "medication", "practitioner", "physician",
+     "hospital", "treatment", "symptom", "ehr", "emr", "fhir", "therapy", "dental",
+     "specimen", "biopsy", "radiology", "counseling", "counselling", "psychiatric",
+     "injury"}
+)  # fmt: skip
+HEALTH_PACKAGE_WORDS = frozenset(
+    {"health", "clinic", "clinical", "medical", "hospital", "pharmacy", "ehr", "emr", "fhir",
+     "healthcare", "patient", "pharma", "dental", "medicine", "therapy", "fitness",
+     "wellness", "wearable"}
+)  # fmt: skip
+
+INSURANCE_NOUNS = frozenset(
+    {"insurance", "insurer", "coverage", "policy", "claim", "plan", "payer", "eligibility",
+     "benefit", "medicare", "medicaid", "health", "subscriber", "policyholder", "insured",
+     "underwriting", "premium", "adjuster"}
+)  # fmt: skip
+
+# Records whose free text is written for the public or about work, not about a person.
+PUBLISHED_NOUNS = frozenset(
+    {"article", "doc", "document", "page", "faq", "guide", "announcement", "template",
+     "macro", "canned", "snippet", "release", "changelog", "product", "catalog", "listing",
+     "course", "posting", "task", "issue", "project", "milestone", "epic", "config", "setting",
+     "feature", "plan", "item", "sku", "menu", "line", "event", "campaign", "newsletter"}
+)  # fmt: skip
+
+# Words before free text that make it machine-written (`failure_message`, `error_text`).
+SYSTEM_TEXT_WORDS = frozenset(
+    {"failure", "error", "status", "system", "exception", "debug", "log", "stack", "warning",
+     "validation", "decline", "statement"}
+)  # fmt: skip
+
+# Messages about dating and partners: where `orientation` means sexual orientation.
+DATING_WORDS = frozenset({"dating", "match", "partner", "romance", "relationship"})
+
+SUPPORT_NOUNS = frozenset(
+    {"ticket", "case", "comment", "chat", "conversation", "message", "reply", "complaint",
+     "inquiry", "enquiry", "interaction", "transcript", "feedback", "survey", "review",
+     "dispute", "thread", "note", "testimonial", "appeal", "grievance", "helpdesk"}
+)  # fmt: skip
+
+DEVICE_NOUNS = frozenset(
+    {"device", "handset", "installation", "hardware", "sim", "iot", "wearable", "tablet", "smartphone", "browser", "fingerprinting", "beacon", "tracker", "vehicle"}
+)  # fmt: skip
+
+GEO_NOUNS = frozenset(
+    {"geolocation", "location", "position", "coordinates", "latitude", "place", "gps", "fix",
+     "waypoint", "checkin", "whereabouts"}
+)  # fmt: skip
+
+# Things whose place names describe geography, not where a person is.
+GEO_THING_NOUNS = frozenset(
+    {"region", "zone", "datacenter", "availability", "market", "product", "project",
+     "cluster", "host", "instance", "tax", "rate", "currency", "catalog", "sku", "country",
+     "timezone", "posting", "listing", "job", "config", "configuration", "locale",
+     "jurisdiction", "holiday", "calendar", "language", "edge", "pop", "bucket", "deployment",
+     "service", "server", "network", "site"}
+)  # fmt: skip
+
+IDENTITY_NOUNS = frozenset(
+    {"identity", "identification", "kyc", "passport", "license", "document", "verification",
+     "national", "government", "idcard", "visa", "permit"}
+)  # fmt: skip
+
+SECURITY_NOUNS = frozenset(
+    {"security", "secret", "recovery", "mfa", "credential", "auth",
+     "authentication", "password", "login"}
+)  # fmt: skip
+
+# Nouns that mean "this name/id belongs to a thing" when they qualify `name`/`id`.
+THING_NOUNS = frozenset(
+    {"product", "project", "file", "host", "server", "event", "thread", "os", "app",
+     "application", "plan", "bank", "brand", "team", "group", "service", "device", "model",
+     "region", "zone", "campaign", "page", "screen", "tag", "label", "category", "field",
+     "column", "table", "database", "topic", "queue", "bucket", "cluster", "job", "task",
+     "template", "report", "feature", "flag", "env", "environment", "domain", "package",
+     "image", "vm", "instance", "order", "invoice", "transaction", "transfer", "payment",
+     "charge", "refund", "payout", "dispute", "ticket", "case", "message", "comment",
+     "attachment", "article", "session", "trace", "span", "request", "response", "operation",
+     "workflow", "pipeline", "build", "release", "commit", "branch", "repo", "repository",
+     "document", "folder", "node", "shipment", "item", "line", "sku", "variant",
+     "coupon", "promo", "discount", "subscription", "price", "statement", "crash", "visit",
+     "appointment", "claim", "prescription", "result", "check", "survey", "review", "macro",
+     "chat", "conversation", "department", "cost", "center", "verification", "credential",
+     "key", "method", "step", "stage", "pharmacy", "insurer", "merchant", "company",
+     "organization", "org", "store", "warehouse", "vendor", "supplier", "partner", "carrier",
+     "tenant", "office", "site", "building", "room", "course", "class", "lesson", "game",
+     "match", "lot", "batch", "tracking", "sequence", "reference", "entry",
+     "receipt", "invitation", "program", "metric", "dashboard", "widget", "policy",
+     "rule", "role", "permission", "scope", "list", "payslip", "posting", "lab",
+     "test", "drug", "vaccine", "hospital", "clinic", "signing", "api",
+     "webhook", "endpoint", "cert", "certificate", "network", "interface", "subnet", "rack",
+     "machine", "container", "pod", "volume", "snapshot", "backup", "schedule",
+     "process", "script", "query", "upload", "download", "asset",
+     "media", "video", "audio", "channel", "station", "route", "trip", "vehicle",
+     "fleet", "catalog", "menu", "restaurant", "venue", "seat",
+     "flight", "booking", "reservation", "audit", "log", "alert", "incident", "issue",
+     "milestone", "sprint", "board", "form", "question", "answer",
+     "option", "poll", "vote", "experiment", "segment", "cohort", "audience",
+     "mailbox", "inbox", "mail", "newsletter", "legal",
+     "tax", "currency", "locale", "timezone", "language",
+     "country", "city", "state", "display", "idempotency", "correlation", "causation", "parent", "root"}
+)  # fmt: skip
+
+# Suffix words dropped when finding a message's main noun.
+MESSAGE_SUFFIXES = frozenset(
+    {"request", "response", "info", "information", "detail", "data", "record", "entry",
+     "summary", "view", "object", "dto", "model", "resource", "payload",
+     "reply", "input", "output", "v1", "v2", "proto", "msg", "spec", "item", "wrapper",
+     "snapshot", "metadata", "attribute", "property", "option", "config"}
+)  # fmt: skip
+
+# Leading verbs of request/response messages (`ListCustomersRequest` → customer).
+RPC_VERBS = frozenset(
+    {"get", "list", "create", "update", "delete", "search", "batch", "add", "remove", "set",
+     "submit", "book", "ingest", "export", "import", "report", "reset", "sign", "find",
+     "query", "lookup", "fetch", "patch", "upsert", "put", "register", "verify", "send",
+     "cancel", "approve", "reject", "start", "stop", "watch", "stream", "upload", "download",
+     "check", "validate", "issue", "revoke", "rotate", "apply", "run", "post", "read",
+     "write", "move", "merge", "link", "unlink", "invite", "accept", "resolve", "assign",
+     "close", "open", "bulk", "scan", "dump"}
+)  # fmt: skip
+
+# RPC verbs that return many records at once (exposure risks when the data is HIGH).
+BULK_VERBS = frozenset(
+    {"list", "search", "query", "find", "export", "scan", "dump", "batch", "bulk", "stream"}
+)  # fmt: skip
+
+# Words that, in a comment, negate the personal-data word right after them.
+NEGATIONS = frozenset({"not", "never", "no", "isn't", "isnt", "without", "nor", "non"})
+
+
+# Well-known message types outside the tree, judged like the values they stand for.
+TEMPORAL_TYPES = frozenset(
+    {"google.protobuf.Timestamp", "google.protobuf.Duration", "google.type.Date",
+     "google.type.DateTime", "google.type.TimeOfDay", "google.type.Interval",
+     "google.type.Month", "google.type.DayOfWeek", "google.type.CalendarPeriod"}
+)  # fmt: skip
+WRAPPER_TYPES: dict[str, str] = {
+    "google.protobuf.StringValue": "string",
+    "google.protobuf.BytesValue": "bytes",
+    "google.protobuf.BoolValue": "bool",
+    "google.protobuf.Int32Value": "int32",
+    "google.protobuf.Int64Value": "int64",
+    "google.protobuf.UInt32Value": "uint32",
+    "google.protobuf.UInt64Value": "uint64",
+    "google.protobuf.FloatValue": "float",
+    "google.protobuf.DoubleValue": "double",
+    "google.type.Money": "double",
+    "google.type.Decimal": "double",
+    "google.type.Fraction": "double",
+    "google.type.LocalizedText": "string",
+}
+# Well-known types that are personal data by themselves (when the name says nothing).
+PII_WELL_KNOWN: dict[str, str] = {
+    "google.type.PostalAddress": "street",
+    "google.type.LatLng": "latlng",
+    "google.type.PhoneNumber": "phone",
+}
+INTEGER_TYPES = frozenset(
+    {"int32", "int64", "uint32", "uint64", "sint32", "sint64", "fixed32", "fixed64",
+     "sfixed32", "sfixed64"}
+)  # fmt: skip

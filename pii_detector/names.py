@@ -1,0 +1,250 @@
+"""Reading identifiers as words: ``homeAddr2`` → ``home address``, ``SSNLast4`` → ``ssn last 4``.
+
+Classification works on whole words, never on substrings, which is what makes the
+policy's traps harmless (``passport`` is not ``password``, ``statement`` holds no
+``address``, ``zip_file`` is a file).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Letters-then-digits words that are names in their own right and must not be split.
+_KEEP_WHOLE = frozenset(
+    {"ipv4", "ipv6", "cvv2", "cvc2", "e164", "icd9", "icd10", "sha1", "sha256", "x509", "md5",
+     "oauth2", "s3", "iso2", "iso3", "alpha2", "alpha3", "b64", "base64", "utf8", "2fa", "mfa2",
+     "open24h", "24h", "3ds"}
+)  # fmt: skip
+
+# Abbreviations and run-together compounds → the words they stand for.
+_EXPANSIONS: dict[str, tuple[str, ...]] = {
+    "addr": ("address",),
+    "adr": ("address",),
+    "dob": ("date", "of", "birth"),
+    "birthdate": ("birth", "date"),
+    "birthday": ("birth", "date"),
+    "bday": ("birth", "date"),
+    "fname": ("first", "name"),
+    "lname": ("last", "name"),
+    "firstname": ("first", "name"),
+    "lastname": ("last", "name"),
+    "fullname": ("full", "name"),
+    "surname": ("last", "name"),
+    "forename": ("first", "name"),
+    "givenname": ("given", "name"),
+    "username": ("user", "name"),
+    "userid": ("user", "id"),
+    "uid": ("user", "id"),
+    "screenname": ("screen", "name"),
+    "nickname": ("nick", "name"),
+    "nick": ("nick", "name"),
+    "hostname": ("host", "name"),
+    "filename": ("file", "name"),
+    "pathname": ("path", "name"),
+    "emailaddress": ("email", "address"),
+    "phonenumber": ("phone", "number"),
+    "telephone": ("phone",),
+    "tel": ("phone",),
+    "cellphone": ("cell", "phone"),
+    "zipcode": ("zip",),
+    "postcode": ("postal", "code"),
+    "postalcode": ("postal", "code"),
+    "ipaddress": ("ip", "address"),
+    "ipaddr": ("ip", "address"),
+    "macaddress": ("mac", "address"),
+    "passwd": ("password",),
+    "pwd": ("password",),
+    "pw": ("password",),
+    "passcode": ("password",),
+    "passphrase": ("password",),
+    "num": ("number",),
+    "no": ("number",),
+    "nbr": ("number",),
+    "nr": ("number",),
+    "acct": ("account",),
+    "acc": ("account",),
+    "lat": ("latitude",),
+    "lng": ("longitude",),
+    "lon": ("longitude",),
+    "latlng": ("latitude", "longitude"),
+    "latlon": ("latitude", "longitude"),
+    "geo": ("geolocation",),
+    "ccn": ("card", "number"),
+    "cc": ("card",),
+    "emp": ("employee",),
+    "mgr": ("manager",),
+    "licence": ("license",),
+    "lic": ("license",),
+    "dl": ("driver", "license"),
+    "ssnlast4": ("ssn", "last", "4"),
+    "last4": ("last", "4"),
+    "lastfour": ("last", "4"),
+    "four": ("4",),
+    "apikey": ("api", "key"),
+    "apt": ("apartment",),
+    "dept": ("department",),
+    "desc": ("description",),
+    "msg": ("message",),
+    "ip4": ("ipv4",),
+    "ip6": ("ipv6",),
+    "rx": ("prescription",),
+    "dx": ("diagnosis",),
+    "meds": ("medications",),
+    "ts": ("timestamp",),
+    "tz": ("timezone",),
+    "cnt": ("count",),
+    "qty": ("quantity",),
+    "amt": ("amount",),
+    "addl": ("additional",),
+    "totp": ("otp",),
+    "hotp": ("otp",),
+    "jwt": ("token",),
+    "gps": ("geolocation",),
+    "coords": ("coordinates",),
+}
+
+# Plural → singular for words the lexicon knows; other plurals lose a trailing "s".
+_IRREGULAR_SINGULAR = {
+    "addresses": "address",
+    "diagnoses": "diagnosis",
+    "analyses": "analysis",
+    "statuses": "status",
+    "aliases": "alias",
+    "people": "person",
+    "children": "child",
+    "allergies": "allergy",
+    "identities": "identity",
+    "policies": "policy",
+    "countries": "country",
+    "cities": "city",
+    "categories": "category",
+    "properties": "property",
+    "activities": "activity",
+    "entries": "entry",
+    "replies": "reply",
+    "dependencies": "dependency",
+    "histories": "history",
+    "bodies": "body",
+    "parties": "party",
+    "preferences": "preference",
+    "licenses": "license",
+    "biometrics": "biometric",
+    "vitals": "vital",
+    "metrics": "metric",
+    "settings": "setting",
+    "details": "detail",
+    "notes": "note",
+    "comments": "comment",
+    "remarks": "remark",
+    "symptoms": "symptom",
+    "medications": "medication",
+    "conditions": "condition",
+    "prescriptions": "prescription",
+    "tokens": "token",
+    "secrets": "secret",
+    "answers": "answer",
+    "questions": "question",
+    "codes": "code",
+    "keys": "key",
+    "ids": "id",
+    "emails": "email",
+    "phones": "phone",
+    "numbers": "number",
+    "names": "name",
+    "instructions": "instruction",
+    "views": "view",
+    "beliefs": "belief",
+    "credentials": "credential",
+    "coordinates": "coordinates",
+    "bytes": "bytes",
+    "items": "item",
+    "lines": "line",
+}
+
+# Words that end in "s" but are singular (never strip them).
+_SINGULAR_S = frozenset(
+    {"address", "status", "sms", "gps", "alias", "ssn", "bonus", "census", "canvas", "atlas",
+     "axis", "series", "species", "news", "plus", "minus", "previous", "various", "always",
+     "ios", "macos", "express", "stats", "analytics", "economics", "ethics", "politics",
+     "genetics", "diabetes", "herpes", "rabies", "measles", "mumps", "proceeds", "sales",
+     "goods", "dues", "whereabouts", "premises", "headquarters", "means", "thanks", "terms",
+     "coordinates", "vitals"}
+)  # fmt: skip
+
+# Keep unit-like plurals as they are: "days", "seconds" read as units in counters.
+_UNIT_PLURALS = frozenset(
+    {"seconds", "ms", "ns", "days", "hours", "minutes", "years", "months", "weeks", "cents",
+     "meters", "metres", "bytes", "savings", "earnings"}
+)  # fmt: skip
+
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*")
+_SPLIT_DIGITS = re.compile(r"^([a-z]+?)([0-9]+)$")
+
+
+def raw_words(identifier: str) -> list[str]:
+    """Split on underscores, dots, dashes, case changes; lowercase; digits kept attached."""
+    words: list[str] = []
+    for chunk in re.split(r"[_\.\-\s/]+", identifier):
+        words.extend(part.lower() for part in _CAMEL.findall(chunk))
+    return words
+
+
+def singular(word: str) -> str:
+    if word in _IRREGULAR_SINGULAR:
+        return _IRREGULAR_SINGULAR[word]
+    if word in _SINGULAR_S or word in _UNIT_PLURALS or len(word) <= 3:
+        return word
+    if word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+@lru_cache(maxsize=8192)
+def words(identifier: str) -> tuple[str, ...]:
+    """The normalised words of an identifier: split, lowercased, expanded, singular.
+
+    >>> words("homeAddr2")
+    ('home', 'address', '2')
+    >>> words("SSNLast4")
+    ('ssn', 'last', '4')
+    >>> words("ip_address")
+    ('ip', 'address')
+    """
+    out: list[str] = []
+    for word in raw_words(identifier):
+        if word not in _KEEP_WHOLE and word not in _EXPANSIONS:
+            match = _SPLIT_DIGITS.match(word)
+            if match:
+                out.extend(_expand(match.group(1)))
+                out.append(match.group(2))
+                continue
+        out.extend(_expand(word))
+    return tuple(_join_email(out))
+
+
+def _expand(word: str) -> tuple[str, ...]:
+    if word in _EXPANSIONS:
+        return _EXPANSIONS[word]
+    if word in _KEEP_WHOLE:
+        return (word,)
+    base = singular(word)
+    return _EXPANSIONS.get(base, (base,))
+
+
+def _join_email(parts: list[str]) -> list[str]:
+    """``e_mail`` / ``eMail`` → ``email``."""
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        if parts[i] == "e" and i + 1 < len(parts) and parts[i + 1] == "mail":
+            out.append("email")
+            i += 2
+            continue
+        out.append(parts[i])
+        i += 1
+    return out

@@ -1,0 +1,163 @@
+"""The PII report (JSON, ``schema_version: 1``); documented in pii_detector/README.md.
+
+One file:   ``{"schema_version": 1, "file": …, "total_fields": …, "pii_fields": …,
+              "fields": […], "messages": […], "methods": […], "summary": {…},
+              "disagreements": […]}``
+Several:    ``{"schema_version": 1, "files": [<one report per file>], "total": {…}}``
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pii_detector.levels import PiiType, Sensitivity
+from pii_detector.results import Disagreement, PiiAnalysis, Source
+
+SCHEMA_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldEntry(_Model):
+    field_path: str
+    element: str
+    field_name: str
+    message: str
+    line: int
+    type: str
+    sensitivity: Sensitivity
+    pii_type: PiiType | None
+    annotated: bool
+    existing_annotation: str | None
+    reasoning: str
+    source: Source
+
+
+class MessageEntry(_Model):
+    name: str
+    element: str
+    sensitivity: Sensitivity
+
+
+class MethodEntry(_Model):
+    service: str
+    method: str
+    element: str
+    sensitivity: Sensitivity
+    audit_pii_access: bool
+    exposure: str | None
+
+
+class Summary(_Model):
+    """Number of fields per level."""
+
+    HIGH: int = 0
+    MEDIUM: int = 0
+    LOW: int = 0
+    PUBLIC: int = 0
+
+
+class FileReport(_Model):
+    schema_version: int = SCHEMA_VERSION
+    file: str
+    total_fields: int
+    pii_fields: int
+    fields: list[FieldEntry]
+    messages: list[MessageEntry]
+    methods: list[MethodEntry]
+    summary: Summary
+    disagreements: list[Disagreement] = Field(default_factory=list)
+
+
+class Total(_Model):
+    files: int
+    total_fields: int
+    pii_fields: int
+    summary: Summary
+
+
+class MultiReport(_Model):
+    schema_version: int = SCHEMA_VERSION
+    files: list[FileReport]
+    total: Total
+
+
+def file_report(analysis: PiiAnalysis, path: str) -> FileReport:
+    """The report of one file; ``analysis`` may cover more files (only ``path`` is used)."""
+    return _report(path, analysis.for_file(path))
+
+
+def _report(path: str, part: PiiAnalysis) -> FileReport:
+    summary = Summary()
+    for f in part.fields:
+        setattr(summary, f.sensitivity.value, getattr(summary, f.sensitivity.value) + 1)
+    return FileReport(
+        file=path,
+        total_fields=len(part.fields),
+        pii_fields=sum(f.sensitivity.is_pii for f in part.fields),
+        fields=[
+            FieldEntry(
+                field_path=f.field_path,
+                element=f.element,
+                field_name=f.field_name,
+                message=f.message,
+                line=f.line,
+                type=f.type,
+                sensitivity=f.sensitivity,
+                pii_type=f.pii_type,
+                annotated=f.annotated,
+                existing_annotation=f.existing_annotation,
+                reasoning=f.reasoning,
+                source=f.source,
+            )
+            for f in part.fields
+        ],
+        messages=[
+            MessageEntry(name=m.name, element=m.element, sensitivity=m.sensitivity)
+            for m in part.messages
+        ],
+        methods=[
+            MethodEntry(
+                service=m.service,
+                method=m.method,
+                element=m.element,
+                sensitivity=m.sensitivity,
+                audit_pii_access=m.audit_pii_access,
+                exposure=m.exposure,
+            )
+            for m in part.methods
+        ],
+        summary=summary,
+        disagreements=part.disagreements,
+    )
+
+
+def build_report(analysis: PiiAnalysis) -> FileReport | MultiReport:
+    """One report for one file, ``{"files": […], "total": …}`` for several."""
+    parts = analysis.by_file()
+    reports = [_report(path, part) for path, part in parts.items()]
+    if len(reports) == 1:
+        return reports[0]
+    summary = Summary()
+    for report in reports:
+        for level in Sensitivity:
+            setattr(
+                summary,
+                level.value,
+                getattr(summary, level.value) + getattr(report.summary, level.value),
+            )
+    return MultiReport(
+        files=reports,
+        total=Total(
+            files=len(reports),
+            total_fields=sum(r.total_fields for r in reports),
+            pii_fields=sum(r.pii_fields for r in reports),
+            summary=summary,
+        ),
+    )
+
+
+def report_json(report: FileReport | MultiReport) -> str:
+    return report.model_dump_json(indent=2) + "\n"

@@ -1,0 +1,150 @@
+"""Results of the PII analysis (Pydantic models): per field, per message, per RPC."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pii_detector.levels import PiiType, Sensitivity
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Source(StrEnum):
+    RULES = "rules"
+    LLM = "llm"
+    OVERRIDE = "override"
+
+
+class FieldResult(_Model):
+    element: str  # FQN of the field
+    field_path: str  # Message.field, Outer.Inner.field (FQN without the package)
+    field_name: str
+    message: str  # FQN of the enclosing message
+    file: str  # repo-relative path
+    module_path: str  # import path of the file
+    line: int
+    column: int = 0
+    type: str  # as declared: "string", "repeated acme.v1.Address", "map<string, int32>"
+    sensitivity: Sensitivity
+    pii_type: PiiType | None = None
+    annotated: bool = False
+    existing_annotation: str | None = None  # e.g. "(pii.v1.sensitivity) = HIGH"
+    reasoning: str
+    source: Source = Source.RULES
+    rule: str  # the id of the rule that decided (also the start of `reasoning`)
+
+    @property
+    def option_line(self) -> str:
+        """The options to add to the declaration: ``[(pii.v1.sensitivity) = HIGH, …]``."""
+        return f"[{', '.join(field_options(self.sensitivity, self.pii_type))}]"
+
+
+class MessageResult(_Model):
+    element: str
+    name: str  # Message or Outer.Inner
+    file: str
+    module_path: str
+    line: int
+    sensitivity: Sensitivity
+    reasoning: str
+    annotated: bool = False  # carries (pii.v1.message_sensitivity)
+
+
+class MethodResult(_Model):
+    element: str
+    service: str
+    method: str
+    file: str
+    module_path: str
+    line: int
+    request: str
+    response: str
+    request_sensitivity: Sensitivity
+    response_sensitivity: Sensitivity
+    sensitivity: Sensitivity
+    audit_pii_access: bool  # every RPC at LOW or above should audit personal-data access
+    exposure: str | None = None  # set for list/search RPCs that return HIGH data in bulk
+    annotated: bool = False  # carries (pii.v1.method_sensitivity)
+
+
+class Disagreement(_Model):
+    """An LLM opinion that differs from the rules (or an override) for one field."""
+
+    element: str
+    file: str
+    line: int
+    rules_sensitivity: Sensitivity
+    rules_pii_type: PiiType | None
+    llm_sensitivity: Sensitivity
+    llm_pii_type: PiiType | None
+    llm_reasoning: str
+    resolved_sensitivity: Sensitivity
+    resolved_pii_type: PiiType | None
+    resolution: str  # "llm is higher: taken", "rules are higher: kept", "override wins", …
+
+
+class PiiAnalysis(_Model):
+    fields: list[FieldResult] = Field(default_factory=list)
+    messages: list[MessageResult] = Field(default_factory=list)
+    methods: list[MethodResult] = Field(default_factory=list)
+    disagreements: list[Disagreement] = Field(default_factory=list)
+    unused_overrides: list[str] = Field(default_factory=list)  # elements not in the tree
+    llm_errors: list[str] = Field(default_factory=list)
+
+    def field(self, element: str) -> FieldResult | None:
+        return next((f for f in self.fields if f.element == element), None)
+
+    def files(self) -> list[str]:
+        """Repo paths that have results, in order."""
+        seen = {r.file: None for r in (*self.fields, *self.messages, *self.methods)}
+        return sorted(seen)
+
+    def for_file(self, path: str) -> PiiAnalysis:
+        """The part of the analysis about one file (repo or module path)."""
+
+        def mine(item: FieldResult | MessageResult | MethodResult) -> bool:
+            return path in (item.file, item.module_path)
+
+        return PiiAnalysis(
+            fields=[f for f in self.fields if mine(f)],
+            messages=[m for m in self.messages if mine(m)],
+            methods=[m for m in self.methods if mine(m)],
+            disagreements=[
+                d
+                for d in self.disagreements
+                if any(f.element == d.element for f in self.fields if mine(f))
+            ],
+        )
+
+    def by_file(self) -> dict[str, PiiAnalysis]:
+        """`for_file` for every file at once (one pass, for reports over many files)."""
+        groups: dict[str, PiiAnalysis] = {}
+        for item in (*self.fields, *self.messages, *self.methods):
+            part = groups.setdefault(item.file, PiiAnalysis())
+            if isinstance(item, FieldResult):
+                part.fields.append(item)
+            elif isinstance(item, MessageResult):
+                part.messages.append(item)
+            else:
+                part.methods.append(item)
+        files_of = {f.element: f.file for f in self.fields}
+        for disagreement in self.disagreements:
+            path = files_of.get(disagreement.element)
+            if path in groups:
+                groups[path].disagreements.append(disagreement)
+        return dict(sorted(groups.items()))
+
+    def unannotated(self, fail_on: Sensitivity) -> list[FieldResult]:
+        """Fields at or above ``fail_on`` that carry no annotation."""
+        return [f for f in self.fields if f.sensitivity.at_least(fail_on) and not f.annotated]
+
+
+def field_options(sensitivity: Sensitivity, pii_type: PiiType | None) -> list[str]:
+    options = [f"(pii.v1.sensitivity) = {sensitivity.value}"]
+    if pii_type is not None:
+        options.append(f"(pii.v1.pii_type) = {pii_type.value}")
+    return options

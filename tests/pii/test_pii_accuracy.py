@@ -1,0 +1,51 @@
+"""The labelled evaluation set stays consistent, and the classifier does not regress on it.
+
+The floors are today's figures (regression guards), not claims about unseen data: see
+tests/pii/eval/README.md for how each split was made and its untuned first run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+
+import pytest
+from pii_helpers import REPO
+
+SPEC = importlib.util.spec_from_file_location("pii_accuracy", REPO / "bench" / "pii_accuracy.py")
+assert SPEC is not None and SPEC.loader is not None
+bench = importlib.util.module_from_spec(SPEC)
+sys.modules[SPEC.name] = bench  # dataclasses look their module up
+SPEC.loader.exec_module(bench)
+
+# split → (sensitivity accuracy, HIGH recall) floors
+FLOORS = {"dev": (1.0, 1.0), "heldout": (0.98, 1.0), "fresh": (0.99, 1.0), "final": (0.97, 0.96)}
+
+
+def test_every_split_has_floors_and_a_first_run_record() -> None:
+    assert set(FLOORS) == set(bench.SPLITS)
+    assert set(bench.FIRST_RUN) == set(bench.SPLITS) - {"dev"}
+
+
+@pytest.mark.parametrize("split", bench.SPLITS)
+def test_labels_cover_every_field(split: str) -> None:
+    predicted, gold = bench.load_split(split)
+    assert set(predicted) == set(gold)
+    assert len(gold) >= 300
+
+
+@pytest.mark.parametrize("split", [s for s in bench.SPLITS if s != "dev"])
+def test_held_out_files_are_unchanged_since_they_were_frozen(split: str) -> None:
+    root = bench.EVAL / split
+    for line in (root / "MANIFEST.sha256").read_text().splitlines():
+        digest, name = line.split(maxsplit=1)
+        assert hashlib.sha256((root / name).read_bytes()).hexdigest() == digest, name
+
+
+@pytest.mark.parametrize("split", bench.SPLITS)
+def test_no_regression(split: str) -> None:
+    scores = bench.score(*bench.load_split(split))
+    accuracy, high_recall = FLOORS[split]
+    assert scores.sensitivity_accuracy >= accuracy
+    assert scores.high_recall >= high_recall

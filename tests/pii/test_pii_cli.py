@@ -1,0 +1,178 @@
+"""`protoguard pii scan` and `protoguard pii correct` (the click group on its own)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from pii_helpers import buf_build
+
+from pii_detector.cli import pii
+
+ACCOUNT = """syntax = "proto3";
+
+package acme.accounts.v1;
+
+import "acme/common/v1/address.proto";
+
+// An account holder.
+message Account {
+  string id = 1;
+  string nickname = 2;
+  string ssn = 3;
+  acme.common.v1.Address home = 4;
+}
+
+message ListAccountsRequest { int32 page_size = 1; }
+message ListAccountsResponse { repeated Account accounts = 1; }
+
+service Accounts {
+  rpc ListAccounts(ListAccountsRequest) returns (ListAccountsResponse);
+}
+"""
+ADDRESS = """syntax = "proto3";
+
+package acme.common.v1;
+
+message Address {
+  string street = 1;
+  string city = 2;
+}
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / ".git").mkdir()
+    api = tmp_path / "api"
+    (api / "acme" / "accounts" / "v1").mkdir(parents=True)
+    (api / "acme" / "common" / "v1").mkdir(parents=True)
+    (api / "buf.yaml").write_text("version: v2\n")
+    (api / "acme" / "accounts" / "v1" / "account.proto").write_text(ACCOUNT)
+    (api / "acme" / "common" / "v1" / "address.proto").write_text(ADDRESS)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("USER", "tester")
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    outcome = CliRunner().invoke(pii, list(args))
+    return outcome.exit_code, outcome.stdout, outcome.stderr
+
+
+ACCOUNT_PATH = "api/acme/accounts/v1/account.proto"
+
+
+def test_scan_one_file_writes_report_and_annotated_output(repo: Path) -> None:
+    code, out, _ = run("scan", ACCOUNT_PATH, "--json", "report.json", "--output", "annotated.proto")
+    assert code == 0
+    assert "Account.ssn" in out
+    report = json.loads((repo / "report.json").read_text())
+    assert report["file"] == ACCOUNT_PATH and report["schema_version"] == 1
+    fields = {f["field_path"]: f for f in report["fields"]}
+    assert fields["Account.home"]["sensitivity"] == "MEDIUM"  # imported message resolved
+    annotated = (repo / "annotated.proto").read_text()
+    assert "string ssn = 3 [(pii.v1.sensitivity) = HIGH, (pii.v1.pii_type) = SSN];" in annotated
+    assert 'import "acme/common/v1/address.proto";\nimport "pii/v1/pii.proto";\n' in annotated
+
+
+def test_scan_a_directory_with_annotate_dir_compiles_with_buf(repo: Path, tmp_path: Path) -> None:
+    code, out, _ = run("scan", "api", "--annotate-dir", "out", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert [f["file"] for f in data["files"]] == [ACCOUNT_PATH, "api/acme/common/v1/address.proto"]
+    written = {
+        p.relative_to(repo / "out").as_posix(): p.read_text()
+        for p in (repo / "out").rglob("*.proto")
+    }
+    assert set(written) == {
+        "acme/accounts/v1/account.proto", "acme/common/v1/address.proto", "pii/v1/pii.proto",
+    }  # fmt: skip
+    done = buf_build({k: v for k, v in written.items() if k != "pii/v1/pii.proto"}, tmp_path / "b")
+    assert done.returncode == 0, done.stderr
+
+
+def test_check_exits_1_on_unannotated_fields_at_or_above_fail_on(repo: Path) -> None:
+    code, _, err = run("scan", ACCOUNT_PATH, "--check")
+    assert code == 1
+    assert "acme.accounts.v1.Account.ssn is HIGH without annotation" in err
+    run("scan", ACCOUNT_PATH, "--output", ACCOUNT_PATH)  # annotate in place
+    assert run("scan", ACCOUNT_PATH, "--check")[0] == 0
+    assert run("scan", "api", "--check", "--fail-on", "MEDIUM")[0] == 1  # Address.street
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("scan", "missing.proto"), "Error: missing.proto: no such file or directory"),
+        (("scan",), "Error: give at least one .proto file or directory to scan"),
+        (
+            ("scan", ACCOUNT_PATH, "--fail-on", "SEVERE"),
+            "Error: --fail-on: unknown sensitivity 'SEVERE'",
+        ),
+        (
+            ("scan", ACCOUNT_PATH, "--fail-on", "PUBLIC"),
+            "Error: --fail-on must be LOW, MEDIUM or HIGH",
+        ),
+        (
+            ("scan", ACCOUNT_PATH, "--format", "xml"),
+            "Error: --format must be text or json, not 'xml'",
+        ),
+        (("scan", "api", "--output", "x.proto"), "Error: --output needs exactly one input file"),
+        (("correct", "acme.X.y", "--sensitivity", "LOW"), "Error: --reason is required"),
+        (
+            ("correct", "acme.X.y", "--sensitivity", "SECRET", "--reason", "r"),
+            "Error: --sensitivity: unknown",
+        ),
+        (
+            ("correct", "acme.X.y", "--sensitivity", "LOW", "--type", "NAMES", "--reason", "r"),
+            "Error: --type: unknown",
+        ),
+        (
+            ("correct", "not a name", "--sensitivity", "LOW", "--reason", "r"),
+            "is not a fully-qualified field name",
+        ),
+        (
+            ("correct", "acme.X.y", "--sensitivity", "PUBLIC", "--type", "NAME", "--reason", "r"),
+            "a PUBLIC field",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(repo: Path, args: tuple[str, ...], message: str) -> None:
+    code, _, err = run(*args)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_a_syntax_error_is_one_line_with_the_position(repo: Path) -> None:
+    (repo / "bad.proto").write_text('syntax = "proto3";\nmessage A { string a = 1 }\n')
+    code, _, err = run("scan", "bad.proto")
+    assert code == 2
+    assert err.startswith("Error: bad.proto:2:") and len(err.strip().splitlines()) == 1
+
+
+def test_correct_records_an_override_that_wins(repo: Path) -> None:
+    code, out, _ = run(
+        "correct", "acme.accounts.v1.Account.nickname", "--sensitivity", "public", "--reason", "display only",
+        "--who", "Jane",
+    )  # fmt: skip
+    assert code == 0 and "recorded acme.accounts.v1.Account.nickname → PUBLIC (Jane)" in out
+    stored = yaml.safe_load((repo / ".protoguard" / "pii-overrides.yaml").read_text())
+    entry = stored["overrides"]["acme.accounts.v1.Account.nickname"]
+    assert (entry["sensitivity"], entry["pii_type"], entry["reason"], entry["who"]) == (
+        "PUBLIC", None, "display only", "Jane",
+    )  # fmt: skip
+    code, out, _ = run("scan", ACCOUNT_PATH, "--format", "json")
+    nickname = next(f for f in json.loads(out)["fields"] if f["field_name"] == "nickname")
+    assert (nickname["sensitivity"], nickname["source"]) == ("PUBLIC", "override")
+
+
+def test_a_corrupt_overrides_file_is_one_line(repo: Path) -> None:
+    (repo / ".protoguard").mkdir()
+    (repo / ".protoguard" / "pii-overrides.yaml").write_text("overrides: [unclosed\n")
+    code, _, err = run("scan", ACCOUNT_PATH)
+    assert code == 2 and "pii-overrides.yaml:" in err and "not valid YAML" in err

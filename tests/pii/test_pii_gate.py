@@ -1,0 +1,87 @@
+"""The PII gate: new or changed fields at/above fail_on without an annotation."""
+
+from __future__ import annotations
+
+from pii_helpers import tree_of
+
+from pii_detector.gate import gate_findings
+from pii_detector.levels import Sensitivity
+
+BASE = """
+message Customer {
+  string id = 1;
+  string email = 2;
+  int32 age_years = 3;
+}
+"""
+HEAD = """
+import "pii/v1/pii.proto";
+message Customer {
+  string id = 1;
+  string email = 2;
+  string age_years = 3;
+  string ssn = 4;
+  string passport_number = 5 [(pii.v1.sensitivity) = HIGH];
+  string nickname = 6;
+  string iban = 7 [deprecated = true];
+}
+"""
+FILE = "acme/test/v1/test.proto"
+
+
+def test_a_new_high_field_without_annotation_blocks_with_the_option_line() -> None:
+    findings = gate_findings(tree_of(BASE), tree_of(HEAD), [FILE], "HIGH")
+    assert [f.field_path for f in findings] == ["Customer.ssn", "Customer.iban"]
+    ssn = findings[0]
+    assert ssn.change == "added"
+    assert ssn.option_line == "[(pii.v1.sensitivity) = HIGH, (pii.v1.pii_type) = SSN]"
+    assert (
+        ssn.suggestion == "string ssn = 4 [(pii.v1.sensitivity) = HIGH, (pii.v1.pii_type) = SSN];"
+    )
+    assert (ssn.file, ssn.line, ssn.element) == (FILE, 11, "acme.test.v1.Customer.ssn")
+    assert "add [(pii.v1.sensitivity) = HIGH, (pii.v1.pii_type) = SSN]" in ssn.message
+    iban = findings[1]
+    assert iban.suggestion == (
+        "string iban = 7 [<existing options>, (pii.v1.sensitivity) = HIGH, (pii.v1.pii_type) = BANK_ACCOUNT];"
+    )
+
+
+def test_fail_on_lower_levels_includes_changed_fields() -> None:
+    findings = gate_findings(tree_of(BASE), tree_of(HEAD), [FILE], Sensitivity.MEDIUM)
+    by_path = {f.field_path: f.change for f in findings}
+    assert by_path == {
+        "Customer.age_years": "changed",
+        "Customer.ssn": "added",
+        "Customer.iban": "added",
+    }
+    low = {f.field_path for f in gate_findings(tree_of(BASE), tree_of(HEAD), [FILE], "LOW")}
+    assert "Customer.nickname" in low and "Customer.id" not in low  # id is unchanged
+
+
+def test_explicit_field_elements_count_as_changed() -> None:
+    findings = gate_findings(
+        tree_of(BASE), tree_of(HEAD), ["acme.test.v1.Customer.email"], "MEDIUM"
+    )
+    assert [(f.field_path, f.change) for f in findings] == [("Customer.email", "changed")]
+
+
+def test_a_removed_annotation_is_a_change() -> None:
+    base = (
+        'import "pii/v1/pii.proto";\nmessage U { string ssn = 1 [(pii.v1.sensitivity) = HIGH]; }\n'
+    )
+    head = "message U { string ssn = 1; }\n"
+    findings = gate_findings(tree_of(base), tree_of(head), [FILE], "HIGH")
+    assert [(f.field_path, f.change) for f in findings] == [("U.ssn", "changed")]
+
+
+def test_no_base_means_everything_is_new_and_none_means_every_file() -> None:
+    findings = gate_findings(None, tree_of(HEAD), None, "HIGH")
+    assert {f.change for f in findings} == {"added"}
+    assert len(findings) == 2
+
+
+def test_unrelated_files_and_messages_are_ignored() -> None:
+    assert gate_findings(tree_of(BASE), tree_of(HEAD), ["other/file.proto"], "HIGH") == []
+    assert gate_findings(tree_of(BASE), tree_of(HEAD), ["acme.test.v1.Other"], "HIGH") == []
+    by_message = gate_findings(tree_of(BASE), tree_of(HEAD), ["acme.test.v1.Customer"], "HIGH")
+    assert len(by_message) == 2

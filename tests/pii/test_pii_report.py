@@ -1,0 +1,78 @@
+"""The PII report JSON (schema_version 1)."""
+
+from __future__ import annotations
+
+import json
+
+from pii_helpers import analyze
+
+from pii_detector.analysis import analyze_tree
+from pii_detector.report import build_report, report_json
+from protomodel.parse import build_tree
+
+BODY = """
+message Customer { string name = 1; string ssn = 2; Inner inner = 3; }
+message Inner { int32 count = 1; }
+service S { rpc ListCustomers(Inner) returns (Customer); }
+"""
+
+
+def test_single_file_report_has_exactly_the_documented_keys() -> None:
+    data = json.loads(report_json(build_report(analyze(BODY))))
+    assert list(data) == [
+        "schema_version", "file", "total_fields", "pii_fields", "fields", "messages", "methods",
+        "summary", "disagreements",
+    ]  # fmt: skip
+    assert data["schema_version"] == 1
+    assert (data["file"], data["total_fields"], data["pii_fields"]) == (
+        "acme/test/v1/test.proto",
+        4,
+        2,
+    )
+    assert data["summary"] == {"HIGH": 1, "MEDIUM": 0, "LOW": 1, "PUBLIC": 2}
+    ssn = data["fields"][1]
+    assert list(ssn) == [
+        "field_path", "element", "field_name", "message", "line", "type", "sensitivity", "pii_type",
+        "annotated", "existing_annotation", "reasoning", "source",
+    ]  # fmt: skip
+    assert ssn | {"reasoning": None} == {
+        "field_path": "Customer.ssn",
+        "element": "acme.test.v1.Customer.ssn",
+        "field_name": "ssn",
+        "message": "acme.test.v1.Customer",
+        "line": 6,
+        "type": "string",
+        "sensitivity": "HIGH",
+        "pii_type": "SSN",
+        "annotated": False,
+        "existing_annotation": None,
+        "reasoning": None,
+        "source": "rules",
+    }
+    assert data["messages"] == [
+        {"name": "Customer", "element": "acme.test.v1.Customer", "sensitivity": "HIGH"},
+        {"name": "Inner", "element": "acme.test.v1.Inner", "sensitivity": "PUBLIC"},
+    ]
+    (method,) = data["methods"]
+    assert (method["service"], method["method"], method["sensitivity"], method["audit_pii_access"]) == (
+        "S", "ListCustomers", "HIGH", True,
+    )  # fmt: skip
+    assert "Customer.ssn" in method["exposure"]
+
+
+def test_several_files_give_one_report_each_and_a_total() -> None:
+    tree = build_tree(
+        {
+            "a/v1/a.proto": 'syntax = "proto3";\npackage a.v1;\nmessage A { string email = 1; }\n',
+            "b/v1/b.proto": 'syntax = "proto3";\npackage b.v1;\nmessage B { string sku = 1; }\n',
+        }
+    )
+    data = json.loads(report_json(build_report(analyze_tree(tree))))
+    assert list(data) == ["schema_version", "files", "total"]
+    assert [f["file"] for f in data["files"]] == ["a/v1/a.proto", "b/v1/b.proto"]
+    assert data["total"] == {
+        "files": 2,
+        "total_fields": 2,
+        "pii_fields": 1,
+        "summary": {"HIGH": 0, "MEDIUM": 1, "LOW": 0, "PUBLIC": 1},
+    }
