@@ -5,7 +5,15 @@ from __future__ import annotations
 import importlib
 
 # One module per family of rules; a new family is added here once.
-RULE_MODULES: tuple[str, ...] = ()
+RULE_MODULES: tuple[str, ...] = (
+    "wire",
+    "json",
+    "source",
+    "validation",
+    "google_api",
+    "behavior",
+    "semantic",
+)
 
 
 def load_rule_modules() -> None:

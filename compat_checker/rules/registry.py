@@ -112,3 +112,27 @@ def get_rule(rule_id: str) -> Rule | None:
 
 def element_label(element: Element | None) -> str:
     return element.fqn if element is not None else ""
+
+
+# A fixture is one .proto file, or several: a line `// file: <path>` starts a new file, and
+# text before the first marker belongs to `fixture.proto`. Multi-file fixtures let a rule
+# show file deletions and moves with the same `before`/`after` strings.
+FIXTURE_FILE_MARKER = "// file: "
+DEFAULT_FIXTURE_PATH = "fixture.proto"
+
+
+def fixture_files(text: str) -> dict[str, str]:
+    """Module path → source of each file of a fixture."""
+    files: dict[str, list[str]] = {}
+    current = DEFAULT_FIXTURE_PATH
+    for line in text.splitlines(keepends=True):
+        if line.startswith(FIXTURE_FILE_MARKER):
+            current = line[len(FIXTURE_FILE_MARKER) :].strip()
+            files.setdefault(current, [])
+            continue
+        files.setdefault(current, []).append(line)
+    return {
+        path: "".join(lines)
+        for path, lines in files.items()
+        if path != DEFAULT_FIXTURE_PATH or "".join(lines).strip()
+    }

@@ -1,0 +1,241 @@
+"""SEMANTIC rules: the documented behaviour of an element changed (Hyrum's law).
+
+The comments of every element of a changed file are compared with the same element's
+comments in base, as sets of claims (`_claims`): units, guarantees, ordering,
+nullability and limits. Rewording, re-wrapping, typo fixes and additions that take no
+promise away change no claim and stay quiet.
+
+These findings are *potential*: a keyword cannot prove the behaviour changed, so they
+rank MEDIUM and the LLM review confirms or dismisses them. A removed guarantee or a
+changed unit is breaking (clients were told something they may rely on); the rest warns.
+
+The rules run on file pairs, one hit per element whose comment changed, so that one rule
+ID covers fields, messages, enums, values, services and RPCs alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from compat_checker.findings import Category, Severity
+from compat_checker.rules._claims import ClaimChanges, compare_claims
+from compat_checker.rules._fixtures import proto3_file
+from compat_checker.rules.common import file_sides
+from compat_checker.rules.registry import Hit, rule
+from protomodel.model import Element, ElementKind, iter_file_elements
+
+if TYPE_CHECKING:
+    from compat_checker.diff import DiffContext, ElementPair
+
+_REVIEW = (
+    "If the behaviour really changed, ship it as a new field or RPC (or a new API version) "
+    "with the new documentation, keep the old one behaving as documented during the "
+    "migration, then deprecate and remove it. If only the wording changed, say so in the "
+    "review (or `// protoguard:ignore RULE_ID reason`)."
+)
+
+
+def _changed_comments(pair: ElementPair) -> Iterator[tuple[Element, Element]]:
+    """(base, head) of every element of the file pair whose comment text changed.
+
+    Elements are matched by FQN within the file pair: a renamed or moved element has no
+    counterpart here (its rename or move is a finding of its own).
+    """
+    base_file, head_file = file_sides(pair)
+    if base_file is None or head_file is None:
+        return
+    base_elements = {element.fqn: element for element in iter_file_elements(base_file)}
+    for head in iter_file_elements(head_file):
+        base = base_elements.get(head.fqn)
+        if base is None or base.kind != head.kind:
+            continue
+        if base.comments.text != head.comments.text:
+            yield base, head
+
+
+def _claim_hits(
+    pair: ElementPair,
+    pick: Callable[[ClaimChanges], tuple[str, ...]],
+    describe: Callable[[str, str], str],
+) -> Iterator[Hit]:
+    for base, head in _changed_comments(pair):
+        changes = pick(compare_claims(base.comments.text, head.comments.text))
+        if changes:
+            yield Hit(
+                message=describe(head.fqn, "; ".join(changes)) + " (potential: review)",
+                element=head.fqn,
+                location=head.location,
+                before=base.comments.text,
+                after=head.comments.text,
+            )
+
+
+# ---------------------------------------------------------------------------------------
+# Fixtures
+
+
+def _documented(comment: str) -> str:
+    """A file whose field `timeout` carries ``comment`` (one `//` line per line)."""
+    lines = "\n".join(f"  // {line}" for line in comment.splitlines())
+    return proto3_file(
+        f"message RetryPolicy {{\n{lines}\n  int64 timeout = 1;\n  int32 attempts = 2;\n}}\n"
+    )
+
+
+_TIMEOUT = "How long to wait, in seconds. Always set by the server.\nAt most 30 seconds."
+
+
+@rule(
+    id="DOC_UNIT_CHANGED",
+    category=Category.SEMANTIC,
+    severity=Severity.MEDIUM,
+    on=ElementKind.FILE,
+    doc=(
+        "The unit an element's comment declares changed (seconds ↔ milliseconds, cents ↔ "
+        "dollars, bytes ↔ KB, UTC ↔ local time…): clients keep sending and reading the old "
+        "unit, off by a factor, silently."
+    ),
+    fix=(
+        "Never change the unit of an existing field: add a new field named with its unit "
+        "(`timeout_ms`), write both during the migration, deprecate the old one, then "
+        "remove it."
+    ),
+    before=_documented(_TIMEOUT),
+    after=_documented(_TIMEOUT.replace("in seconds", "in milliseconds")),
+    quiet_pairs=(
+        # Rewording and re-wrapping keep the unit.
+        (
+            _documented(_TIMEOUT),
+            _documented(
+                "How long to wait,\nin seconds. Always set by the server. At most 30 seconds."
+            ),
+        ),
+    ),
+)
+def doc_unit_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    yield from _claim_hits(
+        pair,
+        lambda changes: changes.units,
+        lambda element, what: f"documented unit of {element} changed: {what}",
+    )
+
+
+@rule(
+    id="DOC_GUARANTEE_REMOVED",
+    category=Category.SEMANTIC,
+    severity=Severity.MEDIUM,
+    on=ElementKind.FILE,
+    doc=(
+        "An element's comment no longer makes a promise it made (always, never, unique, "
+        "only when, guaranteed, idempotent, immutable, at most / at least N…), or now "
+        "negates it. Clients written against the promise break when it stops holding."
+    ),
+    fix=_REVIEW,
+    before=_documented(_TIMEOUT),
+    after=_documented(_TIMEOUT.replace("Always set", "Set")),
+    quiet_pairs=(
+        # A typo fix.
+        (
+            _documented(_TIMEOUT.replace("Always", "Alwasy").replace("server", "sever")),
+            _documented(_TIMEOUT.replace("Always", "Alwasy")),
+        ),
+        # An added sentence that takes nothing away.
+        (_documented(_TIMEOUT), _documented(_TIMEOUT + "\nRetries reuse the same deadline.")),
+    ),
+)
+def doc_guarantee_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    yield from _claim_hits(
+        pair,
+        lambda changes: changes.guarantees_removed,
+        lambda element, what: f"documented guarantee of {element} removed: {what}",
+    )
+
+
+_LISTED = "Tasks, sorted by create_time descending (newest first)."
+
+
+@rule(
+    id="DOC_ORDERING_CHANGED",
+    category=Category.SEMANTIC,
+    severity=Severity.MEDIUM,
+    breaking=False,
+    on=ElementKind.FILE,
+    doc=(
+        'The documented order of results changed or is no longer stated ("sorted by …", '
+        '"newest first", "in the order given"): clients that page, merge or show the first '
+        "item rely on it."
+    ),
+    fix=_REVIEW,
+    before=_documented(_LISTED),
+    after=_documented("Tasks, sorted by relevance."),
+    quiet_pairs=(
+        (
+            _documented(_LISTED),
+            _documented("Tasks, newest first (sorted by create_time descending)."),
+        ),
+    ),
+)
+def doc_ordering_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    yield from _claim_hits(
+        pair,
+        lambda changes: changes.ordering,
+        lambda element, what: f"documented ordering of {element} changed: {what}",
+    )
+
+
+@rule(
+    id="DOC_NULLABILITY_CHANGED",
+    category=Category.SEMANTIC,
+    severity=Severity.MEDIUM,
+    breaking=False,
+    on=ElementKind.FILE,
+    doc=(
+        "An element's comment changed what it says about being empty, null, unset or "
+        "optional: clients that assumed a value is always there (or never) read it wrong."
+    ),
+    fix=_REVIEW,
+    before=_documented("Where to send reminders."),
+    after=_documented("Where to send reminders. May be empty."),
+    quiet_pairs=(
+        (
+            _documented("Where to send reminders. May be empty."),
+            _documented("Where to send reminders; may be empty."),
+        ),
+    ),
+)
+def doc_nullability_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    yield from _claim_hits(
+        pair,
+        lambda changes: changes.nullability,
+        lambda element, what: f"documented nullability of {element} changed: {what}",
+    )
+
+
+@rule(
+    id="DOC_LIMIT_CHANGED",
+    category=Category.SEMANTIC,
+    severity=Severity.MEDIUM,
+    breaking=False,
+    on=ElementKind.FILE,
+    doc=(
+        'A documented limit, amount or default changed ("at most 100" → "at most 50", '
+        '"24 hours before" → "1 hour before", "defaults to 50" dropped).'
+    ),
+    fix=_REVIEW,
+    before=_documented(_TIMEOUT),
+    after=_documented(_TIMEOUT.replace("At most 30 seconds", "At most 10 seconds")),
+    quiet_pairs=(
+        (
+            _documented("Sent 24 hours before the deadline."),
+            _documented("Sent 1 day before the deadline."),
+        ),
+        (_documented("At most 30 seconds."), _documented("Up to thirty seconds.")),
+    ),
+)
+def doc_limit_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    yield from _claim_hits(
+        pair,
+        lambda changes: changes.limits,
+        lambda element, what: f"documented limit of {element} changed: {what}",
+    )
