@@ -1,0 +1,328 @@
+"""GitHub Actions renderings of a verdict: workflow-command annotations and the job summary.
+
+Annotations are the `::error file=…,line=…::message` lines the runner turns into marks on
+the pull request's diff. GitHub keeps at most 10 errors and 10 warnings per step, so the
+most important findings go first and the rest are counted and pointed at the job summary
+(Markdown appended to `$GITHUB_STEP_SUMMARY`), which lists everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from compat_checker.findings import Change, Severity, Verdict
+from compat_checker.report.markdown import render_markdown
+from compat_checker.verdict import blocks
+
+# Rows per table in the job summary: GitHub refuses summaries over 1 MiB per step, and
+# nobody reads thousands of rows; the verdict JSON keeps everything.
+MAX_SUMMARY_FINDINGS = 500
+MAX_SUMMARY_PII_FIELDS = 200
+
+_PII_LEVELS = ("HIGH", "MEDIUM", "LOW")
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow command's message (GitHub's `escapeData`)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow command's property value (GitHub's `escapeProperty`)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def workflow_command(command: str, message: str, **properties: str | int | None) -> str:
+    """One `::command prop=value,…::message` line; empty/None/0 properties are left out."""
+    props = ",".join(
+        f"{key}={escape_property(str(value))}"
+        for key, value in properties.items()
+        if value not in (None, "", 0)
+    )
+    return f"::{command}{' ' + props if props else ''}::{escape_data(message)}"
+
+
+def importance(change: Change, fail_on: str) -> tuple[int, int, str, int, int, str]:
+    """Sort key, most important first: blocking, then severity, then place in the tree."""
+    return (
+        0 if blocks(change, fail_on) else 1,
+        -change.severity.rank,
+        change.file,
+        change.line,
+        change.column,
+        change.rule,
+    )
+
+
+def annotation_level(change: Change, fail_on: str) -> str | None:
+    """`error` for what blocks, `warning` for other live findings; suppressed and INFO
+    findings stay in the summary only (they would crowd out what needs action)."""
+    if change.suppressed is not None:
+        return None
+    if blocks(change, fail_on):
+        return "error"
+    if change.severity == Severity.INFO:
+        return None
+    return "warning"
+
+
+def finding_text(change: Change) -> str:
+    """The message, naming the element unless the message already does."""
+    if change.element and change.element not in change.message:
+        return f"{change.message} ({change.element})"
+    return change.message
+
+
+def _annotation_text(change: Change) -> str:
+    state = "breaking" if change.is_breaking else "warning"
+    text = f"[{change.severity.value} {state}] {finding_text(change)}"
+    if change.recommendation:
+        text += f"\nHow to ship it safely: {change.recommendation}"
+    return text
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def render_github(
+    verdict: Verdict, *, max_errors: int = 10, max_warnings: int = 10, path_prefix: str = ""
+) -> str:
+    """Workflow commands for the most important findings, one per line.
+
+    `path_prefix` is the checked repository's directory relative to the workspace, since
+    GitHub resolves `file=` against the workspace while findings are repo-relative.
+    """
+    limits = {"error": max_errors, "warning": max_warnings}
+    shown = {"error": 0, "warning": 0}
+    hidden = {"error": 0, "warning": 0}
+    lines = []
+    for change in sorted(verdict.changes, key=lambda c: importance(c, verdict.fail_on)):
+        level = annotation_level(change, verdict.fail_on)
+        if level is None:
+            continue
+        if shown[level] >= limits[level]:
+            hidden[level] += 1
+            continue
+        shown[level] += 1
+        lines.append(
+            workflow_command(
+                level,
+                _annotation_text(change),
+                file=_join(path_prefix, change.file),
+                line=change.line,
+                col=change.column if change.line else None,
+                title=change.rule,
+            )
+        )
+    if hidden["error"] or hidden["warning"]:
+        more = " and ".join(
+            _plural(count, f"more {level}") for level, count in hidden.items() if count
+        )
+        lines.append(
+            workflow_command(
+                "notice",
+                f"{more} in the job summary (GitHub shows 10 of each per step)",
+                title="protoguard",
+            )
+        )
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _join(prefix: str, path: str) -> str:
+    prefix = prefix.strip("/")
+    return f"{prefix}/{path}" if prefix and prefix != "." else path
+
+
+# ---------------------------------------------------------------- job summary
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+
+
+def _table(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> list[str]:
+    header = list(header)
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(_cell(value) for value in row) + " |" for row in rows),
+        "",
+    ]
+
+
+def _pii_entries(pii: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+    """The `fields` or `methods` of the PII report (pii_detector/report.py: one file's
+    report, or `{"files": [...]}`), each with its file."""
+    reports = pii.get("files") if isinstance(pii.get("files"), list) else [pii]
+    entries = []
+    for report in reports:
+        if not isinstance(report, Mapping):
+            continue
+        for entry in report.get(key) or []:
+            if isinstance(entry, Mapping):
+                entries.append({"file": report.get("file", ""), **entry})
+    return entries
+
+
+def _pii_section(pii: Mapping[str, Any]) -> list[str]:
+    fields = [
+        f
+        for f in _pii_entries(pii, "fields")
+        if str(f.get("sensitivity", "")).upper() in _PII_LEVELS
+    ]
+    if not fields:
+        return ["### Personal data", "", "No field of the changed files holds personal data.", ""]
+    fields.sort(
+        key=lambda f: (
+            _PII_LEVELS.index(str(f["sensitivity"]).upper()),
+            bool(f.get("annotated")),
+            str(f.get("element") or f.get("field_path") or ""),
+        )
+    )
+    unannotated = sum(not f.get("annotated") for f in fields)
+    lines = [
+        "### Personal data",
+        "",
+        f"{_plural(len(fields), 'field')} hold personal data, {unannotated} without an annotation.",
+        "",
+    ]
+    rows = [
+        (
+            f"`{f.get('element') or f.get('field_path') or f.get('field_name', '')}`",
+            f"`{f.get('file', '')}:{f.get('line', 0)}`",
+            f.get("sensitivity"),
+            f.get("pii_type") or "",
+            "yes" if f.get("annotated") else "**no**",
+            f.get("reasoning") or "",
+        )
+        for f in fields[:MAX_SUMMARY_PII_FIELDS]
+    ]
+    lines += _table(("field", "where", "level", "type", "annotated", "why"), rows)
+    if len(fields) > MAX_SUMMARY_PII_FIELDS:
+        lines += [f"… and {len(fields) - MAX_SUMMARY_PII_FIELDS} more in the verdict JSON.", ""]
+    exposures = [m for m in _pii_entries(pii, "methods") if m.get("exposure")]
+    if exposures:
+        lines += ["RPCs that expose personal data:", ""]
+        lines += [
+            f"- `{m.get('element', '')}` ({m.get('sensitivity', '')}): {_cell(m['exposure'])}"
+            for m in exposures
+        ]
+        lines.append("")
+    return lines
+
+
+def _incidents_section(verdict: Verdict) -> list[str]:
+    by_id = {change.id: change for change in verdict.changes}
+    rows = []
+    for incident in verdict.incidents:
+        matched = [by_id[i] for i in incident.get("changes", []) if i in by_id]
+        score = incident.get("score")
+        rows.append(
+            (
+                f"`{incident.get('id', '')}`",
+                incident.get("title", ""),
+                f"{score:.2f}" if isinstance(score, int | float) else "",
+                incident.get("severity", ""),
+                incident.get("date", ""),
+                ", ".join(f"`{c.rule}` on `{c.element}`" for c in matched),
+                incident.get("resolution", ""),
+            )
+        )
+    return [
+        "### Similar past incidents",
+        "",
+        *_table(
+            ("incident", "title", "similarity", "severity", "date", "matched", "resolution"),
+            rows,
+        ),
+    ]
+
+
+def _cost(value: Any) -> str:
+    return f"${value:.4f}" if isinstance(value, int | float) else "unknown (no price configured)"
+
+
+def _llm_section(llm: Mapping[str, Any]) -> list[str]:
+    state = llm.get("state", "")
+    lines = ["### LLM review", "", f"**{state}**: {_cell(llm.get('reason', ''))}", ""]
+    facts = [
+        (label, llm.get(key))
+        for label, key in (("provider", "provider"), ("prompt", "prompt"))
+        if llm.get(key)
+    ]
+    if facts:
+        lines += [" · ".join(f"{label} `{value}`" for label, value in facts), ""]
+    usage = llm.get("usage")
+    if isinstance(usage, Mapping):
+        by_model = usage.get("by_model") or {}
+        rows = [
+            (
+                f"`{name}`",
+                u.get("calls", 0),
+                u.get("cached", 0),
+                u.get("failed", 0),
+                u.get("input_tokens", 0),
+                u.get("output_tokens", 0),
+                _cost(u.get("cost_usd")),
+            )
+            for name, u in by_model.items()
+            if isinstance(u, Mapping)
+        ]
+        rows.append(
+            (
+                "**total**",
+                usage.get("calls", 0),
+                usage.get("cached", 0),
+                usage.get("failed", 0),
+                usage.get("input_tokens", 0),
+                usage.get("output_tokens", 0),
+                _cost(usage.get("cost_usd")),
+            )
+        )
+        lines += _table(
+            ("model", "calls", "cached", "failed", "input tokens", "output tokens", "cost"), rows
+        )
+        if usage.get("budget_stop"):
+            lines += [f"Budget reached: {_cell(usage['budget_stop'])}", ""]
+    for note in llm.get("notes") or []:
+        lines.append(f"- {_cell(note)}")
+    if llm.get("notes"):
+        lines.append("")
+    return lines
+
+
+def render_step_summary(verdict: Verdict, *, max_findings: int = MAX_SUMMARY_FINDINGS) -> str:
+    """The job summary: verdict and findings, then PII, similar incidents and LLM usage."""
+    shown = verdict
+    omitted = 0
+    if len(verdict.changes) > max_findings:
+        keep = sorted(verdict.changes, key=lambda c: importance(c, verdict.fail_on))[:max_findings]
+        omitted = len(verdict.changes) - max_findings
+        shown = verdict.model_copy(update={"changes": keep})
+    lines = [render_markdown(shown).rstrip("\n"), ""]
+    if omitted:
+        lines += [
+            f"Only the {max_findings} most important findings are listed; "
+            f"{omitted} more are in the verdict JSON.",
+            "",
+        ]
+    if verdict.pii:
+        lines += _pii_section(verdict.pii)
+    if verdict.incidents:
+        lines += _incidents_section(verdict)
+    # A skipped review has nothing to report beyond the layers line.
+    if verdict.llm and verdict.llm.get("state") != "skipped":
+        lines += _llm_section(verdict.llm)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def append_step_summary(path: str | None, markdown: str) -> None:
+    """Append to `$GITHUB_STEP_SUMMARY` (no-op outside Actions). Appending, not an atomic
+    replace: the runner collects the file after the step, with what earlier commands wrote."""
+    if not path:
+        return
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(markdown if markdown.endswith("\n") else markdown + "\n")
