@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ LAZY_COMMANDS = {
     "pii": "pii_detector.cli:pii",
     "incidents": "compat_checker.incidents.cli:incidents",
     "scenario": "compat_checker.scenarios:scenario",
+    "hook": "compat_checker.hook:hook",
 }
 
 EXIT_SAFE, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
@@ -57,7 +59,9 @@ def _fail(ctx: click.Context, message: str, exc: BaseException | None) -> None:
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
-    hint = "" if debug else " (run with --debug for details)" if message.startswith("internal") else ""
+    hint = (
+        "" if debug else " (run with --debug for details)" if message.startswith("internal") else ""
+    )
     click.echo(f"protoguard: error: {message}{hint}", err=True)
     ctx.exit(EXIT_ERROR)
 
@@ -70,21 +74,71 @@ def main(debug: bool) -> None:
 
 
 @main.command()
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), help="Repository (default: the one containing the current directory).")
-@click.option("--against", help="Base: a git ref or a directory (default: merge-base of HEAD with main/origin/main).")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Repository (default: the one containing the current directory).",
+)
+@click.option(
+    "--against",
+    help="Base: a git ref or a directory (default: merge-base of HEAD with main/origin/main).",
+)
 @click.option("--head", help="Head ref (default: the working tree, uncommitted changes included).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: protoguard.yaml at the repo root).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), help="Report format (default: text on a terminal, json otherwise).")
-@click.option("--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), help="Write the JSON verdict here, atomically ('-' for stdout).")
-@click.option("--no-buf", is_flag=True, help="Do not run buf; use protoguard's own rules on parsed files only.")
-@click.option("--fail-on", type=click.Choice(["breaking", "LOW", "MEDIUM", "HIGH", "CRITICAL"]), help="Block on breaking changes at or above this severity (default: any breaking change).")
-@click.option("--allow-breaking", metavar="REASON", help="Let breaking changes through, recording why (they stay in the verdict, suppressed).")
-@click.option("--llm", "llm_setting", metavar="auto|none|vertex|PROVIDER:MODEL", help="LLM review (default: llm.provider in protoguard.yaml, else auto: Vertex AI when credentials are present).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: protoguard.yaml at the repo root).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    help="Report format (default: text on a terminal, json otherwise).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write the JSON verdict here, atomically ('-' for stdout).",
+)
+@click.option(
+    "--no-buf",
+    is_flag=True,
+    help="Do not run buf; use protoguard's own rules on parsed files only.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["breaking", "LOW", "MEDIUM", "HIGH", "CRITICAL"]),
+    help="Block on breaking changes at or above this severity (default: any breaking change).",
+)
+@click.option(
+    "--allow-breaking",
+    metavar="REASON",
+    help="Let breaking changes through, recording why (they stay in the verdict, suppressed).",
+)
+@click.option(
+    "--llm",
+    "llm_setting",
+    metavar="auto|none|vertex|PROVIDER:MODEL",
+    help="LLM review (default: llm.provider in protoguard.yaml, else auto: Vertex AI when credentials are present).",
+)
 @click.option("--no-llm", is_flag=True, help="Same as --llm none.")
-@click.option("--llm-required", is_flag=True, help="Fail closed: exit 2 when the LLM review does not complete.")
+@click.option(
+    "--llm-required",
+    is_flag=True,
+    help="Fail closed: exit 2 when the LLM review does not complete.",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the LLM answer cache.")
-@click.option("--max-llm-calls", type=click.IntRange(min=0), help="Stop calling the LLM after this many calls.")
-@click.option("--max-llm-tokens", type=click.IntRange(min=0), help="Stop calling the LLM after this many tokens.")
+@click.option(
+    "--max-llm-calls",
+    type=click.IntRange(min=0),
+    help="Stop calling the LLM after this many calls.",
+)
+@click.option(
+    "--max-llm-tokens",
+    type=click.IntRange(min=0),
+    help="Stop calling the LLM after this many tokens.",
+)
 def check(
     repo: Path | None,
     against: str | None,
@@ -131,6 +185,22 @@ def check(
         from compat_checker.report.markdown import render_markdown
 
         click.echo(render_markdown(verdict))
+    elif fmt == "github":
+        from compat_checker.report.github import (
+            append_step_summary,
+            render_github,
+            render_step_summary,
+        )
+
+        click.echo(render_github(verdict), nl=False)
+        append_step_summary(os.environ.get("GITHUB_STEP_SUMMARY"), render_step_summary(verdict))
+    elif fmt == "sarif":
+        import json
+
+        from compat_checker.report.sarif import render_sarif
+        from compat_checker.rules.registry import all_rules
+
+        click.echo(json.dumps(render_sarif(verdict, all_rules()), indent=2))
     else:
         from compat_checker.report.text import render_text
 
@@ -144,11 +214,17 @@ def _run_with_progress(run, options):
     if not stderr.is_terminal:
         return run(options)
     with stderr.status("protoguard: starting") as status:
-        return run(options, progress=lambda step: status.update(f"protoguard: {step.replace('_', ' ')}"))
+        return run(
+            options, progress=lambda step: status.update(f"protoguard: {step.replace('_', ' ')}")
+        )
 
 
 @main.command("demo")
-@click.option("--results", type=click.Path(file_okay=False, path_type=Path), help="Where to write the verdict and reports (default: the checkout's results/).")
+@click.option(
+    "--results",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the verdict and reports (default: the checkout's results/).",
+)
 @click.option("--keep", is_flag=True, help="Keep the temporary demo repository and print its path.")
 def demo_command(results: Path | None, keep: bool) -> None:
     """Run the gate on the bundled example: two risky edits to acme.todo.v1.Task."""
@@ -188,8 +264,12 @@ def demo_command(results: Path | None, keep: bool) -> None:
     missing = missing_elements({c.element for c in verdict.changes if c.is_breaking})
     console.print(f"\nverdict written to {results / 'verdict.json'}")
     if verdict.can_deploy or missing:
-        raise GateError(f"demo: expected a blocked verdict naming both changes; missing: {', '.join(missing) or 'block'}")
-    console.print("[green]demo: the gate blocked the change and named both problems, as expected[/]")
+        raise GateError(
+            f"demo: expected a blocked verdict naming both changes; missing: {', '.join(missing) or 'block'}"
+        )
+    console.print(
+        "[green]demo: the gate blocked the change and named both problems, as expected[/]"
+    )
 
 
 @main.command("rules")
@@ -239,7 +319,9 @@ def explain_command(rule_id: str) -> None:
     rule = rules.get(rule_id.upper())
     if rule is None:
         close = [r for r in rules if rule_id.upper() in r]
-        suggestion = f"; did you mean {', '.join(close[:3])}?" if close else "; see `protoguard rules`"
+        suggestion = (
+            f"; did you mean {', '.join(close[:3])}?" if close else "; see `protoguard rules`"
+        )
         raise GateError(f"unknown rule {rule_id}{suggestion}")
     breaking = "breaking" if rule.breaking else "warning (never blocks on its own)"
     text = (

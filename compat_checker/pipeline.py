@@ -1,8 +1,8 @@
 """The gate as a LangGraph graph. Nodes only orchestrate: the work is in the modules they call.
 
-    load_change → build_models ─┬→ run_buf_breaking ─┐
-                                ├→ run_rules ────────┼→ merge_findings → consult_incidents
-                                └→ analyze_pii ──────┘        → review_with_llm → build_verdict → write_outputs
+load_change → build_models ─┬→ run_buf_breaking ─┐
+                            ├→ run_rules ────────┼→ merge_findings → consult_incidents
+                            └→ analyze_pii ──────┘        → review_with_llm → build_verdict → write_outputs
 """
 
 from __future__ import annotations
@@ -147,7 +147,10 @@ def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[s
     config = state["config"]
     base, head = state["base"], state["head"]
     if runtime.context.options.no_buf or not config.buf.enabled:
-        return {"buf_findings": [], "layers": [skipped("buf", "disabled (--no-buf or buf.enabled: false)")]}
+        return {
+            "buf_findings": [],
+            "layers": [skipped("buf", "disabled (--no-buf or buf.enabled: false)")],
+        }
     if head.build is None or base.build is None:
         return {"buf_findings": [], "layers": [skipped("buf", "buf binary not found")]}
     if head.build.image is None or base.build.image is None:
@@ -168,7 +171,11 @@ def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[s
     return {
         "buf_findings": findings,
         "layers": [
-            Layer(name="buf", status=LayerStatus.RAN, detail=f"buf {runner.version}: {len(findings)} findings")
+            Layer(
+                name="buf",
+                status=LayerStatus.RAN,
+                detail=f"buf {runner.version}: {len(findings)} findings",
+            )
         ],
     }
 
@@ -182,7 +189,13 @@ def run_rules_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any
     changes = run_rules(context, pairs, rules, state["config"].rules)
     return {
         "rule_changes": changes,
-        "layers": [Layer(name="rules", status=LayerStatus.RAN, detail=f"{len(rules)} rules, {len(changes)} findings")],
+        "layers": [
+            Layer(
+                name="rules",
+                status=LayerStatus.RAN,
+                detail=f"{len(rules)} rules, {len(changes)} findings",
+            )
+        ],
     }
 
 
@@ -214,7 +227,9 @@ def review_with_llm_node(state: GateState, runtime: Runtime[GateRun]) -> dict[st
         result = review_changes(changes, llm, base=state["base"].tree, head=state["head"].tree)
         changes, status = result.changes, result.status
     if options.llm_required and not status.complete:
-        raise GateError(f"LLM review required (--llm-required) but it did not complete: {status.reason}")
+        raise GateError(
+            f"LLM review required (--llm-required) but it did not complete: {status.reason}"
+        )
     return {
         "changes": changes,
         "llm": status.model_dump(mode="json"),
@@ -310,4 +325,3 @@ def run_check(
 
 def verdict_json(verdict: Verdict) -> str:
     return verdict.model_dump_json(indent=2) + "\n"
-

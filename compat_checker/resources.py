@@ -15,4 +15,6 @@ def asset_dir(name: str) -> Path:
     candidate = _SOURCE_ROOT / name
     if candidate.is_dir():
         return candidate
-    raise GateError(f"protoguard's {name}/ directory is missing from {_SOURCE_ROOT}; reinstall protoguard")
+    raise GateError(
+        f"protoguard's {name}/ directory is missing from {_SOURCE_ROOT}; reinstall protoguard"
+    )

@@ -17,8 +17,8 @@ from compat_checker.gitsource import ChangeSet, Snapshot
 from compat_checker.modules import ModuleLayout, discover_layouts
 from protomodel.descriptors import tree_from_image
 from protomodel.errors import ProtoParseError
-from protomodel.parse import build_tree
 from protomodel.model import ProtoTree
+from protomodel.parse import build_tree
 
 _IMPORT_RE = re.compile(r'^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;', re.MULTILINE)
 
@@ -35,9 +35,7 @@ def reviewed_paths(files: Collection[ChangedFile], *, side: str) -> list[str]:
     """Repo paths under review on one side of the change."""
     if side == "head":
         return sorted(f.path for f in files if f.status != FileStatus.DELETED)
-    return sorted(
-        (f.old_path or f.path) for f in files if f.status != FileStatus.ADDED
-    )
+    return sorted((f.old_path or f.path) for f in files if f.status != FileStatus.ADDED)
 
 
 def build_versions(
@@ -50,6 +48,10 @@ def build_versions(
     builds: tuple[BufBuild | None, BufBuild | None] = (None, None)
     if runner is not None:
         builds = runner.build_pair(change.base.root, base_layout, change.head.root, head_layout)
+    for snapshot, side in ((change.base, "base"), (change.head, "head")):
+        # buf accepts some binary garbage silently; every file under review must be proto text.
+        for repo_path in reviewed_paths(change.files, side=side):
+            snapshot.read_text(repo_path)
     versions = []
     for side, snapshot, layout, build in (
         ("base", change.base, base_layout, builds[0]),
@@ -100,15 +102,15 @@ def _all_repo_paths(snapshot: Snapshot, layout: ModuleLayout) -> dict[str, str]:
     return mapping
 
 
-def _parse_version(
-    snapshot: Snapshot, layout: ModuleLayout, reviewed: dict[str, str]
-) -> ProtoTree:
+def _parse_version(snapshot: Snapshot, layout: ModuleLayout, reviewed: dict[str, str]) -> ProtoTree:
     """Parse the files under review, the files they import, and the files importing them.
 
     Importers matter because they hold the services whose requests reach a changed message.
     """
     repo_paths = _all_repo_paths(snapshot, layout)
-    sources = {module_path: snapshot.read_text(repo_path) for module_path, repo_path in reviewed.items()}
+    sources = {
+        module_path: snapshot.read_text(repo_path) for module_path, repo_path in reviewed.items()
+    }
     for module_path, repo_path in repo_paths.items():
         if module_path in sources:
             continue

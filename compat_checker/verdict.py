@@ -23,7 +23,9 @@ from protomodel.model import ProtoTree
 ALLOW_BREAKING_TRAILER = "Protoguard-Allow-Breaking"
 _TRAILER_RE = re.compile(rf"^{ALLOW_BREAKING_TRAILER}:[ \t]*(?P<reason>\S.*)$", re.MULTILINE)
 # `// protoguard:ignore RULE_ID reason text` in an element's comments (head version).
-_INLINE_IGNORE_RE = re.compile(r"protoguard:ignore[ \t]+(?P<rule>[A-Z][A-Z0-9_]*)[ \t]*(?P<reason>.*)")
+_INLINE_IGNORE_RE = re.compile(
+    r"protoguard:ignore[ \t]+(?P<rule>[A-Z][A-Z0-9_]*)[ \t]*(?P<reason>.*)"
+)
 
 
 def allow_breaking_reason(cli_reason: str | None, commit_messages: Iterable[str]) -> str | None:
@@ -118,9 +120,7 @@ def blocks(change: Change, fail_on: str) -> bool:
 
 
 def overall_severity(changes: Iterable[Change]) -> OverallSeverity:
-    ranked = [
-        c.severity for c in changes if c.suppressed is None and c.severity != Severity.INFO
-    ]
+    ranked = [c.severity for c in changes if c.suppressed is None and c.severity != Severity.INFO]
     if not ranked:
         return OverallSeverity.NONE
     return OverallSeverity(max(ranked, key=lambda s: s.rank).value)

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from compat_checker.findings import Severity
 
 
 class IncidentsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = True
-    path: str = ".protoguard/incidents"
-    url: str | None = None
-    top_k: int = 3
-    threshold: float = 0.35
-    embedding: str = "hashing"  # hashing (offline, default) | vertex
+    path: str = ".protoguard/incidents"  # persistent store, relative to the repository root
+    url: str | None = None  # a shared Chroma server (`chroma run`); wins over `path`
+    top_k: int = Field(default=3, ge=1, le=50)  # incidents attached to one finding at most
+    threshold: float = Field(default=0.35, ge=-1.0, le=1.0)  # cosine similarity to report
+    # A match at least this similar, sharing a rule or an element with the finding, raises a
+    # warning-level finding to breaking (rule HISTORICAL_RISK).
+    strong_threshold: float = Field(default=0.5, ge=-1.0, le=1.0)
+    min_severity: Severity | None = None  # the gate consults only incidents this severe or worse
+    embedding: Literal["hashing", "vertex"] = "hashing"  # hashing: offline, deterministic
+    vertex_model: str = "text-embedding-005"
+    vertex_project: str | None = None  # None: from the environment (gcloud / GOOGLE_CLOUD_PROJECT)
+    vertex_location: str = "us-central1"
+    lock_timeout_seconds: float = Field(default=30.0, ge=0.0)  # waiting for another writer
+
+    @model_validator(mode="after")
+    def _strong_above_threshold(self) -> IncidentsConfig:
+        if self.strong_threshold < self.threshold:
+            raise ValueError("strong_threshold must be at least threshold")
+        return self

@@ -212,7 +212,9 @@ def open_llm(
     if chat_model is not None:  # a model built by the caller (tests inject a fake here)
         cache = None if no_cache or not config.cache else AnswerCache(root / config.cache_dir)
         name = str(getattr(chat_model, "model_name", None) or type(chat_model).__name__)
-        return StructuredLlm(chat_model, provider="injected", model_name=name, config=config, cache=cache), None
+        return StructuredLlm(
+            chat_model, provider="injected", model_name=name, config=config, cache=cache
+        ), None
     setting = setting or config.provider
     choice = resolve_provider(setting, config, env)
     if not choice.enabled or choice.model is None:

@@ -20,7 +20,13 @@ from protomodel.model import (
 )
 
 
-def make_change(rule="FIELD_REMOVED", element="acme.v1.Task.title", breaking=True, severity=Severity.HIGH, file="a.proto"):
+def make_change(
+    rule="FIELD_REMOVED",
+    element="acme.v1.Task.title",
+    breaking=True,
+    severity=Severity.HIGH,
+    file="a.proto",
+):
     return Change(
         id=rule[:4] + element[-4:],
         rule=rule,
@@ -38,7 +44,16 @@ def make_change(rule="FIELD_REMOVED", element="acme.v1.Task.title", breaking=Tru
 
 def verdict_for(changes, fail_on="breaking"):
     ref = RefInfo(ref="x")
-    return build_verdict(changes, fail_on=fail_on, base=ref, head=ref, files=[], layers=[], timings={}, tool_version="t")
+    return build_verdict(
+        changes,
+        fail_on=fail_on,
+        base=ref,
+        head=ref,
+        files=[],
+        layers=[],
+        timings={},
+        tool_version="t",
+    )
 
 
 def test_any_unsuppressed_breaking_change_blocks_by_default():
@@ -62,7 +77,13 @@ def test_fail_on_threshold():
 
 
 def test_config_ignore_suppresses_but_keeps_the_finding():
-    config = Config(ignores=[ElementIgnore(element="acme.v1.Task.*", rule="FIELD_REMOVED", reason="planned v2 cleanup")])
+    config = Config(
+        ignores=[
+            ElementIgnore(
+                element="acme.v1.Task.*", rule="FIELD_REMOVED", reason="planned v2 cleanup"
+            )
+        ]
+    )
     changes = apply_suppressions([make_change()], config=config, head=None, allow_breaking=None)
     verdict = verdict_for(changes)
     assert verdict.can_deploy
@@ -71,22 +92,46 @@ def test_config_ignore_suppresses_but_keeps_the_finding():
 
 
 def test_ignore_for_another_rule_does_not_suppress():
-    config = Config(ignores=[ElementIgnore(element="acme.v1.Task.title", rule="FIELD_SAME_TYPE", reason="x")])
+    config = Config(
+        ignores=[ElementIgnore(element="acme.v1.Task.title", rule="FIELD_SAME_TYPE", reason="x")]
+    )
     changes = apply_suppressions([make_change()], config=config, head=None, allow_breaking=None)
     assert changes[0].suppressed is None
 
 
 def test_ignore_paths():
     config = Config(ignore_paths=["third_party/**"])
-    changes = apply_suppressions([make_change(file="third_party/x/a.proto")], config=config, head=None, allow_breaking=None)
+    changes = apply_suppressions(
+        [make_change(file="third_party/x/a.proto")], config=config, head=None, allow_breaking=None
+    )
     assert changes[0].suppressed.startswith("path ignored")
 
 
 def _tree_with_comment(comment: str) -> ProtoTree:
     loc = Location(file="a.proto", line=1, column=1)
-    field = FieldModel(name="title", fqn="acme.v1.Task.title", location=loc, number=1, type="string", type_kind=TypeKind.SCALAR)
-    message = MessageModel(name="Task", fqn="acme.v1.Task", location=loc, comments=Comments(leading=comment), fields=[field])
-    file = FileModel(name="a.proto", fqn="a.proto", repo_path="a.proto", location=loc, package="acme.v1", messages=[message])
+    field = FieldModel(
+        name="title",
+        fqn="acme.v1.Task.title",
+        location=loc,
+        number=1,
+        type="string",
+        type_kind=TypeKind.SCALAR,
+    )
+    message = MessageModel(
+        name="Task",
+        fqn="acme.v1.Task",
+        location=loc,
+        comments=Comments(leading=comment),
+        fields=[field],
+    )
+    file = FileModel(
+        name="a.proto",
+        fqn="a.proto",
+        repo_path="a.proto",
+        location=loc,
+        package="acme.v1",
+        messages=[message],
+    )
     return ProtoTree(files={"a.proto": file})
 
 
@@ -107,6 +152,11 @@ def test_allow_breaking_flag_and_trailer():
     trailer = "Remove legacy field\n\nProtoguard-Allow-Breaking: all clients on v3\n"
     assert allow_breaking_reason(None, ["other", trailer]) == "all clients on v3 (commit trailer)"
     assert allow_breaking_reason(None, ["no trailer here"]) is None
-    changes = apply_suppressions([make_change(), make_change(breaking=False, rule="W")], config=Config(), head=None, allow_breaking="ok")
+    changes = apply_suppressions(
+        [make_change(), make_change(breaking=False, rule="W")],
+        config=Config(),
+        head=None,
+        allow_breaking="ok",
+    )
     assert changes[0].suppressed == "allowed: ok"
     assert changes[1].suppressed is None
