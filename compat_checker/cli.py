@@ -139,6 +139,16 @@ def main(debug: bool) -> None:
     type=click.IntRange(min=0),
     help="Stop calling the LLM after this many tokens.",
 )
+@click.option(
+    "--pii-fail-on",
+    type=click.Choice(["LOW", "MEDIUM", "HIGH"]),
+    help="Block new or changed fields at/above this PII level that lack an annotation (default: pii.fail_on, HIGH).",
+)
+@click.option(
+    "--annotate-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write PII-annotated versions of the changed .proto files here.",
+)
 def check(
     repo: Path | None,
     against: str | None,
@@ -155,6 +165,8 @@ def check(
     no_cache: bool,
     max_llm_calls: int | None,
     max_llm_tokens: int | None,
+    pii_fail_on: str | None,
+    annotate_dir: Path | None,
 ) -> None:
     """Check the proto changes between a base and a head for breaking changes."""
     from compat_checker.options import CheckOptions
@@ -174,6 +186,8 @@ def check(
         no_cache=no_cache,
         max_llm_calls=max_llm_calls,
         max_llm_tokens=max_llm_tokens,
+        pii_fail_on=pii_fail_on,
+        annotate_dir=annotate_dir,
     )
     stdout = Console(soft_wrap=False)
     verdict = _run_with_progress(run_check, options)

@@ -609,4 +609,5 @@ def _to_change(rule: Rule, hit: Hit, pair: ElementPair, config: RulesConfigLike 
         kind=kind,
         before=hit.before,
         after=hit.after,
+        potential=rule.potential if hit.potential is None else hit.potential,
     )

@@ -200,7 +200,33 @@ def run_rules_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any
 
 
 def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
-    return {"pii_changes": [], "pii_report": None, "layers": [skipped("pii", "not available yet")]}
+    from compat_checker import pii_gate
+
+    config, change = state["config"], state["change"]
+    if not config.pii.enabled:
+        return {
+            "pii_changes": [],
+            "pii_report": None,
+            "layers": [skipped("pii", "pii.enabled: false")],
+        }
+    llm, _status = runtime.context.llm(config, change.repo_root)
+    analysis, changes = pii_gate.analyze_change(
+        state["base"].tree,
+        state["head"].tree,
+        fail_on=config.pii.fail_on,
+        overrides_file=change.repo_root / config.pii.overrides_file,
+        ask=pii_gate.llm_ask(llm) if llm is not None else None,
+    )
+    annotate_dir = runtime.context.options.annotate_dir
+    if annotate_dir is not None:
+        pii_gate.write_annotated(state["head"].tree, analysis, change.head.read_text, annotate_dir)
+    how = "rules + LLM" if llm is not None else "rules"
+    detail = f"{how}: {len(analysis.fields)} fields classified, {len(changes)} unannotated at/above {config.pii.fail_on}"
+    return {
+        "pii_changes": changes,
+        "pii_report": pii_gate.report_json(analysis),
+        "layers": [Layer(name="pii", status=LayerStatus.RAN, detail=detail)],
+    }
 
 
 def merge_findings_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:

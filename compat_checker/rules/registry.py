@@ -34,6 +34,7 @@ class Hit:
     kind: str | None = None  # de-duplication key with buf findings (e.g. "field_removed")
     before: str | None = None
     after: str | None = None
+    potential: bool | None = None  # None: the rule's own `potential`
 
 
 CheckFn = Callable[["ElementPair", "DiffContext"], Iterable[Hit]]
@@ -55,6 +56,9 @@ class Rule:
     buf_rules: tuple[str, ...] = ()
     # Fixture pairs on which the rule must stay quiet (edge cases worth pinning).
     quiet_pairs: tuple[tuple[str, str], ...] = ()
+    # Findings that cannot be proven (documented semantics, CEL): the LLM review may
+    # confirm or refute them; nothing else can clear them.
+    potential: bool = False
 
 
 _REGISTRY: dict[str, Rule] = {}
@@ -73,6 +77,7 @@ def rule(
     breaking: bool = True,
     buf_rules: tuple[str, ...] = (),
     quiet_pairs: tuple[tuple[str, str], ...] = (),
+    potential: bool = False,
 ) -> Callable[[CheckFn], CheckFn]:
     """Register the decorated check function as a rule."""
 
@@ -92,6 +97,7 @@ def rule(
             check=check,
             buf_rules=buf_rules,
             quiet_pairs=quiet_pairs,
+            potential=potential,
         )
         return check
 

@@ -88,6 +88,7 @@ _TIMEOUT = "How long to wait, in seconds. Always set by the server.\nAt most 30 
 
 @rule(
     id="DOC_UNIT_CHANGED",
+    potential=True,
     category=Category.SEMANTIC,
     severity=Severity.MEDIUM,
     on=ElementKind.FILE,
@@ -123,6 +124,7 @@ def doc_unit_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
 
 @rule(
     id="DOC_GUARANTEE_REMOVED",
+    potential=True,
     category=Category.SEMANTIC,
     severity=Severity.MEDIUM,
     on=ElementKind.FILE,
@@ -157,6 +159,7 @@ _LISTED = "Tasks, sorted by create_time descending (newest first)."
 
 @rule(
     id="DOC_ORDERING_CHANGED",
+    potential=True,
     category=Category.SEMANTIC,
     severity=Severity.MEDIUM,
     breaking=False,
@@ -186,6 +189,7 @@ def doc_ordering_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
 
 @rule(
     id="DOC_NULLABILITY_CHANGED",
+    potential=True,
     category=Category.SEMANTIC,
     severity=Severity.MEDIUM,
     breaking=False,
@@ -214,6 +218,7 @@ def doc_nullability_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit
 
 @rule(
     id="DOC_LIMIT_CHANGED",
+    potential=True,
     category=Category.SEMANTIC,
     severity=Severity.MEDIUM,
     breaking=False,

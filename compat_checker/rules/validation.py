@@ -89,8 +89,10 @@ def _tightened_hit(pair: ElementPair, ctx: DiffContext, summary: str, deltas: li
         before="; ".join(d.before for d in deltas),
         after="; ".join(d.after for d in deltas),
     )
-    if all(d.potential for d in deltas) and side != Side.RESPONSE:
-        return replace(hit, severity=_POTENTIAL_SEVERITY)
+    if all(d.potential for d in deltas):
+        hit = replace(hit, potential=True)
+        if side != Side.RESPONSE:
+            hit = replace(hit, severity=_POTENTIAL_SEVERITY)
     return hit
 
 
@@ -339,6 +341,7 @@ def validation_exemption_narrowed(pair: ElementPair, ctx: DiffContext) -> Iterat
 
 @rule(
     id="VALIDATION_CEL_CHANGED",
+    potential=True,
     category=Category.VALIDATION,
     severity=_POTENTIAL_SEVERITY,
     on=ElementKind.FIELD,

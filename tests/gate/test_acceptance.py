@@ -4,7 +4,6 @@ and the bad-input cases through the real CLI (exit codes, one-line errors, no tr
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,6 @@ from click.testing import CliRunner
 from compat_checker.cli import main
 from compat_checker.options import CheckOptions
 from compat_checker.pipeline import run_check
-from compat_checker.resources import asset_dir
 from compat_checker.scenarios import apply_scenario, list_scenarios
 
 GIT_ENV = {
@@ -36,24 +34,6 @@ def git(repo: Path, *args: str) -> str:
         env={**os.environ, **GIT_ENV},
     )
     return result.stdout
-
-
-@pytest.fixture(scope="module")
-def example_template(tmp_path_factory) -> Path:
-    """The example API committed on main, copied per test (cheaper than re-committing)."""
-    root = tmp_path_factory.mktemp("template") / "repo"
-    shutil.copytree(asset_dir("proto"), root / "proto", ignore=shutil.ignore_patterns("examples"))
-    git(root.parent, "init", "-q", "-b", "main", str(root))
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "v1")
-    return root
-
-
-@pytest.fixture
-def example_repo(example_template, tmp_path) -> Path:
-    repo = tmp_path / "repo"
-    shutil.copytree(example_template, repo, symlinks=True)
-    return repo
 
 
 def apply(repo: Path, name: str) -> None:

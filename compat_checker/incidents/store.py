@@ -1,0 +1,469 @@
+"""The incident memory: a Chroma collection of incidents, on disk or on a Chroma server.
+
+Why every operation runs in a short session (file lock + fresh client, closed at the end):
+Chroma's local store keeps its vector index in memory per process and writes it back to disk.
+Two processes that keep clients open on the same directory overwrite each other's index and
+leave a store that cannot be read (reproduced with chromadb 1.5; a lock around each write
+alone is not enough). Holding a file lock from opening the client until closing it, and never
+keeping a client across sessions (and until Chroma's background threads have let go of the
+files), makes concurrent CI jobs queue instead of corrupt. A Chroma server serialises writers
+itself, so no lock is taken there.
+
+Every Chroma failure is turned into a one-line `GateError` (exit 2): a corrupt, locked or
+incompatible store must never look like an empty memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import urllib.parse
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import chromadb
+import filelock
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings
+from pydantic import BaseModel
+
+from compat_checker.config.incidents import IncidentsConfig
+from compat_checker.errors import GateError
+from compat_checker.incidents._errors import first_line
+from compat_checker.incidents.embedding import (
+    COLLECTION_PREFIX,
+    EMBEDDING_CLASSES,
+    IncidentEmbedding,
+    embedding_for,
+)
+from compat_checker.incidents.model import Incident
+
+STORE_FILE = "chroma.sqlite3"  # what makes a directory a Chroma store
+LOCK_FILE = "protoguard.lock"
+_RELEASE_GRACE_SECONDS = 0.2
+_BATCH = 1000  # records per Chroma call; below every Chroma limit, large enough to be fast
+_SPACE = "cosine"  # scores are cosine similarities: 1 - Chroma's cosine distance
+# Chroma's default graph (16 neighbours, ef 100) missed up to 1% of exact-vector queries on
+# 1,200 similar incidents; 32 neighbours and ef 200 found all of them at little cost.
+_HNSW = {"space": _SPACE, "max_neighbors": 32, "ef_construction": 200, "ef_search": 200}
+_SCHEMA_VERSION = 1
+
+
+_CORRUPT_MARKERS = (
+    "not a database",
+    "malformed",
+    "corrupt",
+    "no such table",
+    "error getting embedding",
+    "hnsw",
+    "segment",
+    "failed to load",
+    "unexpected end of file",
+    "invalid data",
+)
+
+
+class SearchHit(BaseModel):
+    incident: Incident
+    score: float  # cosine similarity, rounded to 4 places so reports are stable
+
+
+@dataclass
+class UpsertReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+class IncidentMemory:
+    """Incidents in one Chroma collection chosen by the embedding function."""
+
+    def __init__(
+        self,
+        *,
+        embedding: IncidentEmbedding,
+        path: Path | None = None,
+        url: str | None = None,
+        lock_timeout: float = 30.0,
+    ) -> None:
+        if (path is None) == (url is None):
+            raise ValueError("an incident memory needs exactly one of path and url")
+        self.embedding = embedding
+        self.path = path
+        self.url = url
+        self.lock_timeout = lock_timeout
+        self.collection_name = embedding.collection_name()
+        self._depth = 0
+        self._client: ClientAPI | None = None
+        self._lock: filelock.FileLock | None = None
+        self._collection: Collection | None = None
+
+    @classmethod
+    def open(cls, config: IncidentsConfig, repo_root: Path) -> IncidentMemory:
+        """The memory configured in protoguard.yaml, checked now so a bad store fails early."""
+        if config.url:
+            memory = cls(embedding=embedding_for(config), url=config.url)
+        else:
+            memory = cls(
+                embedding=embedding_for(config),
+                path=(repo_root / config.path).resolve(),
+                lock_timeout=config.lock_timeout_seconds,
+            )
+        memory.count()
+        return memory
+
+    @property
+    def location(self) -> str:
+        return self.url if self.url is not None else str(self.path)
+
+    def exists(self) -> bool:
+        """False for a local store nobody has written to yet (reads then return nothing)."""
+        return self.url is not None or (
+            self.path is not None and (self.path / STORE_FILE).is_file()
+        )
+
+    # Sessions -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        """Keep one lock and client for several operations (nested sessions share them)."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._release()
+
+    def _release(self) -> None:
+        client, lock = self._client, self._lock
+        self._client = self._lock = self._collection = None
+        try:
+            if client is not None:
+                # Closing a client whose store just failed may fail again; the first error
+                # is the one worth reporting and is already on its way.
+                with contextlib.suppress(Exception):
+                    client.close()
+                if self.path is not None:
+                    _wait_until_chroma_lets_go(self.path)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _connect(self, *, create: bool) -> ClientAPI | None:
+        if self._client is not None:
+            return self._client
+        if self.url is not None:
+            self._client = _http_client(self.url)
+            return self._client
+        assert self.path is not None
+        if not create and not self.exists():
+            return None
+        if self.path.exists() and not self.path.is_dir():
+            raise GateError(f"incident store {self.path} is not a directory")
+        self.path.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(self.path / LOCK_FILE, timeout=self.lock_timeout)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            raise GateError(
+                f"incident store {self.path} is locked by another process "
+                f"(waited {self.lock_timeout:g}s for {LOCK_FILE})",
+                hint="retry when the other protoguard run has finished",
+            ) from None
+        self._lock = lock
+        # Checked under the lock: while another process creates the store, the file is
+        # briefly empty.
+        store_file = self.path / STORE_FILE
+        if store_file.is_file() and store_file.stat().st_size == 0:
+            # Chroma would quietly start a new, empty database in it.
+            raise GateError(
+                f"incident store {self.path} is corrupt or unreadable ({STORE_FILE} is empty)",
+                hint="restore it from a backup, or move it aside and import an export",
+            )
+        self._client = chromadb.PersistentClient(path=str(self.path), settings=_settings())
+        return self._client
+
+    @contextlib.contextmanager
+    def _store(self, what: str, *, create: bool = False) -> Iterator[Collection | None]:
+        """The collection for one operation (None: nothing stored yet), errors translated."""
+        with self.session(), self._translate(what):
+            client = self._connect(create=create)
+            if client is not None and self._collection is None:
+                self._collection = self._find_collection(client, create=create)
+            yield self._collection
+
+    @contextlib.contextmanager
+    def _translate(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except GateError:
+            raise
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        # BaseException: the Rust bindings report some broken files as a pyo3 PanicException.
+        except BaseException as exc:
+            raise self._store_error(what, exc) from exc
+
+    def _store_error(self, what: str, exc: BaseException) -> GateError:
+        detail = first_line(exc)
+        lowered = detail.lower()
+        if "dimension" in lowered:
+            return GateError(
+                f"incident store {self.location} holds vectors that {self.embedding.label()} "
+                f"cannot compare with ({detail})",
+                hint="the store was made by another embedding; use a new incidents.path",
+            )
+        if "database is locked" in lowered or "database is busy" in lowered:
+            return GateError(
+                f"incident store {self.location} is locked by another program ({detail})",
+                hint="stop the other program (a `chroma run` on this path?) and retry",
+            )
+        if self.url is not None and _is_connection_error(exc):
+            return GateError(f"cannot reach the Chroma server at {self.url}: {detail}")
+        if any(marker in lowered for marker in _CORRUPT_MARKERS):
+            return GateError(
+                f"incident store {self.location} is corrupt or unreadable ({detail})",
+                hint="restore it from a backup, or move it aside and import an export",
+            )
+        return GateError(f"incident store {self.location}: {what} failed: {detail}")
+
+    def _find_collection(self, client: ClientAPI, *, create: bool) -> Collection | None:
+        names = sorted(collection.name for collection in client.list_collections())
+        if self.collection_name in names:
+            found = client.get_collection(self.collection_name)
+            self._check_compatible(found)
+        elif create:
+            found = client.get_or_create_collection(
+                self.collection_name,
+                configuration={"hnsw": _HNSW},
+                metadata={
+                    "protoguard_schema": _SCHEMA_VERSION,
+                    "embedding": self.embedding.label(),
+                },
+                embedding_function=self.embedding,
+            )
+            self._check_compatible(found)
+        else:
+            others = [name for name in names if name.startswith(COLLECTION_PREFIX)]
+            if not names and self.url is None:
+                # protoguard creates the collection together with the database file, so a
+                # local database without any collection was damaged or is not ours.
+                raise GateError(
+                    f"incident store {self.location} holds no incident collection",
+                    hint="check incidents.path, or move the directory aside and import an export",
+                )
+            if others:
+                # Reading nothing here would silently disable the memory.
+                raise GateError(
+                    f"incident store {self.location} has no incidents for {self.embedding.label()} "
+                    f"(collection {self.collection_name}), only {', '.join(others)}",
+                    hint="set incidents.embedding to the one that wrote the store, or export and re-import",
+                )
+            return None
+        # Our own instance embeds (it carries this run's settings, e.g. the Vertex project);
+        # the check above proved it is the function the collection was built with.
+        return client.get_collection(self.collection_name, embedding_function=self.embedding)
+
+    def _check_compatible(self, collection: Collection) -> None:
+        configuration = collection.configuration_json or {}
+        persisted = configuration.get("embedding_function") or {}
+        name = persisted.get("name")
+        stored_config = persisted.get("config") or {}
+        expected = self.embedding
+        cls = EMBEDDING_CLASSES.get(name or "")
+        same = cls is type(expected) and cls.identity(stored_config) == expected.identity(
+            expected.get_config()
+        )
+        space = (configuration.get("hnsw") or {}).get("space")
+        if not same:
+            made_with = f"{name} {stored_config}" if name else "an unknown embedding"
+            raise GateError(
+                f"incident store {self.location}: collection {collection.name} was made with "
+                f"{made_with}, not {expected.name()} {expected.get_config()}",
+                hint="the store was made by another embedding or protoguard version; use a new incidents.path",
+            )
+        if space != _SPACE:
+            raise GateError(
+                f"incident store {self.location}: collection {collection.name} uses the {space} "
+                f"space, protoguard needs {_SPACE}",
+                hint="use a new incidents.path",
+            )
+
+    # Operations -----------------------------------------------------------------------
+
+    def count(self) -> int:
+        with self._store("counting incidents") as collection:
+            return 0 if collection is None else collection.count()
+
+    def all(self, where: dict[str, Any] | None = None) -> list[Incident]:
+        """Every incident (optionally filtered), oldest first, then by id."""
+        incidents: list[Incident] = []
+        with self._store("reading incidents") as collection:
+            if collection is None:
+                return []
+            offset = 0
+            while True:
+                page = collection.get(
+                    where=where, include=["metadatas"], limit=_BATCH, offset=offset
+                )
+                metadatas = page["metadatas"] or []
+                incidents.extend(Incident.from_metadata(dict(meta)) for meta in metadatas)
+                if len(metadatas) < _BATCH:
+                    break
+                offset += _BATCH
+        return sorted(incidents, key=lambda incident: (incident.date, incident.id))
+
+    def get(self, incident_id: str) -> Incident | None:
+        with self._store("reading an incident") as collection:
+            if collection is None:
+                return None
+            found = collection.get(ids=[incident_id], include=["metadatas"])
+            metadatas = found["metadatas"] or []
+            return Incident.from_metadata(dict(metadatas[0])) if metadatas else None
+
+    def upsert(self, incidents: Sequence[Incident]) -> UpsertReport:
+        """Add or replace incidents by id; an identical incident is left untouched."""
+        duplicates = sorted(
+            incident_id
+            for incident_id, seen in Counter(incident.id for incident in incidents).items()
+            if seen > 1
+        )
+        if duplicates:
+            raise GateError(f"incident ids repeated in one batch: {', '.join(duplicates)}")
+        report = UpsertReport()
+        if not incidents:
+            return report
+        with self._store("storing incidents", create=True) as collection:
+            assert collection is not None
+            for start in range(0, len(incidents), _BATCH):
+                batch = incidents[start : start + _BATCH]
+                existing = collection.get(ids=[i.id for i in batch], include=["metadatas"])
+                stored = {
+                    incident_id: Incident.from_metadata(dict(meta))
+                    for incident_id, meta in zip(
+                        existing["ids"], existing["metadatas"] or [], strict=True
+                    )
+                }
+                changed = []
+                for incident in batch:
+                    if incident.id not in stored:
+                        report.added.append(incident.id)
+                    elif stored[incident.id] != incident:
+                        report.updated.append(incident.id)
+                    else:
+                        report.unchanged.append(incident.id)
+                        continue
+                    changed.append(incident)
+                if changed:
+                    collection.upsert(
+                        ids=[i.id for i in changed],
+                        documents=[i.document() for i in changed],
+                        metadatas=[i.metadata() for i in changed],
+                    )
+        return report
+
+    def remove(self, incident_id: str) -> bool:
+        with self._store("removing an incident") as collection:
+            if collection is None or not collection.get(ids=[incident_id], include=[])["ids"]:
+                return False
+            collection.delete(ids=[incident_id])
+            return True
+
+    def search(self, text: str, k: int = 5, where: dict[str, Any] | None = None) -> list[SearchHit]:
+        return self.search_many([text], k=k, where=where)[0]
+
+    def search_many(
+        self, texts: Sequence[str], k: int = 5, where: dict[str, Any] | None = None
+    ) -> list[list[SearchHit]]:
+        """The k most similar incidents for each text, best first (ties by id)."""
+        if k < 1:
+            raise GateError(f"k must be at least 1, got {k}")
+        if not texts:
+            return []
+        with self._store("searching incidents") as collection:
+            if collection is None or collection.count() == 0:
+                return [[] for _ in texts]
+            result = collection.query(
+                query_texts=list(texts),
+                n_results=k,
+                where=where,
+                include=["metadatas", "distances"],
+            )
+            ranked: list[list[SearchHit]] = []
+            for metadatas, distances in zip(
+                result["metadatas"] or [], result["distances"] or [], strict=True
+            ):
+                hits = [
+                    SearchHit(
+                        incident=Incident.from_metadata(dict(meta)),
+                        score=round(1.0 - float(distance), 4),
+                    )
+                    for meta, distance in zip(metadatas, distances, strict=True)
+                ]
+                hits.sort(key=lambda hit: (-hit.score, hit.incident.id))
+                ranked.append(hits)
+        return ranked
+
+
+def _settings() -> Settings:
+    # Telemetry off: the gate runs in CI and must not talk to anything but the store. A new
+    # object per client, because Chroma's client constructors write host, port and path into
+    # the Settings they are given.
+    return Settings(anonymized_telemetry=False, allow_reset=False)
+
+
+def _wait_until_chroma_lets_go(path: Path, timeout: float = 10.0) -> None:
+    """Return once this process holds no file of the store but our lock file.
+
+    `client.close()` returns before chromadb's Rust side has closed the database and written
+    the vector index back: that happens on background threads a few milliseconds later.
+    Releasing the lock before then let another process load a stale index and drop a record
+    from it (1 of 1,200, in 2 of 8 runs of two concurrent writers; none lost in 50 runs with
+    this wait).
+    """
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        # No portable way to list our open files elsewhere: a grace period well above the
+        # few milliseconds measured on Linux.
+        time.sleep(_RELEASE_GRACE_SECONDS)
+        return
+    prefix = str(path) + os.sep
+    lock_file = str(path / LOCK_FILE)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        held = []
+        for fd in fds.iterdir():
+            with contextlib.suppress(OSError):  # fds come and go while we look
+                target = os.readlink(fd)
+                if target.startswith(prefix) and target != lock_file:
+                    held.append(target)
+        if not held:
+            return
+        time.sleep(0.002)
+
+
+def _http_client(url: str) -> ClientAPI:
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise GateError(f"incidents url {url!r} is not an http(s) URL like http://localhost:8000")
+    if parsed.path not in ("", "/"):
+        raise GateError(f"incidents url {url!r}: a path after the host is not supported")
+    ssl = parsed.scheme == "https"
+    return chromadb.HttpClient(
+        host=parsed.hostname,
+        port=parsed.port or (443 if ssl else 8000),
+        ssl=ssl,
+        settings=_settings(),
+    )
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    import httpx
+
+    return isinstance(exc, ConnectionError | httpx.TransportError) or "connect" in str(exc).lower()

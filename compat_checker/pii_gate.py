@@ -1,0 +1,91 @@
+"""The PII layer of the gate: unannotated personal data added by the change becomes findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from compat_checker.diff import change_id
+from compat_checker.findings import Category, Change, Severity, Source
+from compat_checker.io import atomic_write_text
+from pii_detector.analysis import PiiAnalysis, analyze_tree
+from pii_detector.annotate import annotate_file, options_proto_text
+from pii_detector.gate import PiiGateFinding, gate_findings
+from pii_detector.llm_review import PiiLlmAnswer, review_with_llm
+from pii_detector.overrides import load_overrides
+from pii_detector.report import build_report
+from protomodel.model import ProtoTree
+
+PII_RULE = "PII_UNANNOTATED"
+OPTIONS_PROTO_PATH = "pii/v1/pii.proto"
+
+
+def pii_change(finding: PiiGateFinding) -> Change:
+    return Change(
+        id=change_id(PII_RULE, finding.element, "pii_unannotated"),
+        rule=PII_RULE,
+        category=Category.PII,
+        is_breaking=True,
+        severity=Severity(finding.sensitivity.value),
+        element=finding.element,
+        file=finding.file,
+        line=finding.line,
+        column=finding.column,
+        message=finding.message,
+        recommendation=f"Annotate it: {finding.suggestion}",
+        sources=[Source.PII],
+        kind="pii_unannotated",
+        after=finding.suggestion,
+    )
+
+
+def analyze_change(
+    base: ProtoTree,
+    head: ProtoTree,
+    *,
+    fail_on: str,
+    overrides_file: Path,
+    ask: Callable | None,
+) -> tuple[PiiAnalysis, list[Change]]:
+    """Classify the head's files under review; block new/changed unannotated fields at/above fail_on."""
+    overrides = load_overrides(overrides_file)
+    reviewed = [f.name for f in head.reviewed_files()]
+    if ask is None:
+        analysis = analyze_tree(head, files=reviewed, overrides=overrides)
+    else:
+        analysis = review_with_llm(head, ask, files=reviewed, overrides=overrides)
+    findings = gate_findings(base, head, reviewed, fail_on, overrides=overrides, analysis=analysis)
+    return analysis, [pii_change(f) for f in findings]
+
+
+def report_json(analysis: PiiAnalysis) -> dict:
+    return build_report(analysis).model_dump(mode="json")
+
+
+def llm_ask(llm) -> Callable:
+    """The PII review's question, asked through the run's shared LLM client."""
+
+    def ask(prompt_input):
+        answer, _record = llm.ask("pii_review", 1, prompt_input.prompt_variables(), PiiLlmAnswer)
+        return answer
+
+    return ask
+
+
+def write_annotated(
+    head: ProtoTree, analysis: PiiAnalysis, read_text: Callable[[str], str], out_dir: Path
+) -> list[Path]:
+    """The annotated head version of every file under review, plus the options proto."""
+    written = []
+    module_roots = set()
+    for file in head.reviewed_files():
+        result = annotate_file(read_text(file.repo_path), file, analysis)
+        target = out_dir / file.repo_path
+        atomic_write_text(target, result.text)
+        written.append(target)
+        if file.repo_path.endswith(file.name):
+            module_roots.add(file.repo_path[: len(file.repo_path) - len(file.name)])
+    # The annotated files import the options by module path: put them beside each root.
+    for root in sorted(module_roots):
+        atomic_write_text(out_dir / root / OPTIONS_PROTO_PATH, options_proto_text())
+    return written

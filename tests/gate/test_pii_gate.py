@@ -1,0 +1,55 @@
+"""The PII layer inside `protoguard check`: new unannotated sensitive fields block."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from compat_checker.options import CheckOptions
+from compat_checker.pipeline import run_check
+
+PERSON = "message Person {"
+
+
+def add_to_person(repo: Path, declaration: str) -> None:
+    path = repo / "proto/acme/todo/v1/task.proto"
+    text = path.read_text()
+    assert PERSON in text
+    path.write_text(text.replace(PERSON, f"{PERSON}\n  {declaration}", 1))
+
+
+def test_new_ssn_field_blocks_with_the_option_line(example_repo):
+    add_to_person(example_repo, "string ssn = 40;")
+    verdict = run_check(CheckOptions(repo=example_repo, against="main", llm="none"))
+    pii = [c for c in verdict.changes if c.rule == "PII_UNANNOTATED"]
+    assert [c.element for c in pii] == ["acme.todo.v1.Person.ssn"]
+    assert "(pii.v1.sensitivity) = HIGH" in pii[0].recommendation
+    assert not verdict.can_deploy
+    assert verdict.pii is not None
+
+
+def test_annotated_field_passes_and_medium_needs_lower_threshold(example_repo):
+    add_to_person(example_repo, "string home_postal_code = 41;")
+    verdict = run_check(CheckOptions(repo=example_repo, against="main", llm="none"))
+    assert verdict.can_deploy
+    verdict = run_check(
+        CheckOptions(repo=example_repo, against="main", llm="none", pii_fail_on="MEDIUM")
+    )
+    assert not verdict.can_deploy
+
+
+def test_annotate_dir_output_compiles_with_buf(example_repo, tmp_path):
+    add_to_person(example_repo, "string ssn = 40;")
+    out = tmp_path / "annotated"
+    run_check(CheckOptions(repo=example_repo, against="main", llm="none", annotate_dir=out))
+    annotated = (out / "proto/acme/todo/v1/task.proto").read_text()
+    assert "(pii.v1.sensitivity) = HIGH" in annotated
+    assert 'import "pii/v1/pii.proto";' in annotated
+    # compile the annotated file inside a copy of the example module
+    module = tmp_path / "module"
+    subprocess.run(["cp", "-r", str(example_repo / "proto"), str(module)], check=True)
+    (module / "acme/todo/v1/task.proto").write_text(annotated)
+    buf = Path(sys.executable).parent / "buf"
+    result = subprocess.run([str(buf), "build", str(module)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
