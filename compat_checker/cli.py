@@ -93,8 +93,9 @@ def main(debug: bool) -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
-    help="Report format (default: text on a terminal, json otherwise).",
+    type=click.Choice(["text", "json", "markdown", "github", "sarif"]),
+    help="Report format (default: text on a terminal, json otherwise). github: workflow-command "
+    "annotations, and the job summary appended to $GITHUB_STEP_SUMMARY; sarif: SARIF 2.1.0.",
 )
 @click.option(
     "--output",
@@ -149,6 +150,15 @@ def main(debug: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write PII-annotated versions of the changed .proto files here.",
 )
+@click.option(
+    "--chroma-url",
+    help="Incident memory on a Chroma server (default: incidents.url or the local store).",
+)
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Store this verdict's blocking findings in the incident memory (main-branch CI).",
+)
 def check(
     repo: Path | None,
     against: str | None,
@@ -167,6 +177,8 @@ def check(
     max_llm_tokens: int | None,
     pii_fail_on: str | None,
     annotate_dir: Path | None,
+    chroma_url: str | None,
+    record: bool,
 ) -> None:
     """Check the proto changes between a base and a head for breaking changes."""
     from compat_checker.options import CheckOptions
@@ -188,6 +200,8 @@ def check(
         max_llm_tokens=max_llm_tokens,
         pii_fail_on=pii_fail_on,
         annotate_dir=annotate_dir,
+        chroma_url=chroma_url,
+        record=record,
     )
     stdout = Console(soft_wrap=False)
     verdict = _run_with_progress(run_check, options)

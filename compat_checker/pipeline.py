@@ -239,8 +239,39 @@ def merge_findings_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str
     return {"changes": merged + state.get("pii_changes", [])}
 
 
+def _open_incident_memory(config: Config, repo_root: Path):
+    """The incident store, or None when there is no local store yet (nothing to consult)."""
+    settings = config.incidents
+    if settings.url is None and not (repo_root / settings.path).exists():
+        return None
+    from compat_checker.incidents import IncidentMemory
+
+    return IncidentMemory.open(settings, repo_root)
+
+
 def consult_incidents_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
-    return {"incidents": [], "layers": [skipped("incidents", "not available yet")]}
+    config, changes = state["config"], state["changes"]
+    if not config.incidents.enabled:
+        return {"incidents": [], "layers": [skipped("incidents", "incidents.enabled: false")]}
+    memory = _open_incident_memory(config, state["change"].repo_root)
+    if memory is None:
+        reason = f"no incident store at {config.incidents.path} (protoguard incidents add/import creates one)"
+        return {"incidents": [], "layers": [skipped("incidents", reason)]}
+    from compat_checker.incidents import apply_historical_risk, match_changes
+
+    matches = match_changes(changes, memory, config.incidents)
+    changes = apply_historical_risk(changes, matches, config.incidents.strong_threshold)
+    return {
+        "changes": changes,
+        "incidents": matches.verdict_incidents(),
+        "layers": [
+            Layer(
+                name="incidents",
+                status=LayerStatus.RAN,
+                detail=f"{matches.searched} findings matched against {matches.store}",
+            )
+        ],
+    }
 
 
 def review_with_llm_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
@@ -290,10 +321,29 @@ def build_verdict_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str,
 
 
 def write_outputs_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
-    output = runtime.context.options.output
+    options = runtime.context.options
+    if options.record:
+        _record(state)
+    output = options.output
     if output is not None and str(output) != "-":
         atomic_write_text(output, verdict_json(state["verdict"]))
     return {}
+
+
+def _record(state: GateState) -> None:
+    """`--record`: store this verdict's blocking findings as incidents (main-branch CI)."""
+    from compat_checker.incidents import IncidentMemory, record_verdict_changes
+
+    config, change, verdict = state["config"], state["change"], state["verdict"]
+    memory = IncidentMemory.open(config.incidents, change.repo_root)
+    report = record_verdict_changes(verdict.changes, memory, commit=change.head.ref.sha)
+    verdict.layers.append(
+        Layer(
+            name="record",
+            status=LayerStatus.RAN,
+            detail=f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged",
+        )
+    )
 
 
 # ---------------------------------------------------------------- graph

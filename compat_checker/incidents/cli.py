@@ -24,7 +24,12 @@ from compat_checker.config.incidents import IncidentsConfig
 from compat_checker.errors import GateError
 from compat_checker.findings import Severity
 from compat_checker.incidents.files import read_incidents, to_jsonl
-from compat_checker.incidents.model import Incident, incident_filter, new_incident_id
+from compat_checker.incidents.model import (
+    Incident,
+    IncidentSource,
+    incident_filter,
+    new_incident_id,
+)
 from compat_checker.io import atomic_write_text
 
 if TYPE_CHECKING:
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
 
 _META_KEY = "protoguard.incidents"
 _SEVERITIES = click.Choice([s.value for s in Severity], case_sensitive=False)
+_SOURCES = click.Choice([s.value for s in IncidentSource])
 
 
 class _Settings:
@@ -78,10 +84,13 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _where(
-    severities: Sequence[str], service: str | None, since: str | None
+    severities: Sequence[str], service: str | None, source: str | None, since: str | None
 ) -> dict[str, Any] | None:
     return incident_filter(
-        severities=[Severity(s.upper()) for s in severities], service=service, since=_date(since)
+        severities=[Severity(s.upper()) for s in severities],
+        service=service,
+        source=IncidentSource(source) if source else None,
+        since=_date(since),
     )
 
 
@@ -178,6 +187,7 @@ def import_command(ctx: click.Context, file: Path) -> None:
 @click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 100))
 @click.option("--severity", "severities", multiple=True, type=_SEVERITIES)
 @click.option("--service")
+@click.option("--source", type=_SOURCES, help="manual, or gate (recorded by check --record).")
 @click.option("--since", help="Only incidents on or after YYYY-MM-DD.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
@@ -187,12 +197,13 @@ def search_command(
     k: int,
     severities: tuple[str, ...],
     service: str | None,
+    source: str | None,
     since: str | None,
     as_json: bool,
 ) -> None:
     """Incidents most similar to TEXT, best first, with cosine similarity scores."""
     memory = _settings(ctx).memory()
-    hits = memory.search(text, k=k, where=_where(severities, service, since))
+    hits = memory.search(text, k=k, where=_where(severities, service, source, since))
     if as_json:
         payload = {
             "store": memory.location,
@@ -231,6 +242,7 @@ def search_command(
 @incidents.command("list")
 @click.option("--severity", "severities", multiple=True, type=_SEVERITIES)
 @click.option("--service")
+@click.option("--source", type=_SOURCES, help="manual, or gate (recorded by check --record).")
 @click.option("--since", help="Only incidents on or after YYYY-MM-DD.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines, as `export` writes.")
 @click.pass_context
@@ -238,12 +250,13 @@ def list_command(
     ctx: click.Context,
     severities: tuple[str, ...],
     service: str | None,
+    source: str | None,
     since: str | None,
     as_json: bool,
 ) -> None:
     """Stored incidents, oldest first."""
     memory = _settings(ctx).memory()
-    stored = memory.all(where=_where(severities, service, since))
+    stored = memory.all(where=_where(severities, service, source, since))
     if as_json:
         click.echo(to_jsonl(stored), nl=False)
         return
