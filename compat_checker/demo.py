@@ -48,12 +48,23 @@ def build_demo_repo(workdir: Path) -> Path:
     _git(repo.parent, "init", "-q", "-b", "main", str(repo))
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "todo API v1")
+    _seed_incidents(repo)
     target = repo / DEMO_FILE
     text = target.read_text(encoding="utf-8")
     for name in DEMO_SCENARIOS:
         text = apply_scenario(name, text, DEMO_FILE)
     target.write_text(text, encoding="utf-8")
     return repo
+
+
+def _seed_incidents(repo: Path) -> None:
+    """The example incident history, so the gate can say what broke before."""
+    from compat_checker.config import Config
+    from compat_checker.incidents import IncidentMemory
+    from compat_checker.incidents.files import read_incidents
+
+    memory = IncidentMemory.open(Config().incidents, repo)
+    memory.upsert(read_incidents(asset_dir("proto") / "examples" / "incidents.yaml"))
 
 
 def demo_options(repo: Path, output: Path | None) -> CheckOptions:
