@@ -6,7 +6,6 @@ is read from the same images.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -14,13 +13,11 @@ from compat_checker.buf import BufBuild, BufRunner
 from compat_checker.errors import GateError
 from compat_checker.findings import ChangedFile, FileStatus, Layer, LayerStatus
 from compat_checker.gitsource import ChangeSet, Snapshot
-from compat_checker.modules import ModuleLayout, discover_layouts
+from compat_checker.modules import ModuleLayout, discover_layouts, scan_proto
 from protomodel.descriptors import tree_from_image
 from protomodel.errors import ProtoParseError
 from protomodel.model import ProtoTree
 from protomodel.parse import build_tree
-
-_IMPORT_RE = re.compile(r'^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;', re.MULTILINE)
 
 
 @dataclass
@@ -48,16 +45,16 @@ def build_versions(
     builds: tuple[BufBuild | None, BufBuild | None] = (None, None)
     if runner is not None:
         builds = runner.build_pair(change.base.root, base_layout, change.head.root, head_layout)
-    for snapshot, side in ((change.base, "base"), (change.head, "head")):
-        # buf accepts some binary garbage silently; every file under review must be proto text.
-        for repo_path in reviewed_paths(change.files, side=side):
-            snapshot.read_text(repo_path)
     versions = []
     for side, snapshot, layout, build in (
         ("base", change.base, base_layout, builds[0]),
         ("head", change.head, head_layout, builds[1]),
     ):
-        reviewed = reviewed_paths(change.files, side=side)
+        # Read before trusting buf, which accepts some binary garbage silently: every file
+        # under review must be proto text. The parser fallback reuses these texts.
+        reviewed = {
+            path: snapshot.read_text(path) for path in reviewed_paths(change.files, side=side)
+        }
         tree, layer = _tree_for(side, snapshot, layout, build, reviewed)
         layers.append(layer)
         versions.append(BuiltVersion(snapshot=snapshot, layout=layout, tree=tree, build=build))
@@ -69,15 +66,16 @@ def _tree_for(
     snapshot: Snapshot,
     layout: ModuleLayout,
     build: BufBuild | None,
-    reviewed_repo_paths: list[str],
+    reviewed_texts: dict[str, str],
 ) -> tuple[ProtoTree, Layer]:
+    """`reviewed_texts`: repo path → text of the files under review on this side."""
     module_paths = {}
-    for repo_path in reviewed_repo_paths:
+    for repo_path in reviewed_texts:
         module_path = layout.to_module_path(repo_path)
         module_paths[module_path or repo_path] = repo_path
     if build is not None and build.image is not None:
         tree = tree_from_image(
-            build.image, repo_paths=_all_repo_paths(snapshot, layout), reviewed=set(module_paths)
+            build.image, repo_paths=layout.module_files, reviewed=set(module_paths)
         )
         return tree, Layer(
             name=f"model:{side}",
@@ -85,7 +83,10 @@ def _tree_for(
             detail=f"buf-compiled descriptors ({len(module_paths)} files under review)",
         )
     why = build.error if build is not None else "buf disabled"
-    tree = _parse_version(snapshot, layout, module_paths)
+    sources = {
+        module_path: reviewed_texts[repo_path] for module_path, repo_path in module_paths.items()
+    }
+    tree = _parse_version(snapshot, layout, sources)
     return tree, Layer(
         name=f"model:{side}",
         status=LayerStatus.RAN,
@@ -93,29 +94,17 @@ def _tree_for(
     )
 
 
-def _all_repo_paths(snapshot: Snapshot, layout: ModuleLayout) -> dict[str, str]:
-    mapping = {}
-    for repo_path in snapshot.proto_paths():
-        module_path = layout.to_module_path(repo_path)
-        if module_path is not None:
-            mapping.setdefault(module_path, repo_path)
-    return mapping
-
-
 def _parse_version(snapshot: Snapshot, layout: ModuleLayout, reviewed: dict[str, str]) -> ProtoTree:
-    """Parse the files under review, the files they import, and the files importing them.
-
-    Importers matter because they hold the services whose requests reach a changed message.
+    """Parse the files under review (module path → text), the files they import, and the
+    files importing them: importers hold the services whose requests reach a changed message.
     """
-    repo_paths = _all_repo_paths(snapshot, layout)
-    sources = {
-        module_path: snapshot.read_text(repo_path) for module_path, repo_path in reviewed.items()
-    }
+    repo_paths = layout.module_files
+    sources = dict(reviewed)
     for module_path, repo_path in repo_paths.items():
         if module_path in sources:
             continue
         text = snapshot.read_text(repo_path)
-        if any(imported in reviewed for imported in _IMPORT_RE.findall(text)):
+        if any(imported in reviewed for imported in scan_proto(text)[1]):
             sources[module_path] = text
 
     def resolve(module_path: str) -> str | None:
