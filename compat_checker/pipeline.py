@@ -44,6 +44,7 @@ class GateState(TypedDict, total=False):
     config: Config
     base: BuiltVersion
     head: BuiltVersion
+    buf_runner: BufRunner | None  # None: buf disabled or not installed
     buf_findings: list[Any]
     rule_changes: list[Change]
     pii_changes: list[Change]
@@ -140,7 +141,7 @@ def build_models_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, 
         if not runner.available:
             runner = None
     base, head, layers = build_versions(state["change"], runner)
-    return {"base": base, "head": head, "layers": layers}
+    return {"base": base, "head": head, "buf_runner": runner, "layers": layers}
 
 
 def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
@@ -151,7 +152,8 @@ def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[s
             "buf_findings": [],
             "layers": [skipped("buf", "disabled (--no-buf or buf.enabled: false)")],
         }
-    if head.build is None or base.build is None:
+    runner = state["buf_runner"]
+    if runner is None or head.build is None or base.build is None:
         return {"buf_findings": [], "layers": [skipped("buf", "buf binary not found")]}
     if head.build.image is None or base.build.image is None:
         failed = head.build if head.build.image is None else base.build
@@ -166,7 +168,6 @@ def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[s
                 )
             ],
         }
-    runner = BufRunner(timeout=config.buf.timeout_seconds)
     findings = runner.breaking(head.build, base.build, head.layout, config.buf.breaking)
     return {
         "buf_findings": findings,
