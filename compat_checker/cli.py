@@ -251,7 +251,8 @@ def _run_with_progress(run, options):
 @click.option(
     "--results",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where to write the verdict and reports (default: the checkout's results/).",
+    help="Where to write the verdict and reports (default: the checkout's results/, or "
+    "./results when protoguard is installed from a wheel).",
 )
 @click.option("--keep", is_flag=True, help="Keep the temporary demo repository and print its path.")
 def demo_command(results: Path | None, keep: bool) -> None:
@@ -270,10 +271,11 @@ def demo_command(results: Path | None, keep: bool) -> None:
     from compat_checker.pipeline import run_check
     from compat_checker.report.markdown import render_markdown
     from compat_checker.report.text import render_text
-    from compat_checker.resources import asset_dir
+    from compat_checker.resources import ASSET_ROOTS
 
     console = Console()
-    results = results or asset_dir("results")
+    checkout_results = ASSET_ROOTS[0] / "results"
+    results = results or (checkout_results if checkout_results.is_dir() else Path("results"))
     workdir = make_workdir()
     try:
         repo = build_demo_repo(workdir)
