@@ -353,3 +353,51 @@ def _starts_after(element: Element, other: Element) -> bool:
         -(b.end_line or b.line),
         -b.end_column,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# A head that does not compile
+
+HEAD_COMPILE_RULE = "HEAD_DOES_NOT_COMPILE"
+_MISSING_IMPORT = "imported file does not exist"
+
+
+def compile_error_changes(
+    head_errors: Iterable[BufFindingLike],
+    base_errors: Iterable[BufFindingLike],
+    reviewed: Iterable[str],
+    *,
+    remote_deps: bool,
+) -> list[Change]:
+    """Blocking changes for compile errors the change brings into the files under review.
+
+    Errors the base already had are not the change's doing, and an import that only a
+    remote (BSR) dependency provides fails because buf runs offline, not because the
+    change is wrong: both are left to the parser fallback, which the layers report.
+    """
+    known = {(e.repo_path, e.message) for e in base_errors}
+    under_review = set(reviewed)
+    changes: dict[str, Change] = {}
+    for error in sorted(head_errors, key=lambda e: (e.repo_path, e.line, e.column, e.message)):
+        if error.repo_path not in under_review or (error.repo_path, error.message) in known:
+            continue
+        if remote_deps and error.message == _MISSING_IMPORT:
+            continue
+        kind = f"compile:{error.line}:{error.column}:{error.message}"
+        change = Change(
+            id=change_id(HEAD_COMPILE_RULE, error.repo_path, kind),
+            rule=HEAD_COMPILE_RULE,
+            category=Category.SOURCE,
+            is_breaking=True,
+            severity=Severity.CRITICAL,
+            element=error.repo_path,
+            file=error.repo_path,
+            line=error.line,
+            column=error.column,
+            message=f"buf cannot compile the new version: {error.message}",
+            recommendation="Fix the compile error; no client can generate code from this file.",
+            sources=[Source.BUF],
+            kind=kind,
+        )
+        changes.setdefault(change.id, change)
+    return sorted(changes.values(), key=change_sort_key)

@@ -23,15 +23,15 @@ from langgraph.runtime import Runtime
 from compat_checker import __version__
 from compat_checker.buf import BufRunner
 from compat_checker.config import Config, load_config
-from compat_checker.diff import DiffContext, match_elements, run_rules
+from compat_checker.diff import DiffContext, change_sort_key, match_elements, run_rules
 from compat_checker.errors import GateError
 from compat_checker.findings import Change, Layer, LayerStatus, Verdict
 from compat_checker.gitsource import ChangeSet, load_change
 from compat_checker.io import atomic_write_text
-from compat_checker.merge import merge_findings
+from compat_checker.merge import compile_error_changes, merge_findings
 from compat_checker.options import CheckOptions
 from compat_checker.rules.registry import all_rules
-from compat_checker.trees import BuiltVersion, build_versions
+from compat_checker.trees import BuiltVersion, build_versions, reviewed_paths
 from compat_checker.verdict import allow_breaking_reason, apply_suppressions, build_verdict
 
 
@@ -47,6 +47,7 @@ class GateState(TypedDict, total=False):
     buf_runner: BufRunner | None  # None: buf disabled or not installed
     buf_findings: list[Any]
     rule_changes: list[Change]
+    compile_changes: list[Change]  # compile errors the change brings (head only)
     pii_changes: list[Change]
     pii_report: dict[str, Any] | None
     changes: list[Change]
@@ -158,8 +159,17 @@ def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[s
     if head.build.image is None or base.build.image is None:
         failed = head.build if head.build.image is None else base.build
         side = "head" if head.build.image is None else "base"
+        compile_changes = []
+        if head.build.image is None:
+            compile_changes = compile_error_changes(
+                head.build.diagnostics,
+                base.build.diagnostics,
+                reviewed_paths(state["change"].files, side="head"),
+                remote_deps=head.layout.has_remote_deps,
+            )
         return {
             "buf_findings": [],
+            "compile_changes": compile_changes,
             "layers": [
                 Layer(
                     name="buf",
@@ -237,7 +247,8 @@ def merge_findings_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str
         head=state["head"].tree,
         base=state["base"].tree,
     )
-    return {"changes": merged + state.get("pii_changes", [])}
+    compiled = sorted([*merged, *state.get("compile_changes", [])], key=change_sort_key)
+    return {"changes": compiled + state.get("pii_changes", [])}
 
 
 def _open_incident_memory(config: Config, repo_root: Path):

@@ -1,0 +1,64 @@
+"""A head that buf cannot compile blocks with HEAD_DOES_NOT_COMPILE at the error's place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from compat_checker.buf import BufFinding
+from compat_checker.merge import HEAD_COMPILE_RULE, compile_error_changes
+from compat_checker.options import CheckOptions
+from compat_checker.pipeline import run_check
+
+TODO = Path("proto/acme/todo/v1/task.proto")
+
+
+def _edit(repo: Path, old: str, new: str) -> None:
+    path = repo / TODO
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_unresolved_type_in_head_blocks_at_its_line(example_repo):
+    _edit(example_repo, "message Task {", "message Task {\n  NoSuchType broken = 999;")
+    verdict = run_check(CheckOptions(repo=example_repo, against="main", llm="none"))
+    compile_errors = [c for c in verdict.changes if c.rule == HEAD_COMPILE_RULE]
+    assert not verdict.can_deploy
+    assert len(compile_errors) == 1
+    error = compile_errors[0]
+    assert (error.file, error.is_breaking) == (TODO.as_posix(), True)
+    line = (example_repo / TODO).read_text().splitlines()[error.line - 1]
+    assert "NoSuchType" in line
+    assert "NoSuchType" in error.message
+    buf_layer = next(layer for layer in verdict.layers if layer.name == "buf")
+    assert buf_layer.status == "failed"
+
+
+def test_a_compiling_head_has_no_compile_finding(example_repo):
+    _edit(example_repo, "message Task {", "// a comment\nmessage Task {")
+    verdict = run_check(CheckOptions(repo=example_repo, against="main", llm="none"))
+    assert verdict.can_deploy
+    assert not [c for c in verdict.changes if c.rule == HEAD_COMPILE_RULE]
+
+
+def _error(path: str, message: str, line: int = 3) -> BufFinding:
+    return BufFinding(repo_path=path, line=line, column=1, rule="COMPILE", message=message)
+
+
+def test_errors_the_base_already_had_are_not_the_changes_doing():
+    known = _error("a.proto", "cannot find `X` in this scope")
+    changes = compile_error_changes([known], [_error("a.proto", known.message, line=9)], ["a.proto"],
+                                    remote_deps=False)  # fmt: skip
+    assert changes == []
+
+
+def test_errors_outside_the_files_under_review_are_left_out():
+    error = _error("other.proto", "syntax error")
+    assert compile_error_changes([error], [], ["a.proto"], remote_deps=False) == []
+
+
+def test_missing_imports_of_remote_dependencies_are_an_offline_limit_not_a_finding():
+    missing = _error("a.proto", "imported file does not exist")
+    assert compile_error_changes([missing], [], ["a.proto"], remote_deps=True) == []
+    (change,) = compile_error_changes([missing], [], ["a.proto"], remote_deps=False)
+    assert change.rule == HEAD_COMPILE_RULE and change.blocks
