@@ -18,7 +18,6 @@ import importlib.resources
 import json
 import os
 import re
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -28,6 +27,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic_core import to_jsonable_python
 
 from compat_checker.errors import GateError
+from compat_checker.resources import ASSET_ROOTS
 
 PROMPTS_DIR_ENV = "PROTOGUARD_PROMPTS_DIR"
 
@@ -93,16 +93,15 @@ def _split_header(text: str, prompt_id: str) -> tuple[dict[str, Any], str]:
 
 
 def prompts_dir() -> Path:
-    """Where the templates are: $PROTOGUARD_PROMPTS_DIR, the source tree, or the install.
+    """Where the templates are: $PROTOGUARD_PROMPTS_DIR, else the shipped `prompts/`.
 
-    A source checkout or editable install has `prompts/` beside the packages; an
-    installed wheel carries it as data files under `<prefix>/share/protoguard/prompts`.
+    A source checkout or editable install has `prompts/` beside the packages; a
+    regular (wheel) install carries a copy in `compat_checker/_assets/prompts`.
     """
     candidates = []
     if override := os.environ.get(PROMPTS_DIR_ENV):
         candidates.append(Path(override))
-    candidates.append(Path(__file__).resolve().parents[2] / "prompts")
-    candidates.append(Path(sys.prefix) / "share" / "protoguard" / "prompts")
+    candidates.extend(root / "prompts" for root in ASSET_ROOTS)
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
