@@ -287,13 +287,23 @@ def consult_incidents_node(state: GateState, runtime: Runtime[GateRun]) -> dict[
 
 
 def review_with_llm_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
-    from compat_checker.llm import review_changes
+    """The LLM review of findings and unflagged changed elements. Its retries (a LangGraph
+    RetryPolicy from the `llm` config) live in `compat_checker.llm.graph`; a review that
+    still fails leaves the deterministic findings, unless --llm-required."""
+    from compat_checker.llm import review_with_retries
 
     options = runtime.context.options
-    llm, status = runtime.context.llm(state["config"], state["change"].repo_root)
+    change = state["change"]
+    llm, status = runtime.context.llm(state["config"], change.repo_root)
     changes = state["changes"]
     if llm is not None:
-        result = review_changes(changes, llm, base=state["base"].tree, head=state["head"].tree)
+        result = review_with_retries(
+            changes,
+            llm,
+            base=state["base"].tree,
+            head=state["head"].tree,
+            files={f.path for f in change.files},
+        )
         changes, status = result.changes, result.status
     if options.llm_required and not status.complete:
         raise GateError(

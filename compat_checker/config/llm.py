@@ -46,9 +46,15 @@ class LlmConfig(BaseModel):
     location: str = "us-central1"
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     timeout_seconds: float = Field(default=60.0, gt=0)  # per model call
-    max_retries: int = Field(default=2, ge=0)  # retries of one call on transient errors
-    backoff_seconds: float = Field(default=1.0, ge=0)  # first retry delay, doubled each time
+    # Transient errors (rate limits, quota, server errors, timeouts): the review node's
+    # LangGraph RetryPolicy makes max_retries + 1 attempts, waiting backoff_seconds, then
+    # times backoff_factor each time, at most max_backoff_seconds (LangGraph's jitter adds
+    # up to 1 s); other calls (the PII review) retry in place on the same schedule.
+    max_retries: int = Field(default=2, ge=0)
+    backoff_seconds: float = Field(default=1.0, ge=0)
+    backoff_factor: float = Field(default=2.0, ge=1.0)
     max_backoff_seconds: float = Field(default=30.0, ge=0)
+    jitter: bool = True
     max_calls: int | None = Field(default=None, ge=0)  # per run; None: unlimited
     max_tokens: int | None = Field(default=None, ge=0)  # input+output per run; None: unlimited
     chunk_tokens: int = Field(default=12_000, ge=1_000)  # input budget of one review call
@@ -58,6 +64,9 @@ class LlmConfig(BaseModel):
     # Let the review clear a *potential* (SEMANTIC/CEL) finding it judges harmless.
     # False keeps every rule finding as the rules made it (the LLM can only add or raise).
     refute_potential: bool = True
+    # Also show the review the changed elements no rule reported (comments, options), so
+    # it can add findings the rules cannot see. False: findings only (fewer tokens).
+    review_unflagged: bool = True
     prices: dict[str, ModelPrice] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
 
     @field_validator("prices")

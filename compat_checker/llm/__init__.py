@@ -5,7 +5,7 @@ LangChain chat model by `provider:model`), cached on disk, budgeted, cost-tracke
 Entry points for the pipeline:
     llm, status = open_llm(config.llm, os.environ, root=repo_root, setting=cli_llm, no_cache=...)
     if llm is not None:
-        result = review_changes(changes, llm, base=base_tree, head=head_tree)
+        result = review_with_retries(changes, llm, base=base_tree, head=head_tree, files=paths)
         changes, status = result.changes, result.status
     layers.append(status.to_layer()); verdict.llm = status.model_dump(mode="json")
 
@@ -13,9 +13,10 @@ Other layers ask their own questions through the same client:
     answer, record = llm.ask("pii_review", 1, variables, MySchema)
 """
 
-from compat_checker.llm.answers import ChangeReview, CompatReview
+from compat_checker.llm.answers import Assessment, ChangeReview, CompatReview
 from compat_checker.llm.client import StructuredLlm
 from compat_checker.llm.failures import FailureKind, classify_failure, retry_on, retry_policy
+from compat_checker.llm.graph import review_with_retries
 from compat_checker.llm.merge import LLM_RULE, ReviewAnswer, merge_review
 from compat_checker.llm.prompts import (
     Prompt,
@@ -33,23 +34,33 @@ from compat_checker.llm.providers import (
     open_llm,
     resolve_provider,
 )
-from compat_checker.llm.review import LlmState, LlmStatus, ReviewResult, review_changes
+from compat_checker.llm.review import (
+    LlmState,
+    LlmStatus,
+    NodeAttempt,
+    ReviewResult,
+    TransientReviewFailure,
+    review_changes,
+)
 from compat_checker.llm.usage import CallRecord, UsageReport
 
 __all__ = [
     "LLM_RULE",
+    "Assessment",
     "CallRecord",
     "ChangeReview",
     "CompatReview",
     "FailureKind",
     "LlmState",
     "LlmStatus",
+    "NodeAttempt",
     "Prompt",
     "PromptError",
     "ProviderChoice",
     "ReviewAnswer",
     "ReviewResult",
     "StructuredLlm",
+    "TransientReviewFailure",
     "Trusted",
     "UsageReport",
     "build_chat_model",
@@ -64,5 +75,6 @@ __all__ = [
     "retry_on",
     "retry_policy",
     "review_changes",
+    "review_with_retries",
     "rule_docs",
 ]

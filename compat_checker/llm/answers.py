@@ -5,9 +5,17 @@ Descriptions are part of the schema sent to the model, so they say what to put w
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, Field
 
 from compat_checker.findings import Category, OverallSeverity, Severity
+
+
+class Assessment(StrEnum):
+    CONFIRMED = "confirmed"
+    REFUTED = "refuted"
+    UNCERTAIN = "uncertain"
 
 
 class ChangeReview(BaseModel):
@@ -16,6 +24,11 @@ class ChangeReview(BaseModel):
         "the checks did not report"
     )
     element: str = Field(description="fully-qualified name of the element, as in the data")
+    assessment: Assessment = Field(
+        description="your verdict on the finding: confirmed (it breaks consumers as "
+        "reported), refuted (it does not; only when confident), uncertain (the data does "
+        "not settle it); confirmed for a problem the checks did not report"
+    )
     is_breaking: bool = Field(
         description="true if existing clients, servers or stored data break with this change"
     )
@@ -30,7 +43,9 @@ class ChangeReview(BaseModel):
 
 class CompatReview(BaseModel):
     changes: list[ChangeReview] = Field(
-        description="one entry per finding in the data, plus any problem the checks missed"
+        description="one entry per finding in the data, plus one per problem the checks "
+        "missed (finding_id null), including problems in the changed elements no check "
+        "reported"
     )
     assessment: str = Field(description="overall assessment of the change in this file")
     risk: OverallSeverity = Field(description="overall risk of deploying this change")

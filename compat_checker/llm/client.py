@@ -1,11 +1,14 @@
 """`StructuredLlm.ask`: one validated answer from a prompt template, the one way protoguard
 calls a model (the compatibility review and the PII review both go through it).
 
-Per ask: render the template, serve from the cache if possible, check the budget, call
-with a hard deadline and retries with exponential backoff on transient errors, validate
-the answer against a Pydantic schema, retry once with the validation errors when it does
-not fit, then cache it. Nothing here raises for a model failure: the CallRecord says
-what happened and the caller keeps its deterministic result.
+Per ask: render the template, serve what this run already has (an answer, or a failure
+that asking again cannot fix) or the cache has, check the budget, call with a hard
+deadline and retries with exponential backoff on transient errors (unless the caller
+retries itself: the review runs under a LangGraph RetryPolicy), validate the answer
+against a Pydantic schema, retry once with the validation errors when it does not fit,
+then cache it. Nothing here raises for a model
+failure: the CallRecord says what happened (and keeps the exception for a caller that
+retries) and the caller keeps its deterministic result.
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ AnswerT = TypeVar("AnswerT", bound=BaseModel)
 
 class _BudgetStop(Exception):
     pass
+
+
+# Failures that asking the same question again in this run cannot fix.
+_FINAL = frozenset({FailureKind.INVALID_ANSWER, FailureKind.ERROR})
 
 
 def _call_with_deadline(fn: Callable[[], Any], seconds: float) -> Any:
@@ -122,6 +129,12 @@ class StructuredLlm:
         self._structured: dict[type[BaseModel], Runnable[Any, Any]] = {}
         self._lock = threading.Lock()
         self._aborted: str | None = None  # set by an auth failure: later calls would fail too
+        # Outcomes of this run by cache key, cache or not, so that a retried graph node (or a
+        # second layer asking the same question) never pays twice: the answers, and the
+        # failures that asking again cannot fix (an answer that did not validate after its
+        # one retry, a request the provider rejects).
+        self._answered: dict[str, BaseModel] = {}
+        self._given_up: dict[str, CallRecord] = {}
 
     @property
     def label(self) -> str:
@@ -144,8 +157,15 @@ class StructuredLlm:
         return self.ask_prompt(load_prompt(prompt_name, prompt_version), variables, schema)
 
     def ask_prompt(
-        self, prompt: Prompt, variables: Mapping[str, Any], schema: type[AnswerT]
+        self,
+        prompt: Prompt,
+        variables: Mapping[str, Any],
+        schema: type[AnswerT],
+        *,
+        retry_transient: bool = True,
     ) -> tuple[AnswerT | None, CallRecord]:
+        """`ask` with a loaded prompt. `retry_transient=False` makes one attempt per call
+        (plus the validation retry) for a caller whose own retry policy asks again."""
         messages = render(prompt, variables)
         key = cache_key(
             provider=self.provider,
@@ -159,9 +179,16 @@ class StructuredLlm:
             prompt=prompt.id, provider=self.provider, model=self.model_name, cache_key=key
         )
         started = time.monotonic()
-        answer = self._cached(key, schema, record)
-        if answer is None:
-            answer = self._ask_model(messages, schema, record)
+        answer = self._earlier(key, schema, record)
+        if answer is None and not record.reused:
+            answer = self._cached(key, schema, record)
+        if answer is None and not record.reused:
+            answer = self._ask_model(messages, schema, record, retry_transient)
+            with self._lock:
+                if answer is not None:
+                    self._answered[key] = answer
+                elif record.failure in _FINAL:
+                    self._given_up[key] = record
             if answer is not None and self.cache is not None:
                 try:
                     self.cache.put(
@@ -179,6 +206,21 @@ class StructuredLlm:
         self.meter.record(record)
         return answer, record
 
+    def _earlier(self, key: str, schema: type[AnswerT], record: CallRecord) -> AnswerT | None:
+        """This run's earlier outcome for `key`: its answer, or (with `record` saying so and
+        `reused` set) its final failure; None with `reused` unset when there is none."""
+        with self._lock:
+            answer = self._answered.get(key)
+            failed = self._given_up.get(key)
+        if isinstance(answer, schema):
+            record.reused = True
+            return answer
+        if failed is not None:
+            record.reused = True
+            record.failure, record.error = failed.failure, failed.error
+            record.validation_errors = list(failed.validation_errors)
+        return None
+
     def _cached(self, key: str, schema: type[AnswerT], record: CallRecord) -> AnswerT | None:
         if self.cache is None:
             return None
@@ -193,7 +235,11 @@ class StructuredLlm:
         return answer
 
     def _ask_model(
-        self, messages: list[BaseMessage], schema: type[AnswerT], record: CallRecord
+        self,
+        messages: list[BaseMessage],
+        schema: type[AnswerT],
+        record: CallRecord,
+        retry_transient: bool,
     ) -> AnswerT | None:
         if self._aborted is not None:
             record.failure = FailureKind.ABORTED
@@ -202,7 +248,7 @@ class StructuredLlm:
         runnable = self._structured_runnable(schema)
         for attempt in range(2):  # the answer, then one retry with the validation errors
             try:
-                result = self._invoke(runnable, messages, record)
+                result = self._invoke(runnable, messages, record, retry_transient)
             except _BudgetStop as stop:
                 record.failure = FailureKind.BUDGET
                 record.error = f"budget: {stop}"
@@ -210,6 +256,7 @@ class StructuredLlm:
             except Exception as exc:
                 record.failure = classify_failure(exc)
                 record.error = describe_failure(exc)
+                record._exception = exc
                 if record.failure is FailureKind.AUTH:
                     self._aborted = record.error
                 return None
@@ -252,9 +299,14 @@ class StructuredLlm:
             return runnable
 
     def _invoke(
-        self, runnable: Runnable[Any, Any], messages: list[BaseMessage], record: CallRecord
+        self,
+        runnable: Runnable[Any, Any],
+        messages: list[BaseMessage],
+        record: CallRecord,
+        retry_transient: bool,
     ) -> dict[str, Any]:
         estimated = sum(estimate_tokens(str(m.content)) for m in messages)
+        max_retries = self.config.max_retries if retry_transient else 0
         retries = 0
         while True:
             refusal = self.budget.reserve(estimated)
@@ -267,7 +319,7 @@ class StructuredLlm:
                 )
             except Exception as exc:
                 self.budget.settle(estimated, 0)
-                if retries < self.config.max_retries and retry_on(exc):
+                if retries < max_retries and retry_on(exc):
                     self._sleep(self._backoff(retries))
                     retries += 1
                     continue
@@ -280,5 +332,8 @@ class StructuredLlm:
 
     def _backoff(self, retries: int) -> float:
         """Exponential backoff, jittered so that parallel callers do not retry in step."""
-        ceiling = min(self.config.max_backoff_seconds, self.config.backoff_seconds * 2**retries)
-        return random.uniform(ceiling / 2, ceiling)
+        ceiling = min(
+            self.config.max_backoff_seconds,
+            self.config.backoff_seconds * self.config.backoff_factor**retries,
+        )
+        return random.uniform(ceiling / 2, ceiling) if self.config.jitter else ceiling

@@ -151,26 +151,28 @@ def _classify_one(exc: BaseException) -> FailureKind:
 
 
 def retry_on(exc: BaseException) -> bool:
-    """True for errors worth another attempt: rate limits, quota, server errors, timeouts.
+    """True for errors worth another attempt: rate limits and quota (google.api_core's
+    ResourceExhausted / TooManyRequests, HTTP 429), server errors (ServiceUnavailable,
+    InternalServerError, BadGateway, 5xx), deadlines and timeouts (DeadlineExceeded,
+    GatewayTimeout, our own per-call deadline), and LangChain's equivalents; causes are
+    followed, so a wrapped transient error counts.
 
-    Usable as `RetryPolicy(retry_on=retry_on)` in LangGraph and by the client's own
-    per-call retry loop.
+    The `retry_on` of the review node's LangGraph RetryPolicy, and the test of the
+    client's own per-call retry loop.
     """
     return classify_failure(exc) in TRANSIENT
 
 
 def retry_policy(config: LlmConfig) -> RetryPolicy:
-    """The LangGraph retry policy matching the client's own per-call retries.
-
-    The review client already retries each call (so one rate-limited file does not
-    re-run the others); give this policy to graph nodes that call a model directly.
-    """
+    """The LangGraph retry policy of a node that calls a model, from the `llm` config:
+    max_retries + 1 attempts, exponential backoff from backoff_seconds by backoff_factor up
+    to max_backoff_seconds, with LangGraph's jitter when `jitter` is on."""
     return RetryPolicy(
         initial_interval=config.backoff_seconds,
-        backoff_factor=2.0,
+        backoff_factor=config.backoff_factor,
         max_interval=config.max_backoff_seconds,
         max_attempts=config.max_retries + 1,
-        jitter=True,
+        jitter=config.jitter,
         retry_on=retry_on,
     )
 

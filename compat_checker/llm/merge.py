@@ -5,13 +5,16 @@ stricter, with one narrow exception.
   and never lowered in severity. The review may raise its severity, and when it says a
   non-breaking finding does break clients, a separate LLM finding is added.
 * A *potential* finding (SEMANTIC / CEL heuristics, `Change.potential`, not reported by
-  buf) is what the review exists to judge: it may confirm it (breaking, severity raised)
-  or refute it (made non-breaking, kept in the list with the reason). Refutation is the
-  only way the review lowers anything, so it is refused when the reviewed text looks
-  like it addresses the model, or when `llm.refute_potential` is off.
-* New findings (source `llm`) must name an element the model was shown (or its parent or
-  a child of it); anything else is dropped as a hallucination. A finding that blocks only
-  because of the model has `llm["llm_only"] = True`.
+  buf) is what the review exists to judge, through the answer's structured `assessment`:
+  `confirmed` (or an answer that calls it breaking) makes it breaking, `refuted` makes it
+  non-breaking (kept in the list with the reason), `uncertain` leaves it as the rules
+  made it. Refutation is the only way the review lowers anything, so it is refused when
+  the reviewed text looks like it addresses the model, or when `llm.refute_potential` is
+  off.
+* New findings (source `llm`, rule LLM_REVIEW, `llm["llm_only"] = True`) must name an
+  element the model was shown (a finding's element, an unflagged changed element, or
+  its parent or a child of either); anything else is dropped as a hallucination.
+  `llm["unflagged"]` marks those about a changed element no check reported.
 
 The model's overall `risk` and `assessment` are reported, never used for the verdict.
 """
@@ -20,12 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from compat_checker.findings import Category, Change, Severity, Source
-from compat_checker.llm.answers import ChangeReview, CompatReview
+from compat_checker.llm.answers import Assessment, ChangeReview, CompatReview
 from compat_checker.llm.changeset import REVIEWED_CATEGORIES
 from compat_checker.llm.prompts import DATA_BEGIN, DATA_END
 
@@ -65,11 +68,12 @@ class ReviewAnswer:
 
     file: str
     finding_ids: frozenset[str]  # findings in the chunk
-    elements: frozenset[str]  # their elements
+    elements: frozenset[str]  # their elements and the unflagged elements shown
     review: CompatReview
-    prompt: str  # "compat_review.v1"
+    prompt: str  # "compat_review.v2"
     model: str  # "vertex:gemini-2.5-flash"
     instruction_like: bool = False  # the chunk's text (comments, options…) addresses a model
+    unflagged_lines: Mapping[str, int] = field(default_factory=dict)  # element -> head line
 
 
 def _change_text(change: Change) -> str:
@@ -104,6 +108,7 @@ def _target(review: ChangeReview, answer: ReviewAnswer, shown: Sequence[Change])
 def _review_info(review: ChangeReview, answer: ReviewAnswer, outcome: str) -> dict[str, Any]:
     return {
         "review": outcome,
+        "assessment": str(review.assessment),
         "is_breaking": review.is_breaking,
         "severity": str(review.severity),
         "category": str(review.category),
@@ -116,11 +121,16 @@ def _review_info(review: ChangeReview, answer: ReviewAnswer, outcome: str) -> di
 
 
 def _llm_finding(review: ChangeReview, answer: ReviewAnswer, anchor: Change | None) -> Change:
+    """A finding of the model's own; `anchor` is the shown finding it is about, if any."""
     category = review.category if review.category in REVIEWED_CATEGORIES else Category.SEMANTIC
     same_element = anchor is not None and anchor.element == review.element
+    unflagged = review.element in answer.unflagged_lines
     info = _review_info(review, answer, "added")
-    if review.is_breaking:
-        info["llm_only"] = True
+    info["llm_only"] = True  # no check reported it: it exists (and blocks) because of the model
+    if unflagged:
+        info["unflagged"] = True
+    line = answer.unflagged_lines.get(review.element, 0)
+    source = "LLM review, no rule reported this change" if unflagged else "LLM review"
     return Change(
         id=finding_id(LLM_RULE, review.element),
         rule=LLM_RULE,
@@ -129,9 +139,9 @@ def _llm_finding(review: ChangeReview, answer: ReviewAnswer, anchor: Change | No
         severity=review.severity,
         element=review.element,
         file=answer.file,
-        line=anchor.line if same_element and anchor is not None else 0,
+        line=anchor.line if same_element and anchor is not None else line,
         column=anchor.column if same_element and anchor is not None else 0,
-        message=f"LLM review: {review.reasoning.strip()[:500]}",
+        message=f"{source}: {review.reasoning.strip()[:500]}",
         recommendation=review.recommendation,
         sources=[Source.LLM],
         kind="llm_review",
@@ -153,12 +163,14 @@ def _apply(
     extra: Change | None = None
     note = ""
     judgeable = change.potential and Source.BUF not in change.sources
-    if judgeable and review.is_breaking:
+    # An answer that contradicts itself ("refuted" yet breaking) is read the strict way.
+    confirms = review.assessment is Assessment.CONFIRMED or review.is_breaking
+    if judgeable and confirms:
         outcome = "confirmed"
         if not change.is_breaking:
             updated.is_breaking = True
             changed["is_breaking"] = [False, True]
-    elif judgeable and change.is_breaking:
+    elif judgeable and review.assessment is Assessment.REFUTED and change.is_breaking:
         if not refute_potential:
             outcome, note = "refute_ignored", "refuting potential findings is off"
         elif suspicious:
@@ -168,12 +180,14 @@ def _apply(
             outcome = "refuted"
             updated.is_breaking = False
             changed["is_breaking"] = [True, False]
-    elif judgeable:
+    elif judgeable and review.assessment is Assessment.REFUTED:
         outcome = "refuted"  # already non-breaking: nothing to change
+    elif judgeable:
+        outcome = "uncertain"  # the rules' decision stands
     elif review.is_breaking and not change.is_breaking:
         outcome = "escalated"
         extra = _llm_finding(review, answer, change)
-    elif change.is_breaking and not review.is_breaking:
+    elif change.is_breaking and (not review.is_breaking or review.assessment is Assessment.REFUTED):
         outcome = "disputed"  # recorded for a human; the deterministic finding stands
     else:
         outcome = "agreed"
@@ -253,7 +267,7 @@ def merge_review_with_notes(
                 continue  # already blocking through a deterministic finding
             if not review.is_breaking and review.severity.rank < Severity.MEDIUM.rank:
                 continue  # a minor remark: not worth a finding
-            anchor = next(c for c in shown if c.element == anchor_element)
+            anchor = next((c for c in shown if c.element == anchor_element), None)
             add(_llm_finding(review, answer, anchor))
     extra_findings = sorted(added.values(), key=lambda c: (c.file, c.line, c.element))
     return merged + extra_findings, notes

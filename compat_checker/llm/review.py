@@ -2,13 +2,17 @@
 
 `review_changes` never raises for a model failure: what it could not review keeps the
 deterministic result, and the status says why (the CLI turns a non-complete status into
-exit 2 under `--llm-required`).
+exit 2 under `--llm-required`). The one exception is a review running as an attempt of a
+LangGraph node with a RetryPolicy (`attempt=`): before its last attempt, a transient
+failure raises `TransientReviewFailure` so that the policy runs it again; the client
+replays this run's answers and final failures, so only the files that failed with a
+transient error are asked again.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
@@ -18,15 +22,38 @@ from pydantic import BaseModel, Field
 
 from compat_checker.findings import Change, Layer, LayerStatus
 from compat_checker.llm.answers import CompatReview
-from compat_checker.llm.changeset import ReviewChunk, build_chunks, chunk_variables
+from compat_checker.llm.changeset import (
+    ReviewChunk,
+    build_chunks,
+    chunk_variables,
+    unflagged_changes,
+)
 from compat_checker.llm.client import StructuredLlm
+from compat_checker.llm.failures import TRANSIENT
 from compat_checker.llm.merge import ReviewAnswer, looks_like_instructions, merge_review_with_notes
 from compat_checker.llm.prompts import Prompt, Trusted, load_prompt, rule_docs
 from compat_checker.llm.usage import CallRecord, UsageReport, estimate_tokens
 from protomodel.model import ProtoTree
 
-COMPAT_PROMPT = ("compat_review", 1)
+COMPAT_PROMPT = ("compat_review", 2)
 LAYER_NAME = "llm"
+
+
+class TransientReviewFailure(Exception):
+    """Some files failed with a transient error; raised (from the first such error, which
+    `failures.retry_on` classifies through `__cause__`) for the node's retry policy."""
+
+
+@dataclass(frozen=True)
+class NodeAttempt:
+    """Which attempt of a retried graph node this review is (1-based)."""
+
+    number: int
+    of: int
+
+    @property
+    def last(self) -> bool:
+        return self.number >= self.of
 
 
 class LlmState(StrEnum):
@@ -42,8 +69,10 @@ class LlmStatus(BaseModel):
     state: LlmState
     reason: str
     provider: str | None = None  # "vertex:gemini-2.5-flash"
-    prompt: str | None = None  # "compat_review.v1"
+    prompt: str | None = None  # "compat_review.v2": template name and version
+    attempts: int = 1  # runs of the review node (its RetryPolicy retries transient failures)
     chunks: int = 0
+    unflagged: int = 0  # changed elements without a finding shown to the model
     answered: int = 0
     cached: int = 0
     failures: dict[str, int] = Field(default_factory=dict)  # FailureKind -> chunks
@@ -100,30 +129,45 @@ def _items_budget(prompt: Prompt, chunk_tokens: int) -> int:
 
 
 def _review_chunk(
-    llm: StructuredLlm, prompt: Prompt, chunk: ReviewChunk
+    llm: StructuredLlm, prompt: Prompt, chunk: ReviewChunk, retry_transient: bool
 ) -> tuple[CompatReview | None, CallRecord]:
     variables = {"rule_docs": Trusted(rule_docs(chunk.rule_ids)), **chunk_variables(chunk)}
-    return llm.ask_prompt(prompt, variables, CompatReview)
+    return llm.ask_prompt(prompt, variables, CompatReview, retry_transient=retry_transient)
 
 
 def _summary(
-    chunks: Sequence[ReviewChunk], records: Sequence[CallRecord], usage: UsageReport
+    chunks: Sequence[ReviewChunk],
+    records: Sequence[CallRecord],
+    usage: UsageReport,
+    attempts: int,
 ) -> tuple[LlmState, str, Counter[str]]:
     failures = Counter(str(r.failure) for r in records if r.failure is not None)
     answered = len(records) - sum(failures.values())
     files = len({c.file for c in chunks})
     spend = f"{usage.calls} call(s), {usage.cached} cached"
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
     if not failures:
-        return LlmState.RAN, f"reviewed {answered} chunk(s) of {files} file(s): {spend}", failures
+        reason = f"reviewed {answered} chunk(s) of {files} file(s){tries}: {spend}"
+        return LlmState.RAN, reason, failures
     why = ", ".join(f"{count} {kind}" for kind, count in sorted(failures.items()))
     first = next(r.error for r in records if r.error)
     if answered == 0:
-        return LlmState.FAILED, f"LLM review failed ({why}): {first}", failures
+        return LlmState.FAILED, f"LLM review failed ({why}){tries}: {first}", failures
     return (
         LlmState.PARTIAL,
-        f"reviewed {answered} of {len(records)} chunk(s) ({why}; first: {first}); {spend}",
+        f"reviewed {answered} of {len(records)} chunk(s) ({why}{tries}; first: {first}); {spend}",
         failures,
     )
+
+
+def _raise_for_retry(records: Sequence[CallRecord]) -> None:
+    """Raise for the node's retry policy when a file failed with a transient error."""
+    transient = [r for r in records if r.failure in TRANSIENT and r.exception is not None]
+    if transient:
+        files = len(transient)
+        raise TransientReviewFailure(
+            f"{files} chunk(s) failed with a transient error, first: {transient[0].error}"
+        ) from transient[0].exception
 
 
 def review_changes(
@@ -132,31 +176,53 @@ def review_changes(
     *,
     base: ProtoTree | None = None,
     head: ProtoTree | None = None,
+    files: Collection[str] | None = None,
+    attempt: NodeAttempt | None = None,
 ) -> ReviewResult:
-    """Review the findings with the model, file by file in parallel, and merge the answers.
+    """Review the change with the model, file by file in parallel, and merge the answers.
 
     `base`/`head` (optional) add each element's comments and options to what the model
-    sees. Findings that were not reviewed (failure, budget) are returned unchanged.
+    sees and, with `llm.review_unflagged`, the changed elements of `files` (repo paths;
+    None: every reviewed file) that no check reported. Findings that were not reviewed
+    (failure, budget) are returned unchanged.
+
+    Standalone (`attempt` None) each call retries transient errors in place. As an attempt
+    of a retried node, each call is made once and, unless this is the last attempt, a
+    transient failure raises TransientReviewFailure (see the module doc).
     """
     prompt = load_prompt(*COMPAT_PROMPT)
+    unflagged = (
+        unflagged_changes(changes, base, head, files=files)
+        if llm.config.review_unflagged and base is not None and head is not None
+        else {}
+    )
     chunks = build_chunks(
         changes,
         budget_tokens=_items_budget(prompt, llm.config.chunk_tokens),
         base=base,
         head=head,
+        unflagged=unflagged,
     )
+    attempts = attempt.number if attempt is not None else 1
     if not chunks:
         status = LlmStatus(
             state=LlmState.RAN,
-            reason="no findings to review",
+            reason="nothing to review: no findings and no changed elements",
             provider=llm.label,
             prompt=prompt.id,
             usage=llm.usage(),
         )
         return ReviewResult(changes=list(changes), status=status, records=[])
     workers = min(llm.config.concurrency, len(chunks))
+    retry_in_place = attempt is None
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="protoguard-review") as pool:
-        outcomes = list(pool.map(lambda chunk: _review_chunk(llm, prompt, chunk), chunks))
+        # map keeps the chunks' order: answers merge in the same order however calls finish
+        outcomes = list(
+            pool.map(lambda chunk: _review_chunk(llm, prompt, chunk, retry_in_place), chunks)
+        )
+    records = [record for _, record in outcomes]
+    if attempt is not None and not attempt.last:
+        _raise_for_retry(records)
     answers = [
         ReviewAnswer(
             file=chunk.file,
@@ -165,7 +231,10 @@ def review_changes(
             review=review,
             prompt=prompt.id,
             model=llm.label,
-            instruction_like=any(looks_like_instructions(s) for s in _strings(chunk.items)),
+            instruction_like=any(
+                looks_like_instructions(s) for s in _strings([*chunk.items, *chunk.unflagged])
+            ),
+            unflagged_lines=chunk.unflagged_lines,
         )
         for chunk, (review, _) in zip(chunks, outcomes, strict=True)
         if review is not None
@@ -173,15 +242,16 @@ def review_changes(
     merged, notes = merge_review_with_notes(
         changes, answers, refute_potential=llm.config.refute_potential
     )
-    records = [record for _, record in outcomes]
     usage = llm.usage()
-    state, reason, failures = _summary(chunks, records, usage)
+    state, reason, failures = _summary(chunks, records, usage, attempts)
     status = LlmStatus(
         state=state,
         reason=reason,
         provider=llm.label,
         prompt=prompt.id,
+        attempts=attempts,
         chunks=len(chunks),
+        unflagged=sum(len(c.unflagged) for c in chunks),
         answered=len(answers),
         cached=sum(r.cached for r in records),
         failures=dict(failures),

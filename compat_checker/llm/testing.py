@@ -123,22 +123,33 @@ class FakeStructuredChatModel(BaseChatModel):
 
 
 def review_items(request: FakeRequest) -> list[dict[str, Any]]:
-    """The findings a compat_review request shows (its list data block)."""
+    """The findings a compat_review request shows (its first list data block)."""
     return next((block for block in request.data if isinstance(block, list)), [])
+
+
+def unflagged_items(request: FakeRequest) -> list[dict[str, Any]]:
+    """The changed elements without a finding a compat_review (v2) request shows (its
+    second list data block)."""
+    blocks = [block for block in request.data if isinstance(block, list)]
+    return blocks[1] if len(blocks) > 1 else []
 
 
 def compat_responder(
     judge: Callable[[dict[str, Any]], dict[str, Any] | None],
     *,
     extra: Callable[[FakeRequest], list[dict[str, Any]]] | None = None,
+    unflagged: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
     risk: str = "LOW",
     assessment: str = "fake review",
 ) -> Responder:
     """A responder for compat_review answering each finding through `judge(item)`.
 
     `judge` returns the fields to set for that finding (anything not given is copied
-    from the finding: element, is_breaking, severity, category), or None to skip it;
-    `extra` adds entries (new findings) per request.
+    from the finding: element, is_breaking, severity, category; the assessment follows
+    is_breaking: confirmed when breaking, else uncertain), or None to skip it;
+    `unflagged(item)` returns the fields of a new finding (finding_id null) for a changed
+    element no check reported, or None to say nothing about it; `extra` adds entries (new
+    findings) per request.
     """
 
     def respond(request: FakeRequest) -> dict[str, Any]:
@@ -147,14 +158,32 @@ def compat_responder(
             fields = judge(item)
             if fields is None:
                 continue
+            breaking = fields.get("is_breaking", item["is_breaking"])
             changes.append(
                 {
                     "finding_id": item["finding_id"],
                     "element": item["element"],
+                    "assessment": "confirmed" if breaking else "uncertain",
                     "is_breaking": item["is_breaking"],
                     "severity": item["severity"],
                     "category": item["category"],
                     "reasoning": "fake reasoning",
+                    **fields,
+                }
+            )
+        for item in unflagged_items(request) if unflagged is not None else ():
+            fields = unflagged(item)
+            if fields is None:
+                continue
+            changes.append(
+                {
+                    "finding_id": None,
+                    "element": item["element"],
+                    "assessment": "confirmed",
+                    "is_breaking": True,
+                    "severity": "HIGH",
+                    "category": "SEMANTIC",
+                    "reasoning": "fake reasoning about an unflagged change",
                     **fields,
                 }
             )

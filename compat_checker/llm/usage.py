@@ -6,7 +6,7 @@ import math
 import threading
 from collections.abc import Mapping
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from compat_checker.config.llm import ModelPrice
 from compat_checker.llm.failures import FailureKind
@@ -24,7 +24,8 @@ class CallRecord(BaseModel):
     provider: str
     model: str
     cache_key: str
-    cached: bool = False
+    cached: bool = False  # served from the on-disk cache
+    reused: bool = False  # outcome (answer or final failure) from earlier in this run
     calls: int = 0  # model invocations (retries included); 0 for a cache hit
     input_tokens: int = 0
     output_tokens: int = 0
@@ -33,10 +34,16 @@ class CallRecord(BaseModel):
     error: str | None = None
     validation_errors: list[str] = Field(default_factory=list)
     cache_error: str | None = None  # the answer could not be written to the cache
+    _exception: BaseException | None = PrivateAttr(default=None)  # what failed, for retries
 
     @property
     def ok(self) -> bool:
         return self.failure is None
+
+    @property
+    def exception(self) -> BaseException | None:
+        """The exception behind `failure`, kept out of the verdict (it may not serialise)."""
+        return self._exception
 
 
 class Budget:
@@ -94,6 +101,7 @@ class UsageReport(BaseModel):
     output_tokens: int = 0
     cost_usd: float | None = None  # None when any model used has no price
     by_model: dict[str, ModelUsage] = Field(default_factory=dict)
+    prompts: dict[str, int] = Field(default_factory=dict)  # "compat_review.v2" -> answers asked
     budget_stop: str | None = None
 
 
@@ -102,10 +110,14 @@ class UsageMeter:
 
     def __init__(self) -> None:
         self._by_model: dict[str, ModelUsage] = {}
+        self._prompts: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def record(self, record: CallRecord) -> None:
+        if record.reused:
+            return  # counted when it was first asked
         with self._lock:
+            self._prompts[record.prompt] = self._prompts.get(record.prompt, 0) + 1
             usage = self._by_model.setdefault(record.model, ModelUsage())
             usage.calls += record.calls
             usage.cached += int(record.cached)
@@ -116,6 +128,7 @@ class UsageMeter:
     def report(self, prices: Mapping[str, ModelPrice], budget: Budget) -> UsageReport:
         with self._lock:
             by_model = {name: usage.model_copy() for name, usage in self._by_model.items()}
+            prompts = dict(sorted(self._prompts.items()))
         for name, usage in by_model.items():
             price = prices.get(name)
             if price is not None:
@@ -133,5 +146,6 @@ class UsageMeter:
             output_tokens=sum(u.output_tokens for u in by_model.values()),
             cost_usd=None if None in costs else round(sum(c for c in costs if c is not None), 6),
             by_model=by_model,
+            prompts=prompts,
             budget_stop=budget.stopped,
         )

@@ -3,6 +3,7 @@ remove or weaken a finding from buf or a deterministic rule."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -21,18 +22,37 @@ from compat_checker.llm.prompts import DATA_END
 from .conftest import MakeChange
 
 
-def answer_for(shown: list[Change], *reviews: dict[str, Any], **kw: Any) -> ReviewAnswer:
+def answer_for(
+    shown: list[Change],
+    *reviews: dict[str, Any],
+    unflagged: dict[str, int] | None = None,
+    **kw: Any,
+) -> ReviewAnswer:
+    """The model's answer about `shown` findings (and `unflagged` elements: name -> line).
+
+    A review without an assessment gets the one matching its is_breaking.
+    """
     return ReviewAnswer(
         file=shown[0].file,
         finding_ids=frozenset(c.id for c in shown),
-        elements=frozenset(c.element for c in shown),
+        elements=frozenset(c.element for c in shown) | set(unflagged or {}),
         review=CompatReview(
-            changes=[ChangeReview.model_validate({"reasoning": "r", **r}) for r in reviews],
+            changes=[
+                ChangeReview.model_validate(
+                    {
+                        "reasoning": "r",
+                        "assessment": "confirmed" if r.get("is_breaking") else "refuted",
+                        **r,
+                    }
+                )
+                for r in reviews
+            ],
             assessment="a",
             risk="LOW",
         ),
-        prompt="compat_review.v1",
+        prompt="compat_review.v2",
         model="fake:fake-1",
+        unflagged_lines=unflagged or {},
         **kw,
     )
 
@@ -249,3 +269,60 @@ def test_a_garbled_finding_id_still_reviews_the_finding_on_that_element(
     merged = merge_review([potential], [answer])
     assert len(merged) == 1 and merged[0].llm is not None
     assert merged[0].llm["review"] == "refuted"
+
+
+@pytest.mark.parametrize("breaking", [True, False])
+def test_an_uncertain_potential_finding_stays_as_the_rules_made_it(
+    potential: Change, breaking: bool
+) -> None:
+    change = potential.model_copy(update={"is_breaking": breaking})
+    answer = answer_for([change], review_of(change, is_breaking=False, assessment="uncertain"))
+    [merged] = merge_review([change], [answer])
+    assert merged.is_breaking is breaking
+    assert merged.llm is not None and merged.llm["review"] == "uncertain"
+    assert merged.llm["assessment"] == "uncertain" and "changed" not in merged.llm
+
+
+def test_the_assessment_decides_and_a_contradiction_reads_the_strict_way(
+    potential: Change,
+) -> None:
+    warning = potential.model_copy(update={"is_breaking": False})
+    # "confirmed" blocks even when the answer's is_breaking says otherwise ...
+    confirmed = answer_for([warning], review_of(warning, is_breaking=False, assessment="confirmed"))
+    [merged] = merge_review([warning], [confirmed])
+    assert merged.is_breaking and merged.llm is not None and merged.llm["review"] == "confirmed"
+    # ... and "refuted" with is_breaking true is not a refutation.
+    contradiction = answer_for(
+        [potential], review_of(potential, is_breaking=True, assessment="refuted")
+    )
+    [merged] = merge_review([potential], [contradiction])
+    assert merged.is_breaking and merged.llm is not None and merged.llm["review"] == "confirmed"
+
+
+def test_a_refuted_deterministic_finding_is_only_disputed(make_change: MakeChange) -> None:
+    change = make_change()
+    answer = answer_for([change], review_of(change, is_breaking=True, assessment="refuted"))
+    [merged] = merge_review([change], [answer])
+    assert merged.is_breaking and merged.llm is not None and merged.llm["review"] == "disputed"
+
+
+def test_a_finding_on_an_unflagged_element_is_added_and_marked(make_change: MakeChange) -> None:
+    shown = make_change()
+    element = "acme.todo.v1.Task.estimate_minutes"
+    new = {
+        "finding_id": None,
+        "element": element,
+        "is_breaking": True,
+        "severity": "HIGH",
+        "category": "SEMANTIC",
+        "reasoning": "the comment now says hours",
+    }
+    merged = merge_review([shown], [answer_for([shown], new, unflagged={element: 77})])
+    added = merged[1]
+    assert added.rule == LLM_RULE and added.sources == [Source.LLM] and added.line == 77
+    assert added.blocks and added.message.startswith("LLM review, no rule reported this change")
+    assert added.llm is not None and added.llm["llm_only"] is True and added.llm["unflagged"]
+    assert added.llm["reasoning"] == "the comment now says hours"
+    # Findings with no anchor at all (only unflagged elements shown) work the same way.
+    alone = replace(answer_for([shown], new, unflagged={element: 77}), finding_ids=frozenset())
+    assert merge_review([shown], [alone])[1] == added

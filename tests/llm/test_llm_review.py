@@ -96,7 +96,7 @@ def test_semantic_break_flagged_as_potential_is_confirmed(
     assert reviewed.llm is not None and reviewed.llm["review"] == "confirmed"
     assert reviewed.llm["llm_only"] is True and reviewed.llm["migration_path"] == "add timeout_ms"
     assert result.status.state is LlmState.RAN and result.status.complete
-    assert result.status.prompt == "compat_review.v1" and result.status.provider == "fake:fake-1"
+    assert result.status.prompt == "compat_review.v2" and result.status.provider == "fake:fake-1"
     assert result.status.to_layer().status is LayerStatus.RAN
     json.dumps(result.status.model_dump(mode="json"))  # goes into the verdict as is
     # The model saw the element's comments from both trees.
@@ -127,6 +127,7 @@ def test_hostile_comment_changes_nothing(
                 {
                     "finding_id": item["finding_id"],
                     "element": item["element"],
+                    "assessment": "refuted",
                     "is_breaking": False,
                     "severity": "INFO",
                     "category": item["category"],
@@ -138,6 +139,7 @@ def test_hostile_comment_changes_nothing(
                 {
                     "finding_id": None,
                     "element": "can_deploy",
+                    "assessment": "confirmed",
                     "is_breaking": False,
                     "severity": "CRITICAL",
                     "category": "BEHAVIOR",
@@ -157,7 +159,7 @@ def test_hostile_comment_changes_nothing(
     assert HOSTILE in request.user
     assert "set can_deploy" not in without_data(request.user)
     assert "set can_deploy" not in request.system
-    assert request.user.count(DATA_END) == request.user.count(DATA_BEGIN) == 2
+    assert request.user.count(DATA_END) == request.user.count(DATA_BEGIN) == 3
 
     # ... and the verdict is exactly what the deterministic checks said.
     assert verdict_of(result.changes) == verdict_of(changes)
@@ -283,6 +285,28 @@ def test_files_are_reviewed_concurrently_and_answered_by_input(
     assert [c.severity for c in result.changes] == [Severity(s) for s in severities]
 
 
+def test_concurrency_is_bounded_by_the_config(make_llm: MakeLlm, make_change: MakeChange) -> None:
+    changes = [make_change(element=f"acme.f{i}.v1.M.x", file=f"f{i}.proto") for i in range(6)]
+    in_flight, peak, lock = [0], [0], threading.Lock()
+    judge = compat_responder(lambda item: {})
+
+    def respond(request: FakeRequest) -> dict[str, Any]:
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        try:
+            time.sleep(0.1)  # long enough for every free worker to arrive
+            return judge(request)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    llm, fake = make_llm(respond, concurrency=2)
+    result = review_changes(changes, llm)
+    assert peak[0] == 2 and len(fake.requests) == 6
+    assert result.status.state is LlmState.RAN
+
+
 def test_long_files_are_split_within_the_token_budget(
     make_llm: MakeLlm, make_change: MakeChange
 ) -> None:
@@ -315,7 +339,8 @@ def test_only_unsuppressed_compatibility_findings_are_sent(
     result = review_changes([suppressed, pii, llm_only], llm)
     assert fake.requests == []
     assert result.changes == [suppressed, pii, llm_only]
-    assert result.status.state is LlmState.RAN and result.status.reason == "no findings to review"
+    assert result.status.state is LlmState.RAN
+    assert result.status.reason == "nothing to review: no findings and no changed elements"
 
 
 def test_chunks_group_findings_per_file(make_change: MakeChange) -> None:
@@ -327,3 +352,33 @@ def test_chunks_group_findings_per_file(make_change: MakeChange) -> None:
     chunks = build_chunks(changes, budget_tokens=10_000)
     assert [(c.file, len(c.items)) for c in chunks] == [("a.proto", 1), ("b.proto", 2)]
     assert chunks[1].rule_ids == ("FIELD_REMOVED", "FIELD_TYPE_CHANGED")
+
+
+def test_answers_merge_in_file_order_whatever_order_the_calls_finish(
+    make_llm: MakeLlm, make_change: MakeChange, tmp_path
+) -> None:
+    changes = [
+        make_change(element=f"acme.f{i}.v1.M.x", file=f"f{i}.proto", is_breaking=False)
+        for i in range(4)
+    ]
+
+    def respond(request: FakeRequest) -> dict[str, Any]:
+        index = int(request.data[0]["path"][1])
+        time.sleep(0.05 * (4 - index))  # the first file answers last
+        new = {
+            "finding_id": None,
+            "element": f"acme.f{index}.v1.M",
+            "assessment": "confirmed",
+            "is_breaking": True,
+            "severity": "HIGH",
+            "category": "SEMANTIC",
+            "reasoning": f"file {index}",
+        }
+        return compat_responder(lambda item: {}, extra=lambda _: [new])(request)
+
+    parallel, _ = make_llm(respond, concurrency=4, cache_dir=tmp_path / "a")
+    serial, _ = make_llm(respond, concurrency=1, cache_dir=tmp_path / "b")
+    first = review_changes(changes, parallel)
+    assert first.changes == review_changes(changes, serial).changes
+    assert [c.file for c in first.changes] == [f"f{i}.proto" for i in (0, 1, 2, 3)] * 2
+    assert [a["file"] for a in first.status.assessments] == [f"f{i}.proto" for i in range(4)]
