@@ -176,7 +176,7 @@ def test_step_summary_has_verdict_findings_pii_incidents_and_llm_usage() -> None
         "state": "ran",
         "reason": "reviewed 1 chunk(s) of 1 file(s)",
         "provider": "vertex:gemini-2.5-flash",
-        "prompt": "compat_review.v1",
+        "prompt": "compat_review.v2",
         "notes": ["title looks user-visible"],
         "usage": {
             "calls": 1,
