@@ -1,12 +1,13 @@
-"""The PII layer of the gate: unannotated personal data added by the change becomes findings."""
+"""The PII layer of the gate: personal data added or changed without (enough) annotation
+becomes findings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from compat_checker.diff import change_id
-from compat_checker.findings import Category, Change, Severity, Source
+from compat_checker.diff import change_id, infer_changed_files, match_elements
+from compat_checker.findings import Category, Change, ChangedFile, Severity, Source
 from compat_checker.io import atomic_write_text
 from pii_detector.analysis import PiiAnalysis, analyze_tree
 from pii_detector.annotate import annotate_file, options_proto_text
@@ -14,16 +15,19 @@ from pii_detector.gate import PiiGateFinding, gate_findings
 from pii_detector.llm_review import PiiLlmAnswer, review_with_llm
 from pii_detector.overrides import load_overrides
 from pii_detector.report import build_report
-from protomodel.model import ProtoTree
+from protomodel.model import ElementKind, FieldModel, ProtoTree
 
 PII_RULE = "PII_UNANNOTATED"
+PII_UNDER_RULE = "PII_UNDER_ANNOTATED"
 OPTIONS_PROTO_PATH = "pii/v1/pii.proto"
 
 
 def pii_change(finding: PiiGateFinding) -> Change:
+    under = finding.problem == "under_annotated"
+    rule, kind = (PII_UNDER_RULE, "pii_under_annotated") if under else (PII_RULE, "pii_unannotated")
     return Change(
-        id=change_id(PII_RULE, finding.element, "pii_unannotated"),
-        rule=PII_RULE,
+        id=change_id(rule, finding.element, kind),
+        rule=rule,
         category=Category.PII,
         is_breaking=True,
         severity=Severity(finding.sensitivity.value),
@@ -32,11 +36,35 @@ def pii_change(finding: PiiGateFinding) -> Change:
         line=finding.line,
         column=finding.column,
         message=finding.message,
-        recommendation=f"Annotate it: {finding.suggestion}",
+        recommendation=(
+            f"Raise its annotation: {finding.suggestion}"
+            if under
+            else f"Annotate it: {finding.suggestion}"
+        ),
         sources=[Source.PII],
-        kind="pii_unannotated",
+        kind=kind,
+        before=finding.existing_annotation if under else None,
         after=finding.suggestion,
     )
+
+
+def field_counterparts(
+    base: ProtoTree, head: ProtoTree, changed_files: Iterable[ChangedFile] | None = None
+) -> dict[str, FieldModel]:
+    """Head field FQN → the base field the structural diff paired it with.
+
+    The diff's matching (by name, then by number for renames, across moves and package
+    renames) decides, so a renamed field is judged as a change of the field it was, not
+    as a new one. Without a git diff, changed files are inferred from content.
+    """
+    files = list(changed_files) if changed_files is not None else infer_changed_files(base, head)
+    return {
+        pair.head.fqn: pair.base
+        for pair in match_elements(base, head, files)
+        if pair.kind == ElementKind.FIELD
+        and isinstance(pair.base, FieldModel)
+        and isinstance(pair.head, FieldModel)
+    }
 
 
 def analyze_change(
@@ -46,15 +74,25 @@ def analyze_change(
     fail_on: str,
     overrides_file: Path,
     ask: Callable | None,
+    changed_files: Iterable[ChangedFile] | None = None,
 ) -> tuple[PiiAnalysis, list[Change]]:
-    """Classify the head's files under review; block new/changed unannotated fields at/above fail_on."""
+    """Classify the head's files under review; block new/changed fields at/above fail_on
+    that are unannotated or annotated below their level (renames judged as changes)."""
     overrides = load_overrides(overrides_file)
     reviewed = [f.name for f in head.reviewed_files()]
     if ask is None:
         analysis = analyze_tree(head, files=reviewed, overrides=overrides)
     else:
         analysis = review_with_llm(head, ask, files=reviewed, overrides=overrides)
-    findings = gate_findings(base, head, reviewed, fail_on, overrides=overrides, analysis=analysis)
+    findings = gate_findings(
+        base,
+        head,
+        reviewed,
+        fail_on,
+        overrides=overrides,
+        analysis=analysis,
+        counterparts=field_counterparts(base, head, changed_files),
+    )
     return analysis, [pii_change(f) for f in findings]
 
 

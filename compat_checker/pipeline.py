@@ -227,12 +227,17 @@ def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, A
         fail_on=config.pii.fail_on,
         overrides_file=change.repo_root / config.pii.overrides_file,
         ask=pii_gate.llm_ask(llm) if llm is not None else None,
+        changed_files=change.files,
     )
     annotate_dir = runtime.context.options.annotate_dir
     if annotate_dir is not None:
         pii_gate.write_annotated(state["head"].tree, analysis, change.head.read_text, annotate_dir)
     how = "rules + LLM" if llm is not None else "rules"
-    detail = f"{how}: {len(analysis.fields)} fields classified, {len(changes)} unannotated at/above {config.pii.fail_on}"
+    under = sum(c.rule == pii_gate.PII_UNDER_RULE for c in changes)
+    detail = (
+        f"{how}: {len(analysis.fields)} fields classified, {len(changes) - under} unannotated"
+        f" and {under} under-annotated at/above {config.pii.fail_on}"
+    )
     return {
         "pii_changes": changes,
         "pii_report": pii_gate.report_json(analysis),

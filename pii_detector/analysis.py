@@ -13,7 +13,7 @@ conservatively by `llm_review.merge_llm_opinion`) act as a floor under the rules
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from pii_detector import lexicon as lx
@@ -38,16 +38,20 @@ from pii_detector.results import (
     PiiAnalysis,
     Source,
 )
-from pii_detector.syntax import annotation_of, declared_type, has_option
+from pii_detector.syntax import annotated_level, annotation_of, declared_type, has_option
 from protomodel.model import (
     FieldModel,
     FileModel,
+    Location,
     MessageModel,
     MethodModel,
     ProtoTree,
     ServiceModel,
     iter_all_messages,
 )
+
+# Extendees whose extensions declare custom options (schema metadata, never data).
+_DESCRIPTOR_OPTIONS = "google.protobuf."
 
 P = Sensitivity.PUBLIC
 
@@ -114,11 +118,25 @@ class _Engine:
                 self.messages[message.fqn] = message
                 self.file_of[message.fqn] = file
                 self.contexts[message.fqn] = message_context(message, file.package)
+        # Extensions are fields of the message they extend: judged in its context and
+        # counted in its level. Extensions of descriptor options declare options, not data.
+        self.extensions: dict[str, list[FieldModel]] = {}
+        for file in tree.files.values():
+            for extension in iter_extensions(file):
+                extendee = (extension.extendee or "").lstrip(".")
+                if not _declares_option(extendee):
+                    self.extensions.setdefault(extendee, []).append(extension)
         self.own: dict[str, Verdict] = {}
         self.types: dict[str, FieldType] = {}
         self.target: dict[str, str] = {}  # message-typed field → message FQN
-        for fqn, message in self.messages.items():
-            for field in message.fields:
+        for extendee in self.extensions:
+            if extendee not in self.contexts:  # extends a message outside the tree
+                outside = MessageModel(
+                    name=extendee.rsplit(".", 1)[-1], fqn=extendee, location=Location(file="")
+                )
+                self.contexts[extendee] = message_context(outside, extendee.rpartition(".")[0])
+        for fqn in (*self.messages, *self.extensions):
+            for field in self.fields_of(fqn):
                 ftype = field_type(field, tree)
                 self.types[field.fqn] = ftype
                 self.own[field.fqn] = classify_field(field, self.contexts[fqn], ftype)
@@ -126,15 +144,21 @@ class _Engine:
                 if ftype.cls == TypeClass.MESSAGE and target in self.messages:
                     self.target[field.fqn] = target
 
+    def fields_of(self, message_fqn: str) -> list[FieldModel]:
+        """The fields of a message, its extensions included."""
+        message = self.messages.get(message_fqn)
+        own = message.fields if message is not None else []
+        return [*own, *self.extensions.get(message_fqn, ())]
+
     def propagate(self, floors: Mapping[str, Sensitivity]) -> _Level:
-        content = dict.fromkeys(self.messages, P)
+        content = dict.fromkeys((*self.messages, *self.extensions), P)
         witness: dict[str, str] = {}
         changed = True
         while changed:  # monotone over a finite lattice: terminates
             changed = False
-            for fqn, message in self.messages.items():
+            for fqn in content:
                 best, best_field = P, ""
-                for field in message.fields:
+                for field in self.fields_of(fqn):
                     level = self._field_level(field.fqn, content, floors)
                     if level.rank > best.rank:
                         best, best_field = level, field.fqn
@@ -144,8 +168,8 @@ class _Engine:
                     changed = True
         fields = {
             field.fqn: self._field_level(field.fqn, content, floors)
-            for message in self.messages.values()
-            for field in message.fields
+            for fqn in content
+            for field in self.fields_of(fqn)
         }
         return _Level(fields, content, witness)
 
@@ -188,13 +212,28 @@ class _Engine:
                 if message.fqn not in self.messages:
                     continue
                 for field in message.fields:
-                    out.append(self._field_result(file, message, field, levels, floors))
+                    out.append(self._field_result(file, message.fqn, field, levels, floors))
+            for extension in iter_extensions(file):
+                extendee = (extension.extendee or "").lstrip(".")
+                if extension in self.extensions.get(extendee, ()):
+                    out.append(self._field_result(file, extendee, extension, levels, floors))
         return out
 
     def _field_result(
         self,
         file: FileModel,
-        message: MessageModel,
+        message_fqn: str,
+        field: FieldModel,
+        levels: _Level,
+        floors: Mapping[str, FieldResult],
+    ) -> FieldResult:
+        result = self._classified(file, message_fqn, field, levels, floors)
+        return result.model_copy(update={"annotated_sensitivity": annotated_level(field.options)})
+
+    def _classified(
+        self,
+        file: FileModel,
+        message_fqn: str,
         field: FieldModel,
         levels: _Level,
         floors: Mapping[str, FieldResult],
@@ -204,7 +243,7 @@ class _Engine:
             "element": field.fqn,
             "field_path": _relative(field.fqn, file.package),
             "field_name": field.name,
-            "message": message.fqn,
+            "message": message_fqn,
             "file": file.repo_path,
             "module_path": file.name,
             "line": field.location.line,
@@ -250,7 +289,12 @@ class _Engine:
                 ),
             )
         return FieldResult(
-            **base, sensitivity=level, pii_type=own.pii_type, rule=own.rule, reasoning=own.reasoning
+            **base,
+            sensitivity=level,
+            pii_type=own.pii_type,
+            pii_types=list(own.types) if level == own.level else [],
+            rule=own.rule,
+            reasoning=own.reasoning,
         )
 
     def message_results(self, scope: Iterable[FileModel], levels: _Level) -> list[MessageResult]:
@@ -317,6 +361,17 @@ class _Engine:
             exposure=exposure,
             annotated=has_option(method.options, "pii.v1.method_sensitivity"),
         )
+
+
+def iter_extensions(file: FileModel) -> Iterator[FieldModel]:
+    """Every extension declared in a file: in ``extend`` blocks at the top and in messages."""
+    yield from file.extensions
+    for message in iter_all_messages(file):
+        yield from message.extensions
+
+
+def _declares_option(extendee: str) -> bool:
+    return extendee.startswith(_DESCRIPTOR_OPTIONS) and extendee.endswith("Options")
 
 
 def _relative(fqn: str, package: str) -> str:

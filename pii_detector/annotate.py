@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from pii_detector.analysis import iter_extensions
 from pii_detector.results import FieldResult, PiiAnalysis, field_options
 from pii_detector.syntax import has_option
-from protomodel.model import FileModel, iter_all_messages
+from protomodel.model import FieldModel, FileModel, TypeKind, iter_all_messages
 
 OPTIONS_IMPORT = "pii/v1/pii.proto"
 OPTIONS_PACKAGE = "pii.v1"
@@ -75,19 +76,28 @@ def annotate_file(text: str, file: FileModel, analysis: PiiAnalysis) -> Annotati
     messages = {m.element: m for m in analysis.messages}
     methods = {m.element: m for m in analysis.methods}
 
+    groups = {
+        f.type.lstrip("."): f
+        for message in iter_all_messages(file)
+        for f in message.fields
+        if f.type_kind == TypeKind.GROUP
+    }
+    for model_field in _declared_fields(file):
+        found = fields.get(model_field.fqn)
+        if found is None or not found.sensitivity.is_pii:
+            continue
+        if has_option(model_field.options, "pii.v1.sensitivity"):
+            continue  # annotated (an under-annotation is reported, never rewritten)
+        group = model_field.type_kind == TypeKind.GROUP
+        edit = doc.field_edit(
+            model_field.type.rsplit(".", 1)[-1] if group else model_field.name,
+            model_field.number,
+            model_field.location.line,
+            _option_list(found, model_field),
+            group=group,
+        )
+        _collect(result, edits, model_field.fqn, edit)
     for message in iter_all_messages(file):
-        for model_field in message.fields:
-            found = fields.get(model_field.fqn)
-            if found is None or not found.sensitivity.is_pii:
-                continue
-            if has_option(model_field.options, "pii.v1.sensitivity"):
-                continue
-            with_type = not has_option(model_field.options, "pii.v1.pii_type")
-            edit = doc.field_edit(
-                model_field.name, model_field.number, model_field.location.line,
-                _option_list(found, with_type),
-            )  # fmt: skip
-            _collect(result, edits, model_field.fqn, edit)
         summary = messages.get(message.fqn)
         if (
             summary is not None
@@ -95,12 +105,13 @@ def annotate_file(text: str, file: FileModel, analysis: PiiAnalysis) -> Annotati
             and not has_option(message.options, "pii.v1.message_sensitivity")
         ):
             option = f"option (pii.v1.message_sensitivity) = {summary.sensitivity.value};"
-            _collect(
-                result,
-                edits,
-                message.fqn,
-                doc.message_edit(message.name, message.location.line, option),
+            group_field = groups.get(message.fqn)
+            edit = (
+                doc.group_edit(message.name, group_field.number, message.location.line, option)
+                if group_field is not None
+                else doc.message_edit(message.name, message.location.line, option)
             )
+            _collect(result, edits, message.fqn, edit)
 
     for service in file.services:
         for method in service.methods:
@@ -125,8 +136,22 @@ def annotate_file(text: str, file: FileModel, analysis: PiiAnalysis) -> Annotati
     return result
 
 
-def _option_list(found: FieldResult, with_type: bool) -> list[str]:
-    return field_options(found.sensitivity, found.pii_type if with_type else None)
+def _declared_fields(file: FileModel) -> Iterator[FieldModel]:
+    """Fields of messages (groups' included) and extensions, as declared in the file."""
+    for message in iter_all_messages(file):
+        yield from message.fields
+    yield from iter_extensions(file)
+
+
+def _option_list(found: FieldResult, model_field: FieldModel) -> list[str]:
+    """The options to add; a type or types already written by hand are kept as they are."""
+    typed = has_option(model_field.options, "pii.v1.pii_type")
+    several = has_option(model_field.options, "pii.v1.pii_types")
+    return field_options(
+        found.sensitivity,
+        None if typed else found.pii_type,
+        () if several or typed else found.pii_types,
+    )
 
 
 def _collect(result: AnnotationResult, edits: list[_Edit], fqn: str, edit: _Edit | str) -> None:
@@ -162,15 +187,19 @@ class _Document:
 
     # -- fields
 
-    def field_edit(self, name: str, number: int, line: int, options: list[str]) -> _Edit | str:
-        pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\s*=\s*{number}(?![\w.])")
+    def field_edit(
+        self, name: str, number: int, line: int, options: list[str], *, group: bool = False
+    ) -> _Edit | str:
+        """Options for ``name = number``; a group's go before its body: ``group G = 2 [...] {``."""
+        keyword = r"\bgroup\s+" if group else r"(?<![\w.])"
+        pattern = re.compile(rf"{keyword}{re.escape(name)}\s*=\s*{number}(?![\w.])")
         match = pattern.search(self.masked, self.offset(line))
         if match is None:
             return f"declaration `{name} = {number}` not found"
         i = match.end()
         while i < len(self.masked):
             ch = self.masked[i]
-            if ch == ";":
+            if ch == ";" or (ch == "{" and group):
                 return _Edit(match.end(), match.end(), f" [{', '.join(options)}]")
             if ch == "[":
                 close = self._matching(i)
@@ -181,8 +210,6 @@ class _Document:
                     last -= 1
                 joiner = ", " if last > i else ""
                 return _Edit(last + 1, last + 1, joiner + ", ".join(options))
-            if ch == "{":
-                return "group fields are not annotated"
             i += 1
         return "declaration has no terminating ';'"
 
@@ -194,6 +221,21 @@ class _Document:
         if match is None:
             return f"`message {name} {{` not found"
         return self._body_insert(match.end(), [option], self.indent_of(match.start()))
+
+    def group_edit(self, name: str, number: int, line: int, option: str) -> _Edit | str:
+        """A message option as the first line of a group's body."""
+        pattern = re.compile(rf"\bgroup\s+{re.escape(name)}\s*=\s*{number}(?![\w.])")
+        match = pattern.search(self.masked, self.offset(line))
+        if match is None:
+            return f"`group {name} = {number}` not found"
+        brace = self.masked.find("{", match.end())
+        options = self.masked.find("[", match.end())
+        if options != -1 and options < brace:
+            close = self._matching(options)
+            brace = -1 if close is None else self.masked.find("{", close)
+        if brace == -1:
+            return f"`group {name}` has no body"
+        return self._body_insert(brace + 1, [option], self.indent_of(match.start()))
 
     # -- methods
 

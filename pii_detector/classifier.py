@@ -72,7 +72,10 @@ RULES: dict[str, str] = {
     "ENUM_PII": "an enum of a personal category (gender, religion, blood type)",
     "WELL_KNOWN_TYPE": "a well-known type that holds personal data by itself",
     "COMMENT": "the field's comment names personal data the name does not (it only raises)",
+    "SEVERAL_TYPES": "the name or comment names several kinds of personal data (`email_or_phone`)",
+    "CONTACT_DETAILS": "a free-form contact of a person holds an e-mail address or a phone number",
     "MESSAGE_CONTENT": "a message-typed field takes the highest level inside the message",
+    "ORG_FINANCES": "income, debt or assets of an organisation, not of a person",
     "NO_SIGNAL": "no word of the name, type or comments points at personal data",
     "LLM": "the LLM review gave a higher level",
     "OVERRIDE": "a human correction recorded with `protoguard pii correct`",
@@ -85,6 +88,8 @@ class Verdict:
     pii_type: PiiType | None
     rule: str
     reason: str
+    # Every type when the field holds several kinds of personal data, the main one first.
+    types: tuple[PiiType, ...] = ()
 
     @property
     def reasoning(self) -> str:
@@ -342,6 +347,8 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
         verdict = _resolve(_Name(tokens, Match(lx.CONCEPTS[key], 0, 0, ""), (), (), None), ctx)
         verdict = _v(verdict.level, verdict.pii_type, "WELL_KNOWN_TYPE",
                      f"type {ftype.name} holds {lx.CONCEPTS[key].label}")  # fmt: skip
+    if verdict is None and ftype.scalar in _TEXT_SCALARS and tokens and tokens[-1] == "contact":
+        verdict = _contact_details(tokens, ctx)
     if verdict is None and ftype.scalar == "string" and tokens and tokens[-1] in lx.PERSON_NOUNS:
         verdict = _v(L, PiiType.NAME, "PERSON_REFERENCE",
                      f"`{field.name}` names {_a(tokens[-1])}, a person")  # fmt: skip
@@ -349,11 +356,69 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
         verdict = _v(
             P, None, "NO_SIGNAL", f"nothing in `{field.name}` or its type points at a person"
         )
+    if ftype.scalar in _TEXT_SCALARS:
+        verdict = _several_kinds(verdict, tokens, ctx, ftype)
     if verdict.rule in _COMMENT_MAY_RAISE and ftype.cls != TypeClass.MESSAGE:
         said = _from_comment(field, ctx)
         if said is not None and said.level.rank > verdict.level.rank:
             verdict = said
+    if ftype.cls == TypeClass.MESSAGE and verdict.types:
+        # Several kinds in the name of a structure: no one type (POLICY.md, rule 18).
+        verdict = _v(verdict.level, None, verdict.rule, verdict.reason)
     return verdict
+
+
+_TEXT_SCALARS = frozenset({"string", "bytes"})
+_CONJUNCTIONS = frozenset({"or", "and"})
+
+
+def _several_kinds(
+    verdict: Verdict, tokens: tuple[str, ...], ctx: MessageContext, ftype: FieldType
+) -> Verdict:
+    """``email_or_phone``, ``name_and_address``: a value that is one of several kinds.
+
+    Each part is read on its own; the field takes the highest level and every type.
+    """
+    if not _CONJUNCTIONS & set(tokens):
+        return verdict
+    parts: list[list[str]] = [[]]
+    for token in tokens:
+        if token in _CONJUNCTIONS:
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    found: list[Verdict] = []
+    for part in parts:
+        matches = [m for m in match_concepts(part) if _applies(m.concept, ctx)]
+        name = _govern(tuple(part), matches)
+        said = _by_name(name, ctx, ftype) if name is not None else None
+        if said is not None and said.level.is_pii and said.pii_type is not None:
+            found.append(said)
+    types = tuple(dict.fromkeys(t for each in found for t in (each.types or (each.pii_type,))))
+    if len(types) < 2:
+        return verdict
+    top = max(found, key=lambda each: each.level.rank)
+    level = max(top.level, verdict.level, key=lambda each: each.rank)
+    main = top.pii_type
+    ordered = (main, *(t for t in types if t != main))
+    listed = ", ".join(t.value for t in ordered)
+    return Verdict(level, main, "SEVERAL_TYPES", f"`{'_'.join(tokens)}` holds one of: {listed}",
+                   ordered)  # fmt: skip
+
+
+def _contact_details(tokens: Sequence[str], ctx: MessageContext) -> Verdict:
+    """A free-form ``contact`` string: an e-mail address or a phone number, or both."""
+    before = set(tokens[:-1])
+    work = not before & lx.PERSONAL_WORDS and (
+        bool(before & (lx.WORK_WORDS | lx.ORG_NOUNS)) or ctx.has(Kind.ORG)
+    )
+    if work:
+        types = (PiiType.EMAIL_WORK, PiiType.PHONE_WORK)
+        return Verdict(L, types[0], "CONTACT_DETAILS",
+                       "work contact details: an e-mail address or a phone number", types)  # fmt: skip
+    types = (PiiType.EMAIL_PERSONAL, PiiType.PHONE_PERSONAL)
+    return Verdict(M, types[0], "CONTACT_DETAILS",
+                   "a person's contact details: an e-mail address or a phone number", types)  # fmt: skip
 
 
 # Rules whose answer a comment naming personal data can raise (never lower).
@@ -394,17 +459,34 @@ def _temporal(name: _Name | None, ctx: MessageContext) -> Verdict:
 
 
 def _boolean(matches: Iterable[Match], ctx: MessageContext) -> Verdict:
+    # On a thing that points at nobody (`Venue.wheelchair_accessible`), the flag is about
+    # the thing: POLICY.md's "booleans about records".
+    about_a_thing = _is_a_thing(ctx)
     for match in matches:
-        if lx.FACT in match.concept.flags:
+        if lx.FACT in match.concept.flags and not about_a_thing:
             concept = match.concept
             return _v(concept.level or H, concept.pii_type or PiiType.SPECIAL_CATEGORY, "FACT_FLAG",
                       f"a flag stating `{match.text}` about a person is that fact")  # fmt: skip
     return _v(P, None, "BOOL_FLAG", "a yes/no flag about the record")
 
 
+def _is_a_thing(ctx: MessageContext) -> bool:
+    """A message named after a thing or an organisation that points at no person."""
+    named_thing = ctx.has(Kind.ORG, Kind.PUBLISHED) or ctx.noun in lx.THING_NOUNS | _PLACES
+    return named_thing and not ctx.has(*_ABOUT_A_PERSON, Kind.SUPPORT)
+
+
+# Places and offerings whose flags describe the place (`step_free`, `service_animals_ok`).
+_PLACES = frozenset({"venue", "listing", "property", "room", "menu", "dish", "product", "unit"})
+
+
 def _enum(name: _Name | None, ftype: FieldType, ctx: MessageContext) -> Verdict:
     # An enum cannot hold free values (an address, an e-mail): only categories count.
-    if name is not None and lx.CATEGORICAL in name.match.concept.flags and not _property_tail(name):
+    if (
+        name is not None
+        and name.match.concept.flags & {lx.CATEGORICAL, lx.FACT}
+        and not _property_tail(name, ctx)
+    ):
         verdict = _resolve(name, ctx)
         return _v(verdict.level, verdict.pii_type, "ENUM_PII", verdict.reason)
     for match in match_concepts(ftype.type_words):
@@ -415,17 +497,39 @@ def _enum(name: _Name | None, ftype: FieldType, ctx: MessageContext) -> Verdict:
     return _v(P, None, "ENUM_STATE", f"enum {ftype.name} holds states or kinds of a record")
 
 
-def _property_tail(name: _Name) -> str | None:
-    """The first word after the concept that turns the field into a property of it."""
+def _property_tail(name: _Name, ctx: MessageContext | None = None) -> str | None:
+    """The first word after the concept that turns the field into a property of it.
+
+    With the message's context, a word that describes a HIGH personal fact on a person's
+    record (`disability_type`, `insolvency_status`) is the fact, not a property of it.
+    """
+    describes_fact = ctx is not None and _is_personal_fact(name.match.concept, ctx)
     for word in name.tail:
+        if describes_fact and word in lx.FACT_DESCRIBING_TAILS:
+            continue
         if word in lx.PROPERTY_WORDS and word not in lx.VALUE_WORDS:
             return word
     return None
 
 
+_PERSONAL_FACT_TYPES = frozenset(
+    {PiiType.SPECIAL_CATEGORY, PiiType.FINANCIAL_INFO, PiiType.BIOMETRIC}
+)
+_ABOUT_A_PERSON = (Kind.PERSON, Kind.PERSON_LINKED, Kind.SUBJECT_PERSON, Kind.HEALTH)
+
+
+def _is_personal_fact(concept: lx.Concept, ctx: MessageContext) -> bool:
+    """A HIGH fact about a person (POLICY.md: the fact itself is the sensitive data)."""
+    return (
+        concept.level == H
+        and concept.pii_type in _PERSONAL_FACT_TYPES
+        and ctx.has(*_ABOUT_A_PERSON)
+    )
+
+
 def _by_name(name: _Name, ctx: MessageContext, ftype: FieldType) -> Verdict | None:
     concept = name.match.concept
-    prop = _property_tail(name)
+    prop = _property_tail(name, ctx)
     if prop is not None and concept.key not in {"expiry", "by"}:
         return _v(P, None, "PROPERTY_OF",
                   f"`{'_'.join(name.tokens)}` is the {prop} of {concept.label}, not the data")  # fmt: skip
@@ -611,6 +715,16 @@ def _expense(name: _Name, ctx: MessageContext) -> Verdict:
         return _v(H, PiiType.FINANCIAL_INFO, "FINANCIAL_CONTEXT",
                   f"`{name.match.text}` a person pays is their financial information")  # fmt: skip
     return _v(P, None, "NO_SIGNAL", f"a price of {ctx.describes}")
+
+
+def _financial(name: _Name, ctx: MessageContext) -> Verdict:
+    """Income, debt, assets: a person's (HIGH); an organisation's accounts are not personal."""
+    if ctx.has(Kind.ORG) and not ctx.has(Kind.PERSON) and not set(name.prefix) & lx.PERSON_NOUNS:
+        return _v(
+            P, None, "ORG_FINANCES", f"`{name.match.text}` of {ctx.describes}, not of a person"
+        )
+    concept = name.match.concept
+    return _v(H, concept.pii_type, "NAME_WORD", f"`{name.match.text}` means {concept.label}")
 
 
 def _license_number(name: _Name, ctx: MessageContext) -> Verdict:
@@ -888,6 +1002,7 @@ def _fax(name: _Name, ctx: MessageContext) -> Verdict:
 
 
 _RESOLVERS: dict[str, Callable[[_Name, MessageContext], Verdict]] = {
+    "contact_info": lambda name, ctx: _contact_details(name.tokens[: name.match.start + 1], ctx),
     "email": _contact(PiiType.EMAIL_WORK, PiiType.EMAIL_PERSONAL),
     "phone": _contact(PiiType.PHONE_WORK, PiiType.PHONE_PERSONAL),
     "fax": _fax,
@@ -903,6 +1018,7 @@ _RESOLVERS: dict[str, Callable[[_Name, MessageContext], Verdict]] = {
     "title": _title,
     "orientation": _orientation,
     "expense": _expense,
+    "financial": _financial,
     "license_number": _license_number,
     "relationship": _person_only("NO_SIGNAL"),
     "photo": _photo,

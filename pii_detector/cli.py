@@ -1,7 +1,8 @@
 """``protoguard pii …``: scan protos for personal data, annotate them, record corrections.
 
 The gate's CLI mounts the `pii` group (``main.add_command(pii)``). Exit codes follow the
-project: 0 fine, 1 ``--check`` found unannotated fields at or above ``--fail-on``, 2 bad
+project: 0 fine, 1 ``--check`` found fields at or above ``--fail-on`` without an annotation
+or annotated with a lower level (under-annotated), 2 bad
 input (a one-line message, never a traceback).
 """
 
@@ -28,7 +29,7 @@ from pii_detector.overrides import (
     record_override,
 )
 from pii_detector.report import build_report, report_json
-from pii_detector.results import PiiAnalysis
+from pii_detector.results import FieldResult, PiiAnalysis
 from protomodel.errors import ProtoParseError
 from protomodel.model import ProtoTree
 from protomodel.parse import build_tree
@@ -56,7 +57,9 @@ def pii() -> None:
     "--annotate-dir", metavar="DIR", help="Write annotated copies of every file under DIR."
 )
 @click.option(
-    "--check", is_flag=True, help="Exit 1 when a field at/above --fail-on lacks an annotation."
+    "--check",
+    is_flag=True,
+    help="Exit 1 when a field at/above --fail-on lacks an annotation or is annotated lower.",
 )
 @click.option(
     "--fail-on", default="HIGH", metavar="LEVEL", help="LOW, MEDIUM or HIGH (default HIGH)."
@@ -109,10 +112,18 @@ def scan(
     else:
         _print_text(analysis, threshold)
     missing = analysis.unannotated(threshold)
-    if check and missing:
+    under = analysis.under_annotated(threshold)
+    if check and (missing or under):
         for f in missing:
             click.echo(
                 f"{f.file}:{f.line}: {f.element} is {f.sensitivity.value} without annotation; add {f.option_line}",
+                err=True,
+            )
+        for f in under:
+            assert f.annotated_sensitivity is not None
+            click.echo(
+                f"{f.file}:{f.line}: {f.element} is {f.sensitivity.value} but annotated "
+                f"{f.annotated_sensitivity.value}; annotate it {f.option_line}",
                 err=True,
             )
         raise SystemExit(1)
@@ -343,6 +354,12 @@ def _write_annotations(
             _write(str(Path(annotate_dir) / item.module_path), result.text)
 
 
+def _under_mark(f: FieldResult, threshold: Sensitivity) -> str:
+    written = f.annotated_sensitivity.value if f.annotated_sensitivity else "?"
+    style = "bold red" if f.sensitivity.at_least(threshold) else "yellow"
+    return f"[{style}]too low ({written})[/]"
+
+
 def _print_text(analysis: PiiAnalysis, threshold: Sensitivity) -> None:
     console = Console()
     for path, part in analysis.by_file().items():
@@ -356,7 +373,9 @@ def _print_text(analysis: PiiAnalysis, threshold: Sensitivity) -> None:
         for f in sorted(pii_fields, key=lambda f: (-f.sensitivity.rank, f.line)):
             level = f"[{_LEVEL_STYLE[f.sensitivity.value]}]{f.sensitivity.value}[/]"
             mark = (
-                "yes"
+                _under_mark(f, threshold)
+                if f.under_annotated
+                else "yes"
                 if f.annotated
                 else ("[bold red]no[/]" if f.sensitivity.at_least(threshold) else "no")
             )
@@ -377,6 +396,7 @@ def _print_text(analysis: PiiAnalysis, threshold: Sensitivity) -> None:
         f"{len(analysis.fields)} fields: "
         + ", ".join(f"{counts[level]} {level.value}" for level in reversed(Sensitivity))
         + f"; {len(analysis.unannotated(threshold))} at or above {threshold.value} without annotation"
+        + f", {len(analysis.under_annotated(threshold))} annotated below their level"
     )
     for element in analysis.unused_overrides:
         console.print(f"[yellow]note[/]: override for {element} matches no field")

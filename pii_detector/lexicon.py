@@ -104,6 +104,7 @@ CONCEPTS: dict[str, Concept] = {
         _c("phone", "phone number"),
         _c("msisdn", "mobile subscriber number", M, T.PHONE_PERSONAL),
         _c("fax", "fax number"),
+        _c("contact_info", "contact details (e-mail or phone)", None, None, RECORD_ID),
         _c("street", "street address"),
         _c("address", "address"),
         _c("address_line", "address line"),  # `line1` in an address message
@@ -331,6 +332,11 @@ _add(
     "caller number", "dialed number", "caller id", "number to port",
 )  # fmt: skip
 _add("msisdn", "msisdn")
+_add(
+    "contact_info",
+    "contact info", "contact information", "contact detail", "contact data", "contact method",
+    "contact point", "contact handle", "contact value",
+)  # fmt: skip
 _add("fax", "fax", "fax number")
 _add(
     "street",
@@ -421,6 +427,108 @@ _add("value", "value", "val")
 _add("text", "text", "content", "string")
 _add("by", "by")
 
+# ---- the policy's HIGH categories, in the words other domains use for them ----------
+# Derived from POLICY.md's HIGH row and its SPECIAL_CATEGORY / FINANCIAL_INFO / BIOMETRIC
+# / AUTH_SECRET types, not from any labelled field: the derived forms (`religious`,
+# `racial`, `sexuality`), conditions and measurements that are health data wherever they
+# appear, a person's means and credit standing, criminal history, biometric templates,
+# government identifiers of other countries and secrets that grant access. Words that
+# also name things (`denomination` of a banknote, `offense` in sports, `probation` of a
+# new hire, `allergen` of a dish, `hearing_aid_compatible` phones) are left out or need a
+# health context.
+_add(
+    "national_id",
+    "sin", "social insurance", "birth certificate number", "green card number",
+    "permanent resident number", "state id number", "identity card number", "identity card",
+    "id card", "residence permit", "work permit number", "pesel", "bsn", "dni", "nie",
+    "cnic", "emirates id", "mykad", "hkid", "pps number",
+)  # fmt: skip
+_add("drivers_license", "driving license", "driving license number", "dl number")
+_add("routing_number", "ifsc", "ifsc code", "clabe", "bank routing")
+_add(
+    "financial",
+    "household income", "gross income", "income bracket", "income band", "income range",
+    "outstanding debt", "total debt", "debt to income", "dti", "credit report",
+    "credit utilization", "credit utilisation", "payment history", "arrears",
+    "overdue balance", "benefit amount", "savings balance", "investable assets",
+    "loan balance", "mortgage balance", "credit card debt", "student debt", "alimony amount",
+)  # fmt: skip
+_add(
+    "financial_fact",
+    "insolvency", "insolvent", "lien", "ccj", "court judgment", "county court judgment",
+    "charge off", "chargeoff", "loan default", "debt collection", "receives benefit",
+    "benefit recipient", "on benefit", "unemployment benefit", "disability benefit",
+    "medicaid eligible", "means tested", "low income", "free meal", "subsidized lunch",
+    "fee waiver",
+)  # fmt: skip
+_add(
+    "health",
+    "disorder", "chronic condition", "chronic", "condition list", "medical need",
+    "medical info", "medical information", "medical note", "mobility aid", "service animal",
+    "medical leave", "sick leave", "sick note", "sickness", "fmla", "workers comp",
+    "occupational injury", "drug test", "drug screen", "alcohol test", "blood alcohol",
+    "toxicology", "cause of death", "organ donor", "blood donor", "transplant", "diabetes",
+    "asthma", "epilepsy", "cancer", "tumor", "tumour", "hepatitis", "sexual health",
+    "contraception", "contraceptive", "abortion", "miscarriage", "menstrual",
+    "menstruation", "period tracking", "ovulation", "gestational", "gestation", "prenatal",
+    "postnatal", "postpartum", "pregnancy test", "autism", "autistic", "adhd", "dyslexia",
+    "dyslexic", "learning disability", "504 plan", "accommodation need",
+    "special assistance", "special accommodation", "mental illness", "depression",
+    "anxiety disorder", "psych", "psych evaluation", "psychological", "psychiatry",
+    "counseling note", "counselling note", "behavioral health", "behavioural health",
+    "substance abuse", "overdose", "suicide", "self harm", "spo2", "blood oxygen",
+    "oxygen saturation", "respiratory rate", "heart rate variability", "hrv", "ecg", "ekg",
+    "blood glucose", "blood sugar", "a1c", "hba1c", "body fat", "body temperature",
+    "body composition", "resting heart rate", "vo2 max", "vo2max", "medical test",
+    "covid test", "pathology", "vaccination record", "immunization record", "health record",
+    "health data", "food allergy", "intolerance", "dietary need", "medical diet",
+    "emergency medical", "emergency medical info", "medical alert", "visual impairment",
+    "hearing impairment", "impairment", "handicapped", "infirmity", "illness history",
+)  # fmt: skip
+_add(
+    "health_ctx",
+    "hearing aid", "implant", "pacemaker", "prosthetic", "prosthesis", "insulin",
+    "lab value", "test result",
+)  # fmt: skip
+_add(
+    "special",
+    "religious", "religious denomination", "religious preference", "belief", "spiritual",
+    "religious diet", "racial", "race ethnicity", "racial background", "ethnic background",
+    "ancestry", "tribal", "tribal affiliation", "indigenous", "aboriginal",
+    "minority status", "sexuality", "sexual", "lgbt", "lgbtq", "transgender",
+    "gender transition", "party affiliation", "party membership", "voting record",
+    "voting history", "political donation", "campaign contribution", "union affiliation",
+    "union status", "labor union", "labour union", "union dues", "union local",
+    "immigration status", "immigration", "visa status", "asylum", "refugee",
+    "refugee status", "undocumented",
+)  # fmt: skip
+_add(
+    "criminal",
+    "arrest", "arrest record", "felony", "misdemeanor", "misdemeanour", "sex offender",
+    "criminal background", "incarceration", "incarcerated", "parole", "police record",
+    "court record", "mugshot", "dui", "dwi",
+)  # fmt: skip
+_add(
+    "biometric",
+    "face scan", "face id", "face geometry", "facial geometry", "facial scan",
+    "facial recognition", "face vector", "face signature", "retinal", "retinal scan",
+    "retina scan", "voice sample", "voice biometric", "voice template", "voice signature",
+    "hand geometry", "palm vein", "vein pattern", "palm scan", "finger vein",
+    "keystroke dynamic", "behavioral biometric", "behavioural biometric", "dna profile",
+    "genetic profile", "liveness video", "liveness selfie",
+)  # fmt: skip
+_add(
+    "otp",
+    "unlock code", "pairing code", "login code", "sign in code", "signin code", "sms code",
+    "puk", "puk code", "gift card code", "boarding pass barcode", "ticket barcode",
+    "ticket qr", "ticket secret", "qr payload", "qr code payload", "invite secret",
+)  # fmt: skip
+_add(
+    "security_qa",
+    "mother maiden name", "mothers maiden name", "first pet name", "memorable word",
+    "memorable phrase", "memorable date",
+)  # fmt: skip
+
 # ---- words that change what a concept word means ------------------------------------
 
 # After a concept: the field holds a property of the data, not the data.
@@ -439,7 +547,16 @@ PROPERTY_WORDS = frozenset(
      "lookup", "check", "checked", "issuer", "due", "rotation", "rotated", "prefix", "id",
      "fingerprint", "strength", "history", "update", "change", "alert", "filter",
      "order", "sort", "url", "uri", "link", "unit", "service", "server", "host", "view",
-     "page", "list", "group", "option", "protocol", "masking", "redaction", "retention"}
+     "page", "list", "group", "option", "protocol", "masking", "redaction", "retention",
+     "threshold"}
+)  # fmt: skip
+
+# After a HIGH fact about a person (health, special category, criminal or credit history,
+# biometrics): which one it is or where it stands is the fact itself. `disability_type`
+# names the disability, `insolvency_status` says whether the person is insolvent,
+# `face_template` is the face. (On a thing, `health_status` stays a property.)
+FACT_DESCRIBING_TAILS = frozenset(
+    {"type", "kind", "category", "status", "state", "history", "template", "level"}
 )  # fmt: skip
 
 # After a concept: still the data itself (``password_hash``, ``ssn_last4``, ``line1``).

@@ -194,6 +194,7 @@ def _merge_one(result: FieldResult, opinion: LlmFieldOpinion) -> tuple[FieldResu
             update={
                 "sensitivity": opinion.sensitivity,
                 "pii_type": llm_type if llm_type is not None else result.pii_type,
+                "pii_types": _with_type(result.pii_types, llm_type),
                 "source": Source.LLM,
                 "rule": "LLM",
                 "reasoning": f"LLM: {opinion.reasoning} (rules: {result.reasoning})",
@@ -209,6 +210,13 @@ def _merge_one(result: FieldResult, opinion: LlmFieldOpinion) -> tuple[FieldResu
         )  # fmt: skip
         return typed, "same level, type from llm"
     return result, "same level, rules' type kept"
+
+
+def _with_type(types: list[PiiType], main: PiiType | None) -> list[PiiType]:
+    """The several types of a field after the LLM named its main one (first)."""
+    if not types or main is None:
+        return types
+    return [main, *(each for each in types if each != main)]
 
 
 # ---- the whole review -----------------------------------------------------------------

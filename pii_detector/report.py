@@ -8,7 +8,7 @@ Several:    ``{"schema_version": 1, "files": [<one report per file>], "total": {
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from pii_detector.levels import PiiType, Sensitivity
 from pii_detector.results import Disagreement, PiiAnalysis, Source
@@ -33,6 +33,24 @@ class FieldEntry(_Model):
     existing_annotation: str | None
     reasoning: str
     source: Source
+    # Optional keys, written only when they apply (older readers never see them):
+    # every type of a field that holds several kinds of personal data …
+    pii_types: list[PiiType] | None = None
+    # … and, for a field annotated below its classification, `under_annotated: true` with
+    # the level written in the proto (`sensitivity`/`reasoning` say what it should be).
+    under_annotated: bool | None = None
+    annotated_sensitivity: Sensitivity | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_optional_keys(self, handler: SerializerFunctionWrapHandler) -> dict:
+        data = handler(self)
+        for key in _OPTIONAL_FIELD_KEYS:
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
+
+_OPTIONAL_FIELD_KEYS = ("pii_types", "under_annotated", "annotated_sensitivity")
 
 
 class MessageEntry(_Model):
@@ -111,6 +129,9 @@ def _report(path: str, part: PiiAnalysis) -> FileReport:
                 existing_annotation=f.existing_annotation,
                 reasoning=f.reasoning,
                 source=f.source,
+                pii_types=f.pii_types or None,
+                under_annotated=True if f.under_annotated else None,
+                annotated_sensitivity=f.annotated_sensitivity if f.under_annotated else None,
             )
             for f in part.fields
         ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,16 +32,29 @@ class FieldResult(_Model):
     type: str  # as declared: "string", "repeated acme.v1.Address", "map<string, int32>"
     sensitivity: Sensitivity
     pii_type: PiiType | None = None
+    # Every type when the field holds several kinds of personal data (`email_or_phone`);
+    # empty otherwise. `pii_type` is then the one that decides the level.
+    pii_types: list[PiiType] = Field(default_factory=list)
     annotated: bool = False
     existing_annotation: str | None = None  # e.g. "(pii.v1.sensitivity) = HIGH"
+    # The level written in `(pii.v1.sensitivity)`, when the field carries one.
+    annotated_sensitivity: Sensitivity | None = None
     reasoning: str
     source: Source = Source.RULES
     rule: str  # the id of the rule that decided (also the start of `reasoning`)
 
     @property
+    def under_annotated(self) -> bool:
+        """Annotated with a lower level than the classification (an SSN marked LOW)."""
+        return (
+            self.annotated_sensitivity is not None
+            and self.annotated_sensitivity.rank < self.sensitivity.rank
+        )
+
+    @property
     def option_line(self) -> str:
-        """The options to add to the declaration: ``[(pii.v1.sensitivity) = HIGH, …]``."""
-        return f"[{', '.join(field_options(self.sensitivity, self.pii_type))}]"
+        """The options the declaration should carry: ``[(pii.v1.sensitivity) = HIGH, …]``."""
+        return f"[{', '.join(field_options(self.sensitivity, self.pii_type, self.pii_types))}]"
 
 
 class MessageResult(_Model):
@@ -142,9 +156,19 @@ class PiiAnalysis(_Model):
         """Fields at or above ``fail_on`` that carry no annotation."""
         return [f for f in self.fields if f.sensitivity.at_least(fail_on) and not f.annotated]
 
+    def under_annotated(self, fail_on: Sensitivity) -> list[FieldResult]:
+        """Fields at or above ``fail_on`` annotated with a lower level than that."""
+        return [f for f in self.fields if f.sensitivity.at_least(fail_on) and f.under_annotated]
 
-def field_options(sensitivity: Sensitivity, pii_type: PiiType | None) -> list[str]:
+
+def field_options(
+    sensitivity: Sensitivity, pii_type: PiiType | None, pii_types: Sequence[PiiType] = ()
+) -> list[str]:
+    """``(pii.v1.sensitivity)``, the main ``(pii.v1.pii_type)`` and, for a field holding
+    several kinds of data, every kind as the repeated ``(pii.v1.pii_types)``."""
     options = [f"(pii.v1.sensitivity) = {sensitivity.value}"]
     if pii_type is not None:
         options.append(f"(pii.v1.pii_type) = {pii_type.value}")
+    if len(pii_types) > 1:
+        options.extend(f"(pii.v1.pii_types) = {each.value}" for each in pii_types)
     return options
