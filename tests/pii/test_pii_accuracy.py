@@ -3,7 +3,8 @@
 The floors are today's figures (regression guards), not claims about unseen data: see
 tests/pii/eval/README.md for how each split was made and its untuned first run.
 The blind splits (`bench.BLIND_SPLITS`) are never loaded here: they are measured once,
-by hand, and nothing may be tuned against them.
+by hand (their first run is recorded in `bench.FIRST_RUN`), and nothing may be tuned
+against them.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ FLOORS = {"dev": (1.0, 1.0), "heldout": (0.98, 1.0), "fresh": (0.99, 1.0), "fina
 
 def test_every_tuned_split_has_floors_and_a_first_run_record() -> None:
     assert set(FLOORS) == set(bench.TUNED_SPLITS)
-    assert set(bench.FIRST_RUN) == set(bench.TUNED_SPLITS) - {"dev"}
+    assert set(bench.TUNED_SPLITS) - {"dev"} <= set(bench.FIRST_RUN)
 
 
 def test_blind_splits_are_measurable_but_never_targets() -> None:
     assert set(bench.BLIND_SPLITS) == {"blind_a", "blind_b"}
     assert set(bench.BLIND_SPLITS) <= set(bench.SPLITS)
-    assert not set(bench.BLIND_SPLITS) & (set(FLOORS) | set(bench.FIRST_RUN))
+    assert set(bench.BLIND_SPLITS) <= set(bench.FIRST_RUN)
+    assert not set(bench.BLIND_SPLITS) & set(FLOORS)
     assert not set(bench.BLIND_SPLITS) & set(bench.TUNED_SPLITS)
 
 
