@@ -25,6 +25,7 @@ from pii_detector.classifier import (
     classify_field,
     field_type,
     message_context,
+    own_person_noun,
 )
 from pii_detector.levels import Sensitivity, max_level
 from pii_detector.llm_review import PiiLlmAnswer, merge_llm_opinion
@@ -118,6 +119,18 @@ class _Engine:
                 self.messages[message.fqn] = message
                 self.file_of[message.fqn] = file
                 self.contexts[message.fqn] = message_context(message, file.package)
+        # A package's own person-like messages (`Client`) add their nouns to its person
+        # words, so `Matter.client_id` points at a person: the contexts are read again.
+        local: dict[str, set[str]] = {}
+        for fqn, ctx in self.contexts.items():
+            noun = own_person_noun(ctx)
+            if noun is not None:
+                local.setdefault(self.file_of[fqn].package, set()).add(noun)
+        for fqn, message in self.messages.items():
+            package = self.file_of[fqn].package
+            if package in local:
+                nouns = lx.PERSON_NOUNS | local[package]
+                self.contexts[fqn] = message_context(message, package, nouns)
         # Extensions are fields of the message they extend: judged in its context and
         # counted in its level. Extensions of descriptor options declare options, not data.
         self.extensions: dict[str, list[FieldModel]] = {}

@@ -76,6 +76,7 @@ RULES: dict[str, str] = {
     "CONTACT_DETAILS": "a free-form contact of a person holds an e-mail address or a phone number",
     "MESSAGE_CONTENT": "a message-typed field takes the highest level inside the message",
     "ORG_FINANCES": "income, debt or assets of an organisation, not of a person",
+    "PRICE": "what something costs is PUBLIC, even next to a person (a billing rate, a price)",
     "NO_SIGNAL": "no word of the name, type or comments points at personal data",
     "LLM": "the LLM review gave a higher level",
     "OVERRIDE": "a human correction recorded with `protoguard pii correct`",
@@ -137,6 +138,9 @@ class MessageContext:
     noun: str  # the message's main noun: "customer" for ListCustomersResponse
     words: frozenset[str]
     kinds: frozenset[Kind]
+    # Person words: the lexicon's, plus the nouns of the package's own person-like
+    # messages (a `Client` with a name, an e-mail and a phone makes `client_id` a person's).
+    person_nouns: frozenset[str] = lx.PERSON_NOUNS
 
     def has(self, *kinds: Kind) -> bool:
         return any(kind in self.kinds for kind in kinds)
@@ -150,8 +154,8 @@ class MessageContext:
 
 
 _PERSON_EVIDENCE = frozenset(
-    {"person_name", "email", "phone", "dob", "ssn", "gender", "passport", "drivers_license",
-     "national_id", "street", "username"}
+    {"person_name", "email", "phone", "dob", "age", "ssn", "gender", "passport",
+     "drivers_license", "national_id", "street", "username"}
 )  # fmt: skip
 
 
@@ -162,12 +166,41 @@ _ANY_INSURANCE_WORDS = frozenset(
 _REFERENCE_HEADS = frozenset({"id", "uuid", "name", "email", "number", "phone"})
 
 
-def _points_at_person(tokens: Sequence[str]) -> bool:
+def _points_at_person(
+    tokens: Sequence[str], person_nouns: frozenset[str] = lx.PERSON_NOUNS
+) -> bool:
     """``customer_id``, ``author_profile_id``, ``recipient_email``: a reference to a person."""
-    return len(tokens) >= 2 and tokens[-1] in _REFERENCE_HEADS and tokens[-2] in lx.PERSON_NOUNS
+    return len(tokens) >= 2 and tokens[-1] in _REFERENCE_HEADS and tokens[-2] in person_nouns
 
 
-def message_context(message: MessageModel, package: str) -> MessageContext:
+# Sibling concepts that make a `Document` an identity document (not a filing or a file).
+_IDENTITY_EVIDENCE = frozenset(
+    {"passport", "national_id", "drivers_license", "dob", "expiry", "card_expiry", "biometric"}
+)  # fmt: skip
+
+
+def own_person_noun(ctx: MessageContext) -> str | None:
+    """The noun of a message that is person-like by its fields, not by its name.
+
+    ``Client`` with a name, an e-mail and a phone: in its package, `client_id` points at
+    a person. Nouns that name things (``Order`` with a shipping name and phone) do not.
+    """
+    if not ctx.has(Kind.PERSON) or ctx.has(Kind.REQUEST, Kind.ORG) or not ctx.noun:
+        return None
+    if ctx.noun in lx.PERSON_NOUNS or ctx.noun in _NOT_PERSON_NOUNS:
+        return None
+    return ctx.noun
+
+
+_NOT_PERSON_NOUNS = (
+    lx.THING_NOUNS | lx.ORG_NOUNS | lx.PUBLISHED_NOUNS | lx.GEO_THING_NOUNS | lx.SUPPORT_NOUNS
+    | lx.MESSAGE_SUFFIXES | lx.NETWORK_NOUNS | lx.DEVICE_NOUNS | {"address", "card", "residence"}
+)  # fmt: skip
+
+
+def message_context(
+    message: MessageModel, package: str, person_nouns: frozenset[str] = lx.PERSON_NOUNS
+) -> MessageContext:
     name_words = words(message.name)
     core = list(name_words)
     is_rpc = bool(core) and core[-1] in {"request", "response"}
@@ -180,6 +213,10 @@ def message_context(message: MessageModel, package: str) -> MessageContext:
     all_words = frozenset(name_words)
     package_words = frozenset(w for part in package.split(".") for w in words(part))
     siblings = frozenset(key for f in message.fields for key in _concept_keys(words(f.name)))
+    # A flag (`age_restricted`) holds no personal data, so it is no evidence of a person.
+    evidence = {
+        key for f in message.fields if f.type != "bool" for key in _concept_keys(words(f.name))
+    } & _PERSON_EVIDENCE
 
     kinds: set[Kind] = set()
     if noun in lx.ORG_NOUNS or (noun in {"address", "location"} and all_words & lx.ORG_NOUNS):
@@ -191,20 +228,29 @@ def message_context(message: MessageModel, package: str) -> MessageContext:
     if noun in lx.PERSON_NOUNS or (
         not kinds & {Kind.ORG, Kind.NETWORK}
         and noun not in lx.GEO_THING_NOUNS
-        and len(siblings & _PERSON_EVIDENCE) >= 2
+        and len(evidence) >= 2
     ):
         kinds.add(Kind.PERSON)
+    # An insurance, identity or loyalty card, or a card of a user interface, is no payment card.
+    other_card = "card" in all_words and bool(all_words & lx.NON_PAYMENT_CARD_WORDS)
+    name_words = all_words - {"card"} if other_card else all_words
     if (
-        all_words & lx.FINANCIAL_NOUNS
+        name_words & lx.FINANCIAL_NOUNS
         or package_words & lx.FINANCIAL_NOUNS
         or siblings & {"iban", "routing_number", "bank_account", "card_number"}
     ):
         kinds.add(Kind.FINANCIAL)
-    if all_words & lx.CARD_NOUNS or siblings & {"card_verification", "card_expiry", "card_number"}:
+    if name_words & lx.CARD_NOUNS or siblings & {"card_verification", "card_expiry", "card_number"}:
         kinds.add(Kind.CARD)
     if (all_words | package_words) & _ANY_INSURANCE_WORDS:
         kinds.add(Kind.ANY_INSURANCE)
-    if all_words & lx.HEALTH_NOUNS or package_words & lx.HEALTH_PACKAGE_WORDS:
+    points_at_person = any(_points_at_person(words(f.name), person_nouns) for f in message.fields)
+    # In a health package, a catalog thing that points at nobody (`Drug`, `Product`) is
+    # reference data, not a record about a patient.
+    reference_thing = noun in lx.THING_NOUNS and Kind.PERSON not in kinds and not points_at_person
+    if all_words & lx.HEALTH_NOUNS or (
+        package_words & lx.HEALTH_PACKAGE_WORDS and not reference_thing
+    ):
         kinds.add(Kind.HEALTH)
         if all_words & lx.INSURANCE_NOUNS or siblings & {"insurance_id", "insurance_member"}:
             kinds.add(Kind.INSURANCE)
@@ -216,7 +262,11 @@ def message_context(message: MessageModel, package: str) -> MessageContext:
         kinds.add(Kind.GEO)
     if noun in lx.GEO_THING_NOUNS:
         kinds.add(Kind.GEO_THING)
-    if all_words & lx.IDENTITY_NOUNS:
+    identity_words = all_words & lx.IDENTITY_NOUNS
+    if identity_words - {"document"} or (
+        identity_words
+        and (package_words & (lx.IDENTITY_NOUNS - {"document"}) or siblings & _IDENTITY_EVIDENCE)
+    ):
         kinds.add(Kind.IDENTITY)
     if all_words & lx.SECURITY_NOUNS:
         kinds.add(Kind.SECURITY)
@@ -224,15 +274,18 @@ def message_context(message: MessageModel, package: str) -> MessageContext:
         kinds.add(Kind.PHONE)
     if noun in lx.PUBLISHED_NOUNS:
         kinds.add(Kind.PUBLISHED)
-    if all_words & lx.DATING_WORDS:
+    if all_words & lx.DATING_WORDS or package_words & {"dating", "romance"}:
         kinds.add(Kind.DATING)
-    if any(_points_at_person(words(f.name)) for f in message.fields):
+    if points_at_person:
         kinds.add(Kind.PERSON_LINKED)
     if is_rpc:
         kinds.add(Kind.REQUEST)
-        if noun in lx.PERSON_NOUNS:
+        if noun in person_nouns:
             kinds.add(Kind.SUBJECT_PERSON)
-    return MessageContext(fqn=message.fqn, noun=noun, words=all_words, kinds=frozenset(kinds))
+    return MessageContext(
+        fqn=message.fqn, noun=noun, words=all_words, kinds=frozenset(kinds),
+        person_nouns=person_nouns,
+    )  # fmt: skip
 
 
 # ---- field types ----------------------------------------------------------------------
@@ -329,6 +382,9 @@ class _Name:
 def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict:
     """The level the field's own declaration implies (message content not included)."""
     tokens = words(field.name)
+    if field.is_map and "by" in tokens[1:-1]:
+        # `deductions_by_code`: a map from the key after "by" to the value before it.
+        tokens = tokens[: tokens.index("by", 1)]
     matches = [m for m in match_concepts(tokens) if _applies(m.concept, ctx)]
     name = _govern(tokens, matches)
 
@@ -349,6 +405,10 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
                      f"type {ftype.name} holds {lx.CONCEPTS[key].label}")  # fmt: skip
     if verdict is None and ftype.scalar in _TEXT_SCALARS and tokens and tokens[-1] == "contact":
         verdict = _contact_details(tokens, ctx)
+    if verdict is None and ftype.scalar in _TEXT_SCALARS and tokens and tokens[-1] in _IMAGE_WORDS:
+        verdict = _document_image(ctx)
+    if verdict is None and tokens == ("parent",) and ftype.scalar == "string":
+        verdict = _parent_resource(field, ctx)
     if verdict is None and ftype.scalar == "string" and tokens and tokens[-1] in lx.PERSON_NOUNS:
         verdict = _v(L, PiiType.NAME, "PERSON_REFERENCE",
                      f"`{field.name}` names {_a(tokens[-1])}, a person")  # fmt: skip
@@ -360,6 +420,11 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
         verdict = _several_kinds(verdict, tokens, ctx, ftype)
     if verdict.rule in _COMMENT_MAY_RAISE and ftype.cls != TypeClass.MESSAGE:
         said = _from_comment(field, ctx)
+        if said is not None and said.level.rank > verdict.level.rank:
+            verdict = said
+    elif verdict.rule == "PERSON_ID":
+        # "HRIS id of the lead attorney": a person's id that the comment calls an employee id.
+        said = _from_comment(field, ctx, only=frozenset({"employee_id"}))
         if said is not None and said.level.rank > verdict.level.rank:
             verdict = said
     if ftype.cls == TypeClass.MESSAGE and verdict.types:
@@ -423,8 +488,43 @@ def _contact_details(tokens: Sequence[str], ctx: MessageContext) -> Verdict:
 
 # Rules whose answer a comment naming personal data can raise (never lower).
 _COMMENT_MAY_RAISE = frozenset(
-    {"NO_SIGNAL", "FREE_TEXT", "THING_ID", "THING_NAME", "HEALTH_CONTEXT", "GEOGRAPHY"}
+    {"NO_SIGNAL", "FREE_TEXT", "THING_ID", "THING_NAME", "HEALTH_CONTEXT", "GEOGRAPHY",
+     "ACTOR_REFERENCE", "PERSON_REFERENCE"}
 )  # fmt: skip
+
+_IMAGE_WORDS = frozenset({"image", "photo", "scan", "picture", "pic", "img", "photocopy"})
+
+
+def _document_image(ctx: MessageContext) -> Verdict | None:
+    """A picture of the card or document the message describes shows its number."""
+    if ctx.noun not in {"card", "license", "passport", "document", "idcard", "permit", "visa"}:
+        return None
+    if ctx.has(Kind.INSURANCE):
+        pii_type, what = PiiType.HEALTH_INSURANCE, "a health-insurance card"
+    elif ctx.noun == "passport":
+        pii_type, what = PiiType.PASSPORT, "a passport"
+    elif ctx.noun == "license" and ctx.has(Kind.PERSON, Kind.PERSON_LINKED, Kind.IDENTITY):
+        pii_type, what = PiiType.DRIVERS_LICENSE, "a driver's licence"
+    elif ctx.has(Kind.IDENTITY):
+        pii_type, what = PiiType.NATIONAL_ID, "an identity document"
+    elif ctx.has(Kind.CARD):
+        pii_type, what = PiiType.CREDIT_CARD, "a payment card"
+    else:
+        return None  # a loyalty card or a filing: its picture shows nothing sensitive
+    return _v(H, pii_type, "NAME_WORD", f"a picture of {what} shows its number")
+
+
+_RESOURCE_PATTERN = re.compile(r"([A-Za-z]+)/\{")
+
+
+def _parent_resource(field: FieldModel, ctx: MessageContext) -> Verdict | None:
+    """A `parent` whose documented pattern is a person's resource (``patients/{patient}``)."""
+    for collection in _RESOURCE_PATTERN.findall(field.comments.text or ""):
+        noun = words(collection)[-1:]
+        if noun and noun[0] in ctx.person_nouns:
+            return _v(L, PiiType.CUSTOMER_ID, "RESOURCE_NAME",
+                      f"`parent` is the resource name of {_a(noun[0])}")  # fmt: skip
+    return None
 
 
 def _applies(concept: lx.Concept, ctx: MessageContext) -> bool:
@@ -519,10 +619,16 @@ _ABOUT_A_PERSON = (Kind.PERSON, Kind.PERSON_LINKED, Kind.SUBJECT_PERSON, Kind.HE
 
 
 def _is_personal_fact(concept: lx.Concept, ctx: MessageContext) -> bool:
-    """A HIGH fact about a person (POLICY.md: the fact itself is the sensitive data)."""
+    """A HIGH fact about a person (POLICY.md: the fact itself is the sensitive data).
+
+    Money words (income, assets) name amounts: `asset_type` is a kind of asset, while
+    `insolvency_status` states a fact.
+    """
+    money = concept.pii_type == PiiType.FINANCIAL_INFO and lx.FACT not in concept.flags
     return (
         concept.level == H
         and concept.pii_type in _PERSONAL_FACT_TYPES
+        and not money
         and ctx.has(*_ABOUT_A_PERSON)
     )
 
@@ -544,6 +650,10 @@ def _by_name(name: _Name, ctx: MessageContext, ftype: FieldType) -> Verdict | No
                   f"the {name.tail[-1]} of a record about {concept.label}, not the data")  # fmt: skip
     if concept.key == "free_text" and ftype.scalar not in (None, "string", "bytes"):
         return None  # a number called `rating_comment`? no text, nothing to judge
+    if concept.key == "job_position" and not ctx.words & _EMPLOYMENT_WORDS:
+        return None  # a position in a list or on a map: judged by its type
+    if concept.key == "distance" and not ctx.has(Kind.PERSON):
+        return None  # the length of a trip or a run
     if (
         concept.key == "free_text"
         and ftype.cls == TypeClass.MESSAGE
@@ -574,7 +684,8 @@ def _is_work(name: _Name, ctx: MessageContext) -> bool:
     prefix = set(name.prefix)
     if prefix & lx.PERSONAL_WORDS:
         return False
-    return bool(prefix & lx.WORK_WORDS or prefix & lx.ORG_NOUNS) or ctx.has(Kind.ORG)
+    work_words = lx.WORK_WORDS | lx.ORG_NOUNS | lx.PROFESSIONAL_ROLES
+    return bool(prefix & work_words) or ctx.has(Kind.ORG)
 
 
 def _contact(
@@ -702,7 +813,59 @@ def _job(name: _Name, ctx: MessageContext) -> Verdict:
     return _v(L, None, "NAME_WORD", f"{name.match.concept.label} of a person")
 
 
+_EMPLOYMENT_WORDS = frozenset(
+    {"employment", "employee", "job", "occupation", "career", "staff", "worker", "hr",
+     "position", "role", "work"}
+)  # fmt: skip
+
+
+def _relationship(name: _Name, ctx: MessageContext) -> Verdict:
+    """How one person relates to another, on a person or a record about one (a policy card)."""
+    if ctx.has(Kind.PERSON, Kind.PERSON_LINKED) or set(name.prefix) & lx.PERSON_NOUNS:
+        return _v(L, None, "NAME_WORD", "relationship to a person")
+    return _v(P, None, "NO_SIGNAL", f"`{name.match.text}` in {ctx.describes} is not a person's")
+
+
+def _score(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.words & {"credit", "bureau", "fico"}:
+        return _v(H, PiiType.FINANCIAL_INFO, "FINANCIAL_CONTEXT",
+                  f"the score of credit message {ctx.describes} is a credit score")  # fmt: skip
+    return _v(P, None, "NO_SIGNAL", f"a score of {ctx.describes}")
+
+
+_SIGNATURE_IMAGE = frozenset(
+    {"svg", "png", "jpg", "jpeg", "gif", "image", "img", "picture", "pic", "drawing", "stroke",
+     "scan", "bitmap", "photo", "capture", "ink"}
+)  # fmt: skip
+
+
+def _signature(name: _Name, ctx: MessageContext) -> Verdict:
+    """A hand-drawn signature (an image, strokes) is biometric; a digital one is not."""
+    if set(name.tail) & _SIGNATURE_IMAGE or set(name.prefix) & {"handwritten", "wet", "ink"}:
+        return _v(H, PiiType.BIOMETRIC, "NAME_WORD", "a hand-drawn signature is biometric data")
+    return _v(P, None, "NO_SIGNAL", "a digital signature of a message or a file")
+
+
+def _issuer_code(name: _Name, ctx: MessageContext) -> Verdict:
+    """A BIN/IIN: on a payment card, its first digits; elsewhere an issuer's routing code."""
+    if ctx.has(Kind.CARD) or "card" in name.prefix:
+        return _v(M, PiiType.CREDIT_CARD, "CARD_CONTEXT", "the first digits of a card number")
+    return _v(P, None, "THING_ID", f"`{name.match.text}` is the code of an issuer or a bucket")
+
+
+def _npi(name: _Name, ctx: MessageContext) -> Verdict:
+    if ctx.has(Kind.ORG) and not ctx.has(Kind.PERSON):
+        return _v(P, None, "THING_ID", f"the provider number of organisation {ctx.describes}")
+    return _v(L, PiiType.CUSTOMER_ID, "PERSON_ID", "a practitioner's provider number (NPI)")
+
+
 def _orientation(name: _Name, ctx: MessageContext) -> Verdict:
+    if not set(name.match.text.split()) & {"orientation", "sexual", "gender", "sex"}:
+        # "interested in", "show me", "seeking": whom a person wants, in dating only.
+        if ctx.has(Kind.DATING):
+            return _v(H, PiiType.SPECIAL_CATEGORY, "NAME_WORD",
+                      f"`{name.match.text}` in dating reveals sexual orientation")  # fmt: skip
+        return _v(P, None, "NO_SIGNAL", f"`{name.match.text}` outside dating")
     if ctx.has(Kind.PERSON, Kind.DATING) or set(name.prefix) & {"sexual", "romantic"}:
         return _v(H, PiiType.SPECIAL_CATEGORY, "NAME_WORD",
                   f"`{name.match.text}` of a person is their sexual orientation")  # fmt: skip
@@ -767,8 +930,12 @@ def _name(name: _Name, ctx: MessageContext) -> Verdict:
     qualified = _of_before(name, ctx)
     if qualified is not None:
         return qualified
-    if owner in lx.PERSON_NOUNS:
+    if owner == "payer" and ctx.has(Kind.INSURANCE):
+        return _v(P, None, "THING_NAME", "the payer of health insurance is an insurer")
+    if owner in ctx.person_nouns:
         return _v(L, PiiType.NAME, "PERSON_NAME", f"the name of {_a(owner)}")
+    if owner == "by" and len(name.prefix) > 1:  # signed_by_name: who acted
+        return _v(L, PiiType.NAME, "PERSON_NAME", f"the name of whoever `{'_'.join(name.prefix)}`")
     if owner in lx.THING_NOUNS or owner in lx.ORG_NOUNS:
         return _v(P, None, "THING_NAME", f"the name of {_a(owner)}")
     if not name.prefix and ctx.has(Kind.REQUEST) and ctx.noun and ctx.noun not in {"name"}:
@@ -800,7 +967,7 @@ def _id(name: _Name, ctx: MessageContext) -> Verdict:
         return _v(M, PiiType.EMPLOYEE_ID, "EMPLOYEE_ID", f"the id of {_a(owner)}")
     if owner == "member" and ctx.has(Kind.INSURANCE):
         return _v(H, PiiType.HEALTH_INSURANCE, "INSURANCE_CONTEXT", "a health-insurance member id")
-    if owner in lx.PERSON_NOUNS:
+    if owner in ctx.person_nouns:
         return _v(L, PiiType.CUSTOMER_ID, "PERSON_ID", f"the id of {_a(owner)}")
     if owner in lx.DEVICE_NOUNS:
         return _v(M, PiiType.DEVICE_ID, "DEVICE_ID", f"the id of {_a(owner)}")
@@ -831,6 +998,13 @@ def _number(name: _Name, ctx: MessageContext) -> Verdict:
         return _v(P, None, "THING_ID", f"the number of {_a(owner)}")
     if ctx.has(Kind.CARD):
         return _v(H, PiiType.CREDIT_CARD, "CARD_CONTEXT", f"`number` of card {ctx.describes}")
+    if ctx.noun == "card" and ctx.has(Kind.INSURANCE):
+        return _v(
+            H, PiiType.HEALTH_INSURANCE, "INSURANCE_CONTEXT", "the number of an insurance card"
+        )
+    if ctx.noun == "card":  # a loyalty, library or membership card: issued to a person
+        return _v(M, PiiType.CUSTOMER_ID, "PERSON_ID",
+                  f"the number of {ctx.describes}, like an account number")  # fmt: skip
     if ctx.has(Kind.PHONE):
         return _v(M, PiiType.PHONE_PERSONAL, "PERSONAL_CONTACT", "the number of a phone")
     if ctx.has(Kind.IDENTITY):
@@ -911,8 +1085,13 @@ def _account_number(name: _Name, ctx: MessageContext) -> Verdict:
     return _v(M, PiiType.CUSTOMER_ID, "NAME_WORD", "an account number that is not a financial one")
 
 
+_HELD_FUNDS = frozenset({"retainer", "trust", "escrow", "wallet", "savings", "checking"})
+
+
 def _balance(name: _Name, ctx: MessageContext) -> Verdict:
-    if ctx.has(Kind.PERSON, Kind.FINANCIAL) and not ctx.has(Kind.ORG):
+    # Funds held for a person (a retainer in trust, an escrow) are that person's money.
+    held = bool(set(name.prefix) & _HELD_FUNDS) and ctx.has(Kind.PERSON, Kind.PERSON_LINKED)
+    if (ctx.has(Kind.PERSON, Kind.FINANCIAL) or held) and not ctx.has(Kind.ORG):
         return _v(H, PiiType.FINANCIAL_INFO, "FINANCIAL_CONTEXT",
                   f"the balance of a person's account ({ctx.describes})")  # fmt: skip
     return _v(P, None, "NO_SIGNAL", f"a balance of {ctx.describes}, not of a person")
@@ -1020,7 +1199,20 @@ _RESOLVERS: dict[str, Callable[[_Name, MessageContext], Verdict]] = {
     "expense": _expense,
     "financial": _financial,
     "license_number": _license_number,
-    "relationship": _person_only("NO_SIGNAL"),
+    "relationship": _relationship,
+    "score": _score,
+    "price": lambda name, ctx: _v(P, None, "PRICE", f"`{name.match.text}` is what something costs"),
+    "signature": _signature,
+    "npi": _npi,
+    "issuer_code": _issuer_code,
+    "education": _person_only("THING_NAME"),
+    "distance": lambda name, ctx: _v(
+        M,
+        PiiType.GEOLOCATION,
+        "NAME_WORD",
+        f"the distance to a person locates them ({ctx.describes})",
+    ),
+    "job_position": lambda name, ctx: _v(L, None, "NAME_WORD", "the position a person holds"),
     "photo": _photo,
     "employer": _employer,
     "ambiguous_name": _ambiguous_name,
@@ -1059,7 +1251,9 @@ _COMMENT_CONCEPTS = frozenset(
 _COMMENT_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
-def _from_comment(field: FieldModel, ctx: MessageContext) -> Verdict | None:
+def _from_comment(
+    field: FieldModel, ctx: MessageContext, only: frozenset[str] = _COMMENT_CONCEPTS
+) -> Verdict | None:
     text = field.comments.text
     if not text:
         return None
@@ -1070,7 +1264,7 @@ def _from_comment(field: FieldModel, ctx: MessageContext) -> Verdict | None:
     best: Verdict | None = None
     for match in match_concepts(tokens):
         key = match.concept.key
-        if key not in _COMMENT_CONCEPTS:
+        if key not in only:
             continue
         if set(tokens[max(0, match.start - 3) : match.start]) & lx.NEGATIONS:
             continue  # "not an SSN", "never holds credentials"

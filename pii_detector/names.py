@@ -27,6 +27,7 @@ _EXPANSIONS: dict[str, tuple[str, ...]] = {
     "bday": ("birth", "date"),
     "fname": ("first", "name"),
     "lname": ("last", "name"),
+    "nm": ("name",),
     "firstname": ("first", "name"),
     "lastname": ("last", "name"),
     "fullname": ("full", "name"),

@@ -2,9 +2,10 @@
 
 The floors are today's figures (regression guards), not claims about unseen data: see
 tests/pii/eval/README.md for how each split was made and its untuned first run.
-The blind splits (`bench.BLIND_SPLITS`) are never loaded here: they are measured once,
-by hand (their first run is recorded in `bench.FIRST_RUN`), and nothing may be tuned
-against them.
+The blind splits still untuned (`bench.BLIND_SPLITS`, today only `blind_b`) are never
+loaded here: they are measured once, by hand (their first run is recorded in
+`bench.FIRST_RUN`), and nothing may be tuned against them. `blind_a` was blind until its
+first run and is tuned on since round 5.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ sys.modules[SPEC.name] = bench  # dataclasses look their module up
 SPEC.loader.exec_module(bench)
 
 # split → (sensitivity accuracy, HIGH recall) floors
-FLOORS = {"dev": (1.0, 1.0), "heldout": (0.98, 1.0), "fresh": (0.99, 1.0), "final": (0.97, 0.96)}
+FLOORS = {
+    "dev": (1.0, 1.0),
+    "heldout": (0.99, 1.0),
+    "fresh": (0.99, 1.0),
+    "final": (0.97, 0.96),
+    "blind_a": (0.98, 0.96),
+}
 
 
 def test_every_tuned_split_has_floors_and_a_first_run_record() -> None:
@@ -32,11 +39,16 @@ def test_every_tuned_split_has_floors_and_a_first_run_record() -> None:
 
 
 def test_blind_splits_are_measurable_but_never_targets() -> None:
-    assert set(bench.BLIND_SPLITS) == {"blind_a", "blind_b"}
+    assert set(bench.BLIND_SPLITS) == {"blind_b"}
     assert set(bench.BLIND_SPLITS) <= set(bench.SPLITS)
     assert set(bench.BLIND_SPLITS) <= set(bench.FIRST_RUN)
     assert not set(bench.BLIND_SPLITS) & set(FLOORS)
     assert not set(bench.BLIND_SPLITS) & set(bench.TUNED_SPLITS)
+
+
+def test_a_blind_split_tuned_on_keeps_its_first_run_record() -> None:
+    assert "blind_a" in bench.TUNED_SPLITS
+    assert bench.FIRST_RUN["blind_a"].startswith("86.6% / 72.0%")
 
 
 @pytest.mark.parametrize("split", bench.TUNED_SPLITS)
