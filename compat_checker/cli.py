@@ -20,6 +20,7 @@ LAZY_COMMANDS = {
     "incidents": "compat_checker.incidents.cli:incidents",
     "scenario": "compat_checker.scenarios:scenario",
     "hook": "compat_checker.hook:hook",
+    "audit": "compat_checker.audit.cli:audit",
 }
 
 EXIT_SAFE, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
@@ -305,63 +306,81 @@ def demo_command(results: Path | None, keep: bool) -> None:
 @main.command("rules")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 def rules_command(output_format: str) -> None:
-    """List every rule: ID, category, severity, what it checks."""
-    from compat_checker.rules.registry import all_rules
+    """List every rule ID a verdict can carry: ID, category, severity, what it checks.
 
-    rules = all_rules()
+    The diff rules first, then the IDs the gate's other layers use (source "gate")."""
+    from compat_checker.rules.catalogue import RuleSource, rule_catalogue
+
+    docs = rule_catalogue()
     if output_format == "json":
         import json
 
-        payload = [
-            {
-                "id": r.id,
-                "category": r.category.value,
-                "severity": r.severity.value,
-                "breaking": r.breaking,
-                "doc": r.doc,
-                "fix": r.fix,
-                "buf_rules": list(r.buf_rules),
-            }
-            for r in rules.values()
-        ]
-        click.echo(json.dumps(payload, indent=2))
+        click.echo(json.dumps([doc.as_json() for doc in docs.values()], indent=2))
         return
     from rich.table import Table
 
-    table = Table(box=None, header_style="bold")
-    for column in ("rule", "category", "severity", "what it checks"):
-        table.add_column(column)
-    for r in rules.values():
-        severity = r.severity.value + ("" if r.breaking else " (warning)")
-        table.add_row(r.id, r.category.value, severity, r.doc)
-    Console().print(table)
+    console = Console()
+    for source, title in (
+        (RuleSource.RULE, None),
+        (RuleSource.GATE, "Findings from the gate's other layers (buf, PII, incidents, LLM)"),
+    ):
+        table = Table(box=None, header_style="bold", title=title, title_justify="left")
+        for column in ("rule", "category", "severity", "what it checks"):
+            table.add_column(column)
+        for doc in docs.values():
+            if doc.source != source:
+                continue
+            severity = doc.severity.value + ("" if doc.breaking else " (warning)")
+            if "severity" in doc.per_finding:
+                severity += " (varies)"
+            table.add_row(doc.id, doc.category.value, severity, doc.doc)
+        console.print(table)
 
 
 @main.command("explain")
 @click.argument("rule_id")
 def explain_command(rule_id: str) -> None:
-    """Explain one rule, with a before/after example."""
+    """Explain one rule ID from a verdict, with a before/after example where one helps."""
     from rich.markdown import Markdown
 
-    from compat_checker.rules.registry import all_rules
+    from compat_checker.rules.catalogue import RuleSource, describe_rule, help_markdown
 
-    rules = all_rules()
-    rule = rules.get(rule_id.upper())
-    if rule is None:
-        close = [r for r in rules if rule_id.upper() in r]
+    if rule_id.upper().startswith("AUDIT_"):
+        _explain_audit_check(rule_id.upper())
+        return
+    doc = describe_rule(rule_id.upper())
+    if doc is None:
+        from compat_checker.rules.catalogue import rule_catalogue
+
+        close = [known for known in rule_catalogue() if rule_id.upper() in known]
         suggestion = (
             f"; did you mean {', '.join(close[:3])}?" if close else "; see `protoguard rules`"
         )
         raise GateError(f"unknown rule {rule_id}{suggestion}")
-    breaking = "breaking" if rule.breaking else "warning (never blocks on its own)"
+    breaking = "breaking" if doc.breaking else "warning (never blocks on its own)"
+    origin = "" if doc.source == RuleSource.RULE else f" · reported by the {doc.reported_by} layer"
     text = (
-        f"# {rule.id}\n\n**{rule.category.value}** · default severity **{rule.severity.value}** · {breaking}\n\n"
-        f"{rule.doc}\n\n**How to ship it safely:** {rule.fix}\n\n"
-        f"## Before\n\n```protobuf\n{rule.before.strip()}\n```\n\n"
-        f"## After (fires)\n\n```protobuf\n{rule.after.strip()}\n```\n"
+        f"# {doc.id}\n\n**{doc.category.value}** · default severity **{doc.severity.value}**"
+        f" · {breaking}{origin}\n\n{help_markdown(doc)}"
     )
-    if rule.buf_rules:
-        text += f"\nbuf reports the same problem as: {', '.join(rule.buf_rules)}\n"
+    Console().print(Markdown(text))
+
+
+def _explain_audit_check(check_id: str) -> None:
+    """The `protoguard audit` checks live in their own registry (whole tree, not a diff)."""
+    from rich.markdown import Markdown
+
+    from compat_checker.audit.checks import all_checks
+
+    checks = all_checks()
+    check = checks.get(check_id)
+    if check is None:
+        close = [c for c in checks if check_id in c] or list(checks)
+        raise GateError(f"unknown audit check {check_id}; did you mean {', '.join(close[:3])}?")
+    text = (
+        f"# {check.id}\n\n**protoguard audit** · default severity **{check.severity}**\n\n"
+        f"{check.doc}\n\n**Fix:** {check.fix}\n"
+    )
     Console().print(Markdown(text))
 
 

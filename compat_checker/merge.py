@@ -19,6 +19,7 @@ from typing import Protocol
 
 from compat_checker.diff import change_id, change_sort_key
 from compat_checker.findings import Category, Change, Severity, Source
+from compat_checker.rules.catalogue import HEAD_DOES_NOT_COMPILE, buf_finding_rule
 from compat_checker.rules.registry import Rule, all_rules
 from protomodel.model import (
     Element,
@@ -175,9 +176,10 @@ def _add_buf(change: Change, buf_rule: str) -> None:
 
 def _buf_change(finding: BufFindingLike, place: _Place) -> Change:
     kind = finding.rule.lower()
+    rule_id = buf_finding_rule(finding.rule)
     return Change(
-        id=change_id(f"BUF_{finding.rule}", place.element, kind),
-        rule=f"BUF_{finding.rule}",
+        id=change_id(rule_id, place.element, kind),
+        rule=rule_id,
         category=buf_category(finding.rule),
         is_breaking=True,
         severity=Severity.HIGH,
@@ -358,7 +360,7 @@ def _starts_after(element: Element, other: Element) -> bool:
 # ---------------------------------------------------------------------------------------
 # A head that does not compile
 
-HEAD_COMPILE_RULE = "HEAD_DOES_NOT_COMPILE"
+HEAD_COMPILE_RULE = HEAD_DOES_NOT_COMPILE
 _MISSING_IMPORT = "imported file does not exist"
 
 

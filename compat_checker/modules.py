@@ -165,9 +165,9 @@ def _scan_files(root: Path, paths: Iterable[str]) -> dict[str, _FileInfo]:
 # Public entry points.
 
 
-def discover_layout(root: Path) -> ModuleLayout:
-    """The layout of one snapshot directory."""
-    return _discover(Path(root), companion=None)
+def discover_layout(root: Path, files: list[str] | None = None) -> ModuleLayout:
+    """The layout of one snapshot directory (``files``: its .proto files, when already listed)."""
+    return _discover(Path(root), companion=None, files=files)
 
 
 def discover_layouts(base_root: Path, head_root: Path) -> tuple[ModuleLayout, ModuleLayout]:

@@ -94,6 +94,27 @@ def build_tree(
         _load_imports(parsed, import_resolver, repo_paths)
         _finish(list(parsed.values()))
     under_review = set(sources) if reviewed is None else set(reviewed) & set(sources)
+    return _tree(parsed, under_review)
+
+
+def parse_unresolved(text: str | bytes, path: str, *, repo_path: str | None = None) -> ParsedFile:
+    """Parse one file and keep what resolution needs; finish with ``resolve_parsed``.
+
+    The split lets a caller parse files in worker processes (``ParsedFile`` pickles) and
+    resolve the whole tree once, or drop a file that does not parse and go on.
+    """
+    with gc_paused():
+        return _parse(text, path, repo_path or path)
+
+
+def resolve_parsed(parsed: Mapping[str, ParsedFile], *, reviewed: Collection[str]) -> ProtoTree:
+    """The tree of ``parsed`` (module path → ``parse_unresolved`` result), resolved together."""
+    with gc_paused():
+        _finish(list(parsed.values()))
+    return _tree(parsed, set(reviewed) & set(parsed))
+
+
+def _tree(parsed: Mapping[str, ParsedFile], under_review: set[str]) -> ProtoTree:
     return construct(
         ProtoTree,
         files={path: item.model for path, item in parsed.items()},

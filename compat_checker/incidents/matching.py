@@ -17,12 +17,12 @@ from compat_checker.diff import change_id
 from compat_checker.findings import Category, Change, Severity, Source
 from compat_checker.incidents.model import Incident, IncidentSource, incident_filter
 from compat_checker.incidents.text import content_words
+from compat_checker.rules.catalogue import HISTORICAL_RISK
 
 if TYPE_CHECKING:
     # Only for annotations: matching and HISTORICAL_RISK must not load Chroma.
     from compat_checker.incidents.store import IncidentMemory, UpsertReport
 
-HISTORICAL_RISK = "HISTORICAL_RISK"
 HISTORICAL_RISK_KIND = "historical_risk"
 MAX_SHARED_WORDS = 8
 

@@ -31,8 +31,9 @@ from compat_checker.findings import Category, Change, Severity, Source
 from compat_checker.llm.answers import Assessment, ChangeReview, CompatReview
 from compat_checker.llm.changeset import REVIEWED_CATEGORIES
 from compat_checker.llm.prompts import DATA_BEGIN, DATA_END
+from compat_checker.rules.catalogue import LLM_REVIEW
 
-LLM_RULE = "LLM_REVIEW"
+LLM_RULE = LLM_REVIEW
 
 # Text in a pull request that talks to a model rather than about an API. A heuristic: it
 # only ever stops a refutation, so a false alarm costs nothing but a kept finding.

@@ -1,10 +1,10 @@
 """SARIF 2.1.0 rendering of a verdict, for GitHub code scanning (`upload-sarif`).
 
-One `reportingDescriptor` per rule that has a result, described from the rule registry
-(findings from buf, the PII detector, the incident memory or the LLM have no registry entry
-and get a short descriptor of their own). Suppressed findings are kept, with a SARIF
-`suppressions` entry carrying the reason, so code scanning shows them as dismissed instead
-of losing them.
+One `reportingDescriptor` per rule that has a result, described from the rule catalogue
+(`compat_checker.rules.catalogue`: the registry's diff rules and the IDs the gate's other
+layers use, `BUF_<RULE>` included), with the text `protoguard explain` shows. Suppressed
+findings are kept, with a SARIF `suppressions` entry carrying the reason, so code scanning
+shows them as dismissed instead of losing them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from compat_checker.findings import Category, Change, Severity, Verdict
 from compat_checker.report.github import finding_text
+from compat_checker.rules.catalogue import RuleDoc, describe_rule, help_markdown
 from compat_checker.rules.registry import Rule
 from compat_checker.verdict import blocks
 
@@ -43,17 +44,6 @@ def result_level(change: Change, fail_on: str) -> str:
     return "note" if change.severity == Severity.INFO else "warning"
 
 
-def _rule_help_markdown(rule: Rule) -> str:
-    text = (
-        f"{rule.doc}\n\n**How to ship it safely:** {rule.fix}\n\n"
-        f"**Before**\n\n```protobuf\n{rule.before.strip()}\n```\n\n"
-        f"**After (fires)**\n\n```protobuf\n{rule.after.strip()}\n```\n"
-    )
-    if rule.buf_rules:
-        text += f"\nbuf reports the same problem as: {', '.join(rule.buf_rules)}\n"
-    return text
-
-
 def _tags(category: Category, breaking: bool) -> list[str]:
     tags = ["protobuf", category.value.lower(), "breaking-change" if breaking else "warning"]
     if category == Category.PII:
@@ -61,22 +51,22 @@ def _tags(category: Category, breaking: bool) -> list[str]:
     return tags
 
 
-def _descriptor(rule_id: str, rule: Rule | None, example: Change, fail_on: str) -> dict[str, Any]:
-    if rule is not None:
-        category, severity, breaking = rule.category, rule.severity, rule.breaking
+def _descriptor(rule_id: str, doc: RuleDoc | None, example: Change, fail_on: str) -> dict[str, Any]:
+    if doc is not None:
+        category, severity, breaking = doc.category, doc.severity, doc.breaking
         descriptor: dict[str, Any] = {
             "id": rule_id,
             "name": rule_id,
-            "shortDescription": {"text": rule.doc},
-            "fullDescription": {"text": rule.doc},
+            "shortDescription": {"text": doc.doc},
+            "fullDescription": {"text": f"{doc.doc} {doc.explanation}".strip()},
             "help": {
-                "text": f"{rule.doc}\n\nHow to ship it safely: {rule.fix}",
-                "markdown": _rule_help_markdown(rule),
+                "text": f"{doc.doc}\n\nHow to ship it safely: {doc.fix}",
+                "markdown": help_markdown(doc),
             },
         }
     else:
-        # Not a registry rule (buf's own rule, PII, incidents, LLM): describe it from the
-        # finding itself, which is all protoguard knows about it.
+        # An ID no catalogue knows (a `rules` mapping without it): describe it from the
+        # finding itself, which is all there is to go on.
         category, severity, breaking = example.category, example.severity, example.is_breaking
         origin = "+".join(source.value for source in example.sources) or "protoguard"
         text = f"{category.value} finding reported by {origin}"
@@ -145,8 +135,9 @@ def render_sarif(
 ) -> dict[str, Any]:
     """The SARIF log (a JSON-ready dict) for one verdict.
 
-    `rules` is `compat_checker.rules.registry.all_rules()`; `path_prefix` is the checked
-    repository's directory relative to the uploaded checkout (findings are repo-relative).
+    `rules` is `compat_checker.rules.registry.all_rules()` (the gate's own rule IDs come
+    from the catalogue next to it); `path_prefix` is the checked repository's directory
+    relative to the uploaded checkout (findings are repo-relative).
     """
     descriptors: list[dict[str, Any]] = []
     index: dict[str, int] = {}
@@ -155,7 +146,7 @@ def render_sarif(
         if change.rule not in index:
             index[change.rule] = len(descriptors)
             descriptors.append(
-                _descriptor(change.rule, rules.get(change.rule), change, verdict.fail_on)
+                _descriptor(change.rule, describe_rule(change.rule, rules), change, verdict.fail_on)
             )
         results.append(_result(change, index[change.rule], verdict.fail_on, path_prefix))
     driver: dict[str, Any] = {"name": verdict.tool, "rules": descriptors}

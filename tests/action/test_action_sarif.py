@@ -15,6 +15,7 @@ import pytest
 from action.support import SARIF_SCHEMA, change, verdict_of
 from compat_checker.findings import Category, Severity, Source
 from compat_checker.report.sarif import FINGERPRINT_KEY, render_sarif
+from compat_checker.rules.catalogue import describe_rule
 from compat_checker.rules.registry import all_rules
 
 
@@ -96,11 +97,15 @@ def test_one_descriptor_per_rule_used_with_registry_doc_and_help(rules) -> None:
     assert "```protobuf" in removed["help"]["markdown"]
     assert removed["defaultConfiguration"]["level"] == "error"
     assert removed["properties"]["category"] == rule.category.value
-    # not in the registry: described from the finding
-    assert (
-        by_id["BUF_FIELD_SAME_DEFAULT"]["shortDescription"]["text"]
-        == "WIRE finding reported by buf"
-    )
+    # not diff rules: described from the catalogue of the gate's rule IDs, like `explain`
+    buf_only = by_id["BUF_FIELD_SAME_DEFAULT"]
+    assert buf_only["shortDescription"]["text"] == describe_rule("BUF_FIELD_SAME_DEFAULT").doc
+    assert buf_only["shortDescription"]["text"].startswith("buf breaking rule FIELD_SAME_DEFAULT: ")
+    assert buf_only["properties"]["category"] == "WIRE"
+    pii = describe_rule("PII_UNANNOTATED")
+    assert by_id["PII_UNANNOTATED"]["shortDescription"]["text"] == pii.doc
+    assert pii.fix in by_id["PII_UNANNOTATED"]["help"]["text"]
+    assert pii.explanation in by_id["PII_UNANNOTATED"]["fullDescription"]["text"]
     assert by_id["PII_UNANNOTATED"]["properties"]["security-severity"] == "8.0"
     assert "security" in by_id["PII_UNANNOTATED"]["properties"]["tags"]
     for result in run["results"]:
@@ -151,3 +156,26 @@ def test_empty_verdict_is_still_a_valid_log_and_prefix_is_applied(rules) -> None
     validate(log)
     location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "api/proto/acme/v1/task.proto"
+
+
+def test_gate_rule_ids_get_the_catalogue_descriptor_whatever_the_finding_says(rules) -> None:
+    verdict = verdict_of(
+        [
+            change(
+                rule="HISTORICAL_RISK",
+                category=Category.HISTORY,
+                severity=Severity.MEDIUM,
+                sources=(Source.INCIDENTS,),
+            ),
+            change(rule="UNKNOWN_TO_ALL", element="acme.v1.Task.other"),
+        ]
+    )
+    log = render_sarif(verdict, rules)
+    validate(log)
+    by_id = {d["id"]: d for d in log["runs"][0]["tool"]["driver"]["rules"]}
+    risk, doc = by_id["HISTORICAL_RISK"], describe_rule("HISTORICAL_RISK")
+    assert risk["shortDescription"]["text"] == doc.doc
+    assert risk["properties"]["severity"] == doc.severity.value == "HIGH"
+    assert "Each finding sets its own severity" in risk["help"]["markdown"]
+    # an ID nothing describes still gets a descriptor, from the finding
+    assert by_id["UNKNOWN_TO_ALL"]["shortDescription"]["text"] == "WIRE finding reported by rules"

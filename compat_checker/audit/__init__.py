@@ -1,0 +1,1 @@
+"""`protoguard audit`: the whole-repository audit (PII inventory, exposures, history checks)."""

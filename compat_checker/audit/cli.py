@@ -1,0 +1,236 @@
+"""`protoguard audit [PATH]` and `protoguard audit merge a.json b.json …`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from compat_checker.audit.checks import SEVERITY_RANK
+from compat_checker.audit.files import parse_shard
+from compat_checker.audit.model import AuditReport
+from compat_checker.audit.pool import default_jobs
+from compat_checker.audit.run import AuditOptions, load_report, merge_reports, run_audit
+from compat_checker.errors import GateError
+from compat_checker.io import atomic_write_text
+
+FAIL_ON = ("ERROR", "WARNING", "INFO", "never")
+_STAGES = {
+    "parse": "parsing files",
+    "pii": "classifying fields",
+    "history": "reading git history",
+}
+
+
+class _AuditGroup(click.Group):
+    """`audit PATH …` runs the audit; `audit merge …` merges: the audit is the default."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or args[0] not in self.commands:
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+def _outputs(function: Callable) -> Callable:
+    for option in reversed(
+        [
+            click.option(
+                "--json",
+                "json_path",
+                type=click.Path(path_type=Path),
+                help="Write the report as JSON (schema_version 1).",
+            ),
+            click.option(
+                "--markdown",
+                "markdown_path",
+                type=click.Path(path_type=Path),
+                help="Write a Markdown summary.",
+            ),
+            click.option(
+                "--html",
+                "html_path",
+                type=click.Path(path_type=Path),
+                help="Write the self-contained HTML report.",
+            ),
+            click.option(
+                "--fail-on",
+                type=click.Choice(FAIL_ON, case_sensitive=False),
+                default="ERROR",
+                show_default=True,
+                help="Exit 1 when a finding has this severity or a higher one.",
+            ),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+@click.group("audit", cls=_AuditGroup)
+def audit() -> None:
+    """Audit a whole repository at rest: `audit [PATH]`, or `audit merge` of shard reports."""
+
+
+@audit.command("run")
+@click.argument("path", type=click.Path(path_type=Path), default=Path("."))
+@_outputs
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="A previous audit JSON: report only findings that are not in it.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: all cores).",
+)
+@click.option(
+    "--shard",
+    "shard_spec",
+    metavar="I/N",
+    help="Audit only shard I of N (by a hash of each path); combine with `audit merge`.",
+)
+@click.option(
+    "--no-history", is_flag=True, help="Skip the git history scan (number reuse, deleted fields)."
+)
+def run_command(
+    path: Path,
+    json_path: Path | None,
+    markdown_path: Path | None,
+    html_path: Path | None,
+    fail_on: str,
+    baseline: Path | None,
+    jobs: int | None,
+    shard_spec: str | None,
+    no_history: bool,
+) -> None:
+    """Audit every .proto file under PATH: PII inventory, unannotated personal data,
+    RPCs exposing HIGH data, field numbers reused or deleted without `reserved` (from git
+    history), per package and service. Exits 1 when a finding reaches --fail-on.
+    Shard reports combine with `protoguard audit merge A.json B.json … --json OUT`."""
+    shard = None
+    if shard_spec is not None:
+        try:
+            shard = parse_shard(shard_spec)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--shard") from None
+    options = AuditOptions(
+        root=path,
+        jobs=jobs or default_jobs(),
+        shard=shard,
+        history=not no_history,
+        baseline=baseline,
+    )
+    with _ProgressBar() as progress:
+        report = run_audit(options, progress)
+    _finish(report, json_path, markdown_path, html_path, fail_on)
+
+
+@audit.command("merge")
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_outputs
+def merge_command(
+    reports: tuple[Path, ...],
+    json_path: Path | None,
+    markdown_path: Path | None,
+    html_path: Path | None,
+    fail_on: str,
+) -> None:
+    """Combine the JSON reports of every shard of one `audit --shard I/N` run."""
+    merged = merge_reports([load_report(path, "report") for path in reports])
+    _finish(merged, json_path, markdown_path, html_path, fail_on)
+
+
+def _finish(
+    report: AuditReport,
+    json_path: Path | None,
+    markdown_path: Path | None,
+    html_path: Path | None,
+    fail_on: str,
+) -> None:
+    if json_path is not None:
+        _write(json_path, report.model_dump_json(indent=2) + "\n")
+    if markdown_path is not None:
+        from compat_checker.audit.markdown import render_markdown
+
+        _write(markdown_path, render_markdown(report))
+    if html_path is not None:
+        from compat_checker.audit.html import render_html
+
+        _write(html_path, render_html(report))
+    _print_summary(report)
+    sys.exit(1 if failing(report, fail_on) else 0)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        atomic_write_text(path, text)
+    except OSError as exc:
+        raise GateError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
+
+
+def failing(report: AuditReport, fail_on: str) -> bool:
+    if fail_on.lower() == "never":
+        return False
+    limit = SEVERITY_RANK[fail_on.upper()]  # type: ignore[index]
+    return any(SEVERITY_RANK[f.severity] <= limit for f in report.findings)
+
+
+def _print_summary(report: AuditReport) -> None:
+    console = Console(stderr=True, highlight=False)
+    t = report.totals
+    by_severity = ", ".join(f"{n} {s.lower()}" for s, n in t.findings_by_severity.items())
+    console.print(
+        f"audited {t.files} files ({len(report.errors)} did not parse), {t.fields} fields, "
+        f"{t.pii_fields} with personal data, {t.exposures} HIGH exposures; "
+        f"history {report.history}; findings: {by_severity}"
+    )
+    if report.baseline is not None:
+        console.print(
+            f"baseline {report.baseline.file}: {report.baseline.known} known findings left out, "
+            f"{report.baseline.fixed} fixed"
+        )
+    for finding in report.findings[:20]:
+        console.print(
+            f"  {finding.severity:<7} {finding.rule}  {finding.file}:{finding.line}  "
+            f"{finding.message}",
+            markup=False,
+        )
+    if len(report.findings) > 20:
+        console.print(f"  … {len(report.findings) - 20} more (see --json/--markdown/--html)")
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr when it is a terminal; a no-op callback otherwise."""
+
+    def __enter__(self) -> Callable[[str, int, int], None] | None:
+        console = Console(stderr=True)
+        if not console.is_terminal:
+            self._bar = None
+            return None
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._bar.start()
+        self._tasks: dict[str, int] = {}
+        return self._update
+
+    def _update(self, stage: str, done: int, total: int) -> None:
+        assert self._bar is not None
+        task = self._tasks.get(stage)
+        if task is None:
+            task = self._tasks[stage] = self._bar.add_task(_STAGES.get(stage, stage), total=total)
+        self._bar.update(task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()

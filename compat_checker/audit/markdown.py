@@ -1,0 +1,107 @@
+"""The Markdown audit report (`--markdown`): short enough for a job summary or an issue.
+
+The full inventory lives in the JSON and HTML reports; here only the numbers, the
+findings (the first `MAX_ROWS` of each table) and the per-package summary.
+"""
+
+from __future__ import annotations
+
+from compat_checker.audit.model import AuditReport
+
+MAX_ROWS = 100
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: list[str], rows: list[list[object]], total: int) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows[:MAX_ROWS]]
+    if total > MAX_ROWS:
+        lines.append(f"\n… and {total - MAX_ROWS} more in the JSON/HTML report.")
+    return [*lines, ""]
+
+
+def render_markdown(report: AuditReport) -> str:
+    t = report.totals
+    scope = ""
+    if report.shard is not None:
+        scope = f" · shard {report.shard.index}/{report.shard.count}"
+    elif report.merged_from:
+        scope = f" · merged from {report.merged_from} shards"
+    lines = [
+        "## protoguard audit",
+        "",
+        f"`{report.root}`"
+        + (f" at `{report.commit[:12]}`" if report.commit else "")
+        + scope
+        + f" · git history: {report.history}",
+        "",
+        f"**{t.files}** files · **{t.fields}** fields · **{t.pii_fields}** hold personal data "
+        f"(HIGH {t.by_level['HIGH']}, MEDIUM {t.by_level['MEDIUM']}, LOW {t.by_level['LOW']}) · "
+        f"unannotated: HIGH {t.unannotated['HIGH']}, MEDIUM {t.unannotated['MEDIUM']}, "
+        f"LOW {t.unannotated['LOW']} · **{t.exposures}** RPCs expose HIGH data",
+        "",
+        "Findings: "
+        + ", ".join(f"{n} {severity}" for severity, n in t.findings_by_severity.items())
+        + (
+            f" (baseline `{report.baseline.file}`: {report.baseline.known} known left out, "
+            f"{report.baseline.fixed} fixed)"
+            if report.baseline
+            else ""
+        ),
+        "",
+    ]
+    if report.findings:
+        lines += ["### Findings", ""]
+        lines += _table(
+            ["severity", "rule", "location", "message", "fix"],
+            [
+                [f.severity, f.rule, f"`{f.file}:{f.line}`", f.message, f.fix]
+                for f in report.findings
+            ],
+            len(report.findings),
+        )
+    if report.exposures:
+        lines += ["### RPCs exposing HIGH data", ""]
+        lines += _table(
+            ["method", "bulk", "audited", "location"],
+            [
+                [
+                    f"`{e.service}.{e.method}`",
+                    "yes" if e.bulk else "no",
+                    "yes" if e.audit_pii_access else "no",
+                    f"`{e.file}:{e.line}`",
+                ]
+                for e in report.exposures
+            ],
+            len(report.exposures),
+        )
+    if report.packages:
+        lines += ["### Packages", ""]
+        lines += _table(
+            ["package", "files", "fields", "HIGH", "MEDIUM", "LOW", "unannotated PII", "findings"],
+            [
+                [
+                    p.package or "(none)",
+                    p.files,
+                    p.fields,
+                    p.by_level["HIGH"],
+                    p.by_level["MEDIUM"],
+                    p.by_level["LOW"],
+                    sum(p.unannotated.values()),
+                    p.findings,
+                ]
+                for p in report.packages
+            ],
+            len(report.packages),
+        )
+    if report.errors:
+        lines += ["### Files that did not parse", ""]
+        lines += _table(
+            ["file", "error"],
+            [[f"`{e.file}`", e.message] for e in report.errors],
+            len(report.errors),
+        )
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,572 @@
+"""`protoguard audit`: real git repositories with history, through the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from compat_checker.audit.files import shard_of
+from compat_checker.audit.model import AuditReport
+from compat_checker.cli import main
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "PATH": "/usr/bin:/bin",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, env=GIT_ENV, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def commit(repo: Path, files: dict[str, str | None], message: str) -> str:
+    """Write (or delete, for None) files and commit them; the new HEAD sha."""
+    for path, text in files.items():
+        target = repo / path
+        if text is None:
+            target.unlink()
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    return root
+
+
+def proto(package: str, body: str) -> str:
+    return f'syntax = "proto3";\npackage {package};\n\n{body}\n'
+
+
+def audit(*args: str) -> tuple[int, AuditReport | None, str]:
+    """Run the CLI; (exit code, the JSON report when one was asked for, stderr)."""
+    result = CliRunner().invoke(main, ["audit", *args])
+    report = None
+    if "--json" in args:
+        path = Path(args[args.index("--json") + 1])
+        if path.exists():
+            report = AuditReport.model_validate_json(path.read_text())
+    return result.exit_code, report, result.stderr
+
+
+def by_rule(report: AuditReport, rule: str) -> list:
+    return [f for f in report.findings if f.rule == rule]
+
+
+ORDER_V1 = proto(
+    "shop.v1",
+    "message Order {\n  string id = 1;\n  string coupon = 2;\n  int64 total_cents = 3;\n}",
+)
+
+
+# ---------------------------------------------------------------------------- history
+
+
+def test_number_deleted_then_reused_is_an_error_with_its_history(repo: Path, tmp_path: Path):
+    added = commit(repo, {"shop/v1/order.proto": ORDER_V1}, "order")
+    deleted = commit(
+        repo,
+        {
+            "shop/v1/order.proto": proto(
+                "shop.v1", "message Order {\n  string id = 1;\n  int64 total_cents = 3;\n}"
+            )
+        },
+        "drop coupon",
+    )
+    reused = commit(
+        repo,
+        {
+            "shop/v1/order.proto": proto(
+                "shop.v1",
+                "message Order {\n  string id = 1;\n  int64 total_cents = 3;\n  bool gift = 2;\n}",
+            )
+        },
+        "gift flag",
+    )
+    out = tmp_path / "a.json"
+    code, report, _ = audit(str(repo), "--json", str(out), "--fail-on", "never")
+    assert code == 0 and report is not None
+    assert report.history == "ran" and report.commit == reused
+    [finding] = by_rule(report, "AUDIT_FIELD_NUMBER_REUSED")
+    assert finding.severity == "ERROR"
+    assert finding.element == "shop.v1.Order.gift"
+    assert (finding.file, finding.line) == ("shop/v1/order.proto", 7)
+    assert "coupon" in finding.message and "gift" in finding.message
+    assert [(e.event, e.commit, e.field, e.type) for e in finding.history] == [
+        ("added", added, "coupon", "string"),
+        ("deleted", deleted, "coupon", "string"),
+        ("reused", reused, "gift", "bool"),
+    ]
+    # The number is live again: it is the reuse that is reported, not a missing reserve.
+    assert by_rule(report, "AUDIT_DELETED_FIELD_NOT_RESERVED") == []
+    # With a reuse the default --fail-on ERROR fails.
+    assert audit(str(repo), "--no-history")[0] == 0
+    assert audit(str(repo))[0] == 1
+
+
+def test_deleted_field_without_reserved_is_reported_with_the_statements(repo: Path, tmp_path: Path):
+    commit(repo, {"shop/v1/order.proto": ORDER_V1}, "order")
+    commit(
+        repo,
+        {"shop/v1/order.proto": proto("shop.v1", "message Order {\n  string id = 1;\n}")},
+        "drop two fields",
+    )
+    out = tmp_path / "a.json"
+    _, report, _ = audit(str(repo), "--json", str(out), "--fail-on", "never")
+    assert report is not None
+    findings = by_rule(report, "AUDIT_DELETED_FIELD_NOT_RESERVED")
+    assert sorted(f.fix for f in findings) == [
+        'reserved 2; reserved "coupon";',
+        'reserved 3; reserved "total_cents";',
+    ]
+    assert {f.severity for f in findings} == {"WARNING"}
+    assert {f.element for f in findings} == {"shop.v1.Order"}
+    assert len({f.id for f in findings}) == 2
+
+
+def test_deleted_field_reserved_correctly_is_quiet(repo: Path, tmp_path: Path):
+    commit(repo, {"shop/v1/order.proto": ORDER_V1}, "order")
+    commit(
+        repo,
+        {
+            "shop/v1/order.proto": proto(
+                "shop.v1",
+                'message Order {\n  reserved 2, 3;\n  reserved "coupon", "total_cents";\n'
+                "  string id = 1;\n}",
+            )
+        },
+        "drop, reserved",
+    )
+    out = tmp_path / "a.json"
+    _, report, _ = audit(str(repo), "--json", str(out), "--fail-on", "never")
+    assert report is not None
+    assert by_rule(report, "AUDIT_DELETED_FIELD_NOT_RESERVED") == []
+    assert by_rule(report, "AUDIT_FIELD_NUMBER_REUSED") == []
+
+
+def test_half_reserved_asks_only_for_the_missing_name(repo: Path, tmp_path: Path):
+    commit(repo, {"shop/v1/order.proto": ORDER_V1}, "order")
+    commit(
+        repo,
+        {
+            "shop/v1/order.proto": proto(
+                "shop.v1",
+                "message Order {\n  reserved 2;\n  string id = 1;\n  int64 total_cents = 3;\n}",
+            )
+        },
+        "drop coupon, number only",
+    )
+    out = tmp_path / "a.json"
+    _, report, _ = audit(str(repo), "--json", str(out), "--fail-on", "never")
+    assert report is not None
+    [finding] = by_rule(report, "AUDIT_DELETED_FIELD_NOT_RESERVED")
+    assert finding.fix == 'reserved "coupon";'
+
+
+def test_uncommitted_edit_is_the_last_step_of_the_history(repo: Path, tmp_path: Path):
+    commit(repo, {"shop/v1/order.proto": ORDER_V1}, "order")
+    (repo / "shop/v1/order.proto").write_text(
+        proto("shop.v1", "message Order {\n  string id = 1;\n  int64 total_cents = 3;\n}")
+    )
+    out = tmp_path / "a.json"
+    _, report, _ = audit(str(repo), "--json", str(out), "--fail-on", "never")
+    assert report is not None
+    [finding] = by_rule(report, "AUDIT_DELETED_FIELD_NOT_RESERVED")
+    assert finding.history[-1].commit == "0" * 40
+
+
+def test_no_history_skips_the_history_checks(repo: Path, tmp_path: Path):
+    commit(repo, {"shop/v1/order.proto": ORDER_V1}, "order")
+    commit(
+        repo,
+        {"shop/v1/order.proto": proto("shop.v1", "message Order {\n  string id = 1;\n}")},
+        "drop",
+    )
+    out = tmp_path / "a.json"
+    _, report, _ = audit(str(repo), "--no-history", "--json", str(out), "--fail-on", "never")
+    assert report is not None and report.history == "skipped"
+    assert not [f for f in report.findings if f.history]
+
+
+def test_outside_git_history_is_unavailable(tmp_path: Path):
+    root = tmp_path / "plain"
+    (root / "shop/v1").mkdir(parents=True)
+    (root / "shop/v1/order.proto").write_text(ORDER_V1)
+    out = tmp_path / "a.json"
+    code, report, _ = audit(str(root), "--json", str(out))
+    assert code == 0 and report is not None
+    assert report.history == "unavailable" and report.commit is None
+    assert report.files == ["shop/v1/order.proto"]
+
+
+# ---------------------------------------------------------------------------- PII and inventory
+
+PEOPLE = proto(
+    "people.v1",
+    'import "pii/v1/pii.proto";\n\n'
+    "message Person {\n  string id = 1;\n  int32 revision = 2;\n"
+    "  string ssn = 3 [(pii.v1.sensitivity) = HIGH, (pii.v1.pii_type) = SSN];\n"
+    "  string email = 4;\n}\n"
+    "message SearchPeopleRequest { string query = 1; }\n"
+    "message SearchPeopleResponse { repeated Person people = 1; }\n"
+    "message GetPersonRequest { string id = 1; }\n"
+    "service PeopleService {\n"
+    "  rpc GetPerson(GetPersonRequest) returns (Person);\n"
+    "  rpc SearchPeople(SearchPeopleRequest) returns (SearchPeopleResponse);\n}",
+)
+
+
+def test_inventory_exposures_and_summaries(repo: Path, tmp_path: Path):
+    commit(repo, {"api/people/v1/people.proto": PEOPLE}, "people")
+    out = tmp_path / "a.json"
+    code, report, _ = audit(str(repo), "--json", str(out))
+    assert code == 1 and report is not None
+    inventory = {i.field_path: i for i in report.inventory}
+    assert inventory["Person.ssn"].sensitivity == "HIGH" and inventory["Person.ssn"].annotated
+    assert inventory["Person.email"].sensitivity != "PUBLIC"
+    assert not inventory["Person.email"].annotated
+    assert inventory["Person.revision"].sensitivity == "PUBLIC"
+    unannotated = {f.element for f in by_rule(report, "AUDIT_PII_UNANNOTATED")}
+    assert "people.v1.Person.email" in unannotated
+    assert "people.v1.Person.ssn" not in unannotated
+    # Bulk reads first.
+    assert [(e.method, e.bulk) for e in report.exposures] == [
+        ("SearchPeople", True),
+        ("GetPerson", False),
+    ]
+    exposure_severity = {f.element: f.severity for f in by_rule(report, "AUDIT_HIGH_EXPOSURE")}
+    assert exposure_severity == {
+        "people.v1.PeopleService.SearchPeople": "ERROR",
+        "people.v1.PeopleService.GetPerson": "WARNING",
+    }
+    [package] = report.packages
+    assert package.package == "people.v1" and package.files == 1
+    assert package.fields == len(report.inventory) == report.totals.fields
+    assert package.by_level["HIGH"] >= 1
+    [service] = report.services
+    assert (service.service, service.methods, service.exposures) == (
+        "people.v1.PeopleService",
+        2,
+        2,
+    )
+    assert service.max_sensitivity == "HIGH"
+    assert report.totals.findings_by_rule["AUDIT_HIGH_EXPOSURE"] == 2
+
+
+def test_finding_ids_survive_line_moves(repo: Path, tmp_path: Path):
+    commit(repo, {"api/people/v1/people.proto": PEOPLE}, "people")
+    _, before, _ = audit(str(repo), "--json", str(tmp_path / "a.json"))
+    moved = PEOPLE.replace("message Person {", "// People.\n// More words.\nmessage Person {")
+    commit(repo, {"api/people/v1/people.proto": moved}, "comments")
+    _, after, _ = audit(str(repo), "--json", str(tmp_path / "b.json"))
+    assert before is not None and after is not None
+    assert [f.line for f in before.findings] != [f.line for f in after.findings]
+    assert sorted(f.id for f in before.findings) == sorted(f.id for f in after.findings)
+
+
+def test_a_file_that_does_not_parse_is_an_error_and_the_audit_goes_on(repo: Path, tmp_path: Path):
+    commit(
+        repo,
+        {
+            "api/people/v1/people.proto": PEOPLE,
+            "api/broken/v1/broken.proto": 'syntax = "proto3";\npackage broken.v1;\nmessage {',
+        },
+        "two files",
+    )
+    out = tmp_path / "a.json"
+    code, report, _ = audit(str(repo), "--json", str(out), "--fail-on", "never")
+    assert code == 0 and report is not None
+    assert [e.file for e in report.errors] == ["api/broken/v1/broken.proto"]
+    assert "syntax error" in report.errors[0].message
+    assert report.files == ["api/broken/v1/broken.proto", "api/people/v1/people.proto"]
+    assert report.inventory
+
+
+def test_subdirectory_paths_are_repository_relative(repo: Path, tmp_path: Path):
+    commit(repo, {"api/people/v1/people.proto": PEOPLE}, "people")
+    _, report, _ = audit(str(repo / "api"), "--json", str(tmp_path / "a.json"))
+    assert report is not None
+    assert report.files == ["api/people/v1/people.proto"]
+    assert {i.file for i in report.inventory} == {"api/people/v1/people.proto"}
+
+
+def test_markdown_and_html_outputs(repo: Path, tmp_path: Path):
+    commit(repo, {"api/people/v1/people.proto": PEOPLE}, "people")
+    md, html = tmp_path / "a.md", tmp_path / "a.html"
+    audit(str(repo), "--markdown", str(md), "--html", str(html))
+    text = md.read_text()
+    assert "## protoguard audit" in text and "AUDIT_HIGH_EXPOSURE" in text
+    assert "people.v1.PeopleService.SearchPeople" in text
+    assert html.read_text().lstrip().lower().startswith("<!doctype html>")
+
+
+# ---------------------------------------------------------------------------- shards
+
+
+def _many_packages(repo: Path) -> None:
+    """A repo where shards share packages and import across shards."""
+    files: dict[str, str] = {}
+    for n in range(12):
+        package = f"svc{n % 4}.v1"
+        directory = f"api/svc{n % 4}/v1"
+        imports = f'import "svc{(n + 1) % 4}/v1/common{(n + 1) % 4}.proto";\n' if n < 4 else ""
+        files[f"{directory}/file{n}.proto"] = proto(
+            package,
+            f"{imports}message Thing{n} {{\n  string id = 1;\n  string email = 2;\n"
+            f"  string legacy = 3;\n"
+            + (f"  svc{(n + 1) % 4}.v1.Common{(n + 1) % 4} common = 4;\n" if n < 4 else "")
+            + "}\n"
+            f"service Svc{n} {{ rpc ListThings{n}(Thing{n}) returns (Thing{n}); }}",
+        )
+    for k in range(4):
+        files[f"api/svc{k}/v1/common{k}.proto"] = proto(
+            f"svc{k}.v1", f"message Common{k} {{ string phone_number = 1; string ssn = 2; }}"
+        )
+    commit(repo, files, "many")
+    # Delete `legacy` everywhere, then reuse its number in some files.
+    dropped = {path: text.replace("  string legacy = 3;\n", "") for path, text in files.items()}
+    commit(repo, dropped, "drop legacy")
+    reused = {
+        path: text.replace("}\nservice", "  int32 reused = 3;\n}\nservice")
+        for i, (path, text) in enumerate(sorted(dropped.items()))
+        if i % 3 == 0
+    }
+    reused["api/svc0/v1/broken.proto"] = 'syntax = "proto3";\nmessage {'
+    commit(repo, reused, "reuse 3")
+
+
+def _comparable(report: AuditReport) -> dict:
+    return report.model_dump(mode="json", exclude={"shard", "merged_from"})
+
+
+def test_merged_shards_equal_the_unsharded_report(repo: Path, tmp_path: Path):
+    _many_packages(repo)
+    whole = tmp_path / "whole.json"
+    code, report, _ = audit(str(repo), "--json", str(whole), "--jobs", "1", "--fail-on", "never")
+    assert code == 0 and report is not None
+    assert report.shard is None and report.merged_from == 0
+    assert by_rule(report, "AUDIT_FIELD_NUMBER_REUSED")
+    assert by_rule(report, "AUDIT_DELETED_FIELD_NOT_RESERVED")
+    assert report.errors
+    shards = []
+    for index in (1, 2, 3):
+        out = tmp_path / f"shard{index}.json"
+        _, part, _ = audit(
+            str(repo), "--shard", f"{index}/3", "--json", str(out), "--fail-on", "never"
+        )
+        assert part is not None and part.shard is not None
+        assert part.shard.index == index
+        assert all(shard_of(f, 3) == index for f in part.files)
+        shards.append(out)
+    assert sorted(f for s in shards for f in json.loads(s.read_text())["files"]) == report.files
+    merged_path = tmp_path / "merged.json"
+    # Order of the arguments does not matter.
+    result = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            "merge",
+            *map(str, reversed(shards)),
+            "--json",
+            str(merged_path),
+            "--fail-on",
+            "never",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    merged = AuditReport.model_validate_json(merged_path.read_text())
+    assert merged.merged_from == 3 and merged.shard is None
+    assert _comparable(merged) == _comparable(report)
+
+
+def test_merge_refuses_an_incomplete_set(repo: Path, tmp_path: Path):
+    _many_packages(repo)
+    one = tmp_path / "one.json"
+    audit(str(repo), "--shard", "1/3", "--json", str(one), "--fail-on", "never")
+    result = CliRunner().invoke(
+        main, ["audit", "merge", str(one), "--json", str(tmp_path / "m.json")]
+    )
+    assert result.exit_code == 2
+    assert "missing shard 2, 3 of 3" in result.stderr
+
+
+# ---------------------------------------------------------------------------- baseline
+
+
+def test_baseline_reports_only_new_findings(repo: Path, tmp_path: Path):
+    commit(repo, {"api/people/v1/people.proto": PEOPLE}, "people")
+    first = tmp_path / "first.json"
+    code, baseline, _ = audit(str(repo), "--json", str(first))
+    assert code == 1 and baseline is not None and baseline.findings
+    # Nothing new: exit 0 even with findings in the tree.
+    code, again, _ = audit(str(repo), "--baseline", str(first), "--json", str(tmp_path / "b.json"))
+    assert code == 0 and again is not None
+    assert again.findings == []
+    assert again.baseline is not None
+    assert (again.baseline.known, again.baseline.fixed) == (len(baseline.findings), 0)
+    # One fixed (email annotated), one new (phone_number).
+    changed = PEOPLE.replace(
+        "string email = 4;",
+        "string email = 4 [(pii.v1.sensitivity) = MEDIUM, (pii.v1.pii_type) = EMAIL_PERSONAL];\n"
+        "  string phone_number = 5;",
+    )
+    commit(repo, {"api/people/v1/people.proto": changed}, "annotate email, add phone")
+    _, third, _ = audit(
+        str(repo),
+        "--baseline",
+        str(first),
+        "--json",
+        str(tmp_path / "c.json"),
+        "--fail-on",
+        "never",
+    )
+    assert third is not None and third.baseline is not None
+    assert [f.element for f in third.findings] == ["people.v1.Person.phone_number"]
+    assert third.baseline.fixed == 1
+    assert third.baseline.known == len(baseline.findings) - 1
+    assert third.totals.findings_by_rule["AUDIT_PII_UNANNOTATED"] == 1
+
+
+# ---------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["{missing}"], "not a directory"),
+        (["{repo}", "--shard", "3/2"], "between 1 and N"),
+        (["{repo}", "--shard", "one"], "I/N"),
+        (["{repo}", "--baseline", "{missing}"], "cannot read baseline"),
+        (["{repo}", "--baseline", "{garbage}"], "not a protoguard audit report"),
+        (["{repo}", "--jobs", "0"], "--jobs"),
+        (["{repo}", "--json", "{garbage}/out.json"], "cannot write"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(repo: Path, tmp_path: Path, args: list[str], message: str):
+    commit(repo, {"shop/v1/order.proto": ORDER_V1}, "order")
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text('{"schema_version": 7}')
+    paths = {"repo": repo, "missing": tmp_path / "nope", "garbage": garbage}
+    result = CliRunner().invoke(main, ["audit", *(a.format(**paths) for a in args)])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_explain_knows_the_audit_checks():
+    result = CliRunner().invoke(main, ["explain", "audit_field_number_reused"])
+    assert result.exit_code == 0
+    assert "AUDIT_FIELD_NUMBER_REUSED" in result.stdout and "reserve" in result.stdout
+    result = CliRunner().invoke(main, ["explain", "AUDIT_NOPE"])
+    assert result.exit_code == 2
+
+
+def test_parallel_jobs_give_the_same_report(repo: Path, tmp_path: Path):
+    files = {
+        f"api/bulk{n % 5}/v1/f{n}.proto": proto(
+            f"bulk{n % 5}.v1", f"message M{n} {{ string id = 1; string email = 2; }}"
+        )
+        for n in range(40)
+    }
+    commit(repo, files, "forty files")
+    commit(
+        repo,
+        {path: text.replace(" string email = 2;", "") for path, text in files.items()},
+        "drop email",
+    )
+    _, one, _ = audit(str(repo), "--jobs", "1", "--json", str(tmp_path / "1.json"))
+    _, two, _ = audit(str(repo), "--jobs", "2", "--json", str(tmp_path / "2.json"))
+    assert one is not None and two is not None
+    assert len(by_rule(one, "AUDIT_DELETED_FIELD_NOT_RESERVED")) == 40
+    assert one == two
+
+
+def test_enum_value_number_reused(repo: Path, tmp_path: Path):
+    status = (
+        "enum Status {\n  STATUS_UNSPECIFIED = 0;\n  STATUS_ACTIVE = 1;\n  STATUS_BANNED = 2;\n}"
+    )
+    commit(repo, {"shop/v1/status.proto": proto("shop.v1", status)}, "status")
+    commit(
+        repo,
+        {"shop/v1/status.proto": proto("shop.v1", status.replace("  STATUS_BANNED = 2;\n", ""))},
+        "drop banned",
+    )
+    commit(
+        repo,
+        {
+            "shop/v1/status.proto": proto(
+                "shop.v1", status.replace("STATUS_BANNED = 2", "STATUS_VIP = 2")
+            )
+        },
+        "vip",
+    )
+    _, report, _ = audit(str(repo), "--json", str(tmp_path / "a.json"), "--fail-on", "never")
+    assert report is not None
+    [finding] = by_rule(report, "AUDIT_ENUM_VALUE_REUSED")
+    assert finding.element == "shop.v1.Status.STATUS_VIP"
+    assert [e.event for e in finding.history] == ["added", "deleted", "reused"]
+
+
+def test_moving_a_message_to_another_file_is_no_deletion(repo: Path, tmp_path: Path):
+    commit(repo, {"shop/v1/order.proto": ORDER_V1}, "order")
+    commit(
+        repo,
+        {"shop/v1/order.proto": None, "shop/v1/orders.proto": ORDER_V1},
+        "rename the file",
+    )
+    _, report, _ = audit(str(repo), "--json", str(tmp_path / "a.json"), "--fail-on", "never")
+    assert report is not None and report.files == ["shop/v1/orders.proto"]
+    assert not [f for f in report.findings if f.history]
+
+
+def test_history_follows_the_first_parent_through_merges(repo: Path, tmp_path: Path):
+    commit(repo, {"shop/v1/order.proto": ORDER_V1}, "order")
+    git(repo, "checkout", "-q", "-b", "topic")
+    commit(
+        repo,
+        {"shop/v1/order.proto": proto("shop.v1", "message Order {\n  string id = 1;\n}")},
+        "drop on a branch",
+    )
+    git(repo, "checkout", "-q", "main")
+    commit(repo, {"shop/v1/other.proto": proto("shop.v1", "message Other {}")}, "elsewhere")
+    git(repo, "merge", "-q", "--no-ff", "-m", "merge topic", "topic")
+    merge = git(repo, "rev-parse", "HEAD").strip()
+    _, report, _ = audit(str(repo), "--json", str(tmp_path / "a.json"), "--fail-on", "never")
+    assert report is not None
+    findings = by_rule(report, "AUDIT_DELETED_FIELD_NOT_RESERVED")
+    assert len(findings) == 2
+    # The mainline saw the deletion when the branch was merged.
+    assert {f.history[-1].commit for f in findings} == {merge}
+
+
+def test_protoguard_yaml_pii_disabled_and_invalid(repo: Path, tmp_path: Path):
+    commit(
+        repo,
+        {"api/people/v1/people.proto": PEOPLE, "protoguard.yaml": "pii:\n  enabled: false\n"},
+        "people, pii off",
+    )
+    code, report, _ = audit(str(repo), "--json", str(tmp_path / "a.json"))
+    assert code == 0 and report is not None
+    assert report.inventory == [] and report.exposures == []
+    assert not by_rule(report, "AUDIT_PII_UNANNOTATED")
+    (repo / "protoguard.yaml").write_text("pii:\n  enabeld: false\n")
+    code, _, stderr = audit(str(repo))
+    assert code == 2 and "pii.enabeld: unknown key" in stderr
