@@ -21,12 +21,12 @@ The model's overall `risk` and `assessment` are reported, never used for the ver
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from compat_checker.diff import change_id
 from compat_checker.findings import Category, Change, Severity, Source
 from compat_checker.llm.answers import Assessment, ChangeReview, CompatReview
 from compat_checker.llm.changeset import REVIEWED_CATEGORIES
@@ -34,6 +34,7 @@ from compat_checker.llm.prompts import DATA_BEGIN, DATA_END
 from compat_checker.rules.catalogue import LLM_REVIEW
 
 LLM_RULE = LLM_REVIEW
+LLM_KIND = "llm_review"
 
 # Text in a pull request that talks to a model rather than about an API. A heuristic: it
 # only ever stops a refutation, so a false alarm costs nothing but a kept finding.
@@ -56,11 +57,6 @@ _INSTRUCTION_LIKE = re.compile(
 
 def looks_like_instructions(text: str) -> bool:
     return _INSTRUCTION_LIKE.search(text) is not None
-
-
-def finding_id(rule: str, element: str) -> str:
-    """The verdict's id convention: "<RULE>:<element>" hashed to 12 hex chars."""
-    return hashlib.sha256(f"{rule}:{element}".encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -133,7 +129,7 @@ def _llm_finding(review: ChangeReview, answer: ReviewAnswer, anchor: Change | No
     line = answer.unflagged_lines.get(review.element, 0)
     source = "LLM review, no rule reported this change" if unflagged else "LLM review"
     return Change(
-        id=finding_id(LLM_RULE, review.element),
+        id=change_id(LLM_RULE, review.element, LLM_KIND),
         rule=LLM_RULE,
         category=category,
         is_breaking=review.is_breaking,
@@ -145,7 +141,7 @@ def _llm_finding(review: ChangeReview, answer: ReviewAnswer, anchor: Change | No
         message=f"{source}: {review.reasoning.strip()[:500]}",
         recommendation=review.recommendation,
         sources=[Source.LLM],
-        kind="llm_review",
+        kind=LLM_KIND,
         llm=info,
     )
 

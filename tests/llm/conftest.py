@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from compat_checker.config.llm import LlmConfig
+from compat_checker.diff import change_id
 from compat_checker.findings import Category, Change, Severity, Source
 from compat_checker.llm.cache import AnswerCache
 from compat_checker.llm.client import StructuredLlm
-from compat_checker.llm.merge import finding_id
 from compat_checker.llm.testing import FakeStructuredChatModel, Responder
 
 MakeChange = Callable[..., Change]
@@ -33,7 +33,7 @@ def make_change() -> MakeChange:
         **fields: Any,
     ) -> Change:
         return Change(
-            id=finding_id(rule, element),
+            id=change_id(rule, element, rule.lower()),
             rule=rule,
             category=category,
             is_breaking=is_breaking,

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from compat_checker.config.llm import LlmConfig
+from compat_checker.diff import change_id
 from compat_checker.findings import Category, Change, Severity, Source
-from compat_checker.llm.merge import finding_id
 from compat_checker.llm.providers import find_adc, open_llm
 from compat_checker.llm.review import LlmState, review_changes
 
@@ -42,7 +42,7 @@ pytestmark = [
 def test_vertex_confirms_a_unit_change(tmp_path: Path) -> None:
     element = "acme.todo.v1.Task.timeout"
     change = Change(
-        id=finding_id("DOC_GUARANTEE_CHANGED", element),
+        id=change_id("DOC_GUARANTEE_CHANGED", element, "doc_guarantee_changed"),
         rule="DOC_GUARANTEE_CHANGED",
         category=Category.SEMANTIC,
         is_breaking=False,
