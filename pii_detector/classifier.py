@@ -398,6 +398,15 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
         return _enum(name, ftype, ctx)
 
     verdict = _by_name(name, ctx, ftype) if name else None
+    if (
+        verdict is not None
+        and verdict.pii_type == PiiType.API_KEY
+        and ftype.scalar is not None
+        and ftype.scalar not in _TEXT_SCALARS
+    ):
+        # A key presented to authenticate is a string or bytes; an `int64 int_key` is the
+        # key of a map entry or a row.
+        verdict = _v(P, None, "NO_SIGNAL", f"`{field.name}` is a {ftype.scalar}: a lookup key")
     if verdict is None and ftype.cls == TypeClass.PII_WELL_KNOWN:
         key = lx.PII_WELL_KNOWN[ftype.name]
         verdict = _resolve(_Name(tokens, Match(lx.CONCEPTS[key], 0, 0, ""), (), (), None), ctx)
@@ -487,9 +496,11 @@ def _contact_details(tokens: Sequence[str], ctx: MessageContext) -> Verdict:
 
 
 # Rules whose answer a comment naming personal data can raise (never lower).
+# A place name (`region_code`) already says what it holds; a comment cannot make it
+# something else (POLICY.md rule 17: comments decide when the name says nothing).
 _COMMENT_MAY_RAISE = frozenset(
-    {"NO_SIGNAL", "FREE_TEXT", "THING_ID", "THING_NAME", "HEALTH_CONTEXT", "GEOGRAPHY",
-     "ACTOR_REFERENCE", "PERSON_REFERENCE"}
+    {"NO_SIGNAL", "FREE_TEXT", "THING_ID", "THING_NAME", "HEALTH_CONTEXT", "ACTOR_REFERENCE",
+     "PERSON_REFERENCE"}
 )  # fmt: skip
 
 _IMAGE_WORDS = frozenset({"image", "photo", "scan", "picture", "pic", "img", "photocopy"})
@@ -745,12 +756,16 @@ def _latlng(name: _Name, ctx: MessageContext) -> Verdict:
 def _location(name: _Name, ctx: MessageContext) -> Verdict:
     if set(name.prefix) & lx.WORK_WORDS:
         return _v(L, PiiType.ADDRESS_WORK, "WORK_CONTACT", "a work location")
-    if ctx.has(Kind.PERSON, Kind.DEVICE, Kind.GEO) or set(name.prefix) & lx.PERSON_NOUNS:
+    if ctx.has(Kind.PERSON, Kind.DEVICE) or set(name.prefix) & lx.PERSON_NOUNS:
         return _latlng(name, ctx)
     if ctx.has(Kind.ORG):
         return _v(L, PiiType.GEOLOCATION, "WORK_CONTACT", "the location of an organisation")
     if ctx.has(Kind.GEO_THING):
         return _v(P, None, "GEOGRAPHY", f"the location of {ctx.describes}")
+    if not ctx.has(*_ABOUT_A_PERSON, Kind.SUPPORT):
+        # Only a person's location is personal (rule 12): the `location` of a resource,
+        # of a source span or a JWT (`jwt_locations`) in a record about nobody is not.
+        return _v(P, None, "GEOGRAPHY", f"the location of {ctx.describes}, which is no person")
     return _latlng(name, ctx)
 
 
@@ -784,6 +799,13 @@ def _person_only(rule_other: str) -> Callable[[_Name, MessageContext], Verdict]:
         return _v(P, None, rule_other, f"`{name.match.text}` in {ctx.describes} is not a person's")
 
     return resolve
+
+
+def _presence(name: _Name, ctx: MessageContext) -> Verdict:
+    """Whether a person is at home locates them; the presence of a field or a value does not."""
+    if ctx.has(*_ABOUT_A_PERSON, Kind.DEVICE) or set(name.prefix) & lx.PERSON_NOUNS:
+        return _v(M, PiiType.GEOLOCATION, "NAME_WORD", "whether a person is at a place")
+    return _v(P, None, "NO_SIGNAL", f"`{name.match.text}` of a value in {ctx.describes}")
 
 
 def _photo(name: _Name, ctx: MessageContext) -> Verdict:
@@ -841,7 +863,8 @@ _SIGNATURE_IMAGE = frozenset(
 
 def _signature(name: _Name, ctx: MessageContext) -> Verdict:
     """A hand-drawn signature (an image, strokes) is biometric; a digital one is not."""
-    if set(name.tail) & _SIGNATURE_IMAGE or set(name.prefix) & {"handwritten", "wet", "ink"}:
+    hand_drawn = set(name.prefix) & {"handwritten", "wet", "ink"}
+    if set(name.tail) & _SIGNATURE_IMAGE or (hand_drawn and ctx.has(*_ABOUT_A_PERSON)):
         return _v(H, PiiType.BIOMETRIC, "NAME_WORD", "a hand-drawn signature is biometric data")
     return _v(P, None, "NO_SIGNAL", "a digital signature of a message or a file")
 
@@ -1203,6 +1226,7 @@ _RESOLVERS: dict[str, Callable[[_Name, MessageContext], Verdict]] = {
     "score": _score,
     "price": lambda name, ctx: _v(P, None, "PRICE", f"`{name.match.text}` is what something costs"),
     "signature": _signature,
+    "presence": _presence,
     "npi": _npi,
     "issuer_code": _issuer_code,
     "education": _person_only("THING_NAME"),
@@ -1249,6 +1273,24 @@ _COMMENT_CONCEPTS = frozenset(
      "financial", "person_name", "username", "employee_id"}
 )  # fmt: skip
 _COMMENT_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+# Examples and code inside a comment: URLs, e-mail addresses, `code`, "quoted values",
+# <placeholders>, {templates} — and any token that looks like code (a path, a dotted or
+# snake_case identifier, a call). A word inside them says what a value may look like,
+# not what the field holds.
+_COMMENT_EXAMPLE = re.compile(
+    r"[a-z][a-z0-9+.-]*://\S*|\S+@\S+|`[^`]*`|\"[^\"\n]*\"|<[^>\n]*>|\{[^}\n]*\}"
+    r"|\S*(?:\w[/_=:.(\[]\w)\S*",
+    re.IGNORECASE,
+)
+
+
+# A Markdown code block: a line indented by four spaces or a tab, or a fenced block.
+_CODE_BLOCK = re.compile(r"^(?: {4}|\t).*$|^```.*?^```", re.MULTILINE | re.DOTALL)
+
+
+def comment_prose(text: str) -> str:
+    """The comment without its examples and code: what is left is evidence about the field."""
+    return _COMMENT_EXAMPLE.sub(" ", _CODE_BLOCK.sub(" ", text))
 
 
 def _from_comment(
@@ -1257,7 +1299,8 @@ def _from_comment(
     text = field.comments.text
     if not text:
         return None
-    raw = _COMMENT_WORD.findall(text.replace("n't", " not").replace("'s", ""))
+    prose = comment_prose(text.replace("n't", " not").replace("'s", ""))
+    raw = _COMMENT_WORD.findall(prose)
     tokens: list[str] = []
     for word in raw:
         tokens.extend(words(word) if word.lower() not in lx.NEGATIONS else (word.lower(),))
@@ -1266,8 +1309,15 @@ def _from_comment(
         key = match.concept.key
         if key not in only:
             continue
-        if set(tokens[max(0, match.start - 3) : match.start]) & lx.NEGATIONS:
+        if match.text in lx.WEAK_COMMENT_TERMS:
+            continue  # "asset", "disabled", "credential": too common in prose to be evidence
+        before = set(tokens[max(0, match.start - 3) : match.start])
+        if before & lx.NEGATIONS:
             continue  # "not an SSN", "never holds credentials"
+        if before & lx.ELSEWHERE_WORDS:
+            continue  # "the region of the above IP address" describes another field
+        if tokens[match.end : match.end + 1] and tokens[match.end] in lx.PROPERTY_WORDS:
+            continue  # "the e-mail domain of the issuer": a property of the data (rule 4)
         verdict = _resolve(_Name(tuple(tokens), match, (), (), None), ctx)
         if best is None or verdict.level.rank > best.level.rank:
             best = _v(verdict.level, verdict.pii_type, "COMMENT",

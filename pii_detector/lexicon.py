@@ -429,9 +429,12 @@ _add(
     "city",
     "city", "town", "locality", "county", "country", "country code", "country iso",
     "province", "district", "suburb", "neighborhood", "neighbourhood", "municipality",
-    "issuing country", "country of residence",
+    "issuing country", "country of residence", "sublocality", "dependent locality",
 )  # fmt: skip
-_add("region", "state", "region", "region code", "state code", "state province")
+_add(
+    "region",
+    "state", "region", "region code", "state code", "state province", "administrative area",
+)  # fmt: skip
 _add("name", "name")
 _add("id", "id", "identifier", "uuid", "guid")
 _add("number", "number")
@@ -608,7 +611,7 @@ PROPERTY_WORDS = frozenset(
      "fingerprint", "strength", "history", "update", "change", "alert", "filter",
      "order", "sort", "url", "uri", "link", "unit", "service", "server", "host", "view",
      "page", "list", "group", "option", "protocol", "masking", "redaction", "retention",
-     "threshold"}
+     "threshold", "audience"}
 )  # fmt: skip
 
 # After a HIGH fact about a person (health, special category, criminal or credit history,
@@ -644,7 +647,7 @@ IDENTIFIER_TAILS = frozenset({"id", "identifier", "uuid", "guid", "number"})
 PLUMBING_TOKEN_WORDS = frozenset(
     {"page", "next", "prev", "previous", "continuation", "sync", "resume", "cursor",
      "pagination", "batch", "start", "end", "change", "watch", "etag", "idempotency",
-     "request", "upload", "resumable", "delta"}
+     "request", "upload", "resumable", "delta", "allow", "deny", "allowed", "denied"}
 )  # fmt: skip
 
 # Words before ``_key`` that make it a lookup key, not a credential.
@@ -660,7 +663,9 @@ LOOKUP_KEY_WORDS = frozenset(
      "name", "value", "metadata", "annotation", "env", "variable", "header", "param",
      "parameter", "query", "path", "template", "locale", "language", "content", "display",
      "mapping", "dictionary", "enum", "option", "legend", "chart", "series", "distinct",
-     "secondary"}
+     "secondary", "int", "uint", "int32", "int64", "uint32", "uint64", "sint32", "sint64",
+     "fixed32", "fixed64", "string", "str", "bool", "bytes", "float", "double", "number",
+     "integer", "text", "list", "element", "item", "entry", "node", "child", "parent", "sub"}
 )  # fmt: skip
 
 # Words before ``_by``: these name sort/group keys, not actors.
@@ -886,6 +891,21 @@ BULK_VERBS = frozenset(
 
 # Words that, in a comment, negate the personal-data word right after them.
 NEGATIONS = frozenset({"not", "never", "no", "isn't", "isnt", "without", "nor", "non"})
+
+# Words before a term in a comment that point at another field ("the region of the above
+# IP address"): the comment describes that field, not this one.
+ELSEWHERE_WORDS = frozenset({"above", "below", "preceding", "following", "aforementioned"})
+
+# Single words that name personal data in a field name but have an everyday technical
+# meaning in prose ("asset", "disabled", "race condition", "pin a version", "a given
+# name", "the handle of a stream"). Comments are read as weak evidence: these never raise
+# a level there on their own; the field's name still decides as usual.
+WEAK_COMMENT_TERMS = frozenset(
+    {"asset", "deduction", "deferral", "withholding", "disabled", "treatment", "blind", "rem",
+     "intolerance", "impairment", "race", "belief", "heritage", "spiritual", "credential",
+     "pin", "login", "handle", "cell", "mobile", "mac", "sin", "face", "swift",
+     "given name"}
+)  # fmt: skip
 
 
 # Well-known message types outside the tree, judged like the values they stand for.

@@ -36,7 +36,8 @@ _EXPANSIONS: dict[str, tuple[str, ...]] = {
     "givenname": ("given", "name"),
     "username": ("user", "name"),
     "userid": ("user", "id"),
-    "uid": ("user", "id"),
+    # `uid` is a resource's unique id (AIP-148), not a user id: the message decides.
+    "uid": ("id",),
     "screenname": ("screen", "name"),
     "nickname": ("nick", "name"),
     "nick": ("nick", "name"),
