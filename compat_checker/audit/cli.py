@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
@@ -14,7 +17,13 @@ from compat_checker.audit.checks import SEVERITY_RANK
 from compat_checker.audit.files import parse_shard
 from compat_checker.audit.model import AuditReport
 from compat_checker.audit.pool import default_jobs
-from compat_checker.audit.run import AuditOptions, load_report, merge_reports, run_audit
+from compat_checker.audit.run import (
+    AuditOptions,
+    AuditRun,
+    load_report,
+    merge_reports,
+    run_audit,
+)
 from compat_checker.errors import GateError
 from compat_checker.io import atomic_write_text
 
@@ -57,6 +66,16 @@ def _outputs(function: Callable) -> Callable:
                 help="Write the self-contained HTML report.",
             ),
             click.option(
+                "--link-base",
+                "--html-link-base",
+                "link_base",
+                metavar="URL",
+                help="Prefix of the file:line links in the HTML and Markdown reports "
+                "(URL + path#Lline). Default: in GitHub Actions "
+                "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/blob/<audited commit>/, else links "
+                "relative to the report (HTML) and no links (Markdown); '' forces relative.",
+            ),
+            click.option(
                 "--fail-on",
                 type=click.Choice(FAIL_ON, case_sensitive=False),
                 default="ERROR",
@@ -71,7 +90,9 @@ def _outputs(function: Callable) -> Callable:
 
 @click.group("audit", cls=_AuditGroup)
 def audit() -> None:
-    """Audit a whole repository at rest: `audit [PATH]`, or `audit merge` of shard reports."""
+    """Audit a whole repository at rest: `audit [PATH]`, or `audit merge` of shard reports.
+
+    A directory named `merge` is audited as `audit ./merge`."""
 
 
 @audit.command("run")
@@ -97,21 +118,32 @@ def audit() -> None:
 @click.option(
     "--no-history", is_flag=True, help="Skip the git history scan (number reuse, deleted fields)."
 )
+@click.option(
+    "--include-vendored",
+    is_flag=True,
+    help="Audit vendored dependency protos too (protoguard.yaml ignore_paths, buf excludes, "
+    "third_party/ and vendor/ directories, copies of googleapis, protovalidate, PGV …).",
+)
 def run_command(
     path: Path,
     json_path: Path | None,
     markdown_path: Path | None,
     html_path: Path | None,
+    link_base: str | None,
     fail_on: str,
     baseline: Path | None,
     jobs: int | None,
     shard_spec: str | None,
     no_history: bool,
+    include_vendored: bool,
 ) -> None:
-    """Audit every .proto file under PATH: PII inventory, unannotated personal data,
-    RPCs exposing HIGH data, field numbers reused or deleted without `reserved` (from git
-    history), per package and service. Exits 1 when a finding reaches --fail-on.
-    Shard reports combine with `protoguard audit merge A.json B.json … --json OUT`."""
+    """Audit every .proto file of the repository's own API under PATH: PII inventory,
+    unannotated personal data, RPCs exposing HIGH data, field numbers reused or deleted
+    without `reserved` (from git history), per package and service. Vendored dependency
+    protos are left out unless --include-vendored. Exits 1 when a finding reaches --fail-on.
+
+    Shard reports combine with `protoguard audit merge A.json B.json … --json OUT`;
+    so a directory literally named `merge` must be given as `./merge`."""
     shard = None
     if shard_spec is not None:
         try:
@@ -124,10 +156,11 @@ def run_command(
         shard=shard,
         history=not no_history,
         baseline=baseline,
+        include_vendored=include_vendored,
     )
     with _ProgressBar() as progress:
-        report = run_audit(options, progress)
-    _finish(report, json_path, markdown_path, html_path, fail_on)
+        run = run_audit(options, progress)
+    _finish(run, json_path, markdown_path, html_path, link_base, fail_on)
 
 
 @audit.command("merge")
@@ -138,32 +171,60 @@ def merge_command(
     json_path: Path | None,
     markdown_path: Path | None,
     html_path: Path | None,
+    link_base: str | None,
     fail_on: str,
 ) -> None:
     """Combine the JSON reports of every shard of one `audit --shard I/N` run."""
     merged = merge_reports([load_report(path, "report") for path in reports])
-    _finish(merged, json_path, markdown_path, html_path, fail_on)
+    _finish(AuditRun(merged), json_path, markdown_path, html_path, link_base, fail_on)
 
 
 def _finish(
-    report: AuditReport,
+    run: AuditRun,
     json_path: Path | None,
     markdown_path: Path | None,
     html_path: Path | None,
+    link_base: str | None,
     fail_on: str,
 ) -> None:
+    report = run.report
+    links = resolve_link_base(link_base, report.commit, os.environ)
     if json_path is not None:
         _write(json_path, report.model_dump_json(indent=2) + "\n")
     if markdown_path is not None:
         from compat_checker.audit.markdown import render_markdown
 
-        _write(markdown_path, render_markdown(report))
+        _write(markdown_path, render_markdown(report, link_base=links))
     if html_path is not None:
         from compat_checker.audit.html import render_html
 
-        _write(html_path, render_html(report))
-    _print_summary(report)
+        _write(html_path, render_html(report, link_base=links))
+    _print_summary(run)
     sys.exit(1 if failing(report, fail_on) else 0)
+
+
+_LINK_SCHEMES = frozenset({"", "http", "https", "file"})
+
+
+def resolve_link_base(given: str | None, commit: str | None, env: Mapping[str, str]) -> str | None:
+    """The prefix of file links; None: relative links (HTML) or none (Markdown).
+
+    Not given: in GitHub Actions ($GITHUB_SERVER_URL and $GITHUB_REPOSITORY set), the
+    repository's blob view at the audited commit (else $GITHUB_SHA), so the links of a report
+    uploaded as an artifact or a job summary open the right lines."""
+    if given is None:
+        server, repository = env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY")
+        sha = commit or env.get("GITHUB_SHA")
+        if not (server and repository and sha):
+            return None
+        given = f"{server.rstrip('/')}/{repository}/blob/{sha}/"
+    if given in ("", "./"):
+        return None
+    if urlsplit(given).scheme.lower() not in _LINK_SCHEMES:
+        raise click.BadParameter(
+            f"{given!r}: only http(s), file or relative links", param_hint="--link-base"
+        )
+    return given if given.endswith("/") else given + "/"
 
 
 def _write(path: Path, text: str) -> None:
@@ -180,8 +241,25 @@ def failing(report: AuditReport, fail_on: str) -> bool:
     return any(SEVERITY_RANK[f.severity] <= limit for f in report.findings)
 
 
-def _print_summary(report: AuditReport) -> None:
-    console = Console(stderr=True, highlight=False)
+def _print_summary(run: AuditRun) -> None:
+    report = run.report
+    # One line per message, however narrow the terminal: CI logs are read with grep.
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    if report.history == "partial":
+        console.print(
+            "warning: shallow clone: the git history stops at the clone's depth, so a field "
+            "number deleted and reused before that is not seen; fetch the whole history "
+            "(git fetch --unshallow, or actions/checkout fetch-depth: 0)",
+            markup=False,
+        )
+    if run.vendored:
+        reasons = Counter(run.vendored.values())
+        console.print(
+            f"left out {len(run.vendored)} vendored files: "
+            + ", ".join(f"{reason} ({n})" for reason, n in sorted(reasons.items()))
+            + "; --include-vendored audits them",
+            markup=False,
+        )
     t = report.totals
     by_severity = ", ".join(f"{n} {s.lower()}" for s, n in t.findings_by_severity.items())
     console.print(

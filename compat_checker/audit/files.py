@@ -1,10 +1,16 @@
-"""Which .proto files an audit covers: discovery under PATH, and the files of one shard."""
+"""Which .proto files an audit covers: discovery under PATH, the team's own files among
+them (vendored dependencies left out), and the files of one shard."""
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
+import subprocess
+from collections.abc import Iterable
 from pathlib import Path
+
+from compat_checker.modules import ModuleLayout, scan_proto
 
 # Directories that hold other people's protos or tool state, never the repository's API.
 SKIP_DIRS = frozenset(
@@ -31,7 +37,11 @@ def skipped_path(path: str) -> bool:
 
 
 def discover_protos(root: Path) -> list[str]:
-    """The .proto files under ``root``, relative with forward slashes, sorted."""
+    """The .proto files under ``root``, relative with forward slashes, sorted.
+
+    In a git work tree, files that git ignores (build output, caches) are left out, as a
+    reviewer of the repository would expect; outside git every file counts.
+    """
     found: list[str] = []
     for directory, dirnames, filenames in os.walk(root):
         here = Path(directory)
@@ -44,7 +54,120 @@ def discover_protos(root: Path) -> list[str]:
             for name in filenames
             if name.endswith(".proto") and (here / name).is_file()
         )
-    return sorted(found)
+    ignored = git_ignored(root, found)
+    return sorted(path for path in found if path not in ignored)
+
+
+_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_NO_LAZY_FETCH": "1", "GIT_OPTIONAL_LOCKS": "0"}
+_GIT_LOCATION_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY")
+
+
+def git_env() -> dict[str, str]:
+    """The environment for the audit's git calls: the location variables a hook inherits
+    would point git at another repository; never prompt, never fetch, never lock."""
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION_VARS}
+    env.update(_GIT_ENV)
+    return env
+
+
+def git_ignored(root: Path, paths: list[str]) -> set[str]:
+    """Which of ``paths`` (relative to ``root``) git ignores, tracked files never; none when
+    ``root`` is not in a work tree or git is missing."""
+    if not paths:
+        return set()
+    try:
+        done = subprocess.run(
+            ["git", "check-ignore", "-z", "--stdin"],
+            cwd=root,
+            input="\0".join(paths).encode() + b"\0",
+            capture_output=True,
+            env=git_env(),
+            check=False,
+        )
+    except OSError:
+        return set()
+    # 0: some paths are ignored, 1: none are, 128: not a work tree (or another git error).
+    if done.returncode not in (0, 1):
+        return set()
+    return {path for path in done.stdout.decode("utf-8", "replace").split("\0") if path}
+
+
+# Directory names that hold copies of other projects' code by convention (Bazel, Go, C++).
+VENDOR_DIRS = frozenset({"third_party", "third-party", "thirdparty", "vendor", "vendored"})
+
+# Dependencies that buf users normally take as `deps` (BSR modules) and other repositories
+# copy into their tree: (module path prefix, package, name). A file counts only when both its
+# import path and its package match, so a team's own `validate/` directory stays audited.
+KNOWN_DEPENDENCIES: tuple[tuple[str, str, str], ...] = (
+    ("google/", "google", "googleapis / well-known types"),
+    ("buf/validate/", "buf.validate", "protovalidate"),
+    ("validate/", "validate", "protoc-gen-validate"),
+    ("protoc-gen-openapiv2/", "grpc.gateway", "grpc-gateway"),
+    ("gogoproto/", "gogoproto", "gogo/protobuf"),
+)
+
+
+def vendored_files(
+    root: Path,
+    files: Iterable[str],
+    layout: ModuleLayout,
+    *,
+    prefix: str = "",
+    ignore_paths: Iterable[str] = (),
+) -> dict[str, str]:
+    """The files under ``root`` that are someone else's API → why, in the words of the
+    setting or layout that says so. ``files`` are root-relative; ``prefix`` makes them
+    repo-relative, which is what `protoguard.yaml` `ignore_paths` globs match (as in `check`)."""
+    patterns = list(ignore_paths)
+    vendored: dict[str, str] = {}
+    for path in files:
+        reason = _ignored(prefix + path, patterns) or _vendored_by_layout(root, path, layout)
+        if reason is not None:
+            vendored[path] = reason
+    return vendored
+
+
+def _ignored(repo_path: str, patterns: list[str]) -> str | None:
+    for pattern in patterns:
+        if fnmatch.fnmatch(repo_path, pattern):
+            return f"protoguard.yaml ignore_paths {pattern}"
+    return None
+
+
+def _vendored_by_layout(root: Path, path: str, layout: ModuleLayout) -> str | None:
+    module = layout.module_for(path)
+    if module is None:
+        excluded_by = [
+            m.path for m in layout.modules if not m.contains(path) and _under(path, m.path)
+        ]
+        if excluded_by:
+            return f"excluded from buf module {excluded_by[0]}"
+    elif module.origin == "vendored":
+        return f"vendored import root {module.path}"
+    directories = path.split("/")[:-1]
+    vendor_dir = next((d for d in directories if d.lower() in VENDOR_DIRS), None)
+    if vendor_dir is not None:
+        return f"{vendor_dir}/ directory"
+    module_path = layout.to_module_path(path) or path
+    for path_prefix, package, name in KNOWN_DEPENDENCIES:
+        if not module_path.startswith(path_prefix):
+            continue
+        found = _package_of(root / path)
+        if found is not None and (found == package or found.startswith(package + ".")):
+            return f"copy of {name}"
+    return None
+
+
+def _package_of(path: Path) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return scan_proto(text)[0]
+
+
+def _under(path: str, directory: str) -> bool:
+    return directory == "." or path.startswith(directory.rstrip("/") + "/")
 
 
 def shard_of(path: str, count: int) -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import os
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -23,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from compat_checker.audit.files import skipped_path
+from compat_checker.audit.files import git_env, skipped_path
 from compat_checker.audit.model import HistoryEvent
 from compat_checker.audit.pool import run_all
 from compat_checker.errors import GateError
@@ -40,8 +39,6 @@ Holder = tuple[str, ...]  # a field: (name, type); an enum number: its value nam
 WORKTREE_COMMIT = "0" * 40
 _NULL_BLOB = "0" * 40
 _REGULAR_MODES = frozenset({"100644", "100755"})
-_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_NO_LAZY_FETCH": "1", "GIT_OPTIONAL_LOCKS": "0"}
-_GIT_LOCATION_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY")
 
 Progress = Callable[[str, int, int], None]
 
@@ -245,6 +242,14 @@ def head_commit(top: Path) -> str | None:
     return out.strip() or None
 
 
+def is_shallow(top: Path) -> bool:
+    """Whether the repository is a shallow clone (`git clone --depth N`, CI checkouts)."""
+    try:
+        return _git(top, "rev-parse", "--is-shallow-repository").strip() == "true"
+    except GateError:
+        return False
+
+
 def scan_history(
     top: Path,
     prefix: str,
@@ -357,7 +362,7 @@ def read_blobs(top: Path, shas: Sequence[str]) -> Iterator[tuple[str, bytes]]:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        env=_env(),
+        env=git_env(),
     )
     assert process.stdin is not None and process.stdout is not None
 
@@ -387,16 +392,12 @@ def read_blobs(top: Path, shas: Sequence[str]) -> Iterator[tuple[str, bytes]]:
 
 def _git(cwd: Path, *args: str) -> str:
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, env=_env(), check=False)
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, env=git_env(), check=False
+        )
     except OSError as exc:
         raise GateError(f"cannot run git: {exc.strerror}") from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GateError(f"git {args[0]} failed: {message[0] if message else done.returncode}")
     return done.stdout.decode("utf-8", "replace")
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION_VARS}
-    env.update(_GIT_ENV)
-    return env

@@ -41,6 +41,10 @@ _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 _HISTORY_TEXT = {
     "ran": ("git history scanned for reused field numbers", "ok"),
+    "partial": (
+        "shallow clone: history scanned only back to the clone's depth; older reuse not seen",
+        "warn",
+    ),
     "skipped": ("history scan skipped: reused field numbers were not checked", "warn"),
     "unavailable": ("no git history: reused field numbers were not checked", "warn"),
 }

@@ -6,6 +6,9 @@ findings (the first `MAX_ROWS` of each table) and the per-package summary.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from urllib.parse import quote
+
 from compat_checker.audit.model import AuditReport
 
 MAX_ROWS = 100
@@ -23,7 +26,26 @@ def _table(header: list[str], rows: list[list[object]], total: int) -> list[str]
     return [*lines, ""]
 
 
-def render_markdown(report: AuditReport) -> str:
+def _locator(link_base: str | None) -> Callable[[str, int | None], str]:
+    """`file:line` as code, linked to ``link_base`` + path#Lline when there is a base. The
+    path is percent-encoded, so a `)` or a space in a file name cannot end the link early."""
+
+    def location(path: str, line: int | None) -> str:
+        text = path if line is None else f"{path}:{line}"
+        code = f"`{text.replace('`', '')}`"
+        if link_base is None:
+            return code
+        anchor = "" if line is None else f"#L{line}"
+        return f"[{code}]({link_base}{quote(path, safe='/')}{anchor})"
+
+    return location
+
+
+def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str:
+    """``link_base`` (e.g. `https://github.com/org/repo/blob/<sha>/`) turns locations into
+    links; without it they are plain code, since a relative link in a job summary or an
+    issue would not lead to the file."""
+    location = _locator(link_base)
     t = report.totals
     scope = ""
     if report.shard is not None:
@@ -38,6 +60,15 @@ def render_markdown(report: AuditReport) -> str:
         + scope
         + f" · git history: {report.history}",
         "",
+        *(
+            [
+                "> **Shallow clone**: the git history stops at the clone's depth, so field "
+                "numbers deleted and reused before it are not seen.",
+                "",
+            ]
+            if report.history == "partial"
+            else []
+        ),
         f"**{t.files}** files · **{t.fields}** fields · **{t.pii_fields}** hold personal data "
         f"(HIGH {t.by_level['HIGH']}, MEDIUM {t.by_level['MEDIUM']}, LOW {t.by_level['LOW']}) · "
         f"unannotated: HIGH {t.unannotated['HIGH']}, MEDIUM {t.unannotated['MEDIUM']}, "
@@ -58,7 +89,7 @@ def render_markdown(report: AuditReport) -> str:
         lines += _table(
             ["severity", "rule", "location", "message", "fix"],
             [
-                [f.severity, f.rule, f"`{f.file}:{f.line}`", f.message, f.fix]
+                [f.severity, f.rule, location(f.file, f.line), f.message, f.fix]
                 for f in report.findings
             ],
             len(report.findings),
@@ -72,7 +103,7 @@ def render_markdown(report: AuditReport) -> str:
                     f"`{e.service}.{e.method}`",
                     "yes" if e.bulk else "no",
                     "yes" if e.audit_pii_access else "no",
-                    f"`{e.file}:{e.line}`",
+                    location(e.file, e.line),
                 ]
                 for e in report.exposures
             ],
@@ -101,7 +132,7 @@ def render_markdown(report: AuditReport) -> str:
         lines += ["### Files that did not parse", ""]
         lines += _table(
             ["file", "error"],
-            [[f"`{e.file}`", e.message] for e in report.errors],
+            [[location(e.file, None), e.message] for e in report.errors],
             len(report.errors),
         )
     return "\n".join(lines).rstrip() + "\n"

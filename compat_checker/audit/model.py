@@ -128,7 +128,8 @@ class AuditReport(_Model):
     commit: str | None = None  # HEAD sha when the path is in a git work tree
     shard: Shard | None = None  # None: the whole repository
     merged_from: int = 0  # number of shard reports merged into this one (0: not merged)
-    history: Literal["ran", "skipped", "unavailable"]  # git history scan for number reuse
+    # git history scan for number reuse; "partial": a shallow clone, history cut at its boundary
+    history: Literal["ran", "partial", "skipped", "unavailable"]
     files: list[str]  # audited files, sorted
     totals: Totals
     packages: list[PackageSummary]

@@ -6,14 +6,14 @@ analyse PII, replay git history, run the checks, then build the `AuditReport`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from compat_checker import __version__
 from compat_checker.audit.checks import AuditContext
-from compat_checker.audit.files import discover_protos, shard_of
+from compat_checker.audit.files import discover_protos, shard_of, vendored_files
 from compat_checker.audit.history import (
     History,
     Shape,
@@ -21,6 +21,7 @@ from compat_checker.audit.history import (
     git_blob_id,
     git_toplevel,
     head_commit,
+    is_shallow,
     scan_history,
 )
 from compat_checker.audit.model import (
@@ -59,32 +60,55 @@ class AuditOptions:
     shard: tuple[int, int] | None = None  # (index, count), 1-based
     history: bool = True
     baseline: Path | None = None
+    include_vendored: bool = False
 
 
-def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditReport:
+@dataclass(frozen=True)
+class AuditRun:
+    """A report and what the command line says about it beyond the report."""
+
+    report: AuditReport
+    # Repo-relative path → why it was left out as someone else's API (every shard's alike).
+    vendored: dict[str, str] = field(default_factory=dict)
+
+
+def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditRun:
     root = options.root
     if not root.is_dir():
         raise GateError(f"{root}: not a directory")
     baseline = load_report(options.baseline, "baseline") if options.baseline else None
-    # Bad configuration fails before the long part.
-    config, _ = load_config(None, root)
+    top = git_toplevel(root)
+    # Bad configuration fails before the long part. The audited directory's protoguard.yaml,
+    # else the repository's (the one `check` reads).
+    config, config_path = load_config(None, root)
+    if config_path is None and top is not None:
+        config, config_path = load_config(None, top)
+    config_dir = config_path.parent if config_path is not None else root
     overrides = None
     if config.pii.enabled:
         try:
-            overrides = load_overrides(root / config.pii.overrides_file)
+            overrides = load_overrides(config_dir / config.pii.overrides_file)
         except OverridesError as exc:
             raise GateError(str(exc)) from None
-    top = git_toplevel(root)
     # Paths are reported relative to the repository, so that links and shard hashes do not
     # depend on which subdirectory was audited.
     prefix = _prefix(root, top)
     all_files = discover_protos(root)
+    # Every file stays in the layout: the team's files import the vendored ones.
+    layout = discover_layout(root, files=all_files)
+    vendored = (
+        {}
+        if options.include_vendored
+        else vendored_files(
+            root, all_files, layout, prefix=prefix, ignore_paths=config.ignore_paths
+        )
+    )
     audited = [
         path
         for path in all_files
-        if options.shard is None or shard_of(prefix + path, options.shard[1]) == options.shard[0]
+        if path not in vendored
+        and (options.shard is None or shard_of(prefix + path, options.shard[1]) == options.shard[0])
     ]
-    layout = discover_layout(root, files=all_files)
     module_of = {repo: module for module, repo in layout.module_files.items()}
     sources = [
         SourceFile(module_of.get(path, path), prefix + path, disk_path=str(root / path))
@@ -121,7 +145,9 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
                 jobs=options.jobs,
                 progress=progress,
             )
-            history_state = "ran"
+            # A shallow clone starts its history at the boundary: a number deleted and
+            # reused before it looks like a plain field.
+            history_state = "partial" if is_shallow(top) else "ran"
 
     exposures = exposures_of(files, analysis)
     findings = run_checks(AuditContext(files, analysis, exposures, history))
@@ -133,7 +159,7 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
     package_of = {f.repo_path: f.package for f in files}
     inventory = inventory_of(analysis, package_of)
     reported_files = sorted(s.repo_path for s in sources)
-    return AuditReport(
+    report = AuditReport(
         tool=f"protoguard {__version__}",
         root=str(options.root),
         commit=head_commit(top) if top is not None else None,
@@ -149,6 +175,7 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
         errors=parsed.errors,
         baseline=baseline_info,
     )
+    return AuditRun(report, {prefix + path: reason for path, reason in vendored.items()})
 
 
 def _worktree_blobs(root: Path, prefix: str, files: list[FileModel]) -> dict[str, Shape]:
@@ -220,11 +247,11 @@ def merge_reports(reports: list[AuditReport]) -> AuditReport:
         missing = sorted(set(range(1, count + 1)) - set(indexes))
         problem = f"missing shard {', '.join(map(str, missing))}" if missing else "shard repeated"
         raise GateError(f"audit merge: {problem} of {count}")
-    for field in ("root", "commit", "history"):
-        values = {getattr(r, field) for r in reports}
+    for key in ("root", "commit", "history"):
+        values = {getattr(r, key) for r in reports}
         if len(values) != 1:
             raise GateError(
-                f"audit merge: the shards disagree on {field}: {sorted(map(str, values))}"
+                f"audit merge: the shards disagree on {key}: {sorted(map(str, values))}"
             )
     baselines = [r.baseline for r in reports]
     if any(b is None for b in baselines) and any(b is not None for b in baselines):
