@@ -10,6 +10,7 @@ running outside the checkout.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -18,15 +19,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+_NOT_IN_WHEEL = (".*", "build", "dist", "*.egg-info", "__pycache__", "tests", "results", "bench")
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wheels = tmp_path_factory.mktemp("wheel")
     build = tmp_path_factory.mktemp("build")
+    # setuptools writes build/ and *.egg-info beside the sources: build from a copy.
+    source = build / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*_NOT_IN_WHEEL))
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(wheels), str(ROOT)],
+         "--wheel-dir", str(wheels), str(source)],
         check=True, cwd=build, capture_output=True,
     )  # fmt: skip
     (wheel,) = wheels.glob("protoguard-*.whl")
