@@ -110,6 +110,32 @@ def pii_unannotated(ctx: AuditContext) -> Iterator[AuditHit]:
 
 
 @audit_check(
+    id="AUDIT_PII_UNDER_ANNOTATED",
+    severity="ERROR",
+    doc="A field's (pii.v1.sensitivity) is lower than the personal data it holds "
+    "(an SSN marked LOW), so redaction and access rules keyed on the level miss it.",
+    fix="Raise the annotation to the suggested level, or record a reviewed correction "
+    "with `protoguard pii correct` if the classification is wrong.",
+)
+def pii_under_annotated(ctx: AuditContext) -> Iterator[AuditHit]:
+    if ctx.analysis is None:
+        return
+    for result in ctx.analysis.fields:
+        if not result.under_annotated or result.annotated_sensitivity is None:
+            continue
+        yield AuditHit(
+            element=result.element,
+            file=result.file,
+            line=result.line,
+            message=f"{result.field_path} is annotated {result.annotated_sensitivity.value} but "
+            f"holds {result.sensitivity.value} personal data ({result.rule})",
+            detail=result.sensitivity.value,
+            severity=_PII_SEVERITY[result.sensitivity],
+            fix=result.option_line,
+        )
+
+
+@audit_check(
     id="AUDIT_HIGH_EXPOSURE",
     severity="WARNING",
     doc="An RPC returns HIGH personal data without (pii.v1.audit_pii_access); "

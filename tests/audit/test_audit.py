@@ -214,6 +214,20 @@ def test_inventory_exposures_and_summaries(repo: Path, tmp_path: Path):
     assert report.totals.findings_by_rule["AUDIT_HIGH_EXPOSURE"] == 2
 
 
+def test_a_field_annotated_below_its_level_is_under_annotated(repo: Path, tmp_path: Path):
+    lowered = PEOPLE.replace("(pii.v1.sensitivity) = HIGH", "(pii.v1.sensitivity) = LOW")
+    commit(repo, {"api/people/v1/people.proto": lowered}, "people")
+    code, report, _ = audit(str(repo), "--json", str(tmp_path / "a.json"))
+    assert code == 1 and report is not None
+    [under] = by_rule(report, "AUDIT_PII_UNDER_ANNOTATED")
+    assert (under.element, under.severity) == ("people.v1.Person.ssn", "ERROR")
+    assert "annotated LOW but holds HIGH" in under.message
+    assert "(pii.v1.sensitivity) = HIGH" in under.fix
+    assert "people.v1.Person.ssn" not in {
+        f.element for f in by_rule(report, "AUDIT_PII_UNANNOTATED")
+    }
+
+
 def test_finding_ids_survive_line_moves(repo: Path, tmp_path: Path):
     commit(repo, {"api/people/v1/people.proto": PEOPLE}, "people")
     _, before, _ = audit(str(repo), "--json", str(tmp_path / "a.json"))
