@@ -258,8 +258,11 @@ def _run_with_progress(run, options):
 @click.option("--keep", is_flag=True, help="Keep the temporary demo repository and print its path.")
 def demo_command(results: Path | None, keep: bool) -> None:
     """Run the gate on the bundled example: two risky edits to acme.todo.v1.Task."""
+    import json
     import shutil
 
+    from compat_checker.audit.html import render_html
+    from compat_checker.audit.run import AuditOptions, run_audit
     from compat_checker.demo import (
         DEMO_FILE,
         DEMO_SCENARIOS,
@@ -271,8 +274,10 @@ def demo_command(results: Path | None, keep: bool) -> None:
     from compat_checker.io import atomic_write_text
     from compat_checker.pipeline import run_check
     from compat_checker.report.markdown import render_markdown
+    from compat_checker.report.sarif import render_sarif
     from compat_checker.report.text import render_text
     from compat_checker.resources import ASSET_ROOTS
+    from compat_checker.rules.registry import all_rules
 
     console = Console()
     checkout_results = ASSET_ROOTS[0] / "results"
@@ -284,16 +289,26 @@ def demo_command(results: Path | None, keep: bool) -> None:
             f"[bold]demo:[/] example API committed on main in {repo}; "
             f"uncommitted edits to {DEMO_FILE}: {', '.join(DEMO_SCENARIOS)}\n"
         )
-        verdict = _run_with_progress(run_check, demo_options(repo, results / "verdict.json"))
+        verdict = _run_with_progress(run_check, demo_options(repo, results))
         atomic_write_text(results / "report.md", render_markdown(verdict))
+        atomic_write_text(
+            results / "verdict.sarif",
+            json.dumps(render_sarif(verdict, all_rules()), indent=2) + "\n",
+        )
         render_text(verdict, console)
+        audit = run_audit(AuditOptions(root=repo, jobs=1)).report
+        atomic_write_text(results / "audit.json", audit.model_dump_json(indent=2) + "\n")
+        atomic_write_text(results / "audit.html", render_html(audit))
     finally:
         if keep:
             console.print(f"demo repository kept at {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     missing = missing_elements({c.element for c in verdict.changes if c.is_breaking})
-    console.print(f"\nverdict written to {results / 'verdict.json'}")
+    console.print(
+        f"\nwritten to {results}: verdict.json, report.md, verdict.sarif, annotated/ "
+        "(the changed protos with PII options), audit.json and audit.html (whole-repo audit)"
+    )
     if verdict.can_deploy or missing:
         raise GateError(
             f"demo: expected a blocked verdict naming both changes; missing: {', '.join(missing) or 'block'}"

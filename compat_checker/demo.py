@@ -67,8 +67,13 @@ def _seed_incidents(repo: Path) -> None:
     memory.upsert(read_incidents(asset_dir("proto") / "examples" / "incidents.yaml"))
 
 
-def demo_options(repo: Path, output: Path | None) -> CheckOptions:
-    return CheckOptions(repo=repo, against="main", output=output)
+def demo_options(repo: Path, results: Path) -> CheckOptions:
+    return CheckOptions(
+        repo=repo,
+        against="main",
+        output=results / "verdict.json",
+        annotate_dir=results / "annotated",
+    )
 
 
 def missing_elements(element_names: set[str]) -> list[str]:
