@@ -23,7 +23,7 @@ from compat_checker.config import Config, describe_validation_error, load_config
 from compat_checker.config.incidents import IncidentsConfig
 from compat_checker.errors import GateError
 from compat_checker.findings import Severity
-from compat_checker.incidents.files import read_incidents, to_jsonl
+from compat_checker.incidents.files import export_format, read_incidents, to_jsonl, to_yaml
 from compat_checker.incidents.model import (
     Incident,
     IncidentSource,
@@ -281,16 +281,23 @@ def list_command(
 
 @incidents.command("export")
 @click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["jsonl", "yaml"]),
+    help="Default: yaml for a .yaml/.yml FILE, else JSON Lines.",
+)
 @click.pass_context
-def export_command(ctx: click.Context, file: Path | None) -> None:
-    """Write every incident as JSON Lines to FILE (default: standard output)."""
+def export_command(ctx: click.Context, file: Path | None, file_format: str | None) -> None:
+    """Write every incident to FILE (default: standard output); `import` reads it back."""
     memory = _settings(ctx).memory()
-    text = to_jsonl(memory.all())
+    stored = memory.all()
+    text = to_yaml(stored) if export_format(file, file_format) == "yaml" else to_jsonl(stored)
     if file is None:
         click.echo(text, nl=False)
         return
     atomic_write_text(file, text)
-    click.echo(f"exported {text.count(chr(10))} incidents to {file}", err=True)
+    click.echo(f"exported {len(stored)} incidents to {file}", err=True)
 
 
 @incidents.command("remove")

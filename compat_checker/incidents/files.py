@@ -1,7 +1,8 @@
 """Incident files: YAML (a list, or `incidents:` with a list) and JSON Lines (one per line).
 
-JSON Lines is the export format: one incident per line in the model's field order, oldest
-first, so an export diff reads well in review and `export | import | export` is byte-identical.
+`export` writes either format (JSON Lines by default, YAML for a .yaml/.yml file): one
+incident per entry in the model's field order, oldest first, so an export diff reads well in
+review and `export | import | export` is byte-identical in both formats.
 """
 
 from __future__ import annotations
@@ -87,3 +88,22 @@ def _yaml_entries(path: Path, text: str) -> list[tuple[str, Any]]:
 
 def to_jsonl(incidents: Sequence[Incident]) -> str:
     return "".join(incident.to_json() + "\n" for incident in incidents)
+
+
+def to_yaml(incidents: Sequence[Incident]) -> str:
+    """`incidents:` with one mapping per incident; dates as strings so they read back as text."""
+    if not incidents:
+        return "incidents: []\n"
+    entries = [incident.model_dump(mode="json") for incident in incidents]
+    return yaml.safe_dump(
+        {"incidents": entries}, sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
+
+
+def export_format(path: Path | None, requested: str | None) -> str:
+    """`jsonl` or `yaml`: as asked, else by the file's suffix, else JSON Lines."""
+    if requested is not None:
+        return requested
+    if path is not None and path.suffix.lower() in YAML_SUFFIXES:
+        return "yaml"
+    return "jsonl"

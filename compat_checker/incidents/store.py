@@ -1,6 +1,6 @@
 """The incident memory: a Chroma collection of incidents, on disk or on a Chroma server.
 
-Why every operation runs in a short session (file lock + fresh client, closed at the end):
+Why every operation runs in a short session (flock + fresh client, closed at the end):
 Chroma's local store keeps its vector index in memory per process and writes it back to disk.
 Two processes that keep clients open on the same directory overwrite each other's index and
 leave a store that cannot be read (reproduced with chromadb 1.5; a lock around each write
@@ -9,6 +9,11 @@ keeping a client across sessions (and until Chroma's background threads have let
 files), makes concurrent CI jobs queue instead of corrupt. A Chroma server serialises writers
 itself, so no lock is taken there.
 
+A write never leaves half a batch behind: everything is validated before the first Chroma
+call, each Chroma call is one SQLite transaction, every written incident is read back
+(metadata and vector) before `upsert` reports success, and if any batch or the read-back
+fails, the incidents added are deleted and the replaced ones restored, still under the lock.
+
 Every Chroma failure is turned into a one-line `GateError` (exit 2): a corrupt, locked or
 incompatible store must never look like an empty memory.
 """
@@ -16,6 +21,7 @@ incompatible store must never look like an empty memory.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import time
 import urllib.parse
@@ -26,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
-import filelock
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings
@@ -100,7 +105,7 @@ class IncidentMemory:
         self.collection_name = embedding.collection_name()
         self._depth = 0
         self._client: ClientAPI | None = None
-        self._lock: filelock.FileLock | None = None
+        self._lock: _StoreLock | None = None
         self._collection: Collection | None = None
 
     @classmethod
@@ -167,16 +172,7 @@ class IncidentMemory:
         if self.path.exists() and not self.path.is_dir():
             raise GateError(f"incident store {self.path} is not a directory")
         self.path.mkdir(parents=True, exist_ok=True)
-        lock = filelock.FileLock(self.path / LOCK_FILE, timeout=self.lock_timeout)
-        try:
-            lock.acquire()
-        except filelock.Timeout:
-            raise GateError(
-                f"incident store {self.path} is locked by another process "
-                f"(waited {self.lock_timeout:g}s for {LOCK_FILE})",
-                hint="retry when the other protoguard run has finished",
-            ) from None
-        self._lock = lock
+        self._lock = _StoreLock.acquire(self.path / LOCK_FILE, self.lock_timeout)
         # Checked under the lock: while another process creates the store, the file is
         # briefly empty.
         store_file = self.path / STORE_FILE
@@ -341,32 +337,81 @@ class IncidentMemory:
             return report
         with self._store("storing incidents", create=True) as collection:
             assert collection is not None
-            for start in range(0, len(incidents), _BATCH):
-                batch = incidents[start : start + _BATCH]
-                existing = collection.get(ids=[i.id for i in batch], include=["metadatas"])
-                stored = {
-                    incident_id: Incident.from_metadata(dict(meta))
-                    for incident_id, meta in zip(
-                        existing["ids"], existing["metadatas"] or [], strict=True
-                    )
-                }
-                changed = []
-                for incident in batch:
-                    if incident.id not in stored:
-                        report.added.append(incident.id)
-                    elif stored[incident.id] != incident:
-                        report.updated.append(incident.id)
-                    else:
-                        report.unchanged.append(incident.id)
-                        continue
-                    changed.append(incident)
-                if changed:
-                    collection.upsert(
-                        ids=[i.id for i in changed],
-                        documents=[i.document() for i in changed],
-                        metadatas=[i.metadata() for i in changed],
-                    )
+            stored = self._stored_versions(collection, [incident.id for incident in incidents])
+            changed = []
+            for incident in incidents:
+                if incident.id not in stored:
+                    report.added.append(incident.id)
+                elif stored[incident.id] != incident:
+                    report.updated.append(incident.id)
+                else:
+                    report.unchanged.append(incident.id)
+                    continue
+                changed.append(incident)
+            try:
+                for start in range(0, len(changed), _BATCH):
+                    self._write(collection, changed[start : start + _BATCH])
+                self._verify_written(collection, changed)
+            except BaseException:
+                self._roll_back(collection, changed, stored)
+                raise
         return report
+
+    @staticmethod
+    def _stored_versions(collection: Collection, ids: Sequence[str]) -> dict[str, Incident]:
+        stored: dict[str, Incident] = {}
+        for start in range(0, len(ids), _BATCH):
+            found = collection.get(ids=list(ids[start : start + _BATCH]), include=["metadatas"])
+            for incident_id, meta in zip(found["ids"], found["metadatas"] or [], strict=True):
+                stored[incident_id] = Incident.from_metadata(dict(meta))
+        return stored
+
+    @staticmethod
+    def _write(collection: Collection, incidents: Sequence[Incident]) -> None:
+        collection.upsert(
+            ids=[i.id for i in incidents],
+            documents=[i.document() for i in incidents],
+            metadatas=[i.metadata() for i in incidents],
+        )
+
+    def _verify_written(self, collection: Collection, written: Sequence[Incident]) -> None:
+        """Read every written incident back, metadata and vector, before reporting success."""
+        wanted = {incident.id: incident for incident in written}
+        for start in range(0, len(written), _BATCH):
+            ids = [incident.id for incident in written[start : start + _BATCH]]
+            found = collection.get(ids=ids, include=["metadatas", "embeddings"])
+            embeddings = found["embeddings"]
+            vectors = len(embeddings) if embeddings is not None else 0
+            back = {
+                incident_id: Incident.from_metadata(dict(meta))
+                for incident_id, meta in zip(found["ids"], found["metadatas"] or [], strict=True)
+            }
+            wrong = sorted(i for i in ids if back.get(i) != wanted[i])
+            if wrong or vectors != len(ids):
+                what = ", ".join(wrong[:5]) or f"{len(ids) - vectors} vectors"
+                raise GateError(
+                    f"incident store {self.location}: incidents did not read back as written "
+                    f"({what})",
+                    hint="nothing was stored; retry, or check the store's disk",
+                )
+
+    @staticmethod
+    def _roll_back(
+        collection: Collection, changed: Sequence[Incident], before: dict[str, Incident]
+    ) -> None:
+        """Undo a failed write: new incidents removed, replaced ones restored.
+
+        Each Chroma call is one SQLite transaction, so a failure leaves whole batches written
+        or not; this puts back the state from before the first batch. If the store itself is
+        broken the undo fails too, and the first error is the one reported.
+        """
+        with contextlib.suppress(Exception):
+            added = [i.id for i in changed if i.id not in before]
+            for start in range(0, len(added), _BATCH):
+                collection.delete(ids=added[start : start + _BATCH])
+            replaced = [before[i.id] for i in changed if i.id in before]
+            for start in range(0, len(replaced), _BATCH):
+                IncidentMemory._write(collection, replaced[start : start + _BATCH])
 
     def remove(self, incident_id: str) -> bool:
         with self._store("removing an incident") as collection:
@@ -409,6 +454,46 @@ class IncidentMemory:
                 hits.sort(key=lambda hit: (-hit.score, hit.incident.id))
                 ranked.append(hits)
         return ranked
+
+
+class _StoreLock:
+    """An exclusive `flock` on the store's lock file, held for a whole session.
+
+    flock, not a lock file's existence: the kernel drops it when the holder dies, so a killed
+    CI job never leaves a store locked. The file is never deleted (deleting it would let a
+    waiter and a newcomer lock two different inodes).
+    """
+
+    _POLL_SECONDS = 0.05
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    @classmethod
+    def acquire(cls, path: Path, timeout: float) -> _StoreLock:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return cls(fd)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise GateError(
+                        f"incident store {path.parent} is locked by another process "
+                        f"(waited {timeout:g}s for {path.name})",
+                        hint="retry when the other protoguard run has finished, "
+                        "or raise incidents.lock_timeout_seconds",
+                    ) from None
+                time.sleep(cls._POLL_SECONDS)
+            except BaseException:
+                os.close(fd)
+                raise
+
+    def release(self) -> None:
+        # Closing the descriptor drops the flock.
+        os.close(self._fd)
 
 
 def _settings() -> Settings:
