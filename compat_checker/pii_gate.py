@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from compat_checker.diff import change_id, infer_changed_files, match_elements
+from compat_checker.errors import GateError
 from compat_checker.findings import Category, Change, ChangedFile, Severity, Source
 from compat_checker.io import atomic_write_text
 from pii_detector.analysis import PiiAnalysis, analyze_tree
 from pii_detector.annotate import annotate_file, options_proto_text
 from pii_detector.gate import PiiGateFinding, gate_findings
 from pii_detector.llm_review import PiiLlmAnswer, review_with_llm
-from pii_detector.overrides import load_overrides
+from pii_detector.overrides import Overrides, OverridesError, load_overrides
 from pii_detector.report import build_report
 from protomodel.model import ElementKind, FieldModel, ProtoTree
 
@@ -78,7 +79,7 @@ def analyze_change(
 ) -> tuple[PiiAnalysis, list[Change]]:
     """Classify the head's files under review; block new/changed fields at/above fail_on
     that are unannotated or annotated below their level (renames judged as changes)."""
-    overrides = load_overrides(overrides_file)
+    overrides = _overrides(overrides_file)
     reviewed = [f.name for f in head.reviewed_files()]
     if ask is None:
         analysis = analyze_tree(head, files=reviewed, overrides=overrides)
@@ -94,6 +95,16 @@ def analyze_change(
         counterparts=field_counterparts(base, head, changed_files),
     )
     return analysis, [pii_change(f) for f in findings]
+
+
+def _overrides(path: Path) -> Overrides:
+    """The PII corrections; a file that cannot be used is the user's to fix (exit 2)."""
+    try:
+        return load_overrides(path)
+    except OverridesError as exc:
+        raise GateError(str(exc), hint="fix or delete it") from None
+    except UnicodeDecodeError:
+        raise GateError(f"cannot read {path}: not UTF-8 text") from None
 
 
 def report_json(analysis: PiiAnalysis) -> dict:
@@ -119,11 +130,18 @@ def write_annotated(
     for file in head.reviewed_files():
         result = annotate_file(read_text(file.repo_path), file, analysis)
         target = out_dir / file.repo_path
-        atomic_write_text(target, result.text)
+        _write(target, result.text)
         written.append(target)
         if file.repo_path.endswith(file.name):
             module_roots.add(file.repo_path[: len(file.repo_path) - len(file.name)])
     # The annotated files import the options by module path: put them beside each root.
     for root in sorted(module_roots):
-        atomic_write_text(out_dir / root / OPTIONS_PROTO_PATH, options_proto_text())
+        _write(out_dir / root / OPTIONS_PROTO_PATH, options_proto_text())
     return written
+
+
+def _write(target: Path, text: str) -> None:
+    try:
+        atomic_write_text(target, text)
+    except OSError as exc:
+        raise GateError(f"--annotate-dir: cannot write {target}: {exc.strerror or exc}") from None

@@ -93,7 +93,7 @@ def annotate_file(text: str, file: FileModel, analysis: PiiAnalysis) -> Annotati
             model_field.type.rsplit(".", 1)[-1] if group else model_field.name,
             model_field.number,
             model_field.location.line,
-            _option_list(found, model_field),
+            options_to_add(found, model_field),
             group=group,
         )
         _collect(result, edits, model_field.fqn, edit)
@@ -143,7 +143,7 @@ def _declared_fields(file: FileModel) -> Iterator[FieldModel]:
     yield from iter_extensions(file)
 
 
-def _option_list(found: FieldResult, model_field: FieldModel) -> list[str]:
+def options_to_add(found: FieldResult, model_field: FieldModel) -> list[str]:
     """The options to add; a type or types already written by hand are kept as they are."""
     typed = has_option(model_field.options, "pii.v1.pii_type")
     several = has_option(model_field.options, "pii.v1.pii_types")

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from pii_detector.analysis import analyze_tree, iter_extensions
+from pii_detector.annotate import options_to_add
 from pii_detector.levels import PiiType, Sensitivity, parse_level
 from pii_detector.overrides import Override
 from pii_detector.results import FieldResult, PiiAnalysis, Source
@@ -165,9 +166,11 @@ def _finding(
     change: Change,
     renamed_from: str | None,
 ) -> PiiGateFinding:
-    option_line = result.option_line
-    base_declaration = declaration(field)[:-1]  # without ";"
     under = result.under_annotated
+    # Unannotated: only what is missing (a hand-written pii_type must not be set twice, which
+    # buf rejects); under-annotated: the whole corrected annotation.
+    option_line = result.option_line if under else f"[{', '.join(options_to_add(result, field))}]"
+    base_declaration = declaration(field)[:-1]  # without ";"
     others = [key for key in field.options if not key.strip("()").startswith("pii.v1.")]
     if under and others:
         suggestion = f"{base_declaration} [<other existing options>, {option_line[1:-1]}];"

@@ -24,6 +24,21 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
+class _IncidentLoader(yaml.SafeLoader):
+    """Safe YAML where an impossible date (2024-13-45) stays text: the model then rejects
+    it naming the incident, instead of PyYAML failing with a bare ValueError."""
+
+
+def _date_or_text(loader: _IncidentLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_IncidentLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_or_text)
+
+
 def read_incidents(path: Path) -> list[Incident]:
     """Parse and validate every incident in the file; any problem names the file and entry."""
     try:
@@ -74,7 +89,7 @@ def _jsonl_entries(path: Path, text: str) -> list[tuple[str, Any]]:
 
 def _yaml_entries(path: Path, text: str) -> list[tuple[str, Any]]:
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_IncidentLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise GateError(f"{path}: not valid YAML: {first_line(exc)}") from None
     if raw is None:

@@ -337,7 +337,9 @@ class IncidentMemory:
             return report
         with self._store("storing incidents", create=True) as collection:
             assert collection is not None
-            stored = self._stored_versions(collection, [incident.id for incident in incidents])
+            stored, vectors = self._stored_versions(
+                collection, [incident.id for incident in incidents]
+            )
             changed = []
             for incident in incidents:
                 if incident.id not in stored:
@@ -353,25 +355,39 @@ class IncidentMemory:
                     self._write(collection, changed[start : start + _BATCH])
                 self._verify_written(collection, changed)
             except BaseException:
-                self._roll_back(collection, changed, stored)
+                self._roll_back(collection, changed, stored, vectors)
                 raise
         return report
 
     @staticmethod
-    def _stored_versions(collection: Collection, ids: Sequence[str]) -> dict[str, Incident]:
+    def _stored_versions(
+        collection: Collection, ids: Sequence[str]
+    ) -> tuple[dict[str, Incident], dict[str, Any]]:
+        """The stored incidents among `ids`, and their vectors (for an undo that needs no
+        embedding call: the failure being undone may be the embedding service's)."""
         stored: dict[str, Incident] = {}
+        vectors: dict[str, Any] = {}
         for start in range(0, len(ids), _BATCH):
-            found = collection.get(ids=list(ids[start : start + _BATCH]), include=["metadatas"])
-            for incident_id, meta in zip(found["ids"], found["metadatas"] or [], strict=True):
+            found = collection.get(
+                ids=list(ids[start : start + _BATCH]), include=["metadatas", "embeddings"]
+            )
+            embeddings = found["embeddings"] if found["embeddings"] is not None else []
+            for incident_id, meta, vector in zip(
+                found["ids"], found["metadatas"] or [], embeddings, strict=True
+            ):
                 stored[incident_id] = Incident.from_metadata(dict(meta))
-        return stored
+                vectors[incident_id] = vector
+        return stored, vectors
 
     @staticmethod
-    def _write(collection: Collection, incidents: Sequence[Incident]) -> None:
+    def _write(
+        collection: Collection, incidents: Sequence[Incident], vectors: Sequence[Any] | None = None
+    ) -> None:
         collection.upsert(
             ids=[i.id for i in incidents],
             documents=[i.document() for i in incidents],
             metadatas=[i.metadata() for i in incidents],
+            embeddings=vectors,
         )
 
     def _verify_written(self, collection: Collection, written: Sequence[Incident]) -> None:
@@ -397,7 +413,10 @@ class IncidentMemory:
 
     @staticmethod
     def _roll_back(
-        collection: Collection, changed: Sequence[Incident], before: dict[str, Incident]
+        collection: Collection,
+        changed: Sequence[Incident],
+        before: dict[str, Incident],
+        vectors: dict[str, Any],
     ) -> None:
         """Undo a failed write: new incidents removed, replaced ones restored.
 
@@ -411,7 +430,8 @@ class IncidentMemory:
                 collection.delete(ids=added[start : start + _BATCH])
             replaced = [before[i.id] for i in changed if i.id in before]
             for start in range(0, len(replaced), _BATCH):
-                IncidentMemory._write(collection, replaced[start : start + _BATCH])
+                batch = replaced[start : start + _BATCH]
+                IncidentMemory._write(collection, batch, [vectors[i.id] for i in batch])
 
     def remove(self, incident_id: str) -> bool:
         with self._store("removing an incident") as collection:

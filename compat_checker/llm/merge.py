@@ -206,6 +206,13 @@ def _apply(
     return updated, extra
 
 
+def _strictness(review: ChangeReview) -> tuple[bool, bool, int]:
+    """Order of several reviews of one finding: confirming, then not refuting, then severity
+    (an "uncertain" entry must win over a "refuted" one, whatever their severities)."""
+    confirms = review.is_breaking or review.assessment is Assessment.CONFIRMED
+    return confirms, review.assessment is not Assessment.REFUTED, review.severity.rank
+
+
 def _stricter(a: Change, b: Change) -> Change:
     return max((a, b), key=lambda c: (c.is_breaking, c.severity.rank))
 
@@ -240,7 +247,7 @@ def merge_review_with_notes(
             else:
                 new.append(review)
         for fid, group in reviews.items():
-            strictest = max(group, key=lambda r: (r.is_breaking, r.severity.rank))
+            strictest = max(group, key=_strictness)
             n = index[fid]
             merged[n], extra = _apply(
                 changes[n],

@@ -213,7 +213,10 @@ def review_changes(
             usage=llm.usage(),
         )
         return ReviewResult(changes=list(changes), status=status, records=[])
-    workers = min(llm.config.concurrency, len(chunks))
+    # Under a call or token budget, which chunks get answered before it runs out must not
+    # depend on which thread reserves first: a budgeted review asks one chunk at a time.
+    budgeted = llm.config.max_calls is not None or llm.config.max_tokens is not None
+    workers = 1 if budgeted else min(llm.config.concurrency, len(chunks))
     retry_in_place = attempt is None
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="protoguard-review") as pool:
         # map keeps the chunks' order: answers merge in the same order however calls finish

@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from compat_checker.errors import GateError
 from compat_checker.options import CheckOptions
 from compat_checker.pipeline import run_check
 
@@ -53,3 +56,25 @@ def test_annotate_dir_output_compiles_with_buf(example_repo, tmp_path):
     buf = Path(sys.executable).parent / "buf"
     result = subprocess.run([str(buf), "build", str(module)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_broken_overrides_file_is_a_one_line_error(example_repo):
+    add_to_person(example_repo, "string ssn = 40;")
+    overrides = example_repo / ".protoguard/pii-overrides.yaml"
+    overrides.parent.mkdir(exist_ok=True)
+    for content, expected in [
+        (b"overrides: [\n", "pii-overrides.yaml:2: not valid YAML"),
+        (b"\xff\xfe", "pii-overrides.yaml: not UTF-8 text"),
+    ]:
+        overrides.write_bytes(content)
+        with pytest.raises(GateError, match=expected):
+            run_check(CheckOptions(repo=example_repo, against="main", llm="none"))
+
+
+def test_an_unwritable_annotate_dir_is_a_one_line_error(example_repo, tmp_path):
+    add_to_person(example_repo, "string ssn = 40;")
+    out = tmp_path / "annotated"
+    out.mkdir()
+    (out / "proto").write_text("a file where a directory must go")
+    with pytest.raises(GateError, match=r"--annotate-dir: cannot write .*task\.proto"):
+        run_check(CheckOptions(repo=example_repo, against="main", llm="none", annotate_dir=out))

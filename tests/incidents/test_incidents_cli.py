@@ -165,6 +165,19 @@ def test_import_reports_the_bad_entry(tmp_path: Path) -> None:
     assert not (tmp_path / "s").exists()  # nothing was written on any of these
 
 
+def test_import_names_the_entry_with_an_impossible_date(tmp_path: Path) -> None:
+    # PyYAML builds dates itself and used to fail with a bare ValueError (an internal error).
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "- {id: A-1, title: t, date: 2024-01-01, impact: i, severity: LOW}\n"
+        "- {id: A-2, title: t, date: 2024-13-45, impact: i, severity: LOW}\n"
+    )
+    result = invoke(tmp_path / "s", "import", str(bad))
+    assert isinstance(result.exception, GateError)
+    assert "incident 2 (id A-2): date:" in str(result.exception)
+    assert not (tmp_path / "s").exists()
+
+
 def test_remove(tmp_path: Path) -> None:
     store = tmp_path / "store"
     invoke(store, "import", str(EXAMPLES))

@@ -78,11 +78,11 @@ def test_a_failed_write_is_undone(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     real_write = IncidentMemory._write
     calls: list[int] = []
 
-    def fail_second_batch(collection, batch: list[Incident]) -> None:
+    def fail_second_batch(collection, batch: list[Incident], vectors=None) -> None:
         calls.append(len(batch))
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        real_write(collection, batch)
+        real_write(collection, batch, vectors)
 
     monkeypatch.setattr(store_module, "_BATCH", 2)
     monkeypatch.setattr(IncidentMemory, "_write", staticmethod(fail_second_batch))
@@ -90,6 +90,33 @@ def test_a_failed_write_is_undone(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         memory.upsert(changed)
     monkeypatch.undo()
     assert memory.all() == before  # the first batch (one update, one new) was undone
+
+
+def test_an_undo_needs_no_embedding_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The failure being undone may be the embedding service's (quota): re-embedding the
+    # replaced incidents failed too, and left the first batch's update in the store.
+    memory = IncidentMemory.open(IncidentsConfig(path="store"), tmp_path)
+    examples = read_incidents(EXAMPLES)
+    memory.upsert(examples[:3])
+    before = memory.all()
+    vectors_before = memory.search_many([examples[0].document()], k=3)
+    changed = [examples[0].model_copy(update={"resolution": "changed"}), *examples[3:]]
+    embed = type(memory.embedding).__call__
+    calls: list[int] = []
+
+    def quota_after_one_batch(self, input):  # Chroma checks the parameter name
+        calls.append(len(input))
+        if len(calls) > 1:
+            raise RuntimeError("429 quota exceeded")
+        return embed(self, input)
+
+    monkeypatch.setattr(store_module, "_BATCH", 2)
+    monkeypatch.setattr(type(memory.embedding), "__call__", quota_after_one_batch)
+    with pytest.raises(GateError, match="quota exceeded"):
+        memory.upsert(changed)
+    monkeypatch.undo()
+    assert memory.all() == before
+    assert memory.search_many([examples[0].document()], k=3) == vectors_before
 
 
 def test_a_write_that_does_not_read_back_is_undone(

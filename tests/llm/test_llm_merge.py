@@ -235,6 +235,21 @@ def test_several_reviews_of_one_finding_take_the_strictest(potential: Change) ->
     assert merged.is_breaking and merged.severity == Severity.HIGH
 
 
+@pytest.mark.parametrize("other", ["uncertain", "confirmed"])
+def test_a_refutation_never_wins_over_another_review_of_the_same_finding(
+    potential: Change, other: str
+) -> None:
+    # Ranked by severity alone, the MEDIUM refutation beat the LOW entry and unblocked.
+    answer = answer_for(
+        [potential],
+        review_of(potential, is_breaking=False, assessment=other, severity="LOW"),
+        review_of(potential, is_breaking=False, assessment="refuted", severity="MEDIUM"),
+    )
+    [merged] = merge_review([potential], [answer])
+    assert merged.is_breaking and merged.llm is not None
+    assert merged.llm["review"] == ("confirmed" if other == "confirmed" else "uncertain")
+
+
 @pytest.mark.parametrize(
     "text",
     [

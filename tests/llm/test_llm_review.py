@@ -241,6 +241,23 @@ def test_max_calls_budget_stops_calls(make_llm: MakeLlm, make_change: MakeChange
     assert status.usage is not None and status.usage.budget_stop == "max_calls=1 reached"
 
 
+def test_a_budget_answers_the_first_chunks_whatever_the_thread_timing(
+    make_llm: MakeLlm, make_change: MakeChange
+) -> None:
+    # Concurrent calls raced for the budget: any one of the files could get the answer.
+    changes = [make_change(element=f"acme.f{i}.v1.M.x", file=f"f{i}.proto") for i in range(4)]
+    for _ in range(5):
+        llm, _fake = make_llm(
+            compat_responder(lambda item: {"severity": "CRITICAL"}),
+            cache=False,
+            max_calls=2,
+            concurrency=4,
+        )
+        result = review_changes(changes, llm)
+        raised = [c.file for c in result.changes if c.severity == Severity.CRITICAL]
+        assert raised == ["f0.proto", "f1.proto"]
+
+
 def test_max_tokens_budget_stops_calls(make_llm: MakeLlm, make_change: MakeChange) -> None:
     changes = [make_change()]
     llm, fake = make_llm(compat_responder(lambda item: {}), max_tokens=100)

@@ -176,3 +176,9 @@ def test_a_corrupt_overrides_file_is_one_line(repo: Path) -> None:
     (repo / ".protoguard" / "pii-overrides.yaml").write_text("overrides: [unclosed\n")
     code, _, err = run("scan", ACCOUNT_PATH)
     assert code == 2 and "pii-overrides.yaml:" in err and "not valid YAML" in err
+    # Bytes that are not UTF-8 used to escape as an internal UnicodeDecodeError.
+    (repo / ".protoguard" / "pii-overrides.yaml").write_bytes(b"\xff\xfe")
+    for args in (("scan", ACCOUNT_PATH), ("correct", "acme.accounts.v1.Account.ssn")):
+        extra = ("--sensitivity", "HIGH", "--reason", "r") if args[0] == "correct" else ()
+        code, _, err = run(*args, *extra)
+        assert code == 2 and "pii-overrides.yaml: not UTF-8 text" in err

@@ -46,6 +46,15 @@ def test_a_new_high_field_without_annotation_blocks_with_the_option_line() -> No
     )
 
 
+def test_a_hand_written_pii_type_is_not_suggested_twice() -> None:
+    # `(pii.v1.pii_type)` is not repeated: suggesting it again gave a file buf rejects.
+    head = HEAD.replace("string ssn = 4;", "string ssn = 4 [(pii.v1.pii_type) = SSN];")
+    ssn = gate_findings(tree_of(BASE), tree_of(head), [FILE], "HIGH")[0]
+    assert ssn.field_path == "Customer.ssn"
+    assert ssn.option_line == "[(pii.v1.sensitivity) = HIGH]"
+    assert ssn.suggestion == "string ssn = 4 [<existing options>, (pii.v1.sensitivity) = HIGH];"
+
+
 def test_fail_on_lower_levels_includes_changed_fields() -> None:
     findings = gate_findings(tree_of(BASE), tree_of(HEAD), [FILE], Sensitivity.MEDIUM)
     by_path = {f.field_path: f.change for f in findings}
