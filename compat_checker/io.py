@@ -8,11 +8,21 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_NEW_FILE_MODE = 0o666 & ~_umask()
+
+
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.fchmod(fd, _NEW_FILE_MODE)  # mkstemp makes 0600; outputs follow the umask like open()
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -103,8 +103,6 @@ def _overrides(path: Path) -> Overrides:
         return load_overrides(path)
     except OverridesError as exc:
         raise GateError(str(exc), hint="fix or delete it") from None
-    except UnicodeDecodeError:
-        raise GateError(f"cannot read {path}: not UTF-8 text") from None
 
 
 def report_json(analysis: PiiAnalysis) -> dict:

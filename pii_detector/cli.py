@@ -163,8 +163,6 @@ def correct(
         )
     except OverridesError as error:
         raise PiiCliError(str(error)) from None
-    except UnicodeDecodeError:
-        raise PiiCliError(f"cannot read {path}: not UTF-8 text") from None
     except OSError as error:
         raise PiiCliError(f"cannot write {path}: {error.strerror}") from None
     shown = level.value + (f"/{kind.value}" if kind else "")
@@ -305,8 +303,6 @@ def _load_overrides(path: str | None) -> Overrides:
         return load_overrides(target)
     except OverridesError as error:
         raise PiiCliError(str(error)) from None
-    except UnicodeDecodeError:
-        raise PiiCliError(f"cannot read {target}: not UTF-8 text") from None
 
 
 def _repo_root() -> Path:

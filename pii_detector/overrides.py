@@ -69,13 +69,21 @@ def load_overrides(path: Path | str) -> Overrides:
         return {}
     except OSError as error:
         raise OverridesError(f"cannot read {target}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise OverridesError(f"cannot read {target}: not UTF-8 text") from None
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         raise OverridesError(f"{target}{where}: not valid YAML") from None
-    entries = data.get("overrides", {}) if isinstance(data, dict) else None
+    # Entries at the top level (no `overrides:`) would otherwise be ignored without a word,
+    # silently switching every correction off.
+    entries = (
+        data.get("overrides", {})
+        if isinstance(data, dict) and data.keys() <= {"overrides"}
+        else None
+    )
     if not isinstance(entries, dict):
         raise OverridesError(f"{target}: expected a mapping `overrides: {{FQN: {{...}}}}`")
     result: Overrides = {}

@@ -88,6 +88,8 @@ def test_a_failed_write_leaves_the_old_file(
             "overrides:\n  'not an fqn': {sensitivity: LOW, reason: r, who: w, when: t}\n",
             "not a fully-qualified",
         ),
+        # Entries without the `overrides:` key must not be ignored silently.
+        ("a.v1.B.c: {sensitivity: LOW, reason: r, who: w, when: t}\n", "expected a mapping"),
     ],
 )
 def test_invalid_files_raise_one_line(tmp_path: Path, text: str, message: str) -> None:
@@ -107,3 +109,20 @@ def test_who_defaults_to_git_or_user(tmp_path: Path, monkeypatch: pytest.MonkeyP
         tmp_path / "o.yaml", "a.v1.B.c", sensitivity=Sensitivity.LOW, pii_type=None, reason="r"
     )
     assert override.who == "someone"
+
+
+def test_non_utf8_file_raises_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "o.yaml"
+    path.write_bytes(b"overrides:\n  \xff\xfe: {}\n")
+    with pytest.raises(OverridesError, match="not UTF-8"):
+        load_overrides(path)
+
+
+def test_saved_file_follows_the_umask(tmp_path: Path) -> None:
+    path = tmp_path / "o.yaml"
+    record_override(
+        path, "a.v1.B.c", sensitivity=Sensitivity.LOW, pii_type=None, reason="r", who="w"
+    )
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
