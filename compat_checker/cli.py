@@ -323,7 +323,8 @@ def demo_command(results: Path | None, keep: bool) -> None:
 def rules_command(output_format: str) -> None:
     """List every rule ID a verdict can carry: ID, category, severity, what it checks.
 
-    The diff rules first, then the IDs the gate's other layers use (source "gate")."""
+    The diff rules first, then the IDs the gate's other layers use (source "gate"), then (in
+    the text listing) the checks of `protoguard audit`."""
     from compat_checker.rules.catalogue import RuleSource, rule_catalogue
 
     docs = rule_catalogue()
@@ -350,6 +351,27 @@ def rules_command(output_format: str) -> None:
                 severity += " (varies)"
             table.add_row(doc.id, doc.category.value, severity, doc.doc)
         console.print(table)
+    _print_audit_checks(console)
+
+
+def _print_audit_checks(console: Console) -> None:
+    """The `protoguard audit` checks (their own registry: a whole tree, not a diff); text
+    only, since the JSON listing is the interface of the verdict's rule IDs."""
+    from rich.table import Table
+
+    from compat_checker.audit.checks import all_checks
+
+    table = Table(
+        box=None,
+        header_style="bold",
+        title="Checks of `protoguard audit` (whole repository)",
+        title_justify="left",
+    )
+    for column in ("check", "severity", "what it checks"):
+        table.add_column(column)
+    for check in all_checks().values():
+        table.add_row(check.id, check.severity, check.doc)
+    console.print(table)
 
 
 @main.command("explain")

@@ -24,7 +24,9 @@ _PII_SEVERITY: dict[Sensitivity, Severity] = {
     Sensitivity.MEDIUM: "WARNING",
     Sensitivity.LOW: "INFO",
 }
-_ZERO_SUFFIXES = ("_UNSPECIFIED", "_UNKNOWN")
+# A zero value named like this says "not set" (`UNKNOWN = 0` alone is common in nested enums).
+_ZERO_NAMES = ("UNSPECIFIED", "UNKNOWN")
+_ZERO_SUFFIXES = tuple(f"_{name}" for name in _ZERO_NAMES)
 
 
 @dataclass(frozen=True)
@@ -262,14 +264,19 @@ def deleted_enum_value_not_reserved(ctx: AuditContext) -> Iterator[AuditHit]:
     severity="WARNING",
     doc="The zero value of an open enum has a meaning: an unset field reads as it, "
     "and the meaning can never be changed safely.",
-    fix="Add a zero value named <ENUM>_UNSPECIFIED and move the meaningful value to a new number "
+    fix="Add a zero value named `<ENUM>_UNSPECIFIED` and move the meaningful value to a new number "
     "(or, if that is too late, document that 0 also means 'not set').",
 )
 def enum_zero_value_meaningful(ctx: AuditContext) -> Iterator[AuditHit]:
     for file in ctx.files:
         for enum in iter_all_enums(file):
             zero = enum.value_by_number(0)
-            if enum.closed or zero is None or zero.name.endswith(_ZERO_SUFFIXES):
+            if (
+                enum.closed
+                or zero is None
+                or zero.name in _ZERO_NAMES
+                or zero.name.endswith(_ZERO_SUFFIXES)
+            ):
                 continue
             yield AuditHit(
                 element=zero.fqn,
@@ -326,8 +333,10 @@ def _not_reserved(
     missing_names = [n for n in names if n not in owner.reserved_names and n not in live_names]
     if reserved_number and not missing_names:
         return None
+    # Editions reserve names as identifiers; a string literal there does not compile.
+    quote = "" if file.syntax == "editions" else '"'
     statements = ([f"reserved {number};"] if not reserved_number else []) + [
-        f'reserved "{n}";' for n in missing_names
+        f"reserved {quote}{n}{quote};" for n in missing_names
     ]
     deleted = next(e for e in reversed(entry.events) if e.event == "deleted")
     return AuditHit(

@@ -243,14 +243,14 @@ def failing(report: AuditReport, fail_on: str) -> bool:
 
 def _print_summary(run: AuditRun) -> None:
     report = run.report
-    # One line per message, however narrow the terminal: CI logs are read with grep.
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    # One line per message, however narrow the terminal: CI logs are read with grep. No
+    # markup: paths and messages are the repository's text (a `[/x]` in one would raise).
+    console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
     if report.history == "partial":
         console.print(
             "warning: shallow clone: the git history stops at the clone's depth, so a field "
             "number deleted and reused before that is not seen; fetch the whole history "
             "(git fetch --unshallow, or actions/checkout fetch-depth: 0)",
-            markup=False,
         )
     if run.vendored:
         reasons = Counter(run.vendored.values())
@@ -258,7 +258,6 @@ def _print_summary(run: AuditRun) -> None:
             f"left out {len(run.vendored)} vendored files: "
             + ", ".join(f"{reason} ({n})" for reason, n in sorted(reasons.items()))
             + "; --include-vendored audits them",
-            markup=False,
         )
     t = report.totals
     by_severity = ", ".join(f"{n} {s.lower()}" for s, n in t.findings_by_severity.items())
@@ -276,7 +275,6 @@ def _print_summary(run: AuditRun) -> None:
         console.print(
             f"  {finding.severity:<7} {finding.rule}  {finding.file}:{finding.line}  "
             f"{finding.message}",
-            markup=False,
         )
     if len(report.findings) > 20:
         console.print(f"  … {len(report.findings) - 20} more (see --json/--markdown/--html)")

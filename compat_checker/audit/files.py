@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import re
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
@@ -40,8 +41,11 @@ def discover_protos(root: Path) -> list[str]:
     """The .proto files under ``root``, relative with forward slashes, sorted.
 
     In a git work tree, files that git ignores (build output, caches) are left out, as a
-    reviewer of the repository would expect; outside git every file counts.
+    reviewer of the repository would expect; outside git every file counts. A symlink that
+    leads out of ``root`` is left out too: the report would quote what it points at (a
+    parse error names the first token of `~/.git-credentials`).
     """
+    inside = root.resolve()
     found: list[str] = []
     for directory, dirnames, filenames in os.walk(root):
         here = Path(directory)
@@ -52,10 +56,17 @@ def discover_protos(root: Path) -> list[str]:
         found.extend(
             name if rel == "." else f"{rel}/{name}"
             for name in filenames
-            if name.endswith(".proto") and (here / name).is_file()
+            if name.endswith(".proto") and _regular_file_inside(here / name, inside)
         )
     ignored = git_ignored(root, found)
     return sorted(path for path in found if path not in ignored)
+
+
+def _regular_file_inside(path: Path, inside: Path) -> bool:
+    if not path.is_symlink():
+        return path.is_file()
+    target = path.resolve()
+    return target.is_file() and target.is_relative_to(inside)
 
 
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_NO_LAZY_FETCH": "1", "GIT_OPTIONAL_LOCKS": "0"}
@@ -179,10 +190,10 @@ def shard_of(path: str, count: int) -> int:
 
 def parse_shard(text: str) -> tuple[int, int]:
     """``I/N`` → (I, N); ValueError with a one-line reason otherwise."""
-    index, slash, count = text.partition("/")
-    if not slash or not index.strip().isdigit() or not count.strip().isdigit():
+    match = re.fullmatch(r"\s*([0-9]+)\s*/\s*([0-9]+)\s*", text)
+    if match is None:
         raise ValueError(f"--shard must look like I/N (e.g. 1/4), not {text!r}")
-    i, n = int(index), int(count)
+    i, n = int(match[1]), int(match[2])
     if n < 1 or not 1 <= i <= n:
         raise ValueError(f"--shard {text}: I must be between 1 and N")
     return i, n

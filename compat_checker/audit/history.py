@@ -317,9 +317,13 @@ def list_commits(top: Path, prefix: str) -> list[Commit]:
     """First-parent commits of HEAD touching .proto files under ``prefix``, oldest first;
     a merge counts as one change against its first parent (the mainline's view)."""
     pathspec = f":(glob){glob.escape(prefix)}**/*.proto"
+    # --root and --no-show-signature: the output must not depend on the user's
+    # log.showRoot (the first commit's files) or log.showSignature (gpg lines in the output).
     out = _git(
         top,
         "log",
+        "--root",
+        "--no-show-signature",
         "--first-parent",
         "--diff-merges=first-parent",
         "--reverse",
@@ -376,15 +380,25 @@ def read_blobs(top: Path, shas: Sequence[str]) -> Iterator[tuple[str, bytes]]:
 
     writer = threading.Thread(target=feed, daemon=True)
     writer.start()
+    finished = False
     try:
         for sha in shas:
             header = process.stdout.readline().split()
             if len(header) != 3 or header[1] != b"blob":
-                raise GateError(f"git cat-file: cannot read blob {sha}")
+                # Usually a blobless clone (`--filter=blob:none`): the audit never fetches.
+                raise GateError(
+                    f"git cat-file: cannot read blob {sha} (a partial clone? fetch the "
+                    "history's blobs, or run with --no-history)"
+                )
             data = process.stdout.read(int(header[2]))
             process.stdout.read(1)  # the newline after each object
             yield sha, data
+        finished = True
     finally:
+        # Stopped early (an error here or in the caller), git may be blocked writing output
+        # nobody reads, and the writer blocked feeding it: end git before waiting for either.
+        if not finished:
+            process.kill()
         writer.join()
         process.stdout.close()
         process.wait()

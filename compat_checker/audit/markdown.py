@@ -6,6 +6,8 @@ findings (the first `MAX_ROWS` of each table) and the per-package summary.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -13,9 +15,28 @@ from compat_checker.audit.model import AuditReport
 
 MAX_ROWS = 100
 
+_CODE_SPAN = re.compile(r"(`[^`\r\n]+`)")
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]~])")
+
 
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return str(text).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def _text(text: str) -> str:
+    """Report text (messages, fixes, parse errors that quote the file) shown as written:
+    its `code spans` stay code; elsewhere no HTML tag, link or emphasis that a file's
+    content or name brings in is rendered (GitHub would also drop `<ENUM>` as a tag)."""
+    parts = _CODE_SPAN.split(text)
+    return "".join(
+        part if index % 2 else html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", part), quote=False)
+        for index, part in enumerate(parts)
+    )
+
+
+def _code(text: str) -> str:
+    """``text`` as one code span: a backtick or a line break in it cannot end the span."""
+    return "`" + " ".join(text.replace("`", "").splitlines()) + "`"
 
 
 def _table(header: list[str], rows: list[list[object]], total: int) -> list[str]:
@@ -31,8 +52,7 @@ def _locator(link_base: str | None) -> Callable[[str, int | None], str]:
     path is percent-encoded, so a `)` or a space in a file name cannot end the link early."""
 
     def location(path: str, line: int | None) -> str:
-        text = path if line is None else f"{path}:{line}"
-        code = f"`{text.replace('`', '')}`"
+        code = _code(path if line is None else f"{path}:{line}")
         if link_base is None:
             return code
         anchor = "" if line is None else f"#L{line}"
@@ -55,8 +75,8 @@ def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str
     lines = [
         "## protoguard audit",
         "",
-        f"`{report.root}`"
-        + (f" at `{report.commit[:12]}`" if report.commit else "")
+        _code(report.root)
+        + (f" at {_code(report.commit[:12])}" if report.commit else "")
         + scope
         + f" · git history: {report.history}",
         "",
@@ -77,7 +97,7 @@ def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str
         "Findings: "
         + ", ".join(f"{n} {severity}" for severity, n in t.findings_by_severity.items())
         + (
-            f" (baseline `{report.baseline.file}`: {report.baseline.known} known left out, "
+            f" (baseline {_code(report.baseline.file)}: {report.baseline.known} known left out, "
             f"{report.baseline.fixed} fixed)"
             if report.baseline
             else ""
@@ -89,7 +109,7 @@ def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str
         lines += _table(
             ["severity", "rule", "location", "message", "fix"],
             [
-                [f.severity, f.rule, location(f.file, f.line), f.message, f.fix]
+                [f.severity, f.rule, location(f.file, f.line), _text(f.message), _text(f.fix)]
                 for f in report.findings
             ],
             len(report.findings),
@@ -100,7 +120,7 @@ def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str
             ["method", "bulk", "audited", "location"],
             [
                 [
-                    f"`{e.service}.{e.method}`",
+                    _code(f"{e.service}.{e.method}"),
                     "yes" if e.bulk else "no",
                     "yes" if e.audit_pii_access else "no",
                     location(e.file, e.line),
@@ -115,7 +135,7 @@ def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str
             ["package", "files", "fields", "HIGH", "MEDIUM", "LOW", "unannotated PII", "findings"],
             [
                 [
-                    p.package or "(none)",
+                    _text(p.package or "(none)"),
                     p.files,
                     p.fields,
                     p.by_level["HIGH"],
@@ -132,7 +152,7 @@ def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str
         lines += ["### Files that did not parse", ""]
         lines += _table(
             ["file", "error"],
-            [[location(e.file, None), e.message] for e in report.errors],
+            [[location(e.file, None), _text(e.message)] for e in report.errors],
             len(report.errors),
         )
     return "\n".join(lines).rstrip() + "\n"

@@ -199,7 +199,13 @@ def service_summaries(
                     unaudited_pii_methods=unaudited,
                 )
             )
-    return sorted(summaries, key=lambda s: s.service)
+    return sorted(summaries, key=service_key)
+
+
+def service_key(s: ServiceSummary) -> tuple[str, str]:
+    # The file too: a service defined twice (two files, perhaps in two shards) sorts the same
+    # way however the shard reports are merged.
+    return s.service, s.file
 
 
 def totals_of(

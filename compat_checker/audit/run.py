@@ -42,6 +42,7 @@ from compat_checker.audit.report import (
     inventory_of,
     package_summaries,
     run_checks,
+    service_key,
     service_summaries,
     totals_of,
 )
@@ -279,7 +280,7 @@ def merge_reports(reports: list[AuditReport]) -> AuditReport:
         files=files,
         totals=totals_of(files, inventory, exposures, findings),
         packages=_merge_packages([p for r in reports for p in r.packages]),
-        services=sorted((s for r in reports for s in r.services), key=lambda s: s.service),
+        services=sorted((s for r in reports for s in r.services), key=service_key),
         inventory=inventory,
         exposures=exposures,
         findings=findings,

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from compat_checker.audit.files import shard_of
+from compat_checker.audit.history import read_blobs
+from compat_checker.audit.markdown import _text
 from compat_checker.audit.model import AuditReport
 from compat_checker.cli import main
+from compat_checker.errors import GateError
 
 from .conftest import audit, by_rule, commit, git, proto
 
@@ -103,6 +107,33 @@ def test_deleted_field_reserved_correctly_is_quiet(repo: Path, tmp_path: Path):
     assert report is not None
     assert by_rule(report, "AUDIT_DELETED_FIELD_NOT_RESERVED") == []
     assert by_rule(report, "AUDIT_FIELD_NUMBER_REUSED") == []
+
+
+def test_editions_reserve_names_as_identifiers(repo: Path, tmp_path: Path):
+    def edition(body: str) -> str:
+        return f'edition = "2023";\npackage ed.v1;\n\nmessage M {{ {body} }}\n'
+
+    commit(repo, {"ed.proto": edition("string a = 1; string b = 2;")}, "two fields")
+    commit(repo, {"ed.proto": edition("string a = 1;")}, "drop b")
+    _, report, _ = audit(str(repo), "--json", str(tmp_path / "a.json"))
+    assert report is not None
+    [finding] = by_rule(report, "AUDIT_DELETED_FIELD_NOT_RESERVED")
+    # `reserved "b";` does not compile in editions ("cannot use string literals").
+    assert finding.fix == "reserved 2; reserved b;"
+    commit(repo, {"ed.proto": edition(f"string a = 1; {finding.fix}")}, "reserve")
+    _, report, _ = audit(str(repo), "--json", str(tmp_path / "b.json"))
+    assert report is not None and not by_rule(report, "AUDIT_DELETED_FIELD_NOT_RESERVED")
+
+
+def test_history_ignores_the_log_settings_of_the_repository(repo: Path, tmp_path: Path):
+    """With log.showRoot false, git log would not list the first commit's files."""
+    commit(repo, {"shop/v1/order.proto": ORDER_V1}, "order")
+    commit(repo, {"shop/v1/order.proto": ORDER_V1.replace("  string coupon = 2;\n", "")}, "drop")
+    git(repo, "config", "log.showRoot", "false")
+    git(repo, "config", "log.showSignature", "true")
+    _, report, _ = audit(str(repo), "--json", str(tmp_path / "a.json"))
+    assert report is not None
+    assert len(by_rule(report, "AUDIT_DELETED_FIELD_NOT_RESERVED")) == 1
 
 
 def test_half_reserved_asks_only_for_the_missing_name(repo: Path, tmp_path: Path):
@@ -275,6 +306,34 @@ def test_markdown_and_html_outputs(repo: Path, tmp_path: Path):
     assert html.read_text().lstrip().lower().startswith("<!doctype html>")
 
 
+def test_markdown_shows_names_and_parse_errors_as_text(repo: Path, tmp_path: Path):
+    """A job summary renders Markdown and some HTML: what a file says must not turn into a
+    tag, a link or emphasis, and the check's own `<ENUM>` must survive."""
+    hostile = "<img src=x onerror=alert(1)> [click](https://evil.example) **b**"
+    commit(
+        repo,
+        {
+            "api/color.proto": proto("q.v1", "enum Color { RED = 0; }"),
+            "api/bad`name|x.proto": proto("q.v1", f'message C {{ "{hostile}" }}'),
+        },
+        "hostile",
+    )
+    md = tmp_path / "a.md"
+    audit(str(repo), "--markdown", str(md), "--no-history")
+    text = md.read_text()
+    assert "<img" not in text and "[click](" not in text and "**b**" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt; \\[click\\](https://evil.example)" in text
+    assert "named `<ENUM>_UNSPECIFIED`" in text
+    assert "| `api/badname\\|x.proto` |" in text
+
+
+def test_markdown_text_keeps_code_spans_as_code():
+    assert _text("Add `option (a.b_c) = true;` to <the> RPC_NAME") == (
+        "Add `option (a.b_c) = true;` to &lt;the&gt; RPC\\_NAME"
+    )
+    assert _text("a stray ` backtick <b>") == "a stray \\` backtick &lt;b&gt;"
+
+
 # ---------------------------------------------------------------------------- shards
 
 
@@ -354,6 +413,32 @@ def test_merged_shards_equal_the_unsharded_report(repo: Path, tmp_path: Path):
     assert _comparable(merged) == _comparable(report)
 
 
+def test_merge_orders_a_service_defined_twice_as_an_unsharded_run(repo: Path, tmp_path: Path):
+    files = {
+        f"api/{name}.proto": proto(
+            "dup.v1",
+            f"message R{name} {{ string id = 1; }}\nservice S {{ rpc Get{name}(R{name}) returns (R{name}); }}",
+        )
+        for name in ("a", "b")
+    }
+    assert [shard_of(path, 2) for path in files] == [1, 2]
+    commit(repo, files, "one service in two files")
+    _, whole, _ = audit(str(repo), "--json", str(tmp_path / "whole.json"))
+    for index in (1, 2):
+        out = tmp_path / f"s{index}.json"
+        audit(str(repo), "--shard", f"{index}/2", "--json", str(out), "--fail-on", "never")
+    merged_out = tmp_path / "merged.json"
+    shards_reversed = [str(tmp_path / "s2.json"), str(tmp_path / "s1.json")]
+    result = CliRunner().invoke(
+        main, ["audit", "merge", *shards_reversed, "--json", str(merged_out)]
+    )
+    assert result.exit_code == 0, result.output
+    merged = AuditReport.model_validate_json(merged_out.read_text())
+    assert whole is not None
+    assert [s.file for s in whole.services] == ["api/a.proto", "api/b.proto"]
+    assert _comparable(merged) == _comparable(whole)
+
+
 def test_merge_refuses_an_incomplete_set(repo: Path, tmp_path: Path):
     _many_packages(repo)
     one = tmp_path / "one.json"
@@ -411,6 +496,7 @@ def test_baseline_reports_only_new_findings(repo: Path, tmp_path: Path):
         (["{missing}"], "not a directory"),
         (["{repo}", "--shard", "3/2"], "between 1 and N"),
         (["{repo}", "--shard", "one"], "I/N"),
+        (["{repo}", "--shard", "\u00b2/4"], "I/N"),  # str.isdigit() says yes, int() no
         (["{repo}", "--baseline", "{missing}"], "cannot read baseline"),
         (["{repo}", "--baseline", "{garbage}"], "not a protoguard audit report"),
         (["{repo}", "--jobs", "0"], "--jobs"),
@@ -428,10 +514,83 @@ def test_bad_input_exits_2_with_one_line(repo: Path, tmp_path: Path, args: list[
     assert "Traceback" not in result.output
 
 
+def test_a_baseline_path_that_looks_like_markup_is_printed_as_is(repo: Path, tmp_path: Path):
+    commit(repo, {"shop/v1/order.proto": ORDER_V1}, "order")
+    baseline = tmp_path / "b[" / "x].json"
+    baseline.parent.mkdir()
+    audit(str(repo), "--json", str(baseline), "--fail-on", "never")
+    code, _, stderr = audit(str(repo), "--baseline", str(baseline))
+    assert code == 0
+    assert f"baseline {baseline}: " in stderr
+
+
+def test_only_an_open_enum_with_a_meaningful_zero_is_reported(repo: Path, tmp_path: Path):
+    enums = {
+        "Meaningful": "ACTIVE = 0; GONE = 1;",
+        "Prefixed": "PREFIXED_UNSPECIFIED = 0; ON = 1;",
+        "Bare": "UNKNOWN = 0; OFF = 1;",
+        "BareUnspecified": "UNSPECIFIED = 0; HIGH = 1;",
+    }
+    body = "\n".join(f"message {n}Holder {{ enum {n} {{ {v} }} }}" for n, v in enums.items())
+    closed = 'syntax = "proto2";\npackage z.v1;\nenum Closed { OPEN = 0; SHUT = 1; }\n'
+    commit(repo, {"z/open.proto": proto("z.v1", body), "z/closed.proto": closed}, "enums")
+    _, report, _ = audit(str(repo), "--no-history", "--json", str(tmp_path / "a.json"))
+    assert report is not None
+    found = by_rule(report, "AUDIT_ENUM_ZERO_VALUE_MEANINGFUL")
+    assert [f.element for f in found] == ["z.v1.MeaningfulHolder.Meaningful.ACTIVE"]
+
+
+def test_a_symlink_out_of_the_tree_is_not_read(repo: Path, tmp_path: Path):
+    secret = tmp_path / "token.txt"
+    secret.write_text("ghp_not_for_the_report\n")
+    commit(repo, {"shop/v1/order.proto": ORDER_V1}, "order")
+    (repo / "shop/v1/leak.proto").symlink_to(secret)
+    (repo / "shop/v1/alias.proto").symlink_to("order.proto")
+    out = tmp_path / "a.json"
+    _, report, _ = audit(str(repo), "--no-history", "--json", str(out))
+    assert report is not None
+    assert report.files == ["shop/v1/alias.proto", "shop/v1/order.proto"]
+    assert "ghp_not_for_the_report" not in out.read_text()
+
+
+def test_a_blobless_clone_fails_with_one_line_instead_of_fetching(repo: Path, tmp_path: Path):
+    commit(repo, {"shop/v1/order.proto": ORDER_V1}, "order")
+    commit(repo, {"shop/v1/order.proto": ORDER_V1.replace("string", "bytes", 1)}, "bytes")
+    git(repo, "config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--filter=blob:none", f"file://{repo}", str(clone))
+    code, _, stderr = audit(str(clone))
+    assert code == 2
+    assert "partial clone" in stderr and "--no-history" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_reading_blobs_stops_cleanly_when_git_cannot_serve_them(repo: Path):
+    """Thousands of unreadable blobs: git keeps answering after the first error, which must
+    not leave git and the thread feeding it blocked on full pipes."""
+    commit(repo, {"shop/v1/order.proto": ORDER_V1}, "order")
+    outcome: list[str] = []
+
+    def read() -> None:
+        try:
+            list(read_blobs(repo, [f"{n:040x}" for n in range(1, 5000)]))
+        except GateError as exc:
+            outcome.append(str(exc))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=60)
+    assert not reader.is_alive(), "read_blobs hung"
+    assert outcome and "cannot read blob" in outcome[0]
+
+
 def test_explain_knows_the_audit_checks():
     result = CliRunner().invoke(main, ["explain", "audit_field_number_reused"])
     assert result.exit_code == 0
     assert "AUDIT_FIELD_NUMBER_REUSED" in result.stdout and "reserve" in result.stdout
+    # A placeholder in a fix is code, not an HTML tag that Markdown renderers drop.
+    result = CliRunner().invoke(main, ["explain", "AUDIT_ENUM_ZERO_VALUE_MEANINGFUL"])
+    assert "<ENUM>_UNSPECIFIED" in result.stdout
     result = CliRunner().invoke(main, ["explain", "AUDIT_NOPE"])
     assert result.exit_code == 2
 

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from compat_checker import pii_gate
+from compat_checker.audit.checks import all_checks
 from compat_checker.buf import BufRunner
 from compat_checker.cli import main
 from compat_checker.findings import Category, Severity, Source
@@ -223,6 +224,9 @@ def test_rules_text_lists_the_gate_ids_too() -> None:
     for rule_id in [*all_rules(), *GATE_IDS]:
         assert rule_id in result.output
     assert "Findings from the gate's other layers" in result.output
+    # The README promises the audit's checks here too (`explain` knows them as well).
+    for check_id in all_checks():
+        assert check_id in result.output
 
 
 @pytest.mark.parametrize("rule_id", [*GATE_IDS, "historical_risk", "BUF_FIELD_SAME_DEFAULT"])
