@@ -206,6 +206,8 @@ def check(
     )
     stdout = Console(soft_wrap=False)
     verdict = _run_with_progress(run_check, options)
+    if annotate_dir is not None:
+        _warn_if_reviewed_next_time(annotate_dir, repo or Path.cwd())
     to_stdout = output is not None and str(output) == "-"
     fmt = "json" if to_stdout else output_format or ("text" if stdout.is_terminal else "json")
     if fmt == "json":
@@ -235,6 +237,18 @@ def check(
 
         render_text(verdict, stdout)
     sys.exit(EXIT_SAFE if verdict.can_deploy else EXIT_BLOCKED)
+
+
+def _warn_if_reviewed_next_time(annotate_dir: Path, repo: Path) -> None:
+    from compat_checker.gitsource import reviewed_on_next_check
+
+    if reviewed_on_next_check(annotate_dir, repo):
+        click.echo(
+            f"warning: --annotate-dir {annotate_dir} is inside the repository and not ignored "
+            "by git: the next check reviews its copies as added files; add it to .gitignore "
+            "or write outside the repository",
+            err=True,
+        )
 
 
 def _run_with_progress(run, options):

@@ -465,6 +465,26 @@ class _Source:
         return Path(self.repo.common_dir) / "objects"
 
 
+def reviewed_on_next_check(path: Path, start: Path) -> bool:
+    """Whether files written under ``path`` would be part of the next check's head: inside
+    the working tree of the repository at ``start`` and not ignored by git."""
+    try:
+        repo = git.Repo(start, search_parent_directories=True)
+    except (InvalidGitRepositoryError, NoSuchPathError):
+        return False
+    if repo.working_tree_dir is None:
+        return False
+    root = Path(repo.working_tree_dir).resolve()
+    target = path.resolve()
+    if not target.is_relative_to(root) or target == root / ".git":
+        return False
+    relative = target.relative_to(root).as_posix() or "."
+    try:
+        return not repo.ignored(relative + "/")
+    except GitCommandError:
+        return False
+
+
 def _open_repo(start: Path) -> _Source | None:
     try:
         repo = git.Repo(start, search_parent_directories=True)

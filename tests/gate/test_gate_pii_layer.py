@@ -78,3 +78,20 @@ def test_an_unwritable_annotate_dir_is_a_one_line_error(example_repo, tmp_path):
     (out / "proto").write_text("a file where a directory must go")
     with pytest.raises(GateError, match=r"--annotate-dir: cannot write .*task\.proto"):
         run_check(CheckOptions(repo=example_repo, against="main", llm="none", annotate_dir=out))
+
+
+def test_annotate_dir_inside_the_repo_warns_unless_git_ignores_it(example_repo, tmp_path):
+    from click.testing import CliRunner
+
+    from compat_checker.cli import main
+
+    def warned(annotate_dir: Path) -> bool:
+        args = ["check", "--repo", str(example_repo), "--against", "main", "--no-llm"]
+        result = CliRunner().invoke(main, [*args, "--annotate-dir", str(annotate_dir)])
+        assert result.exit_code in (0, 1), result.output
+        return "next check reviews its copies" in result.stderr
+
+    assert warned(example_repo / "out")
+    (example_repo / ".gitignore").write_text("out/\n")
+    assert not warned(example_repo / "out")
+    assert not warned(tmp_path / "elsewhere")
