@@ -6,42 +6,18 @@ findings (the first `MAX_ROWS` of each table) and the per-package summary.
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable
 from urllib.parse import quote
 
 from compat_checker.audit.model import AuditReport
+from compat_checker.report.mdtext import code, literal, table_cell
 
 MAX_ROWS = 100
-
-_CODE_SPAN = re.compile(r"(`[^`\r\n]+`)")
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]~])")
-
-
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-
-
-def _text(text: str) -> str:
-    """Report text (messages, fixes, parse errors that quote the file) shown as written:
-    its `code spans` stay code; elsewhere no HTML tag, link or emphasis that a file's
-    content or name brings in is rendered (GitHub would also drop `<ENUM>` as a tag)."""
-    parts = _CODE_SPAN.split(text)
-    return "".join(
-        part if index % 2 else html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", part), quote=False)
-        for index, part in enumerate(parts)
-    )
-
-
-def _code(text: str) -> str:
-    """``text`` as one code span: a backtick or a line break in it cannot end the span."""
-    return "`" + " ".join(text.replace("`", "").splitlines()) + "`"
 
 
 def _table(header: list[str], rows: list[list[object]], total: int) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows[:MAX_ROWS]]
+    lines += ["| " + " | ".join(table_cell(c) for c in row) + " |" for row in rows[:MAX_ROWS]]
     if total > MAX_ROWS:
         lines.append(f"\n… and {total - MAX_ROWS} more in the JSON/HTML report.")
     return [*lines, ""]
@@ -52,11 +28,11 @@ def _locator(link_base: str | None) -> Callable[[str, int | None], str]:
     path is percent-encoded, so a `)` or a space in a file name cannot end the link early."""
 
     def location(path: str, line: int | None) -> str:
-        code = _code(path if line is None else f"{path}:{line}")
+        span = code(path if line is None else f"{path}:{line}")
         if link_base is None:
-            return code
+            return span
         anchor = "" if line is None else f"#L{line}"
-        return f"[{code}]({link_base}{quote(path, safe='/')}{anchor})"
+        return f"[{span}]({link_base}{quote(path, safe='/')}{anchor})"
 
     return location
 
@@ -75,8 +51,8 @@ def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str
     lines = [
         "## protoguard audit",
         "",
-        _code(report.root)
-        + (f" at {_code(report.commit[:12])}" if report.commit else "")
+        code(report.root)
+        + (f" at {code(report.commit[:12])}" if report.commit else "")
         + scope
         + f" · git history: {report.history}",
         "",
@@ -97,7 +73,7 @@ def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str
         "Findings: "
         + ", ".join(f"{n} {severity}" for severity, n in t.findings_by_severity.items())
         + (
-            f" (baseline {_code(report.baseline.file)}: {report.baseline.known} known left out, "
+            f" (baseline {code(report.baseline.file)}: {report.baseline.known} known left out, "
             f"{report.baseline.fixed} fixed)"
             if report.baseline
             else ""
@@ -109,7 +85,7 @@ def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str
         lines += _table(
             ["severity", "rule", "location", "message", "fix"],
             [
-                [f.severity, f.rule, location(f.file, f.line), _text(f.message), _text(f.fix)]
+                [f.severity, f.rule, location(f.file, f.line), literal(f.message), literal(f.fix)]
                 for f in report.findings
             ],
             len(report.findings),
@@ -120,7 +96,7 @@ def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str
             ["method", "bulk", "audited", "location"],
             [
                 [
-                    _code(f"{e.service}.{e.method}"),
+                    code(f"{e.service}.{e.method}"),
                     "yes" if e.bulk else "no",
                     "yes" if e.audit_pii_access else "no",
                     location(e.file, e.line),
@@ -135,7 +111,7 @@ def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str
             ["package", "files", "fields", "HIGH", "MEDIUM", "LOW", "unannotated PII", "findings"],
             [
                 [
-                    _text(p.package or "(none)"),
+                    literal(p.package or "(none)"),
                     p.files,
                     p.fields,
                     p.by_level["HIGH"],
@@ -152,7 +128,7 @@ def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str
         lines += ["### Files that did not parse", ""]
         lines += _table(
             ["file", "error"],
-            [[location(e.file, None), _text(e.message)] for e in report.errors],
+            [[location(e.file, None), literal(e.message)] for e in report.errors],
             len(report.errors),
         )
     return "\n".join(lines).rstrip() + "\n"

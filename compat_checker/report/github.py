@@ -13,6 +13,7 @@ from typing import Any
 
 from compat_checker.findings import Change, Severity, Verdict
 from compat_checker.report.markdown import render_markdown
+from compat_checker.report.mdtext import code, literal, one_line, table_cell
 from compat_checker.verdict import blocks
 
 # Rows per table in the job summary: GitHub refuses summaries over 1 MiB per step, and
@@ -136,19 +137,25 @@ def _join(prefix: str, path: str) -> str:
 
 
 # ---------------------------------------------------------------- job summary
+# PII reasoning, incident records and the LLM's notes are untrusted text (an LLM answer can
+# be steered by the proto comments it read): each value goes in through `literal` or `code`.
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+def _line(value: Any) -> str:
+    """Untrusted text on one line of its own (a list item, a sentence)."""
+    return one_line(literal(value), line_break="<br>")
 
 
-def _table(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> list[str]:
+def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
+    """A table of cells already rendered as Markdown."""
     header = list(header)
     return [
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
-        *("| " + " | ".join(_cell(value) for value in row) + " |" for row in rows),
+        *(
+            "| " + " | ".join(table_cell(cell, line_break="<br>") for cell in row) + " |"
+            for row in rows
+        ),
         "",
     ]
 
@@ -191,12 +198,12 @@ def _pii_section(pii: Mapping[str, Any]) -> list[str]:
     ]
     rows = [
         (
-            f"`{f.get('element') or f.get('field_path') or f.get('field_name', '')}`",
-            f"`{f.get('file', '')}:{f.get('line', 0)}`",
-            f.get("sensitivity"),
-            f.get("pii_type") or "",
+            code(f.get("element") or f.get("field_path") or f.get("field_name", "")),
+            code(f"{f.get('file', '')}:{f.get('line', 0)}"),
+            literal(f.get("sensitivity")),
+            literal(f.get("pii_type") or ""),
             "yes" if f.get("annotated") else "**no**",
-            f.get("reasoning") or "",
+            literal(f.get("reasoning") or ""),
         )
         for f in fields[:MAX_SUMMARY_PII_FIELDS]
     ]
@@ -207,7 +214,8 @@ def _pii_section(pii: Mapping[str, Any]) -> list[str]:
     if exposures:
         lines += ["RPCs that expose personal data:", ""]
         lines += [
-            f"- `{m.get('element', '')}` ({m.get('sensitivity', '')}): {_cell(m['exposure'])}"
+            f"- {code(m.get('element', ''))} ({literal(m.get('sensitivity', ''))}): "
+            f"{_line(m['exposure'])}"
             for m in exposures
         ]
         lines.append("")
@@ -222,13 +230,13 @@ def _incidents_section(verdict: Verdict) -> list[str]:
         score = incident.get("score")
         rows.append(
             (
-                f"`{incident.get('id', '')}`",
-                incident.get("title", ""),
+                code(incident.get("id", "")),
+                literal(incident.get("title", "")),
                 f"{score:.2f}" if isinstance(score, int | float) else "",
-                incident.get("severity", ""),
-                incident.get("date", ""),
-                ", ".join(f"`{c.rule}` on `{c.element}`" for c in matched),
-                incident.get("resolution", ""),
+                literal(incident.get("severity", "")),
+                literal(incident.get("date", "")),
+                ", ".join(f"{code(c.rule)} on {code(c.element)}" for c in matched),
+                literal(incident.get("resolution", "")),
             )
         )
     return [
@@ -241,31 +249,34 @@ def _incidents_section(verdict: Verdict) -> list[str]:
     ]
 
 
+def _counts(usage: Mapping[str, Any]) -> list[str]:
+    """Calls, cached, failed, input and output tokens, as shown (literal: the usage record
+    is read back from the verdict JSON, which need not hold numbers)."""
+    keys = ("calls", "cached", "failed", "input_tokens", "output_tokens")
+    return [literal(usage.get(key, 0)) for key in keys]
+
+
 def _cost(value: Any) -> str:
     return f"${value:.4f}" if isinstance(value, int | float) else "unknown (no price configured)"
 
 
 def _llm_section(llm: Mapping[str, Any]) -> list[str]:
     state = llm.get("state", "")
-    lines = ["### LLM review", "", f"**{state}**: {_cell(llm.get('reason', ''))}", ""]
+    lines = ["### LLM review", "", f"**{literal(state)}**: {_line(llm.get('reason', ''))}", ""]
     facts = [
         (label, llm.get(key))
         for label, key in (("provider", "provider"), ("prompt", "prompt"))
         if llm.get(key)
     ]
     if facts:
-        lines += [" · ".join(f"{label} `{value}`" for label, value in facts), ""]
+        lines += [" · ".join(f"{label} {code(value)}" for label, value in facts), ""]
     usage = llm.get("usage")
     if isinstance(usage, Mapping):
         by_model = usage.get("by_model") or {}
         rows = [
             (
-                f"`{name}`",
-                u.get("calls", 0),
-                u.get("cached", 0),
-                u.get("failed", 0),
-                u.get("input_tokens", 0),
-                u.get("output_tokens", 0),
+                code(name),
+                *_counts(u),
                 _cost(u.get("cost_usd")),
             )
             for name, u in by_model.items()
@@ -274,11 +285,7 @@ def _llm_section(llm: Mapping[str, Any]) -> list[str]:
         rows.append(
             (
                 "**total**",
-                usage.get("calls", 0),
-                usage.get("cached", 0),
-                usage.get("failed", 0),
-                usage.get("input_tokens", 0),
-                usage.get("output_tokens", 0),
+                *_counts(usage),
                 _cost(usage.get("cost_usd")),
             )
         )
@@ -286,9 +293,9 @@ def _llm_section(llm: Mapping[str, Any]) -> list[str]:
             ("model", "calls", "cached", "failed", "input tokens", "output tokens", "cost"), rows
         )
         if usage.get("budget_stop"):
-            lines += [f"Budget reached: {_cell(usage['budget_stop'])}", ""]
+            lines += [f"Budget reached: {_line(usage['budget_stop'])}", ""]
     for note in llm.get("notes") or []:
-        lines.append(f"- {_cell(note)}")
+        lines.append(f"- {_line(note)}")
     if llm.get("notes"):
         lines.append("")
     return lines

@@ -1,21 +1,26 @@
-"""Markdown rendering of a verdict (PR comments, job summaries)."""
+"""Markdown rendering of a verdict (PR comments, job summaries).
+
+Names, messages and recommendations come from the pull request (or from an LLM reading it),
+so they go through `mdtext`: shown as written, never as links, images, tags or mentions.
+"""
 
 from __future__ import annotations
 
 from compat_checker.findings import Change, Verdict
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
+from compat_checker.report.mdtext import code, literal, one_line, table_cell
 
 
 def _finding_row(change: Change) -> str:
     state = "suppressed" if change.suppressed else ("breaking" if change.is_breaking else "warning")
-    return (
-        f"| `{_cell(change.file)}:{change.line}` | {change.severity.value} {state} | "
-        f"`{change.rule}` | `{_cell(change.element)}` | {_cell(change.message)} | "
-        f"{_cell(change.recommendation)} |"
-    )
+    cells = [
+        code(f"{change.file}:{change.line}"),
+        f"{change.severity.value} {state}",
+        code(change.rule),
+        code(change.element),
+        literal(change.message),
+        literal(change.recommendation),
+    ]
+    return "| " + " | ".join(table_cell(c, line_break="<br>") for c in cells) + " |"
 
 
 def render_markdown(verdict: Verdict) -> str:
@@ -27,8 +32,9 @@ def render_markdown(verdict: Verdict) -> str:
     lines = [
         head,
         "",
-        f"`{verdict.base.ref}` → `{verdict.head.ref}` · {len(verdict.files)} changed .proto files · "
-        f"{summary.breaking} breaking · {summary.warnings} warnings · {summary.suppressed} suppressed",
+        f"{code(verdict.base.ref)} → {code(verdict.head.ref)} · "
+        f"{len(verdict.files)} changed .proto files · {summary.breaking} breaking · "
+        f"{summary.warnings} warnings · {summary.suppressed} suppressed",
         "",
     ]
     if verdict.changes:
@@ -39,7 +45,8 @@ def render_markdown(verdict: Verdict) -> str:
             "",
         ]
     if verdict.allow_breaking:
-        lines += [f"Breaking changes allowed: {_cell(verdict.allow_breaking)}", ""]
+        reason = one_line(literal(verdict.allow_breaking), line_break="<br>")
+        lines += [f"Breaking changes allowed: {reason}", ""]
     layer_text = ", ".join(f"{layer.name} {layer.status.value}" for layer in verdict.layers)
     lines += [f"<sub>layers: {layer_text}</sub>", ""]
     return "\n".join(lines)

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from compat_checker.audit.files import shard_of
 from compat_checker.audit.history import read_blobs
-from compat_checker.audit.markdown import _text
 from compat_checker.audit.model import AuditReport
 from compat_checker.cli import main
 from compat_checker.errors import GateError
+from compat_checker.report.mdtext import literal
 
 from .conftest import audit, by_rule, commit, git, proto
 
@@ -328,10 +328,10 @@ def test_markdown_shows_names_and_parse_errors_as_text(repo: Path, tmp_path: Pat
 
 
 def test_markdown_text_keeps_code_spans_as_code():
-    assert _text("Add `option (a.b_c) = true;` to <the> RPC_NAME") == (
+    assert literal("Add `option (a.b_c) = true;` to <the> RPC_NAME") == (
         "Add `option (a.b_c) = true;` to &lt;the&gt; RPC\\_NAME"
     )
-    assert _text("a stray ` backtick <b>") == "a stray \\` backtick &lt;b&gt;"
+    assert literal("a stray ` backtick <b>") == "a stray \\` backtick &lt;b&gt;"
 
 
 # ---------------------------------------------------------------------------- shards
