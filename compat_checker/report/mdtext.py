@@ -17,6 +17,8 @@ _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]~])")
 # GitHub's mention filter wants `@` right after a non-word character and right before the
 # name: a zero-width joiner after the `@` breaks the match and stays invisible.
 _MENTION = re.compile(r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])")
+# `#12` and `org/repo#12` link issues and add "mentioned this" events to them.
+_ISSUE_REFERENCE = re.compile(r"#(?=[0-9])")
 _ZERO_WIDTH_JOINER = "\u200d"
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 _PIPE = re.compile(r"(\\*)\|")
@@ -24,6 +26,12 @@ _PIPE = re.compile(r"(\\*)\|")
 
 def _text(value: object) -> str:
     return "" if value is None else str(value)
+
+
+def _unlinked(text: str) -> str:
+    """``text`` with @mentions and issue references that GitHub would not act on."""
+    text = _MENTION.sub("@" + _ZERO_WIDTH_JOINER, text)
+    return _ISSUE_REFERENCE.sub("#" + _ZERO_WIDTH_JOINER, text)
 
 
 def literal(text: object) -> str:
@@ -35,7 +43,7 @@ def literal(text: object) -> str:
         part
         if index % 2
         else html.escape(
-            _MARKDOWN_PUNCTUATION.sub(r"\\\1", _MENTION.sub("@" + _ZERO_WIDTH_JOINER, part)),
+            _MARKDOWN_PUNCTUATION.sub(r"\\\1", _unlinked(part)),
             quote=False,
         )
         for index, part in enumerate(parts)

@@ -20,7 +20,7 @@ from compat_checker.report.mdtext import code, literal, table_cell
 
 HOSTILE = (
     "![x](https://evil/p.png) <img src=x onerror=alert(1)> [click](javascript:alert(1)) "
-    "**bold** a`b @octocat | pipe\nnext line"
+    "**bold** a`b @octocat see acme/api#12 | pipe\nnext line"
 )
 # What a reader must see of HOSTILE: the same characters, a line break where it had one.
 VISIBLE_PARTS = (
@@ -32,7 +32,7 @@ VISIBLE_PARTS = (
     "| pipe",
     "next line",
 )
-MENTION = re.compile(r"(?<![A-Za-z0-9_])@[A-Za-z0-9]")
+MENTION = re.compile(r"(?<![A-Za-z0-9_])@[A-Za-z0-9]|#[0-9]")
 # cmark-gfm's cell scanner: a backslash and the punctuation after it are one unit, so only
 # a pipe that does not end such a unit separates cells.
 CELL_SEPARATOR = re.compile(r"\\[!-/:-@\[-`{-~]|(\|)")
