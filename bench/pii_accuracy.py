@@ -1,6 +1,6 @@
 """Accuracy of the rule-based PII classifier on the labelled evaluation set.
 
-    python bench/pii_accuracy.py [--split dev|heldout|fresh|final|blind_a|all|blind_b|blind] [--errors]
+    python bench/pii_accuracy.py [--split dev|heldout|fresh|final|blind_a|blind_b|all|blind_c|blind] [--errors]
 
 The set lives in tests/pii/eval/<split>/: realistic APIs (``acme/**.proto``) and gold
 labels (``labels/*.yaml``: ``Message FQN → field → "LEVEL [TYPE]"``, following
@@ -13,8 +13,10 @@ tests/pii/eval/README.md; in short:
 * ``final``    — written after the second round of tuning; first run recorded, then tuned on.
 * ``blind_a``  — written by someone else from the policy; first run recorded, then tuned on
   (round 5).
-* ``blind_b``  — written by someone else and never seen by whoever tunes the rules. It is
-  measured only on request (``--split blind_b`` or ``blind``), never by ``all`` and never
+* ``blind_b``  — written by someone else from the policy; first run recorded, then tuned on
+  (round 6).
+* ``blind_c``  — written by someone else and never seen by whoever tunes the rules. It is
+  measured only on request (``--split blind_c`` or ``blind``), never by ``all`` and never
   by the tests, so that nobody tunes on it by accident.
 
 The "first run" figures (the only honest estimate for data the rules never saw) are
@@ -41,8 +43,8 @@ from pii_detector.results import FieldResult
 from protomodel.parse import build_tree
 
 EVAL = Path(__file__).resolve().parent.parent / "tests" / "pii" / "eval"
-TUNED_SPLITS = ("dev", "heldout", "fresh", "final", "blind_a")
-BLIND_SPLITS = ("blind_b",)
+TUNED_SPLITS = ("dev", "heldout", "fresh", "final", "blind_a", "blind_b")
+BLIND_SPLITS = ("blind_c",)
 SPLITS = (*TUNED_SPLITS, *BLIND_SPLITS)
 
 # Figures of each held-out split's first run, before anything was tuned on it

@@ -130,6 +130,8 @@ class Kind(StrEnum):
     DATING = "dating"
     REQUEST = "request"  # an RPC request/response message
     SUBJECT_PERSON = "subject_person"  # ... about a person (GetUserRequest)
+    ANIMAL = "animal"  # about an animal (Pet): its name, sex, birth date are no person's
+    VETERINARY = "veterinary"  # an animal-care package: its health words are about animals
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,9 @@ def message_context(
         kinds.add(Kind.NETWORK)
     if noun in {"address", "residence"} and Kind.ORG not in kinds:
         kinds.add(Kind.ADDRESS)
-    if noun in lx.PERSON_NOUNS or (
+    if noun in lx.ANIMAL_NOUNS:
+        kinds.add(Kind.ANIMAL)
+    elif noun in lx.PERSON_NOUNS or (
         not kinds & {Kind.ORG, Kind.NETWORK}
         and noun not in lx.GEO_THING_NOUNS
         and len(evidence) >= 2
@@ -248,7 +252,9 @@ def message_context(
     # In a health package, a catalog thing that points at nobody (`Drug`, `Product`) is
     # reference data, not a record about a patient.
     reference_thing = noun in lx.THING_NOUNS and Kind.PERSON not in kinds and not points_at_person
-    if all_words & lx.HEALTH_NOUNS or (
+    if package_words & lx.VETERINARY_PACKAGE_WORDS:
+        kinds.add(Kind.VETERINARY)
+    elif all_words & lx.HEALTH_NOUNS or (
         package_words & lx.HEALTH_PACKAGE_WORDS and not reference_thing
     ):
         kinds.add(Kind.HEALTH)
@@ -539,7 +545,21 @@ def _parent_resource(field: FieldModel, ctx: MessageContext) -> Verdict | None:
 
 
 def _applies(concept: lx.Concept, ctx: MessageContext) -> bool:
+    if not _about_a_person(concept, ctx):
+        return False
     return lx.HEALTH not in concept.flags or ctx.has(Kind.HEALTH)
+
+
+def _about_a_person(concept: lx.Concept, ctx: MessageContext) -> bool:
+    """Health data is a person's (POLICY.md); an animal's diagnoses, allergies and doses,
+    and its name, sex and birth date, are about no person."""
+    if ctx.has(Kind.ANIMAL, Kind.VETERINARY) and concept.key in _HEALTH_CONCEPTS:
+        return False
+    return not (ctx.has(Kind.ANIMAL) and concept.key in _PERSON_ATTRIBUTES)
+
+
+_HEALTH_CONCEPTS = frozenset({"health", "health_ctx", "health_fact_ctx", "blood_type"})
+_PERSON_ATTRIBUTES = frozenset({"gender", "dob", "age", "person_name", "ambiguous_name"})
 
 
 def _govern(tokens: tuple[str, ...], matches: list[Match]) -> _Name | None:
@@ -748,6 +768,9 @@ def _postal_code(name: _Name, ctx: MessageContext) -> Verdict:
 def _latlng(name: _Name, ctx: MessageContext) -> Verdict:
     if ctx.has(Kind.GEO_THING) and not ctx.has(Kind.PERSON):
         return _v(P, None, "GEOGRAPHY", f"a position describing {ctx.describes}")
+    if ctx.words & lx.NEARBY_WORDS and not name.prefix:
+        return _v(M, PiiType.GEOLOCATION, "NAME_WORD",
+                  f"the position {ctx.describes} searches near is the caller's")  # fmt: skip
     if _is_work(name, ctx):
         return _v(L, PiiType.GEOLOCATION, "WORK_CONTACT", "the position of an organisation's place")
     return _v(M, PiiType.GEOLOCATION, "NAME_WORD", "a precise position (latitude/longitude)")
@@ -955,6 +978,8 @@ def _name(name: _Name, ctx: MessageContext) -> Verdict:
         return qualified
     if owner == "payer" and ctx.has(Kind.INSURANCE):
         return _v(P, None, "THING_NAME", "the payer of health insurance is an insurer")
+    if owner in lx.ANIMAL_NOUNS:
+        return _v(P, None, "THING_NAME", f"the name of {_a(owner)}, not of a person")
     if owner in ctx.person_nouns:
         return _v(L, PiiType.NAME, "PERSON_NAME", f"the name of {_a(owner)}")
     if owner == "by" and len(name.prefix) > 1:  # signed_by_name: who acted
@@ -1186,6 +1211,16 @@ def _qa(name: _Name, ctx: MessageContext) -> Verdict:
     return _v(P, None, "NO_SIGNAL", f"a {name.match.text} of {ctx.describes}")
 
 
+def _insurance_id(name: _Name, ctx: MessageContext) -> Verdict:
+    if set(name.prefix) & lx.ANIMAL_NOUNS or ctx.has(Kind.ANIMAL, Kind.VETERINARY):
+        return _v(M, PiiType.CUSTOMER_ID, "PERSON_ID",
+                  "an animal's insurance is no health insurance: the owner's policy number")  # fmt: skip
+    concept = name.match.concept
+    return _v(
+        H, PiiType.HEALTH_INSURANCE, "NAME_WORD", f"`{name.match.text}` means {concept.label}"
+    )
+
+
 def _insurance_member(name: _Name, ctx: MessageContext) -> Verdict:
     if ctx.has(Kind.INSURANCE) or (ctx.has(Kind.HEALTH) and set(name.prefix) & lx.INSURANCE_NOUNS):
         return _v(H, PiiType.HEALTH_INSURANCE, "INSURANCE_CONTEXT",
@@ -1258,6 +1293,7 @@ _RESOLVERS: dict[str, Callable[[_Name, MessageContext], Verdict]] = {
     "token": _token,
     "key": _key,
     "qa": _qa,
+    "insurance_id": _insurance_id,
     "insurance_member": _insurance_member,
 }
 
@@ -1311,6 +1347,8 @@ def _from_comment(
             continue
         if match.text in lx.WEAK_COMMENT_TERMS:
             continue  # "asset", "disabled", "credential": too common in prose to be evidence
+        if not _about_a_person(match.concept, ctx):
+            continue  # a vet's clinical notes are about an animal
         before = set(tokens[max(0, match.start - 3) : match.start])
         if before & lx.NEGATIONS:
             continue  # "not an SSN", "never holds credentials"

@@ -2,10 +2,10 @@
 
 The floors are today's figures (regression guards), not claims about unseen data: see
 tests/pii/eval/README.md for how each split was made and its untuned first run.
-The blind splits still untuned (`bench.BLIND_SPLITS`, today only `blind_b`) are never
-loaded here: they are measured once, by hand (their first run is recorded in
-`bench.FIRST_RUN`), and nothing may be tuned against them. `blind_a` was blind until its
-first run and is tuned on since round 5.
+The blind splits still untuned (`bench.BLIND_SPLITS`, today only `blind_c`) are never
+loaded here, and need not exist yet: they are measured once, by hand (their first run is
+then recorded in `bench.FIRST_RUN`), and nothing may be tuned against them. `blind_a` and
+`blind_b` were blind until their first run and are tuned on since rounds 5 and 6.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ FLOORS = {
     "fresh": (0.99, 1.0),
     "final": (0.97, 0.96),
     "blind_a": (0.98, 0.96),
+    "blind_b": (0.94, 0.89),
 }
 
 
@@ -39,16 +40,20 @@ def test_every_tuned_split_has_floors_and_a_first_run_record() -> None:
 
 
 def test_blind_splits_are_measurable_but_never_targets() -> None:
-    assert set(bench.BLIND_SPLITS) == {"blind_b"}
+    # Only the configuration is checked: a blind split's files are never opened here, and
+    # `blind_c` may not have been written yet.
+    assert bench.BLIND_SPLITS == ("blind_c",)
     assert set(bench.BLIND_SPLITS) <= set(bench.SPLITS)
-    assert set(bench.BLIND_SPLITS) <= set(bench.FIRST_RUN)
     assert not set(bench.BLIND_SPLITS) & set(FLOORS)
     assert not set(bench.BLIND_SPLITS) & set(bench.TUNED_SPLITS)
 
 
-def test_a_blind_split_tuned_on_keeps_its_first_run_record() -> None:
-    assert "blind_a" in bench.TUNED_SPLITS
-    assert bench.FIRST_RUN["blind_a"].startswith("86.6% / 72.0%")
+@pytest.mark.parametrize(
+    ("split", "first_run"), [("blind_a", "86.6% / 72.0%"), ("blind_b", "83.0% / 61.4%")]
+)
+def test_a_blind_split_tuned_on_keeps_its_first_run_record(split: str, first_run: str) -> None:
+    assert split in bench.TUNED_SPLITS
+    assert bench.FIRST_RUN[split].startswith(first_run)
 
 
 @pytest.mark.parametrize("split", bench.TUNED_SPLITS)

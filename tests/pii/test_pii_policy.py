@@ -232,3 +232,43 @@ def test_every_field_names_the_rule_that_decided() -> None:
     assert result(analysis, "User.email_verified").rule == "BOOL_FLAG"
     assert result(analysis, "User.created_at").rule == "TEMPORAL_TYPE"
     assert result(analysis, "User.color").rule == "NO_SIGNAL"
+
+
+def test_round_6_an_animal_is_no_person() -> None:
+    body = """message Pet {
+  string id = 1;
+  string owner_id = 2;
+  string name = 3;
+  string sex = 4;
+  google.protobuf.Timestamp date_of_birth = 5;
+  repeated string allergies = 6;
+  string pet_insurance_policy_no = 7;
+  string microchip_number = 8;
+  repeated string diagnosis_codes = 9;
+}
+message Visit { string pet_id = 1; }
+message FindNearestClinicRequest { double latitude = 1; double longitude = 2; }
+"""
+    for field in ("id", "name", "sex", "date_of_birth", "allergies", "diagnosis_codes"):
+        assert level_of(body, f"Pet.{field}") == (P, None), field
+    assert level_of(body, "Pet.owner_id") == (L, T.CUSTOMER_ID)
+    assert level_of(body, "Pet.pet_insurance_policy_no") == (M, T.CUSTOMER_ID)
+    assert level_of(body, "Pet.microchip_number") == (M, T.DEVICE_ID)
+    assert level_of(body, "Visit.pet_id") == (P, None)
+    assert level_of(body, "FindNearestClinicRequest.latitude") == (M, T.GEOLOCATION)
+
+
+def test_round_6_a_person_with_the_same_words_keeps_them() -> None:
+    body = """message Patient {
+  string name = 1;
+  string sex = 2;
+  repeated string allergies = 3;
+  string maternal_haplogroup = 4;
+  bytes genotype_blob = 5;
+}
+"""
+    assert level_of(body, "Patient.name") == (L, T.NAME)
+    assert level_of(body, "Patient.sex") == (L, T.GENDER)
+    assert level_of(body, "Patient.allergies") == (H, T.SPECIAL_CATEGORY)
+    assert level_of(body, "Patient.maternal_haplogroup") == (H, T.SPECIAL_CATEGORY)
+    assert level_of(body, "Patient.genotype_blob") == (H, T.BIOMETRIC)
