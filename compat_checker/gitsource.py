@@ -528,7 +528,7 @@ def _diff_materialised(
     """
     scratch = tmp / "git"
     runner = git.Git(str(tmp))
-    env = _scratch_env()
+    env = git_env()
     _git_checked(runner, ["init", "--bare", "--quiet", str(scratch)], env)
     if source is not None:
         alternates = scratch / "objects" / "info" / "alternates"
@@ -570,7 +570,9 @@ def _diff_materialised(
     return _parse_name_status(out)
 
 
-def _scratch_env() -> dict[str, str]:
+def git_env() -> dict[str, str]:
+    """The environment for protoguard's own git calls: no location variables inherited from
+    a hook, never prompt, never fetch, never take an optional lock."""
     env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION_VARS}
     env.update(_GIT_SAFE_ENV)
     return env

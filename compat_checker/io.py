@@ -1,38 +1,8 @@
-"""Atomic file writes: a reader never sees a half-written output."""
+"""Atomic file writes for the gate's outputs: a reader never sees a half-written file.
 
-from __future__ import annotations
+The implementation is `pii_detector.fileio`, the lower layer both packages may use.
+"""
 
-import contextlib
-import os
-import tempfile
-from pathlib import Path
+from pii_detector.fileio import atomic_write_bytes, atomic_write_text
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_NEW_FILE_MODE = 0o666 & ~_umask()
-
-
-def atomic_write_bytes(path: Path | str, data: bytes) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        os.fchmod(fd, _NEW_FILE_MODE)  # mkstemp makes 0600; outputs follow the umask like open()
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-
-
-def atomic_write_text(path: Path | str, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+__all__ = ["atomic_write_bytes", "atomic_write_text"]

@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from compat_checker.gitsource import git_env
 from compat_checker.modules import ModuleLayout, scan_proto
 
 # Directories that hold other people's protos or tool state, never the repository's API.
@@ -67,18 +68,6 @@ def _regular_file_inside(path: Path, inside: Path) -> bool:
         return path.is_file()
     target = path.resolve()
     return target.is_file() and target.is_relative_to(inside)
-
-
-_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_NO_LAZY_FETCH": "1", "GIT_OPTIONAL_LOCKS": "0"}
-_GIT_LOCATION_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY")
-
-
-def git_env() -> dict[str, str]:
-    """The environment for the audit's git calls: the location variables a hook inherits
-    would point git at another repository; never prompt, never fetch, never lock."""
-    env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION_VARS}
-    env.update(_GIT_ENV)
-    return env
 
 
 def git_ignored(root: Path, paths: list[str]) -> set[str]:

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from compat_checker.audit.files import git_env, skipped_path
+from compat_checker.audit.files import skipped_path
 from compat_checker.audit.model import HistoryEvent
 from compat_checker.audit.pool import run_all
 from compat_checker.errors import GateError
+from compat_checker.gitsource import git_env
 from compat_checker.modules import scan_proto
 from protomodel.errors import ProtoParseError
 from protomodel.model import FieldModel, FileModel, TypeKind, iter_all_enums, iter_all_messages
