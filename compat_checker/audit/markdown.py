@@ -10,17 +10,16 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 from compat_checker.audit.model import AuditReport
-from compat_checker.report.mdtext import code, literal, table_cell
+from compat_checker.report.mdtext import code, literal, table
 
 MAX_ROWS = 100
 
 
 def _table(header: list[str], rows: list[list[object]], total: int) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(table_cell(c) for c in row) + " |" for row in rows[:MAX_ROWS]]
+    lines = table(header, rows[:MAX_ROWS])
     if total > MAX_ROWS:
-        lines.append(f"\n… and {total - MAX_ROWS} more in the JSON/HTML report.")
-    return [*lines, ""]
+        lines[-1:] = [f"\n… and {total - MAX_ROWS} more in the JSON/HTML report.", ""]
+    return lines
 
 
 def _locator(link_base: str | None) -> Callable[[str, int | None], str]:

@@ -8,12 +8,12 @@ most important findings go first and the rest are counted and pointed at the job
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from compat_checker.findings import Change, Severity, Verdict
 from compat_checker.report.markdown import render_markdown
-from compat_checker.report.mdtext import code, literal, one_line, table_cell
+from compat_checker.report.mdtext import code, literal, one_line, table
 from compat_checker.verdict import blocks
 
 # Rows per table in the job summary: GitHub refuses summaries over 1 MiB per step, and
@@ -146,20 +146,6 @@ def _line(value: Any) -> str:
     return one_line(literal(value), line_break="<br>")
 
 
-def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
-    """A table of cells already rendered as Markdown."""
-    header = list(header)
-    return [
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-        *(
-            "| " + " | ".join(table_cell(cell, line_break="<br>") for cell in row) + " |"
-            for row in rows
-        ),
-        "",
-    ]
-
-
 def _pii_entries(pii: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
     """The `fields` or `methods` of the PII report (pii_detector/report.py: one file's
     report, or `{"files": [...]}`), each with its file."""
@@ -207,7 +193,7 @@ def _pii_section(pii: Mapping[str, Any]) -> list[str]:
         )
         for f in fields[:MAX_SUMMARY_PII_FIELDS]
     ]
-    lines += _table(("field", "where", "level", "type", "annotated", "why"), rows)
+    lines += table(("field", "where", "level", "type", "annotated", "why"), rows, line_break="<br>")
     if len(fields) > MAX_SUMMARY_PII_FIELDS:
         lines += [f"… and {len(fields) - MAX_SUMMARY_PII_FIELDS} more in the verdict JSON.", ""]
     exposures = [m for m in _pii_entries(pii, "methods") if m.get("exposure")]
@@ -242,9 +228,10 @@ def _incidents_section(verdict: Verdict) -> list[str]:
     return [
         "### Similar past incidents",
         "",
-        *_table(
+        *table(
             ("incident", "title", "similarity", "severity", "date", "matched", "resolution"),
             rows,
+            line_break="<br>",
         ),
     ]
 
@@ -289,8 +276,10 @@ def _llm_section(llm: Mapping[str, Any]) -> list[str]:
                 _cost(usage.get("cost_usd")),
             )
         )
-        lines += _table(
-            ("model", "calls", "cached", "failed", "input tokens", "output tokens", "cost"), rows
+        lines += table(
+            ("model", "calls", "cached", "failed", "input tokens", "output tokens", "cost"),
+            rows,
+            line_break="<br>",
         )
         if usage.get("budget_stop"):
             lines += [f"Budget reached: {_line(usage['budget_stop'])}", ""]

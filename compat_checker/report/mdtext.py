@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 
 _CODE_SPAN = re.compile(r"(`[^`\r\n]+`)")
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]~])")
@@ -68,3 +69,20 @@ def table_cell(markdown: object, *, line_break: str = " ") -> str:
     an odd run of them (a raw `\\|` in a code span would otherwise split)."""
     flat = one_line(_text(markdown), line_break=line_break)
     return _PIPE.sub(lambda m: m[1] + ("" if len(m[1]) % 2 else "\\") + "|", flat)
+
+
+def table(
+    header: Iterable[str], rows: Iterable[Iterable[object]], *, line_break: str = " "
+) -> list[str]:
+    """A GFM table, one line per row, of cells already rendered as Markdown, then a blank
+    line; each cell goes through `table_cell`."""
+    header = list(header)
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *(
+            "| " + " | ".join(table_cell(cell, line_break=line_break) for cell in row) + " |"
+            for row in rows
+        ),
+        "",
+    ]
