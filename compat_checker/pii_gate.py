@@ -10,6 +10,7 @@ from compat_checker.diff import change_id, infer_changed_files, match_elements
 from compat_checker.errors import GateError
 from compat_checker.findings import Category, Change, ChangedFile, Severity, Source
 from compat_checker.io import atomic_write_text
+from compat_checker.rules.catalogue import PII_UNANNOTATED, PII_UNDER_ANNOTATED
 from pii_detector.analysis import PiiAnalysis, analyze_tree
 from pii_detector.annotate import annotate_file, options_proto_text
 from pii_detector.gate import PiiGateFinding, gate_findings
@@ -18,8 +19,8 @@ from pii_detector.overrides import Overrides, OverridesError, load_overrides
 from pii_detector.report import build_report
 from protomodel.model import ElementKind, FieldModel, ProtoTree
 
-PII_RULE = "PII_UNANNOTATED"
-PII_UNDER_RULE = "PII_UNDER_ANNOTATED"
+PII_RULE = PII_UNANNOTATED
+PII_UNDER_RULE = PII_UNDER_ANNOTATED
 OPTIONS_PROTO_PATH = "pii/v1/pii.proto"
 
 
