@@ -34,6 +34,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from compat_checker.bufconfig import DEFAULT_VERSION, is_builtin
 from compat_checker.config import BufBreakingConfig
 from compat_checker.errors import GateError
 from compat_checker.gitsource import scratch_parent
@@ -205,8 +206,11 @@ class BufRunner:
             head_file, base_file = work / "head.binpb", work / "base.binpb"
             head_file.write_bytes(head.image or _placeholder_image())
             base_file.write_bytes(base.image)
-            for index, (effective, ignore_only, roots) in enumerate(groups):
-                image_config, whole_modules = _image_config(effective, ignore_only, layouts)
+            for index, (effective, ignore_only, version, roots) in enumerate(groups):
+                built = _image_config(effective, ignore_only, version, layouts)
+                if built is None:
+                    continue  # nothing buf itself checks (built-ins off, or plugin rules only)
+                image_config, whole_modules = built
                 for finding in self._breaking_once(
                     work, head_file, base_file, image_config, layouts
                 ):
@@ -375,43 +379,59 @@ def _in_src(path: str) -> str:
     return SRC_DIR if path == "." else f"{SRC_DIR}/{path}"
 
 
+_ConfigGroup = tuple[BufBreakingConfig, dict[str, tuple[str, ...]], str, set[str] | None]
+
+
 def _config_groups(
     head: ModuleLayout | None,
     base: ModuleLayout | None,
     config: BufBreakingConfig | None,
-) -> list[tuple[BufBreakingConfig, dict[str, tuple[str, ...]], set[str] | None]]:
-    """One buf run per distinct effective config; `roots` None means every module."""
+) -> list[_ConfigGroup]:
+    """One buf run per distinct effective config; `roots` None means every module.
+
+    The head's configuration decides, as with `buf breaking`: the base's buf.yaml (or its
+    absence) says nothing about what the change must keep. The base's is read only when
+    the head has no module left.
+    """
+    governing = head if head is not None and head.modules else base
+    policies: list[_ConfigGroup] = [
+        (policy, {}, "v2", None) for policy in (governing.breaking_policies if governing else ())
+    ]
     if config is not None:
-        return [(config, {}, None)]
-    by_key: dict[str, tuple[BufBreakingConfig, dict[str, tuple[str, ...]], set[str]]] = {}
-    for layout in (head, base):
-        if layout is None:
-            continue
-        for module in layout.modules:
-            effective, ignore_only = layout.effective_breaking(module)
-            effective = effective or BufBreakingConfig()
-            key = json.dumps(
-                [effective.model_dump(by_alias=True), {k: list(v) for k, v in ignore_only.items()}],
-                sort_keys=True,
-            )
-            if key not in by_key:
-                by_key[key] = (effective, ignore_only, set())
-            by_key[key][2].add(module.path)
+        version = governing.config_version if governing is not None else DEFAULT_VERSION
+        return [(config, {}, version, None)]
+    by_key: dict[str, tuple[BufBreakingConfig, dict[str, tuple[str, ...]], str, set[str]]] = {}
+    for module in governing.modules if governing is not None else ():
+        effective, ignore_only, version, _ = governing.breaking_for(module.path)
+        effective = effective or BufBreakingConfig()
+        key = json.dumps(
+            [
+                effective.model_dump(by_alias=True),
+                {k: list(v) for k, v in ignore_only.items()},
+                version,
+            ],
+            sort_keys=True,
+        )
+        if key not in by_key:
+            by_key[key] = (effective, ignore_only, version, set())
+        by_key[key][3].add(module.path)
     if len(by_key) <= 1:
         if not by_key:
-            return [(BufBreakingConfig(), {}, None)]
-        effective, ignore_only, _ = next(iter(by_key.values()))
-        return [(effective, ignore_only, None)]
-    return list(by_key.values())
+            return [(BufBreakingConfig(), {}, DEFAULT_VERSION, None), *policies]
+        effective, ignore_only, version, _ = next(iter(by_key.values()))
+        return [(effective, ignore_only, version, None), *policies]
+    return [*by_key.values(), *policies]
 
 
 def _image_config(
     config: BufBreakingConfig,
     ignore_only: dict[str, tuple[str, ...]],
+    version: str,
     layouts: Sequence[ModuleLayout],
-) -> tuple[dict[str, Any], set[str]]:
-    """The breaking config for image inputs: buf v1 semantics, paths relative to the module
-    roots (= the image's file names). Repo-relative ignore paths are translated; a path
+) -> tuple[dict[str, Any], set[str]] | None:
+    """The breaking config for image inputs, in the repository's own buf.yaml version (so
+    every rule ID of that version is known to buf), paths relative to the module roots
+    (= the image's file names). Repo-relative ignore paths are translated; a path
     that covers whole modules cannot be said to buf and is returned for post-filtering."""
 
     def translate(paths: Iterable[str]) -> tuple[list[str], set[str]]:
@@ -427,14 +447,22 @@ def _image_config(
                         result.add(norm if module.path == "." else norm[len(module.path) + 1 :])
         return sorted(result), whole
 
-    breaking: dict[str, Any] = {"use": list(config.use) or ["FILE"]}
-    if config.except_:
-        breaking["except"] = list(config.except_)
+    # Rule IDs buf does not know come from check plugins, which cannot run here (the
+    # layer says so); buf would refuse the whole configuration for them.
+    use = [rule for rule in config.use or ["FILE"] if is_builtin(rule, version)]
+    if config.disable_builtin or not use:
+        return None
+    breaking: dict[str, Any] = {"use": use}
+    excepted = [rule for rule in config.except_ if is_builtin(rule, version)]
+    if excepted:
+        breaking["except"] = excepted
     ignore, whole_modules = translate(config.ignore)
     if ignore:
         breaking["ignore"] = ignore
     only: dict[str, list[str]] = {}
     for rule, paths in ignore_only.items():
+        if not is_builtin(rule, version):
+            continue
         # A whole-module ignore_only cannot be said on images; buf then checks that module
         # for the rule (a rare, conservative gap: more findings, never fewer).
         translated, _ = translate(paths)
@@ -444,7 +472,7 @@ def _image_config(
         breaking["ignore_only"] = only
     if config.ignore_unstable_packages:
         breaking["ignore_unstable_packages"] = True
-    return {"version": "v1", "breaking": breaking}, whole_modules
+    return {"version": version, "breaking": breaking}, whole_modules
 
 
 def _owner(repo_path: str, layouts: Sequence[ModuleLayout]) -> str | None:

@@ -34,6 +34,7 @@ from compat_checker.findings import ChangedFile, FileStatus, RefInfo
 PROTO_SUFFIX = ".proto"
 # buf configuration that decides module roots and breaking settings (buf.gen.yaml does not).
 CONFIG_NAMES = frozenset({"buf.yaml", "buf.work.yaml", "buf.lock"})
+_POLICY_RE = re.compile(r"(?:buf\.policy.*|.*\.policy)\.ya?ml$")
 # Tried in order when no base is given: the merge base of HEAD with the first that exists.
 DEFAULT_BASES = ("main", "origin/main", "master", "origin/master")
 WORKTREE_LABEL = "working tree"
@@ -135,9 +136,10 @@ def scratch_parent() -> str | None:
 
 
 def wanted_file(path: str) -> bool:
-    """The files a snapshot holds: proto sources and the buf config that places them."""
+    """The files a snapshot holds: proto sources, the buf config that places them, and
+    local buf policy files (`buf.policy.yaml`, `*.policy.yaml`) that a buf.yaml names."""
     name = PurePosixPath(path).name
-    return name.endswith(PROTO_SUFFIX) or name in CONFIG_NAMES
+    return name.endswith(PROTO_SUFFIX) or name in CONFIG_NAMES or bool(_POLICY_RE.match(name))
 
 
 def validate_ref(ref: str) -> str:
@@ -434,6 +436,10 @@ class _Source:
             "*buf.yaml",
             "*buf.work.yaml",
             "*buf.lock",
+            "*.policy.yaml",
+            "*.policy.yml",
+            "buf.policy*.yaml",
+            "*/buf.policy*.yaml",
         )
         paths = sorted({p for p in out.split("\0") if p and wanted_file(p)})
         _copy_files(self.worktree, paths, dest)

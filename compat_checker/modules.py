@@ -62,6 +62,9 @@ class ModuleRoot(_Frozen):
     # directory); ignore paths already made repo-relative. None: use the layout's.
     breaking: BufBreakingConfig | None = None
     breaking_ignore_only: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # Version of the buf.yaml that configures this module: buf reads its rule IDs and
+    # categories in that version (v2 knows rules v1 does not).
+    config_version: str = "v1"
 
     def contains(self, repo_path: str) -> bool:
         if not _is_under(repo_path, self.path):
@@ -76,6 +79,11 @@ class ModuleLayout(_Frozen):
     # paths repo-relative. None when no buf.yaml sets one.
     breaking: BufBreakingConfig | None = None
     breaking_ignore_only: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    config_version: str = "v1"  # of the buf.yaml that sets `breaking` (buf's default: v1)
+    # Local policy files' breaking configs (v2 `policies:`), checked on top of `breaking`.
+    breaking_policies: tuple[BufBreakingConfig, ...] = ()
+    # Check plugins named by the buf.yaml or its policies: they cannot run here.
+    breaking_plugins: tuple[str, ...] = ()
     has_remote_deps: bool = False
     remote_deps: tuple[str, ...] = ()  # e.g. "buf.build/bufbuild/protovalidate"
     config_files: tuple[str, ...] = ()  # the buf.yaml / buf.work.yaml files that were read
@@ -118,6 +126,18 @@ class ModuleLayout(_Frozen):
         if module is not None and (module.breaking is not None or module.breaking_ignore_only):
             return module.breaking, module.breaking_ignore_only
         return self.breaking, self.breaking_ignore_only
+
+    def breaking_for(
+        self, repo_path: str
+    ) -> tuple[
+        BufBreakingConfig | None, dict[str, tuple[str, ...]], str, tuple[BufBreakingConfig, ...]
+    ]:
+        """The breaking config that governs a file, with the version buf reads it in and
+        the local policies checked on top of it."""
+        module = self.module_for(repo_path)
+        config, ignore_only = self.effective_breaking(module)
+        version = module.config_version if module is not None else self.config_version
+        return config, ignore_only, version, self.breaking_policies
 
 
 # ---------------------------------------------------------------------------------------
@@ -204,9 +224,20 @@ def _discover(
     declared = _read_declared(root, warnings)
 
     if declared is not None:
-        source, modules, breaking, ignore_only, deps, config_files = declared
+        (
+            source,
+            modules,
+            breaking,
+            ignore_only,
+            deps,
+            config_files,
+            config_version,
+            policies,
+            plugins,
+        ) = declared
     else:
         source, breaking, ignore_only, deps, config_files = "inferred", None, {}, [], []
+        config_version, policies, plugins = "v1", (), ()
         if companion is not None:
             union_infos, extra = companion
             modules = _infer_roots(union_infos, extra)
@@ -244,6 +275,9 @@ def _discover(
         modules=tuple(modules),
         breaking=breaking,
         breaking_ignore_only=ignore_only,
+        config_version=config_version,
+        breaking_policies=policies,
+        breaking_plugins=tuple(dict.fromkeys(plugins)),
         has_remote_deps=bool(remote),
         remote_deps=tuple(remote),
         config_files=tuple(config_files),
@@ -264,6 +298,9 @@ _Declared = tuple[
     dict[str, tuple[str, ...]],
     list[str],
     list[str],
+    str,
+    tuple[BufBreakingConfig, ...],
+    tuple[str, ...],
 ]
 
 
@@ -292,10 +329,13 @@ def _read_declared(root: Path, warnings: list[str]) -> _Declared | None:
     ignore_only: dict[str, tuple[str, ...]] = {}
     deps: list[str] = []
     config_files: list[str] = []
+    top_version = "v1"
+    policies: list[BufBreakingConfig] = []
+    plugins: list[str] = []
     for directory, found in sorted(by_dir.items()):
         buf_yaml = found.get(BUF_YAML)
         work_yaml = found.get(BUF_WORK_YAML)
-        version = str(buf_yaml.get("version", "v1")) if buf_yaml is not None else None
+        version = str(buf_yaml.get("version", "v1beta1")) if buf_yaml is not None else None
         if buf_yaml is not None and version == "v2":
             config_files.append(_join(directory, BUF_YAML))
             sources.append("buf.yaml v2")
@@ -304,6 +344,12 @@ def _read_declared(root: Path, warnings: list[str]) -> _Declared | None:
             deps += dep
             if top is not None or top_only:
                 breaking, ignore_only = top, top_only
+            top_version = "v2"
+            found_policies, found_plugins = _policies_and_plugins(
+                root, directory, buf_yaml, warnings
+            )
+            policies += found_policies
+            plugins += found_plugins
         elif work_yaml is not None:
             config_files.append(_join(directory, BUF_WORK_YAML))
             sources.append("buf.work.yaml")
@@ -316,11 +362,16 @@ def _read_declared(root: Path, warnings: list[str]) -> _Declared | None:
                     )
                     config_files.append(_join(module_dir, BUF_YAML))
                 mods, mod_breaking, mod_only, dep = _from_v1(module_dir, sub_yaml or {}, warnings)
+                sub_version = _v1_version((sub_yaml or {}).get("version"))
                 deps += dep
                 # Each directory's buf.yaml configures that module only.
                 modules += [
                     m.model_copy(
-                        update={"breaking": mod_breaking, "breaking_ignore_only": mod_only}
+                        update={
+                            "breaking": mod_breaking,
+                            "breaking_ignore_only": mod_only,
+                            "config_version": sub_version,
+                        }
                     )
                     for m in mods
                 ]
@@ -333,9 +384,11 @@ def _read_declared(root: Path, warnings: list[str]) -> _Declared | None:
             sources.append("buf.yaml v1")
             mods, top, top_only, dep = _from_v1(directory, buf_yaml, warnings)
             deps += dep
+            v1_version = _v1_version(version)
+            mods = [m.model_copy(update={"config_version": v1_version}) for m in mods]
             if len(by_dir) == 1:
                 modules += mods
-                breaking, ignore_only = top, top_only
+                breaking, ignore_only, top_version = top, top_only, v1_version
             else:
                 modules += [
                     m.model_copy(update={"breaking": top, "breaking_ignore_only": top_only})
@@ -344,7 +397,57 @@ def _read_declared(root: Path, warnings: list[str]) -> _Declared | None:
     if not modules:
         return None
     # One label for the whole layout: the first (outermost, sorted) configuration decides.
-    return sources[0], modules, breaking, ignore_only, deps, config_files
+    return (
+        sources[0],
+        modules,
+        breaking,
+        ignore_only,
+        deps,
+        config_files,
+        top_version,
+        tuple(policies),
+        tuple(plugins),
+    )
+
+
+def _policies_and_plugins(
+    root: Path, directory: str, data: dict[str, Any], warnings: list[str]
+) -> tuple[list[BufBreakingConfig], list[str]]:
+    """A v2 buf.yaml's local policies (their breaking configs) and every check plugin it
+    or its policies name. Remote (BSR) policies cannot be read offline: a warning."""
+    where = _join(directory, BUF_YAML)
+    plugins = _plugin_names(data, where, warnings)
+    policies: list[BufBreakingConfig] = []
+    for entry in data.get("policies") or []:
+        name = entry.get("policy") if isinstance(entry, dict) else None
+        if not isinstance(name, str):
+            warnings.append(f"{where}: policies: each entry needs a policy")
+            continue
+        local = _join(directory, name)
+        policy = _load_yaml(root / local, local, warnings) if (root / local).is_file() else None
+        if policy is None:
+            warnings.append(f"{where}: policy {name} is not a local file; it was not applied")
+            continue
+        config, _ = _breaking_section(policy.get("breaking") or {}, directory, local, warnings)
+        policies.append(config or BufBreakingConfig())
+        plugins += _plugin_names(policy, local, warnings)
+    return policies, plugins
+
+
+def _plugin_names(data: dict[str, Any], where: str, warnings: list[str]) -> list[str]:
+    names = []
+    for entry in data.get("plugins") or []:
+        name = entry.get("plugin") if isinstance(entry, dict) else None
+        if isinstance(name, str):
+            names.append(name)
+        else:
+            warnings.append(f"{where}: plugins: each entry needs a plugin")
+    return names
+
+
+def _v1_version(raw: Any) -> str:
+    """A v1-style buf.yaml's version as buf reads it (unset means v1beta1 to buf)."""
+    return "v1" if str(raw) == "v1" else "v1beta1"
 
 
 def _from_v2(
@@ -373,7 +476,11 @@ def _from_v2(
         )
         modules.append(
             ModuleRoot(
-                path=path, excludes=excludes, breaking=mod_breaking, breaking_ignore_only=mod_only
+                path=path,
+                excludes=excludes,
+                breaking=mod_breaking,
+                breaking_ignore_only=mod_only,
+                config_version="v2",
             )
         )
     return modules, top, top_only, _str_list(data.get("deps"), "deps", warnings)
@@ -415,6 +522,7 @@ def _breaking_section(
         _join(directory, p) for p in _str_list(raw.get("ignore"), "breaking.ignore", warnings)
     ]
     values["ignore_unstable_packages"] = bool(raw.get("ignore_unstable_packages", False))
+    values["disable_builtin"] = bool(raw.get("disable_builtin", False))
     ignore_only: dict[str, tuple[str, ...]] = {}
     raw_only = raw.get("ignore_only") or {}
     if isinstance(raw_only, dict):

@@ -22,6 +22,11 @@ from langgraph.runtime import Runtime
 
 from compat_checker import __version__
 from compat_checker.buf import BufRunner
+from compat_checker.bufconfig import (
+    governing_breaking_config,
+    obeying_breaking_config,
+    package_lookup,
+)
 from compat_checker.config import Config, load_config
 from compat_checker.diff import DiffContext, change_sort_key, match_elements, run_rules
 from compat_checker.errors import GateError
@@ -179,15 +184,15 @@ def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[s
             ],
         }
     findings = runner.breaking(head.build, base.build, head.layout, config.buf.breaking)
+    detail = f"buf {runner.version}: {len(findings)} findings"
+    if head.layout.breaking_plugins:
+        detail += (
+            f"; check plugins not run (not available here): "
+            f"{', '.join(head.layout.breaking_plugins)}: their rules were not checked"
+        )
     return {
         "buf_findings": findings,
-        "layers": [
-            Layer(
-                name="buf",
-                status=LayerStatus.RAN,
-                detail=f"buf {runner.version}: {len(findings)} findings",
-            )
-        ],
+        "layers": [Layer(name="buf", status=LayerStatus.RAN, detail=detail)],
     }
 
 
@@ -197,7 +202,12 @@ def run_rules_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any
         base=state["base"].tree, head=state["head"].tree, changed_files=state["change"].files
     )
     pairs = match_elements(context.base, context.head, state["change"].files)
-    changes = run_rules(context, pairs, rules, state["config"].rules)
+    changes = obeying_breaking_config(
+        run_rules(context, pairs, rules, state["config"].rules),
+        {rule.id: tuple(rule.buf_rules) for rule in rules.values()},
+        governing_breaking_config(state["head"].layout, state["base"].layout, state["config"]),
+        package_lookup(context.head, context.base),
+    )
     return {
         "rule_changes": changes,
         "layers": [

@@ -31,6 +31,7 @@ class BufBreakingConfig(_Section):
     except_: list[str] = Field(default_factory=list, alias="except")
     ignore: list[str] = Field(default_factory=list)
     ignore_unstable_packages: bool = False
+    disable_builtin: bool = False  # v2: only the policies' and plugins' rules apply
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -1,0 +1,212 @@
+"""Which buf breaking rules the repository's configuration selects for one file.
+
+buf applies a breaking configuration in two steps. The rule set is `use` (rule IDs and
+categories of the configuration's own version; `FILE` when unset) minus `except`. Then,
+file by file, `ignore` paths skip every rule, `ignore_only` skips the rules (or categories)
+listed for its paths, and `ignore_unstable_packages` skips files whose package ends in an
+alpha, beta or test version (`v1alpha1`, `v2beta`, `v1test`: buf's `protoversion`).
+
+protoguard's own rules read the same answer: a rule that stands for buf rules runs on a
+file only where buf would check one of them, so `--no-buf` and buf agree on what the
+repository asked to be checked. The rule sets per version are a snapshot of
+`buf config ls-breaking-rules --version V --format json` (`rules/buf_rule_sets.json`,
+checked against the installed buf by a test).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
+from importlib import resources
+from typing import Protocol, TypeVar
+
+from compat_checker.config import BufBreakingConfig, Config
+from compat_checker.modules import ModuleLayout
+from protomodel.model import ProtoTree
+
+CONFIG_VERSIONS = ("v1beta1", "v1", "v2")
+DEFAULT_VERSION = "v1"  # buf's reading of a repository without buf.yaml
+DEFAULT_USE = ("FILE",)
+RULE_SETS_SNAPSHOT = "buf_rule_sets.json"
+
+# The last package component as buf's protoversion reads it: v<major>[p<patch>](alpha|beta)[n]
+# or v<major>test[anything]. Anything else (no version, v1, v2) is stable.
+_UNSTABLE_VERSION_RE = re.compile(
+    r"^v[1-9]\d*(?:test.*|(?:p[1-9]\d*)?(?:alpha|beta)(?:[1-9]\d*)?)$"
+)
+
+
+@cache
+def _snapshot() -> dict:
+    return json.loads(
+        resources.files("compat_checker.rules").joinpath(RULE_SETS_SNAPSHOT).read_text("utf-8")
+    )
+
+
+def _version(version: str) -> str:
+    return version if version in CONFIG_VERSIONS else DEFAULT_VERSION
+
+
+@cache
+def rule_categories(version: str) -> dict[str, tuple[str, ...]]:
+    """Every breaking rule of a configuration version with its categories."""
+    known = _snapshot()["categories"][_version(version)]
+    return {rule: tuple(categories) for rule, categories in known.items()}
+
+
+@cache
+def deprecated_rules(version: str) -> dict[str, tuple[str, ...]]:
+    """Deprecated rule IDs buf still accepts, with the rules that replace them."""
+    return {
+        rule: tuple(replacements)
+        for rule, replacements in _snapshot()["deprecated"][_version(version)].items()
+    }
+
+
+def is_builtin(rule_or_category: str, version: str) -> bool:
+    """Whether buf itself knows the ID; anything else comes from a plugin."""
+    categories = rule_categories(version)
+    return (
+        rule_or_category in categories
+        or rule_or_category in deprecated_rules(version)
+        or any(rule_or_category in cats for cats in categories.values())
+    )
+
+
+def expand(ids: Iterable[str], version: str) -> frozenset[str]:
+    """Built-in rule IDs named directly, through a category or a deprecated ID."""
+    categories = rule_categories(version)
+    deprecated = deprecated_rules(version)
+    result: set[str] = set()
+    for item in ids:
+        if item in categories:
+            result.add(item)
+        elif item in deprecated:
+            result |= set(deprecated[item])
+        else:
+            result |= {rule for rule, cats in categories.items() if item in cats}
+    return frozenset(result)
+
+
+def configured_rules(config: BufBreakingConfig | None, version: str) -> frozenset[str]:
+    """`use` minus `except`, in the configuration's own version (none when the built-in
+    rules are disabled)."""
+    if config is not None and config.disable_builtin:
+        return frozenset()
+    use = list(config.use) if config is not None and config.use else list(DEFAULT_USE)
+    if config is not None and config.use and not any(is_builtin(u, version) for u in use):
+        return frozenset()  # only plugin rules: buf's own rules are not asked for
+    excepted = expand(config.except_, version) if config is not None else frozenset()
+    return expand(use, version) - excepted
+
+
+def is_unstable_package(package: str | None) -> bool:
+    if not package:
+        return False
+    return bool(_UNSTABLE_VERSION_RE.match(package.rsplit(".", 1)[-1]))
+
+
+def covers(directory: str, path: str) -> bool:
+    """buf's "equal or containing path" on normalised relative paths."""
+    directory = directory.strip("/") or "."
+    return directory == "." or path == directory or path.startswith(directory + "/")
+
+
+def selected_buf_rules(
+    config: BufBreakingConfig | None,
+    ignore_only: Mapping[str, Iterable[str]],
+    version: str,
+    repo_path: str,
+    package: str | None,
+    policies: Iterable[BufBreakingConfig] = (),
+) -> frozenset[str]:
+    """The buf rules that check `repo_path` (repo-relative; ignore paths are too): the
+    configuration's own, plus those of each local policy (read in v2, with its ignores)."""
+    selected = _selected(config, ignore_only, version, repo_path, package)
+    for policy in policies:
+        selected |= _selected(policy, {}, "v2", repo_path, package)
+    return selected
+
+
+def _selected(
+    config: BufBreakingConfig | None,
+    ignore_only: Mapping[str, Iterable[str]],
+    version: str,
+    repo_path: str,
+    package: str | None,
+) -> frozenset[str]:
+    if config is not None:
+        if any(covers(ignored, repo_path) for ignored in config.ignore):
+            return frozenset()
+        if config.ignore_unstable_packages and is_unstable_package(package):
+            return frozenset()
+    selected = configured_rules(config, version)
+    for rule_or_category, paths in ignore_only.items():
+        if any(covers(path, repo_path) for path in paths):
+            selected -= expand([rule_or_category], version)
+    return selected
+
+
+class _ChangeLike(Protocol):
+    @property
+    def rule(self) -> str: ...
+
+    @property
+    def file(self) -> str | None: ...
+
+
+C = TypeVar("C", bound=_ChangeLike)
+GoverningConfig = tuple[
+    BufBreakingConfig | None, Mapping[str, Iterable[str]], str, tuple[BufBreakingConfig, ...]
+]
+
+
+def obeying_breaking_config(
+    changes: Iterable[C],
+    buf_rules_of: Mapping[str, tuple[str, ...]],
+    governing: Callable[[str], GoverningConfig],
+    package_of: Callable[[str], str | None],
+) -> list[C]:
+    """The findings of rules that stand for buf rules, kept only where the repository's
+    breaking configuration selects one of those buf rules for the finding's file.
+
+    Findings of rules with no buf counterpart pass through: protoguard.yaml governs them.
+    """
+    kept: list[C] = []
+    selections: dict[str, frozenset[str]] = {}
+    for change in changes:
+        counterparts = buf_rules_of.get(change.rule, ())
+        if not counterparts or not change.file:
+            kept.append(change)
+            continue
+        if change.file not in selections:
+            config, ignore_only, version, policies = governing(change.file)
+            selections[change.file] = selected_buf_rules(
+                config, ignore_only, version, change.file, package_of(change.file), policies
+            )
+        if selections[change.file] & set(counterparts):
+            kept.append(change)
+    return kept
+
+
+def governing_breaking_config(
+    head: ModuleLayout, base: ModuleLayout, config: Config
+) -> Callable[[str], GoverningConfig]:
+    """The head's breaking config for a repo path, as `buf breaking` reads it; the base's
+    only when the head has no module left. protoguard.yaml's `buf.breaking` replaces it."""
+    layout = head if head.modules else base
+    if config.buf.breaking is not None:
+        fixed: GoverningConfig = (config.buf.breaking, {}, layout.config_version, ())
+        return lambda _path: fixed
+    return layout.breaking_for
+
+
+def package_lookup(*trees: ProtoTree) -> Callable[[str], str | None]:
+    """The proto package of a repo path in the first tree that has the file."""
+    packages: dict[str, str | None] = {}
+    for tree in reversed(trees):
+        for file in tree.files.values():
+            packages[file.repo_path] = file.package or None
+    return packages.get
