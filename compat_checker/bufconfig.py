@@ -23,7 +23,10 @@ from importlib import resources
 from typing import Protocol, TypeVar
 
 from compat_checker.config import BufBreakingConfig, Config
+from compat_checker.diff import change_id
+from compat_checker.findings import Category, Change, Severity, Source
 from compat_checker.modules import ModuleLayout
+from compat_checker.rules.catalogue import BREAKING_CONFIG_RELAXED
 from protomodel.model import ProtoTree
 
 CONFIG_VERSIONS = ("v1beta1", "v1", "v2")
@@ -210,3 +213,121 @@ def package_lookup(*trees: ProtoTree) -> Callable[[str], str | None]:
         for file in tree.files.values():
             packages[file.repo_path] = file.package or None
     return packages.get
+
+
+def config_relaxed_changes(
+    base: ModuleLayout,
+    head: ModuleLayout,
+    packages: Mapping[str, str | None],
+    head_config_text: Callable[[str], str | None],
+) -> list[Change]:
+    """A finding per head buf config that stops buf checking rules it checked before, on
+    files that exist on both sides (`packages`: repo path → package).
+
+    buf reads only the head's configuration, so a pull request that adds an `ignore`, an
+    `except`, turns on `ignore_unstable_packages` or narrows `use` would exempt itself
+    silently; this says so where it happens.
+    """
+    dropped: dict[str, dict[str, set[str]]] = {}  # config file → rule → example files
+    for path, package in sorted(packages.items()):
+        before = _selected_by(base, path, package)
+        after = _selected_by(head, path, package)
+        lost = {rule for rule in before - after if not _STRICTER.get(rule, set()) & after}
+        if not lost:
+            continue
+        where = _config_file_of(head, path)
+        for rule in lost:
+            dropped.setdefault(where, {}).setdefault(rule, set()).add(path)
+    changes = []
+    for where, rules in sorted(dropped.items()):
+        files = sorted({path for paths in rules.values() for path in paths})
+        names = sorted(rules)
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        kind = f"config-relaxed:{','.join(names)}"
+        changes.append(
+            Change(
+                id=change_id(BREAKING_CONFIG_RELAXED, where, kind),
+                rule=BREAKING_CONFIG_RELAXED,
+                category=Category.SOURCE,
+                is_breaking=True,
+                severity=Severity.HIGH,
+                element=where,
+                file=where,
+                line=_breaking_line(head_config_text(where)),
+                column=1,
+                message=(
+                    f"{where} no longer checks {len(names)} buf rule(s) ({shown}) on "
+                    f"{len(files)} file(s) it checked before (e.g. {files[0]})"
+                ),
+                recommendation=(
+                    "If the exemption is intended, say so: --allow-breaking REASON or a "
+                    "`Protoguard-Allow-Breaking: REASON` commit trailer; otherwise restore the "
+                    "breaking configuration."
+                ),
+                sources=[Source.RULES],
+                kind=kind,
+            )
+        )
+    return changes
+
+
+def _stricter_than() -> dict[str, set[str]]:
+    """Rule → the rules that report everything it reports (buf's FILE ⊇ PACKAGE ⊇ WIRE_JSON
+    ⊇ WIRE families), so trading a rule for a stricter one is no relaxation."""
+    chains = [
+        ("FIELD_WIRE_COMPATIBLE_TYPE", "FIELD_WIRE_JSON_COMPATIBLE_TYPE", "FIELD_SAME_TYPE"),
+        (
+            "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+            "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
+            "FIELD_SAME_CARDINALITY",
+        ),
+        ("FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED", "FIELD_NO_DELETE"),
+        ("FIELD_NO_DELETE_UNLESS_NAME_RESERVED", "FIELD_NO_DELETE"),
+        ("ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED", "ENUM_VALUE_NO_DELETE"),
+        ("ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED", "ENUM_VALUE_NO_DELETE"),
+        ("PACKAGE_NO_DELETE", "FILE_NO_DELETE"),
+        ("PACKAGE_ENUM_NO_DELETE", "ENUM_NO_DELETE"),
+        ("PACKAGE_MESSAGE_NO_DELETE", "MESSAGE_NO_DELETE"),
+        ("PACKAGE_SERVICE_NO_DELETE", "SERVICE_NO_DELETE"),
+        ("PACKAGE_EXTENSION_NO_DELETE", "EXTENSION_NO_DELETE"),
+    ]
+    stricter: dict[str, set[str]] = {}
+    for chain in chains:
+        for index, rule in enumerate(chain):
+            stricter.setdefault(rule, set()).update(chain[index + 1 :])
+    return stricter
+
+
+_STRICTER = _stricter_than()
+
+
+def _selected_by(layout: ModuleLayout, path: str, package: str | None) -> frozenset[str]:
+    config, ignore_only, version, policies = layout.breaking_for(path)
+    return selected_buf_rules(config, ignore_only, version, path, package, policies)
+
+
+def _config_file_of(layout: ModuleLayout, path: str) -> str:
+    module = layout.module_for(path)
+    candidates = [c for c in layout.config_files if c.endswith("buf.yaml")]
+    if module is not None:
+        own = [c for c in candidates if covers(c.rsplit("/", 1)[0] if "/" in c else ".", path)]
+        if own:
+            return max(own, key=len)
+    return candidates[0] if candidates else "buf.yaml"
+
+
+def _breaking_line(text: str | None) -> int:
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if re.match(r"\s*breaking\s*:", line):
+            return number
+    return 1
+
+
+def files_on_both_sides(base: ProtoTree, head: ProtoTree) -> dict[str, str | None]:
+    """Repo path → head package of the files present in base and head."""
+    before = {file.repo_path for file in base.files.values()}
+    return {
+        file.repo_path: file.package or None
+        for file in head.files.values()
+        if file.repo_path in before
+    }

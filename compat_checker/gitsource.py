@@ -66,6 +66,10 @@ class Snapshot:
     ref: RefInfo
     root: Path
 
+    def read_text_if_present(self, repo_path: str) -> str | None:
+        path = self.root / repo_path
+        return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+
     def read_text(self, repo_path: str) -> str:
         data = self.read_bytes(repo_path)
         if b"\x00" in data:

@@ -23,6 +23,8 @@ from langgraph.runtime import Runtime
 from compat_checker import __version__
 from compat_checker.buf import BufRunner
 from compat_checker.bufconfig import (
+    config_relaxed_changes,
+    files_on_both_sides,
     governing_breaking_config,
     obeying_breaking_config,
     package_lookup,
@@ -202,12 +204,20 @@ def run_rules_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any
         base=state["base"].tree, head=state["head"].tree, changed_files=state["change"].files
     )
     pairs = match_elements(context.base, context.head, state["change"].files)
+    base, head, config = state["base"], state["head"], state["config"]
     changes = obeying_breaking_config(
-        run_rules(context, pairs, rules, state["config"].rules),
+        run_rules(context, pairs, rules, config.rules),
         {rule.id: tuple(rule.buf_rules) for rule in rules.values()},
-        governing_breaking_config(state["head"].layout, state["base"].layout, state["config"]),
+        governing_breaking_config(head.layout, base.layout, config),
         package_lookup(context.head, context.base),
     )
+    if config.buf.breaking is None and head.layout.modules:
+        changes += config_relaxed_changes(
+            base.layout,
+            head.layout,
+            files_on_both_sides(context.base, context.head),
+            head.snapshot.read_text_if_present,
+        )
     return {
         "rule_changes": changes,
         "layers": [

@@ -33,6 +33,7 @@ BUF_RULES_SNAPSHOT = "buf_breaking_rules.json"
 
 # The IDs the gate's layers use; the modules that make these findings import them.
 HEAD_DOES_NOT_COMPILE = "HEAD_DOES_NOT_COMPILE"
+BREAKING_CONFIG_RELAXED = "BREAKING_CONFIG_RELAXED"
 PII_UNANNOTATED = "PII_UNANNOTATED"
 PII_UNDER_ANNOTATED = "PII_UNDER_ANNOTATED"
 HISTORICAL_RISK = "HISTORICAL_RISK"
@@ -121,6 +122,29 @@ message Task {
   Priority priority = 2;  // no type Priority anywhere
 }
 """,
+    ),
+    RuleDoc(
+        id=BREAKING_CONFIG_RELAXED,
+        source=RuleSource.GATE,
+        reported_by=Source.RULES,
+        category=Category.SOURCE,
+        severity=Severity.HIGH,
+        breaking=True,
+        doc="The change relaxes the repository's buf breaking configuration: buf no longer "
+        "checks rules it checked before on files that exist on both sides.",
+        fix="If the exemption is intended, acknowledge it like any intended break "
+        "(`--allow-breaking REASON` or a `Protoguard-Allow-Breaking: REASON` trailer); "
+        "otherwise restore the configuration.",
+        explanation=(
+            "buf reads only the head's buf.yaml, so a pull request that adds an `ignore`, "
+            "`ignore_only` or `except`, narrows `use`, turns on `ignore_unstable_packages` or "
+            "`disable_builtin`, or removes the `breaking` section would exempt itself from the "
+            "very check that reviews it. protoguard compares which buf rules the base's and the "
+            "head's configurations select for every file present on both sides, and reports "
+            "the rules that are no longer checked at the head buf.yaml's `breaking:` line."
+        ),
+        before="version: v2\nbreaking:\n  use: [FILE]\n",
+        after="version: v2\nbreaking:\n  use: [FILE]\n  ignore: [proto/legacy]\n",
     ),
     RuleDoc(
         id=PII_UNANNOTATED,

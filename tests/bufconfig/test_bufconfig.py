@@ -221,7 +221,10 @@ def test_the_head_config_decides_not_the_base_s(tmp_path):
     renamed = MESSAGE.replace("string b = 2", "string bee = 2")
     repo = _repo(tmp_path, {"a.proto": MESSAGE}, {"buf.yaml": head_yaml, "a.proto": renamed})
     verdict = _check(repo)
-    assert verdict.can_deploy, [(c.rule, c.buf_rules) for c in verdict.changes]
+    blocking = [c for c in verdict.changes if c.is_breaking and not c.suppressed]
+    # Only the narrowing itself is reported: the rename is no longer checked by anyone.
+    assert [c.rule for c in blocking] == ["BREAKING_CONFIG_RELAXED"]
+    assert blocking[0].file == "buf.yaml"
 
 
 @pytest.mark.skipif(not BUF.available, reason="buf not installed")
@@ -258,3 +261,37 @@ def test_disable_builtin_leaves_only_the_policies_rules():
     policy = BufBreakingConfig(use=["FIELD_NO_DELETE"])
     assert selected_buf_rules(config, {}, "v2", "a.proto", None) == set()
     assert selected_buf_rules(config, {}, "v2", "a.proto", None, [policy]) == {"FIELD_NO_DELETE"}
+
+
+@pytest.mark.skipif(not BUF.available, reason="buf not installed")
+def test_a_pull_request_cannot_exempt_itself_unseen(tmp_path):
+    strict = "version: v2\nbreaking:\n  use: [FILE]\n"
+    relaxed = "version: v2\nbreaking:\n  use: [FILE]\n  ignore: [legacy]\n"
+    removed = MESSAGE.replace("  optional string b = 2;\n", "")
+    repo = _repo(
+        tmp_path,
+        {"buf.yaml": strict, "legacy/a.proto": MESSAGE},
+        {"buf.yaml": relaxed, "legacy/a.proto": removed},
+    )
+    verdict = _check(repo)
+    assert not verdict.can_deploy
+    relaxed_findings = [c for c in verdict.changes if c.rule == "BREAKING_CONFIG_RELAXED"]
+    assert len(relaxed_findings) == 1
+    finding = relaxed_findings[0]
+    assert (finding.file, finding.line) == ("buf.yaml", 2)
+    assert "ENUM_NO_DELETE" in finding.message and "legacy/a.proto" in finding.message
+    assert not [c for c in verdict.changes if c.rule != "BREAKING_CONFIG_RELAXED" and c.is_breaking]
+    acknowledged = _check(repo, allow_breaking="legacy API retired (API-42)")
+    assert acknowledged.can_deploy
+
+
+@pytest.mark.skipif(not BUF.available, reason="buf not installed")
+def test_an_unchanged_or_stricter_config_is_no_finding(tmp_path):
+    loose = "version: v2\nbreaking:\n  use: [WIRE]\n"
+    strict = "version: v2\nbreaking:\n  use: [FILE]\n"
+    repo = _repo(
+        tmp_path,
+        {"buf.yaml": loose, "a.proto": MESSAGE},
+        {"buf.yaml": strict, "a.proto": MESSAGE + "// more\n"},
+    )
+    assert not [c for c in _check(repo).changes if c.rule == "BREAKING_CONFIG_RELAXED"]

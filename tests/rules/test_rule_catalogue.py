@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from compat_checker import pii_gate
+from compat_checker import bufconfig, pii_gate
 from compat_checker.audit.checks import all_checks
 from compat_checker.buf import BufRunner
 from compat_checker.cli import main
@@ -38,6 +38,7 @@ ORIGINAL_KEYS = ["id", "category", "severity", "breaking", "doc", "fix", "buf_ru
 ADDED_KEYS = ["source", "reported_by", "per_finding", "explanation"]
 GATE_IDS = [
     "HEAD_DOES_NOT_COMPILE",
+    "BREAKING_CONFIG_RELAXED",
     "PII_UNANNOTATED",
     "PII_UNDER_ANNOTATED",
     "HISTORICAL_RISK",
@@ -55,6 +56,7 @@ def test_the_layers_use_the_catalogues_ids() -> None:
     assert pii_gate.PII_RULE == catalogue.PII_UNANNOTATED
     assert pii_gate.PII_UNDER_RULE == catalogue.PII_UNDER_ANNOTATED
     assert HEAD_COMPILE_RULE == catalogue.HEAD_DOES_NOT_COMPILE
+    assert bufconfig.BREAKING_CONFIG_RELAXED == catalogue.BREAKING_CONFIG_RELAXED
     assert HISTORICAL_RISK == catalogue.HISTORICAL_RISK
     assert LLM_RULE == catalogue.LLM_REVIEW
     assert [doc.id for doc in GATE_RULES] == GATE_IDS
@@ -214,7 +216,7 @@ def test_rules_json_keeps_its_entries_and_keys_and_adds_the_gates() -> None:
         "per_finding": ["severity"],
         "explanation": "",
     }
-    assert {e["reported_by"] for e in gates.values()} == {"buf", "pii", "incidents", "llm"}
+    assert {e["reported_by"] for e in gates.values()} == {"buf", "rules", "pii", "incidents", "llm"}
     assert gates["HEAD_DOES_NOT_COMPILE"]["severity"] == Severity.CRITICAL.value
 
 
