@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict
 from compat_checker.config import BufBreakingConfig
 from compat_checker.errors import GateError
 from compat_checker.gitsource import scratch_parent
-from compat_checker.modules import ModuleLayout, ModuleRoot, discover_layout
+from compat_checker.modules import ModuleLayout, ModuleRoot, discover_layout, scan_proto
 
 SRC_DIR = "src"  # the snapshot inside the private workspace
 DEPS_DIR = "deps/googleapis"  # google/... protos from googleapis-common-protos
@@ -48,6 +48,8 @@ _PLACEHOLDER = "__protoguard_empty__.proto"
 _DELETED_FILE_RE = re.compile(r'^Previously present file "([^"]+)" was deleted')
 _IMPORT_LINE_RE = re.compile(r"""import\s+(?:(?:public|weak|option)\s+)?["']([^"']+)["']""")
 _MAX_ERRORS_SHOWN = 3
+MISSING_IMPORT = "imported file does not exist"  # buf's message for an unresolved import
+_MAX_PARTIAL_BUILDS = 3  # rebuilds without broken files; buf reports all errors at once
 
 
 class BufUnavailable(GateError):
@@ -67,6 +69,7 @@ class BufFinding(BaseModel):
     rule: str  # buf rule ID, e.g. FIELD_NO_DELETE
     message: str
     module_path: str = ""  # the path as buf saw it (import path)
+    imported: str = ""  # compile errors only: the import that was not found, as written
 
 
 class BufBuild(BaseModel):
@@ -79,6 +82,11 @@ class BufBuild(BaseModel):
     duration: float = 0.0  # seconds
     layout: ModuleLayout | None = None  # the layout used, to map image paths to repo paths
     diagnostics: tuple[BufFinding, ...] = ()  # compile errors with repo paths (rule COMPILE)
+    # Repo paths left out of `image`: files with compile errors and the files importing
+    # them. The rest of the snapshot is in the image; the pipeline parses these instead.
+    left_out: tuple[str, ...] = ()
+    left_out_packages: tuple[str, ...] = ()  # packages declared only by left-out files
+    note: str | None = None  # one line: why files were left out (None when none were)
 
     @property
     def ok(self) -> bool:
@@ -127,37 +135,110 @@ class BufRunner:
         with tempfile.TemporaryDirectory(prefix="protoguard-buf-", dir=scratch_parent()) as tmp:
             work = Path(tmp)
             config, exclude_paths = _workspace(work, root, layout)
-            output = work / "image.binpb"
-            args = [
-                "build",
-                ".",
-                "--config",
-                json.dumps(config),
-                "--output",
-                str(output),
-                "--error-format",
-                "json",
-            ]
-            for path in exclude_paths:
-                args += ["--exclude-path", path]
-            try:
-                proc = self._run(args, cwd=work, env=self._env(work))
-            except _Timeout:
+            proc, image = self._build_once(work, config, exclude_paths)
+            if proc is None:
                 return BufBuild(
                     error=f"buf build timed out after {self.timeout:g}s",
                     duration=time.monotonic() - started,
                     layout=layout,
                 )
+            if image is not None:
+                return BufBuild(image=image, duration=time.monotonic() - started, layout=layout)
+            diagnostics = tuple(_build_diagnostics(proc.stdout + "\n" + proc.stderr, layout, root))
+            error = _build_error(proc, diagnostics, layout)
+            partial = self._build_without_broken(
+                work, config, exclude_paths, root, layout, diagnostics
+            )
             duration = time.monotonic() - started
-            if proc.returncode == 0 and output.is_file():
-                return BufBuild(image=output.read_bytes(), duration=duration, layout=layout)
-            diagnostics = tuple(_build_diagnostics(proc.stdout + "\n" + proc.stderr, layout))
+            if partial is None:
+                return BufBuild(
+                    error=error, duration=duration, layout=layout, diagnostics=diagnostics
+                )
+            image, left_out, packages = partial
             return BufBuild(
-                error=_build_error(proc, diagnostics, root, layout),
+                image=image,
                 duration=duration,
                 layout=layout,
                 diagnostics=diagnostics,
+                left_out=left_out,
+                left_out_packages=packages,
+                note=_left_out_note(left_out, diagnostics, layout),
             )
+
+    def _build_once(
+        self,
+        work: Path,
+        config: dict[str, Any],
+        exclude_paths: Sequence[str],
+        targets: Sequence[str] = (),
+    ) -> tuple[subprocess.CompletedProcess[str] | None, bytes | None]:
+        """One `buf build` in the workspace: (process, image); process None on timeout."""
+        output = work / "image.binpb"
+        output.unlink(missing_ok=True)
+        args = [
+            "build",
+            ".",
+            "--config",
+            json.dumps(config),
+            "--output",
+            str(output),
+            "--error-format",
+            "json",
+        ]
+        for path in exclude_paths:
+            args += ["--exclude-path", path]
+        for path in targets:
+            args += ["--path", path]
+        try:
+            proc = self._run(args, cwd=work, env=self._env(work))
+        except _Timeout:
+            return None, None
+        if proc.returncode == 0 and output.is_file():
+            return proc, output.read_bytes()
+        return proc, None
+
+    def _build_without_broken(
+        self,
+        work: Path,
+        config: dict[str, Any],
+        exclude_paths: Sequence[str],
+        root: Path,
+        layout: ModuleLayout,
+        diagnostics: Sequence[BufFinding],
+    ) -> tuple[bytes, tuple[str, ...], tuple[str, ...]] | None:
+        """Build again without the files that cannot compile (and the files importing
+        them): one broken file must not take the buf layer away from the whole snapshot.
+        Returns (image, left-out repo paths, packages only they declare), or None when
+        nothing compiles or the errors are not tied to the repository's files."""
+        scanned = _scan_module_files(root, layout)
+        importers = _importers(scanned)
+        broken: set[str] = set()
+        for _ in range(_MAX_PARTIAL_BUILDS):
+            newly = {d.module_path for d in diagnostics if d.module_path in layout.module_files}
+            if not newly or any(
+                not d.module_path or d.module_path not in layout.module_files for d in diagnostics
+            ):
+                return None  # an error outside the repository's files (a dep, the config)
+            broken |= _with_importers(newly, importers)
+            remaining = sorted(set(layout.module_files) - broken)
+            if not remaining:
+                return None
+            # Name the shorter list: the files left out, or the files built.
+            if len(broken) <= len(remaining):
+                excluded = [*exclude_paths, *(_workspace_path(layout, p) for p in sorted(broken))]
+                proc, image = self._build_once(work, config, excluded)
+            else:
+                targets = [_workspace_path(layout, p) for p in remaining]
+                proc, image = self._build_once(work, config, exclude_paths, targets)
+            if proc is None:
+                return None
+            if image is not None:
+                left_out = tuple(sorted(layout.module_files[p] for p in broken))
+                kept_packages = {scanned[p][0] for p in remaining if p in scanned}
+                packages = {scanned[p][0] for p in broken if p in scanned} - kept_packages
+                return image, left_out, tuple(sorted(p for p in packages if p))
+            diagnostics = tuple(_build_diagnostics(proc.stdout + "\n" + proc.stderr, layout, root))
+        return None
 
     def build_pair(
         self,
@@ -196,6 +277,10 @@ class BufRunner:
             return []  # nothing existed before, so nothing can break
         head_layout = layout or head.layout
         layouts = [lay for lay in (head_layout, base.layout) if lay is not None]
+        # A file left out of one side's image would look deleted or added: buf has nothing
+        # to say about it, the rules judge it from the parsed source.
+        left_out = set(head.left_out) | set(base.left_out)
+        left_out_packages = set(head.left_out_packages) | set(base.left_out_packages)
         groups = _config_groups(head_layout, base.layout, config)
         findings: dict[tuple[Any, ...], BufFinding] = {}
         with tempfile.TemporaryDirectory(
@@ -215,6 +300,8 @@ class BufRunner:
                         continue  # another group's config applies to this module
                     if owner is not None and owner in whole_modules:
                         continue  # `ignore:` named the whole module (or a parent of it)
+                    if _about_left_out(finding, left_out, left_out_packages):
+                        continue
                     key = (
                         finding.repo_path,
                         finding.line,
@@ -375,6 +462,63 @@ def _in_src(path: str) -> str:
     return SRC_DIR if path == "." else f"{SRC_DIR}/{path}"
 
 
+def _workspace_path(layout: ModuleLayout, module_path: str) -> str:
+    return f"{SRC_DIR}/{layout.module_files[module_path]}"
+
+
+def _scan_module_files(
+    root: Path, layout: ModuleLayout
+) -> dict[str, tuple[str | None, tuple[str, ...]]]:
+    """module path -> (package, imports) for every file of the layout."""
+    scanned = {}
+    for module_path, repo_path in layout.module_files.items():
+        try:
+            text = (root / repo_path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        scanned[module_path] = scan_proto(text)
+    return scanned
+
+
+def _importers(scanned: dict[str, tuple[str | None, tuple[str, ...]]]) -> dict[str, set[str]]:
+    importers: dict[str, set[str]] = {}
+    for module_path, (_, imports) in scanned.items():
+        for imported in imports:
+            importers.setdefault(imported, set()).add(module_path)
+    return importers
+
+
+def _with_importers(files: set[str], importers: dict[str, set[str]]) -> set[str]:
+    """The files and everything importing them, directly or not (they cannot compile alone)."""
+    result = set(files)
+    queue = list(files)
+    while queue:
+        for importer in importers.get(queue.pop(), ()):
+            if importer not in result:
+                result.add(importer)
+                queue.append(importer)
+    return result
+
+
+def _left_out_note(
+    left_out: Sequence[str], diagnostics: Sequence[BufFinding], layout: ModuleLayout
+) -> str:
+    """One line for the layers: how many files buf could not build, and why."""
+    first = diagnostics[0]
+    where = f"{first.repo_path}:{first.line}:{first.column}"
+    what = f'import "{first.imported}" not found' if first.imported else first.message
+    text = f"{len(left_out)} of {len(layout.module_files)} files left out of the buf build"
+    if layout.has_remote_deps and any(d.imported for d in diagnostics):
+        deps = ", ".join(sorted({dep.split(":", 1)[0] for dep in layout.remote_deps}))
+        text += (
+            f" (they import what only buf.yaml's remote deps provide: {deps}; protoguard "
+            "runs buf offline and does not fetch them)"
+        )
+    else:
+        text += " (they do not compile, or import a file that does not)"
+    return f"{text}; first error {where}: {what}"
+
+
 def _config_groups(
     head: ModuleLayout | None,
     base: ModuleLayout | None,
@@ -445,6 +589,12 @@ def _image_config(
     if config.ignore_unstable_packages:
         breaking["ignore_unstable_packages"] = True
     return {"version": "v1", "breaking": breaking}, whole_modules
+
+
+def _about_left_out(finding: BufFinding, files: set[str], packages: set[str]) -> bool:
+    if finding.repo_path:
+        return finding.repo_path in files
+    return any(f'"{package}"' in finding.message for package in packages)
 
 
 def _owner(repo_path: str, layouts: Sequence[ModuleLayout]) -> str | None:
@@ -520,7 +670,7 @@ def _map_module_path(module_path: str, layouts: Sequence[ModuleLayout]) -> str |
     return layouts[0].to_repo_path(module_path) if layouts else module_path
 
 
-def _build_diagnostics(output: str, layout: ModuleLayout) -> list[BufFinding]:
+def _build_diagnostics(output: str, layout: ModuleLayout, root: Path) -> list[BufFinding]:
     diagnostics = []
     for item in _json_lines(output):
         path = str(item.get("path") or "")
@@ -530,16 +680,20 @@ def _build_diagnostics(output: str, layout: ModuleLayout) -> list[BufFinding]:
             repo_path = f"{path[len(DEPS_DIR) + 1 :]} (googleapis-common-protos)"
         else:
             repo_path = path
+        line = int(item.get("start_line") or 0)
+        message = str(item.get("message") or "")
+        imported = _import_at(root, repo_path, line) if message == MISSING_IMPORT else None
         diagnostics.append(
             BufFinding(
                 repo_path=repo_path,
-                line=int(item.get("start_line") or 0),
+                line=line,
                 column=int(item.get("start_column") or 0),
                 end_line=int(item.get("end_line") or 0),
                 end_column=int(item.get("end_column") or 0),
                 rule=str(item.get("type") or "COMPILE"),
-                message=str(item.get("message") or ""),
+                message=message,
                 module_path=layout.to_module_path(repo_path) or "",
+                imported=imported or "",
             )
         )
     return diagnostics
@@ -548,7 +702,6 @@ def _build_diagnostics(output: str, layout: ModuleLayout) -> list[BufFinding]:
 def _build_error(
     proc: subprocess.CompletedProcess[str],
     diagnostics: Sequence[BufFinding],
-    root: Path,
     layout: ModuleLayout,
 ) -> str:
     if not diagnostics:
@@ -558,11 +711,9 @@ def _build_error(
     missing_imports = []
     for diag in diagnostics[:_MAX_ERRORS_SHOWN]:
         message = diag.message
-        if message == "imported file does not exist":
-            imported = _import_at(root, diag.repo_path, diag.line)
-            if imported:
-                message = f'import "{imported}" not found'
-                missing_imports.append(imported)
+        if diag.imported:
+            message = f'import "{diag.imported}" not found'
+            missing_imports.append(diag.imported)
         parts.append(f"{diag.repo_path}:{diag.line}:{diag.column}: {message}")
     text = "buf build failed: " + "; ".join(parts)
     if len(diagnostics) > _MAX_ERRORS_SHOWN:

@@ -142,7 +142,24 @@ def build_models_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, 
         if not runner.available:
             runner = None
     base, head, layers = build_versions(state["change"], runner)
-    return {"base": base, "head": head, "buf_runner": runner, "layers": layers}
+    compile_changes = []
+    head_errors = head.compile_errors()
+    if head_errors:
+        compile_changes = compile_error_changes(
+            head_errors,
+            base.compile_errors(),
+            reviewed_paths(state["change"].files, side="head"),
+            remote_deps=head.layout.has_remote_deps,
+            own_packages=head.packages(),
+            own_import_dirs={m.rpartition("/")[0] for m in head.layout.module_files},
+        )
+    return {
+        "base": base,
+        "head": head,
+        "buf_runner": runner,
+        "layers": layers,
+        "compile_changes": compile_changes,
+    }
 
 
 def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
@@ -159,17 +176,8 @@ def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[s
     if head.build.image is None or base.build.image is None:
         failed = head.build if head.build.image is None else base.build
         side = "head" if head.build.image is None else "base"
-        compile_changes = []
-        if head.build.image is None:
-            compile_changes = compile_error_changes(
-                head.build.diagnostics,
-                base.build.diagnostics,
-                reviewed_paths(state["change"].files, side="head"),
-                remote_deps=head.layout.has_remote_deps,
-            )
         return {
             "buf_findings": [],
-            "compile_changes": compile_changes,
             "layers": [
                 Layer(
                     name="buf",
@@ -185,7 +193,12 @@ def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[s
             Layer(
                 name="buf",
                 status=LayerStatus.RAN,
-                detail=f"buf {runner.version}: {len(findings)} findings",
+                detail=f"buf {runner.version}: {len(findings)} findings"
+                + "".join(
+                    f"; {side}: {len(build.left_out)} files left out (see model:{side})"
+                    for side, build in (("base", base.build), ("head", head.build))
+                    if build.left_out
+                ),
             )
         ],
     }
