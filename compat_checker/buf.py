@@ -32,12 +32,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict
 
 from compat_checker.config import BufBreakingConfig
 from compat_checker.errors import GateError
 from compat_checker.gitsource import scratch_parent
-from compat_checker.modules import ModuleLayout, ModuleRoot, discover_layout, scan_proto
+from compat_checker.modules import (
+    BUF_LOCK,
+    ModuleLayout,
+    ModuleRoot,
+    discover_layout,
+    scan_proto,
+)
 
 SRC_DIR = "src"  # the snapshot inside the private workspace
 DEPS_DIR = "deps/googleapis"  # google/... protos from googleapis-common-protos
@@ -49,6 +56,7 @@ _DELETED_FILE_RE = re.compile(r'^Previously present file "([^"]+)" was deleted')
 _IMPORT_LINE_RE = re.compile(r"""import\s+(?:(?:public|weak|option)\s+)?["']([^"']+)["']""")
 _MAX_ERRORS_SHOWN = 3
 MISSING_IMPORT = "imported file does not exist"  # buf's message for an unresolved import
+_NO_NETWORK_PROXY = "http://127.0.0.1:9"  # the discard port: connections fail at once
 _MAX_PARTIAL_BUILDS = 3  # rebuilds without broken files; buf reports all errors at once
 
 
@@ -135,6 +143,13 @@ class BufRunner:
         with tempfile.TemporaryDirectory(prefix="protoguard-buf-", dir=scratch_parent()) as tmp:
             work = Path(tmp)
             config, exclude_paths = _workspace(work, root, layout)
+            cached, deps_note = self._build_with_cached_deps(
+                work, config, exclude_paths, root, layout
+            )
+            if cached is not None:
+                return BufBuild(
+                    image=cached, duration=time.monotonic() - started, layout=layout, note=deps_note
+                )
             proc, image = self._build_once(work, config, exclude_paths)
             if proc is None:
                 return BufBuild(
@@ -150,11 +165,14 @@ class BufRunner:
                 work, config, exclude_paths, root, layout, diagnostics
             )
             duration = time.monotonic() - started
+            if deps_note:
+                error += f" ({deps_note})"
             if partial is None:
                 return BufBuild(
                     error=error, duration=duration, layout=layout, diagnostics=diagnostics
                 )
             image, left_out, packages = partial
+            note = _left_out_note(left_out, diagnostics, layout)
             return BufBuild(
                 image=image,
                 duration=duration,
@@ -162,8 +180,37 @@ class BufRunner:
                 diagnostics=diagnostics,
                 left_out=left_out,
                 left_out_packages=packages,
-                note=_left_out_note(left_out, diagnostics, layout),
+                note=f"{note} ({deps_note})" if deps_note else note,
             )
+
+    def _build_with_cached_deps(
+        self,
+        work: Path,
+        config: dict[str, Any],
+        exclude_paths: Sequence[str],
+        root: Path,
+        layout: ModuleLayout,
+    ) -> tuple[bytes | None, str | None]:
+        """Build with buf.yaml's remote deps when buf's module cache holds every one that
+        buf.lock pins, with the network shut off: (image, note for the layers). The image
+        is None when there are no remote deps or they cannot be used; the note says why."""
+        if not layout.has_remote_deps:
+            return None, None
+        locked = locked_deps(root, layout)
+        if isinstance(locked, str):
+            return None, locked
+        lock, deps, cache = locked
+        shutil.copyfile(lock, work / BUF_LOCK)
+        try:
+            proc, image = self._build_once(
+                work, {**config, "deps": list(deps)}, exclude_paths, cache=cache
+            )
+        finally:
+            (work / BUF_LOCK).unlink()
+        if image is not None:
+            return image, f"remote deps from buf's module cache ({cache}), pinned by buf.lock"
+        why = _first_line(proc.stderr) or _first_line(proc.stdout) if proc else "timed out"
+        return None, f"building with the deps in buf's module cache failed: {why}"
 
     def _build_once(
         self,
@@ -171,8 +218,10 @@ class BufRunner:
         config: dict[str, Any],
         exclude_paths: Sequence[str],
         targets: Sequence[str] = (),
+        cache: Path | None = None,
     ) -> tuple[subprocess.CompletedProcess[str] | None, bytes | None]:
-        """One `buf build` in the workspace: (process, image); process None on timeout."""
+        """One `buf build` in the workspace: (process, image); process None on timeout.
+        `cache`: buf's module cache to read remote deps from (offline), else a private one."""
         output = work / "image.binpb"
         output.unlink(missing_ok=True)
         args = [
@@ -190,7 +239,7 @@ class BufRunner:
         for path in targets:
             args += ["--path", path]
         try:
-            proc = self._run(args, cwd=work, env=self._env(work))
+            proc = self._run(args, cwd=work, env=self._env(work, cache))
         except _Timeout:
             return None, None
         if proc.returncode == 0 and output.is_file():
@@ -354,12 +403,21 @@ class BufRunner:
             )
         return self._binary
 
-    def _env(self, work: Path) -> dict[str, str]:
+    def _env(self, work: Path, module_cache: Path | None = None) -> dict[str, str]:
         env = dict(os.environ)
+        env.pop("BUF_TOKEN", None)  # nothing here talks to a registry; do not hand it a token
+        if module_cache is not None:
+            # The user's cache, read for the deps buf.lock pins; the network stays shut
+            # (a proxy nobody listens on), so a missing piece fails at once.
+            env["BUF_CACHE_DIR"] = str(module_cache)
+            for name in ("NO_PROXY", "no_proxy"):
+                env.pop(name, None)
+            for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+                env[name] = _NO_NETWORK_PROXY
+            return env
         cache = work / "buf-cache"
         cache.mkdir(exist_ok=True)
         env["BUF_CACHE_DIR"] = str(cache)
-        env.pop("BUF_TOKEN", None)  # nothing here talks to a registry; do not hand it a token
         return env
 
     def _run(
@@ -456,6 +514,50 @@ def _workspace(work: Path, root: Path, layout: ModuleLayout) -> tuple[dict[str, 
         tops = sorted({module_path.split("/", 1)[0] for module_path in layout.extra_files})
         exclude_paths = [f"{DEPS_DIR}/{top}" for top in tops]
     return {"version": "v2", "modules": modules}, exclude_paths
+
+
+def buf_module_cache() -> Path:
+    """buf's own cache directory, as buf finds it."""
+    configured = os.environ.get("BUF_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "buf"
+
+
+def locked_deps(root: Path, layout: ModuleLayout) -> tuple[Path, tuple[str, ...], Path] | str:
+    """(buf.lock, deps as buf.yaml names them, module cache) when buf's module cache holds
+    every dep the snapshot's buf.lock (v2) pins; else one line saying why not."""
+    locks = [root / _parent_dir(c) / BUF_LOCK for c in layout.config_files]
+    locks = [lock for lock in locks if lock.is_file()]
+    cache = buf_module_cache()
+    if len(locks) != 1:
+        return "no buf.lock pins them" if not locks else "several buf.lock files"
+    try:
+        data = yaml.safe_load(locks[0].read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return "buf.lock is not readable"
+    pinned = data.get("deps") if isinstance(data, dict) else None
+    if data.get("version") != "v2" or not isinstance(pinned, list):
+        return "buf.lock is not a v2 lock file"
+    missing = []
+    for dep in pinned:
+        if not isinstance(dep, dict):
+            return "buf.lock is not a v2 lock file"
+        name, commit = str(dep.get("name", "")), str(dep.get("commit", ""))
+        digest_type = str(dep.get("digest", "")).split(":", 1)[0]
+        # buf's layout: v3/modules/<digest type>/<registry>/<owner>/<name>/<commit>[.tar]
+        where = cache / "v3" / "modules" / digest_type / name / commit
+        if not (where.is_dir() or where.with_name(commit + ".tar").is_file()):
+            missing.append(name)
+    if missing or not pinned:
+        return f"not in buf's module cache ({cache}): {', '.join(missing) or 'nothing pinned'}"
+    # The lock's names: buf takes each dep at the commit the lock pins.
+    return locks[0], tuple(str(dep["name"]) for dep in pinned), cache
+
+
+def _parent_dir(path: str) -> str:
+    return path.rpartition("/")[0] or "."
 
 
 def _in_src(path: str) -> str:
