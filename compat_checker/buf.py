@@ -7,12 +7,18 @@ what the descriptor-based proto model is built from, so buf compiles each side o
 buf runs in a private workspace directory per build: `src` is a symlink to the snapshot,
 `deps/googleapis` holds google/... protos taken from googleapis-common-protos when the
 snapshot needs them, and the module list comes from the `ModuleLayout` as a synthesised
-buf.yaml v2 passed with `--config`. The workspace has no buf.lock and the synthesised
-config declares no `deps`, so buf never tries the network (a buf.lock in the working
-directory makes buf contact the BSR even with `--config`); imports that only a remote dep
-would provide fail the build at once with a clear error, and the pipeline falls back to
-the parser. `BUF_CACHE_DIR` points at the private directory too, so the user's cache is
-neither read nor written.
+buf.yaml v2 passed with `--config`. The network is never used:
+
+* when buf.yaml has remote (BSR) deps and buf's own module cache holds every commit the
+  snapshot's buf.lock pins, the build declares those deps, reads them from that cache and
+  runs with a proxy nobody listens on, so anything missing fails at once;
+* otherwise the workspace has no buf.lock, declares no deps and uses a private
+  `BUF_CACHE_DIR`, and imports that only a remote dep would provide fail to compile.
+
+A build that fails on some files is not given up: it is repeated without the files that
+have errors and the files importing them (`BufBuild.left_out`), so one broken file does
+not take buf away from the rest of the snapshot; the pipeline parses the left-out files
+under review instead, and `buf breaking` says nothing about them.
 """
 
 from __future__ import annotations
