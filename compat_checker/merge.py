@@ -23,6 +23,7 @@ from compat_checker.rules.catalogue import HEAD_DOES_NOT_COMPILE, buf_finding_ru
 from compat_checker.rules.registry import Rule, all_rules
 from protomodel.model import (
     Element,
+    ElementKind,
     EnumModel,
     FileModel,
     MessageModel,
@@ -381,6 +382,9 @@ class CompileError(Protocol):
     def message(self) -> str: ...
 
     @property
+    def module_path(self) -> str: ...  # the path as the compiler saw it (import path)
+
+    @property
     def imported(self) -> str: ...  # the import not found, for a missing-import error
 
 
@@ -450,3 +454,32 @@ def compile_error_changes(
         )
         changes.setdefault(change.id, change)
     return sorted(changes.values(), key=change_sort_key)
+
+
+def without_fixed_compile_errors(
+    changes: Sequence[Change],
+    base: ProtoTree,
+    base_errors: Iterable[CompileError],
+    head_errors: Iterable[CompileError],
+) -> list[Change]:
+    """The changes, less those on an element whose base declaration had a compile error
+    the head no longer has (a duplicate number renumbered): no client could build the base
+    from that declaration, so changing it is the fix, not a break."""
+    still = {(e.repo_path, e.message) for e in head_errors}
+    fixed = [e for e in base_errors if (e.repo_path, e.message) not in still and e.line > 0]
+    if not fixed:
+        return list(changes)
+
+    def was_broken(change: Change) -> bool:
+        element = base.find(change.element) if change.element else None
+        # Leaf declarations only (numbers live there); a message spans its fields' errors.
+        if element is None or element.kind not in (ElementKind.FIELD, ElementKind.ENUM_VALUE):
+            return False
+        loc = element.location
+        return any(
+            loc.file in (e.module_path, e.repo_path)
+            and loc.line <= e.line <= (loc.end_line or loc.line)
+            for e in fixed
+        )
+
+    return [change for change in changes if not was_broken(change)]

@@ -28,7 +28,11 @@ from compat_checker.errors import GateError
 from compat_checker.findings import Change, Layer, LayerStatus, Verdict
 from compat_checker.gitsource import ChangeSet, load_change
 from compat_checker.io import atomic_write_text
-from compat_checker.merge import compile_error_changes, merge_findings
+from compat_checker.merge import (
+    compile_error_changes,
+    merge_findings,
+    without_fixed_compile_errors,
+)
 from compat_checker.options import CheckOptions
 from compat_checker.rules.registry import all_rules
 from compat_checker.trees import BuiltVersion, build_versions, reviewed_paths
@@ -264,6 +268,10 @@ def merge_findings_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str
         state.get("buf_findings", []),
         head=state["head"].tree,
         base=state["base"].tree,
+    )
+    base, head = state["base"], state["head"]
+    merged = without_fixed_compile_errors(
+        merged, base.tree, base.compile_errors(), head.compile_errors()
     )
     compiled = sorted([*merged, *state.get("compile_changes", [])], key=change_sort_key)
     return {"changes": compiled + state.get("pii_changes", [])}

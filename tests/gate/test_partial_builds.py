@@ -212,3 +212,12 @@ def test_an_unusable_module_cache_falls_back_without_the_network(tmp_path, monke
     assert build.ok and build.left_out == ("proto/acme/v1/checked.proto",)
     assert build.note is not None
     assert "building with the deps in buf's module cache failed" in build.note
+
+
+def test_renumbering_a_duplicate_number_of_the_base_is_the_fix_not_a_break(tmp_path):
+    duplicate = TASK.replace("string title = 2;", "string title = 2;\n  string note = 2;")
+    repo = _repo(tmp_path, {"buf.yaml": PLAIN_BUF_YAML, "proto/acme/v1/task.proto": duplicate})
+    _write(repo, {"proto/acme/v1/task.proto": duplicate.replace("note = 2;", "note = 3;")})
+    verdict = _check(repo)
+    assert verdict.can_deploy, [(c.rule, c.message) for c in verdict.changes]
+    assert "FIELD_NUMBER_CHANGED" not in _rules(verdict)
