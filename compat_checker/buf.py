@@ -7,12 +7,18 @@ what the descriptor-based proto model is built from, so buf compiles each side o
 buf runs in a private workspace directory per build: `src` is a symlink to the snapshot,
 `deps/googleapis` holds google/... protos taken from googleapis-common-protos when the
 snapshot needs them, and the module list comes from the `ModuleLayout` as a synthesised
-buf.yaml v2 passed with `--config`. The workspace has no buf.lock and the synthesised
-config declares no `deps`, so buf never tries the network (a buf.lock in the working
-directory makes buf contact the BSR even with `--config`); imports that only a remote dep
-would provide fail the build at once with a clear error, and the pipeline falls back to
-the parser. `BUF_CACHE_DIR` points at the private directory too, so the user's cache is
-neither read nor written.
+buf.yaml v2 passed with `--config`. The network is never used:
+
+* when buf.yaml has remote (BSR) deps and buf's own module cache holds every commit the
+  snapshot's buf.lock pins, the build declares those deps, reads them from that cache and
+  runs with a proxy nobody listens on, so anything missing fails at once;
+* otherwise the workspace has no buf.lock, declares no deps and uses a private
+  `BUF_CACHE_DIR`, and imports that only a remote dep would provide fail to compile.
+
+A build that fails on some files is not given up: it is repeated without the files that
+have errors and the files importing them (`BufBuild.left_out`), so one broken file does
+not take buf away from the rest of the snapshot; the pipeline parses the left-out files
+under review instead, and `buf breaking` says nothing about them.
 """
 
 from __future__ import annotations
@@ -32,13 +38,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict
 
 from compat_checker.bufconfig import DEFAULT_VERSION, is_builtin
 from compat_checker.config import BufBreakingConfig
 from compat_checker.errors import GateError
 from compat_checker.gitsource import scratch_parent
-from compat_checker.modules import ModuleLayout, ModuleRoot, discover_layout
+from compat_checker.modules import (
+    BUF_LOCK,
+    ModuleLayout,
+    ModuleRoot,
+    discover_layout,
+    scan_proto,
+)
 
 SRC_DIR = "src"  # the snapshot inside the private workspace
 DEPS_DIR = "deps/googleapis"  # google/... protos from googleapis-common-protos
@@ -49,6 +62,9 @@ _PLACEHOLDER = "__protoguard_empty__.proto"
 _DELETED_FILE_RE = re.compile(r'^Previously present file "([^"]+)" was deleted')
 _IMPORT_LINE_RE = re.compile(r"""import\s+(?:(?:public|weak|option)\s+)?["']([^"']+)["']""")
 _MAX_ERRORS_SHOWN = 3
+MISSING_IMPORT = "imported file does not exist"  # buf's message for an unresolved import
+_NO_NETWORK_PROXY = "http://127.0.0.1:9"  # the discard port: connections fail at once
+_MAX_PARTIAL_BUILDS = 3  # rebuilds without broken files; buf reports all errors at once
 
 
 class BufUnavailable(GateError):
@@ -68,6 +84,7 @@ class BufFinding(BaseModel):
     rule: str  # buf rule ID, e.g. FIELD_NO_DELETE
     message: str
     module_path: str = ""  # the path as buf saw it (import path)
+    imported: str = ""  # compile errors only: the import that was not found, as written
 
 
 class BufBuild(BaseModel):
@@ -80,6 +97,11 @@ class BufBuild(BaseModel):
     duration: float = 0.0  # seconds
     layout: ModuleLayout | None = None  # the layout used, to map image paths to repo paths
     diagnostics: tuple[BufFinding, ...] = ()  # compile errors with repo paths (rule COMPILE)
+    # Repo paths left out of `image`: files with compile errors and the files importing
+    # them. The rest of the snapshot is in the image; the pipeline parses these instead.
+    left_out: tuple[str, ...] = ()
+    left_out_packages: tuple[str, ...] = ()  # packages declared only by left-out files
+    note: str | None = None  # one line: why files were left out (None when none were)
 
     @property
     def ok(self) -> bool:
@@ -128,37 +150,151 @@ class BufRunner:
         with tempfile.TemporaryDirectory(prefix="protoguard-buf-", dir=scratch_parent()) as tmp:
             work = Path(tmp)
             config, exclude_paths = _workspace(work, root, layout)
-            output = work / "image.binpb"
-            args = [
-                "build",
-                ".",
-                "--config",
-                json.dumps(config),
-                "--output",
-                str(output),
-                "--error-format",
-                "json",
-            ]
-            for path in exclude_paths:
-                args += ["--exclude-path", path]
-            try:
-                proc = self._run(args, cwd=work, env=self._env(work))
-            except _Timeout:
+            cached, deps_note = self._build_with_cached_deps(
+                work, config, exclude_paths, root, layout
+            )
+            if cached is not None:
+                return BufBuild(
+                    image=cached, duration=time.monotonic() - started, layout=layout, note=deps_note
+                )
+            proc, image = self._build_once(work, config, exclude_paths)
+            if proc is None:
                 return BufBuild(
                     error=f"buf build timed out after {self.timeout:g}s",
                     duration=time.monotonic() - started,
                     layout=layout,
                 )
+            if image is not None:
+                return BufBuild(image=image, duration=time.monotonic() - started, layout=layout)
+            diagnostics = tuple(_build_diagnostics(proc.stdout + "\n" + proc.stderr, layout, root))
+            error = _build_error(proc, diagnostics, layout)
+            partial = self._build_without_broken(
+                work, config, exclude_paths, root, layout, diagnostics
+            )
             duration = time.monotonic() - started
-            if proc.returncode == 0 and output.is_file():
-                return BufBuild(image=output.read_bytes(), duration=duration, layout=layout)
-            diagnostics = tuple(_build_diagnostics(proc.stdout + "\n" + proc.stderr, layout))
+            if deps_note:
+                error += f" ({deps_note})"
+            if partial is None:
+                return BufBuild(
+                    error=error, duration=duration, layout=layout, diagnostics=diagnostics
+                )
+            image, left_out, packages = partial
+            note = _left_out_note(left_out, diagnostics, layout)
             return BufBuild(
-                error=_build_error(proc, diagnostics, root, layout),
+                image=image,
                 duration=duration,
                 layout=layout,
                 diagnostics=diagnostics,
+                left_out=left_out,
+                left_out_packages=packages,
+                note=f"{note} ({deps_note})" if deps_note else note,
             )
+
+    def _build_with_cached_deps(
+        self,
+        work: Path,
+        config: dict[str, Any],
+        exclude_paths: Sequence[str],
+        root: Path,
+        layout: ModuleLayout,
+    ) -> tuple[bytes | None, str | None]:
+        """Build with buf.yaml's remote deps when buf's module cache holds every one that
+        buf.lock pins, with the network shut off: (image, note for the layers). The image
+        is None when there are no remote deps or they cannot be used; the note says why."""
+        if not layout.has_remote_deps:
+            return None, None
+        locked = locked_deps(root, layout)
+        if isinstance(locked, str):
+            return None, locked
+        lock, deps, cache = locked
+        shutil.copyfile(lock, work / BUF_LOCK)
+        try:
+            proc, image = self._build_once(
+                work, {**config, "deps": list(deps)}, exclude_paths, cache=cache
+            )
+        finally:
+            (work / BUF_LOCK).unlink()
+        if image is not None:
+            return image, f"remote deps from buf's module cache ({cache}), pinned by buf.lock"
+        why = _first_line(proc.stderr) or _first_line(proc.stdout) if proc else "timed out"
+        return None, f"building with the deps in buf's module cache failed: {why}"
+
+    def _build_once(
+        self,
+        work: Path,
+        config: dict[str, Any],
+        exclude_paths: Sequence[str],
+        targets: Sequence[str] = (),
+        cache: Path | None = None,
+    ) -> tuple[subprocess.CompletedProcess[str] | None, bytes | None]:
+        """One `buf build` in the workspace: (process, image); process None on timeout.
+        `cache`: buf's module cache to read remote deps from (offline), else a private one."""
+        output = work / "image.binpb"
+        output.unlink(missing_ok=True)
+        args = [
+            "build",
+            ".",
+            "--config",
+            json.dumps(config),
+            "--output",
+            str(output),
+            "--error-format",
+            "json",
+        ]
+        for path in exclude_paths:
+            args += ["--exclude-path", path]
+        for path in targets:
+            args += ["--path", path]
+        try:
+            proc = self._run(args, cwd=work, env=self._env(work, cache))
+        except _Timeout:
+            return None, None
+        if proc.returncode == 0 and output.is_file():
+            return proc, output.read_bytes()
+        return proc, None
+
+    def _build_without_broken(
+        self,
+        work: Path,
+        config: dict[str, Any],
+        exclude_paths: Sequence[str],
+        root: Path,
+        layout: ModuleLayout,
+        diagnostics: Sequence[BufFinding],
+    ) -> tuple[bytes, tuple[str, ...], tuple[str, ...]] | None:
+        """Build again without the files that cannot compile (and the files importing
+        them): one broken file must not take the buf layer away from the whole snapshot.
+        Returns (image, left-out repo paths, packages only they declare), or None when
+        nothing compiles or the errors are not tied to the repository's files."""
+        scanned = _scan_module_files(root, layout)
+        importers = _importers(scanned)
+        broken: set[str] = set()
+        for _ in range(_MAX_PARTIAL_BUILDS):
+            newly = {d.module_path for d in diagnostics if d.module_path in layout.module_files}
+            if not newly or any(
+                not d.module_path or d.module_path not in layout.module_files for d in diagnostics
+            ):
+                return None  # an error outside the repository's files (a dep, the config)
+            broken |= _with_importers(newly, importers)
+            remaining = sorted(set(layout.module_files) - broken)
+            if not remaining:
+                return None
+            # Name the shorter list: the files left out, or the files built.
+            if len(broken) <= len(remaining):
+                excluded = [*exclude_paths, *(_workspace_path(layout, p) for p in sorted(broken))]
+                proc, image = self._build_once(work, config, excluded)
+            else:
+                targets = [_workspace_path(layout, p) for p in remaining]
+                proc, image = self._build_once(work, config, exclude_paths, targets)
+            if proc is None:
+                return None
+            if image is not None:
+                left_out = tuple(sorted(layout.module_files[p] for p in broken))
+                kept_packages = {scanned[p][0] for p in remaining if p in scanned}
+                packages = {scanned[p][0] for p in broken if p in scanned} - kept_packages
+                return image, left_out, tuple(sorted(p for p in packages if p))
+            diagnostics = tuple(_build_diagnostics(proc.stdout + "\n" + proc.stderr, layout, root))
+        return None
 
     def build_pair(
         self,
@@ -197,6 +333,10 @@ class BufRunner:
             return []  # nothing existed before, so nothing can break
         head_layout = layout or head.layout
         layouts = [lay for lay in (head_layout, base.layout) if lay is not None]
+        # A file left out of one side's image would look deleted or added: buf has nothing
+        # to say about it, the rules judge it from the parsed source.
+        left_out = set(head.left_out) | set(base.left_out)
+        left_out_packages = set(head.left_out_packages) | set(base.left_out_packages)
         groups = _config_groups(head_layout, base.layout, config)
         findings: dict[tuple[Any, ...], BufFinding] = {}
         with tempfile.TemporaryDirectory(
@@ -219,6 +359,8 @@ class BufRunner:
                         continue  # another group's config applies to this module
                     if owner is not None and owner in whole_modules:
                         continue  # `ignore:` named the whole module (or a parent of it)
+                    if _about_left_out(finding, left_out, left_out_packages):
+                        continue
                     key = (
                         finding.repo_path,
                         finding.line,
@@ -271,12 +413,21 @@ class BufRunner:
             )
         return self._binary
 
-    def _env(self, work: Path) -> dict[str, str]:
+    def _env(self, work: Path, module_cache: Path | None = None) -> dict[str, str]:
         env = dict(os.environ)
+        env.pop("BUF_TOKEN", None)  # nothing here talks to a registry; do not hand it a token
+        if module_cache is not None:
+            # The user's cache, read for the deps buf.lock pins; the network stays shut
+            # (a proxy nobody listens on), so a missing piece fails at once.
+            env["BUF_CACHE_DIR"] = str(module_cache)
+            for name in ("NO_PROXY", "no_proxy"):
+                env.pop(name, None)
+            for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+                env[name] = _NO_NETWORK_PROXY
+            return env
         cache = work / "buf-cache"
         cache.mkdir(exist_ok=True)
         env["BUF_CACHE_DIR"] = str(cache)
-        env.pop("BUF_TOKEN", None)  # nothing here talks to a registry; do not hand it a token
         return env
 
     def _run(
@@ -375,11 +526,112 @@ def _workspace(work: Path, root: Path, layout: ModuleLayout) -> tuple[dict[str, 
     return {"version": "v2", "modules": modules}, exclude_paths
 
 
+def buf_module_cache() -> Path:
+    """buf's own cache directory, as buf finds it."""
+    configured = os.environ.get("BUF_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "buf"
+
+
+def locked_deps(root: Path, layout: ModuleLayout) -> tuple[Path, tuple[str, ...], Path] | str:
+    """(buf.lock, deps as buf.yaml names them, module cache) when buf's module cache holds
+    every dep the snapshot's buf.lock (v2) pins; else one line saying why not."""
+    locks = [root / _parent_dir(c) / BUF_LOCK for c in layout.config_files]
+    locks = [lock for lock in locks if lock.is_file()]
+    cache = buf_module_cache()
+    if len(locks) != 1:
+        return "no buf.lock pins them" if not locks else "several buf.lock files"
+    try:
+        data = yaml.safe_load(locks[0].read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return "buf.lock is not readable"
+    pinned = data.get("deps") if isinstance(data, dict) else None
+    if data.get("version") != "v2" or not isinstance(pinned, list):
+        return "buf.lock is not a v2 lock file"
+    missing = []
+    for dep in pinned:
+        if not isinstance(dep, dict):
+            return "buf.lock is not a v2 lock file"
+        name, commit = str(dep.get("name", "")), str(dep.get("commit", ""))
+        digest_type = str(dep.get("digest", "")).split(":", 1)[0]
+        # buf's layout: v3/modules/<digest type>/<registry>/<owner>/<name>/<commit>[.tar]
+        where = cache / "v3" / "modules" / digest_type / name / commit
+        if not (where.is_dir() or where.with_name(commit + ".tar").is_file()):
+            missing.append(name)
+    if missing or not pinned:
+        return f"not in buf's module cache ({cache}): {', '.join(missing) or 'nothing pinned'}"
+    # The lock's names: buf takes each dep at the commit the lock pins.
+    return locks[0], tuple(str(dep["name"]) for dep in pinned), cache
+
+
+def _parent_dir(path: str) -> str:
+    return path.rpartition("/")[0] or "."
+
+
 def _in_src(path: str) -> str:
     return SRC_DIR if path == "." else f"{SRC_DIR}/{path}"
 
 
 _ConfigGroup = tuple[BufBreakingConfig, dict[str, tuple[str, ...]], str, set[str] | None]
+
+
+def _workspace_path(layout: ModuleLayout, module_path: str) -> str:
+    return f"{SRC_DIR}/{layout.module_files[module_path]}"
+
+
+def _scan_module_files(
+    root: Path, layout: ModuleLayout
+) -> dict[str, tuple[str | None, tuple[str, ...]]]:
+    """module path -> (package, imports) for every file of the layout."""
+    scanned = {}
+    for module_path, repo_path in layout.module_files.items():
+        try:
+            text = (root / repo_path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        scanned[module_path] = scan_proto(text)
+    return scanned
+
+
+def _importers(scanned: dict[str, tuple[str | None, tuple[str, ...]]]) -> dict[str, set[str]]:
+    importers: dict[str, set[str]] = {}
+    for module_path, (_, imports) in scanned.items():
+        for imported in imports:
+            importers.setdefault(imported, set()).add(module_path)
+    return importers
+
+
+def _with_importers(files: set[str], importers: dict[str, set[str]]) -> set[str]:
+    """The files and everything importing them, directly or not (they cannot compile alone)."""
+    result = set(files)
+    queue = list(files)
+    while queue:
+        for importer in importers.get(queue.pop(), ()):
+            if importer not in result:
+                result.add(importer)
+                queue.append(importer)
+    return result
+
+
+def _left_out_note(
+    left_out: Sequence[str], diagnostics: Sequence[BufFinding], layout: ModuleLayout
+) -> str:
+    """One line for the layers: how many files buf could not build, and why."""
+    first = diagnostics[0]
+    where = f"{first.repo_path}:{first.line}:{first.column}"
+    what = f'import "{first.imported}" not found' if first.imported else first.message
+    text = f"{len(left_out)} of {len(layout.module_files)} files left out of the buf build"
+    if layout.has_remote_deps and any(d.imported for d in diagnostics):
+        deps = ", ".join(sorted({dep.split(":", 1)[0] for dep in layout.remote_deps}))
+        text += (
+            f" (they import what only buf.yaml's remote deps provide: {deps}; protoguard "
+            "runs buf offline and does not fetch them)"
+        )
+    else:
+        text += " (they do not compile, or import a file that does not)"
+    return f"{text}; first error {where}: {what}"
 
 
 def _config_groups(
@@ -475,6 +727,12 @@ def _image_config(
     return {"version": version, "breaking": breaking}, whole_modules
 
 
+def _about_left_out(finding: BufFinding, files: set[str], packages: set[str]) -> bool:
+    if finding.repo_path:
+        return finding.repo_path in files
+    return any(f'"{package}"' in finding.message for package in packages)
+
+
 def _owner(repo_path: str, layouts: Sequence[ModuleLayout]) -> str | None:
     for layout in layouts:
         module: ModuleRoot | None = layout.module_for(repo_path) if repo_path else None
@@ -548,7 +806,7 @@ def _map_module_path(module_path: str, layouts: Sequence[ModuleLayout]) -> str |
     return layouts[0].to_repo_path(module_path) if layouts else module_path
 
 
-def _build_diagnostics(output: str, layout: ModuleLayout) -> list[BufFinding]:
+def _build_diagnostics(output: str, layout: ModuleLayout, root: Path) -> list[BufFinding]:
     diagnostics = []
     for item in _json_lines(output):
         path = str(item.get("path") or "")
@@ -558,16 +816,20 @@ def _build_diagnostics(output: str, layout: ModuleLayout) -> list[BufFinding]:
             repo_path = f"{path[len(DEPS_DIR) + 1 :]} (googleapis-common-protos)"
         else:
             repo_path = path
+        line = int(item.get("start_line") or 0)
+        message = str(item.get("message") or "")
+        imported = _import_at(root, repo_path, line) if message == MISSING_IMPORT else None
         diagnostics.append(
             BufFinding(
                 repo_path=repo_path,
-                line=int(item.get("start_line") or 0),
+                line=line,
                 column=int(item.get("start_column") or 0),
                 end_line=int(item.get("end_line") or 0),
                 end_column=int(item.get("end_column") or 0),
                 rule=str(item.get("type") or "COMPILE"),
-                message=str(item.get("message") or ""),
+                message=message,
                 module_path=layout.to_module_path(repo_path) or "",
+                imported=imported or "",
             )
         )
     return diagnostics
@@ -576,7 +838,6 @@ def _build_diagnostics(output: str, layout: ModuleLayout) -> list[BufFinding]:
 def _build_error(
     proc: subprocess.CompletedProcess[str],
     diagnostics: Sequence[BufFinding],
-    root: Path,
     layout: ModuleLayout,
 ) -> str:
     if not diagnostics:
@@ -586,11 +847,9 @@ def _build_error(
     missing_imports = []
     for diag in diagnostics[:_MAX_ERRORS_SHOWN]:
         message = diag.message
-        if message == "imported file does not exist":
-            imported = _import_at(root, diag.repo_path, diag.line)
-            if imported:
-                message = f'import "{imported}" not found'
-                missing_imports.append(imported)
+        if diag.imported:
+            message = f'import "{diag.imported}" not found'
+            missing_imports.append(diag.imported)
         parts.append(f"{diag.repo_path}:{diag.line}:{diag.column}: {message}")
     text = "buf build failed: " + "; ".join(parts)
     if len(diagnostics) > _MAX_ERRORS_SHOWN:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,6 +23,7 @@ from compat_checker.rules.catalogue import HEAD_DOES_NOT_COMPILE, buf_finding_ru
 from compat_checker.rules.registry import Rule, all_rules
 from protomodel.model import (
     Element,
+    ElementKind,
     EnumModel,
     FileModel,
     MessageModel,
@@ -362,29 +363,79 @@ def _starts_after(element: Element, other: Element) -> bool:
 
 HEAD_COMPILE_RULE = HEAD_DOES_NOT_COMPILE
 _MISSING_IMPORT = "imported file does not exist"
+_UNKNOWN_SYMBOL_RE = re.compile(r"^cannot find `\.?([\w.]+)` in this scope$")
+
+
+class CompileError(Protocol):
+    """What the merge reads of a compile error (`compat_checker.buf.BufFinding`)."""
+
+    @property
+    def repo_path(self) -> str: ...
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def column(self) -> int: ...
+
+    @property
+    def message(self) -> str: ...
+
+    @property
+    def module_path(self) -> str: ...  # the path as the compiler saw it (import path)
+
+    @property
+    def imported(self) -> str: ...  # the import not found, for a missing-import error
 
 
 def compile_error_changes(
-    head_errors: Iterable[BufFindingLike],
-    base_errors: Iterable[BufFindingLike],
+    head_errors: Iterable[CompileError],
+    base_errors: Iterable[CompileError],
     reviewed: Iterable[str],
     *,
     remote_deps: bool,
+    own_packages: Collection[str] = (),
+    own_import_dirs: Collection[str] = (),
 ) -> list[Change]:
     """Blocking changes for compile errors the change brings into the files under review.
 
-    Errors the base already had are not the change's doing, and an import that only a
-    remote (BSR) dependency provides fails because buf runs offline, not because the
-    change is wrong: both are left to the parser fallback, which the layers report.
+    Errors the base already had are not the change's doing. With remote (BSR) deps in
+    buf.yaml, which buf cannot fetch offline, an import the repository does not provide
+    (its directory holds none of the repository's files, `own_import_dirs`) is the deps'
+    to provide: neither that missing import nor what follows from it in the same file
+    ("cannot find `validate.rules`") blocks. A symbol in one of the repository's own
+    packages (`own_packages`) or an unqualified one is the repository's to define, and
+    still blocks, as do duplicate numbers and syntax errors.
     """
+    head_errors = list(head_errors)
+
+    def offline_limit(error: CompileError) -> bool:
+        if not remote_deps or error.message != _MISSING_IMPORT:
+            return False
+        directory = error.imported.rpartition("/")[0]
+        return not error.imported or directory not in own_import_dirs
+
+    cut_off = {e.repo_path for e in head_errors if offline_limit(e)}
+
+    def follows_from_missing_import(error: CompileError) -> bool:
+        unknown = _UNKNOWN_SYMBOL_RE.match(error.message)
+        if unknown is None or error.repo_path not in cut_off:
+            return False
+        symbol = unknown.group(1)
+        return "." in symbol and not any(symbol.startswith(f"{p}.") for p in own_packages)
+
     known = {(e.repo_path, e.message) for e in base_errors}
     under_review = set(reviewed)
     changes: dict[str, Change] = {}
+    reported: set[tuple[str, int]] = set()
     for error in sorted(head_errors, key=lambda e: (e.repo_path, e.line, e.column, e.message)):
         if error.repo_path not in under_review or (error.repo_path, error.message) in known:
             continue
-        if remote_deps and error.message == _MISSING_IMPORT:
+        if offline_limit(error) or follows_from_missing_import(error):
             continue
+        if (error.repo_path, error.line) in reported:
+            continue  # one finding per line: a syntax error often brings a second message
+        reported.add((error.repo_path, error.line))
         kind = f"compile:{error.line}:{error.column}:{error.message}"
         change = Change(
             id=change_id(HEAD_COMPILE_RULE, error.repo_path, kind),
@@ -403,3 +454,32 @@ def compile_error_changes(
         )
         changes.setdefault(change.id, change)
     return sorted(changes.values(), key=change_sort_key)
+
+
+def without_fixed_compile_errors(
+    changes: Sequence[Change],
+    base: ProtoTree,
+    base_errors: Iterable[CompileError],
+    head_errors: Iterable[CompileError],
+) -> list[Change]:
+    """The changes, less those on an element whose base declaration had a compile error
+    the head no longer has (a duplicate number renumbered): no client could build the base
+    from that declaration, so changing it is the fix, not a break."""
+    still = {(e.repo_path, e.message) for e in head_errors}
+    fixed = [e for e in base_errors if (e.repo_path, e.message) not in still and e.line > 0]
+    if not fixed:
+        return list(changes)
+
+    def was_broken(change: Change) -> bool:
+        element = base.find(change.element) if change.element else None
+        # Leaf declarations only (numbers live there); a message spans its fields' errors.
+        if element is None or element.kind not in (ElementKind.FIELD, ElementKind.ENUM_VALUE):
+            return False
+        loc = element.location
+        return any(
+            loc.file in (e.module_path, e.repo_path)
+            and loc.line <= e.line <= (loc.end_line or loc.line)
+            for e in fixed
+        )
+
+    return [change for change in changes if not was_broken(change)]

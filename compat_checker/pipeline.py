@@ -35,7 +35,11 @@ from compat_checker.errors import GateError
 from compat_checker.findings import Change, Layer, LayerStatus, Verdict
 from compat_checker.gitsource import ChangeSet, load_change
 from compat_checker.io import atomic_write_text
-from compat_checker.merge import compile_error_changes, merge_findings
+from compat_checker.merge import (
+    compile_error_changes,
+    merge_findings,
+    without_fixed_compile_errors,
+)
 from compat_checker.options import CheckOptions
 from compat_checker.rules.registry import all_rules
 from compat_checker.trees import BuiltVersion, build_versions, reviewed_paths
@@ -149,7 +153,24 @@ def build_models_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, 
         if not runner.available:
             runner = None
     base, head, layers = build_versions(state["change"], runner)
-    return {"base": base, "head": head, "buf_runner": runner, "layers": layers}
+    compile_changes = []
+    head_errors = head.compile_errors()
+    if head_errors:
+        compile_changes = compile_error_changes(
+            head_errors,
+            base.compile_errors(),
+            reviewed_paths(state["change"].files, side="head"),
+            remote_deps=head.layout.has_remote_deps,
+            own_packages=head.packages(),
+            own_import_dirs={m.rpartition("/")[0] for m in head.layout.module_files},
+        )
+    return {
+        "base": base,
+        "head": head,
+        "buf_runner": runner,
+        "layers": layers,
+        "compile_changes": compile_changes,
+    }
 
 
 def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
@@ -166,17 +187,8 @@ def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[s
     if head.build.image is None or base.build.image is None:
         failed = head.build if head.build.image is None else base.build
         side = "head" if head.build.image is None else "base"
-        compile_changes = []
-        if head.build.image is None:
-            compile_changes = compile_error_changes(
-                head.build.diagnostics,
-                base.build.diagnostics,
-                reviewed_paths(state["change"].files, side="head"),
-                remote_deps=head.layout.has_remote_deps,
-            )
         return {
             "buf_findings": [],
-            "compile_changes": compile_changes,
             "layers": [
                 Layer(
                     name="buf",
@@ -186,7 +198,11 @@ def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[s
             ],
         }
     findings = runner.breaking(head.build, base.build, head.layout, config.buf.breaking)
-    detail = f"buf {runner.version}: {len(findings)} findings"
+    detail = f"buf {runner.version}: {len(findings)} findings" + "".join(
+        f"; {side}: {len(build.left_out)} files left out (see model:{side})"
+        for side, build in (("base", base.build), ("head", head.build))
+        if build.left_out
+    )
     if head.layout.breaking_plugins:
         detail += (
             f"; check plugins not run (not available here): "
@@ -271,6 +287,10 @@ def merge_findings_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str
         state.get("buf_findings", []),
         head=state["head"].tree,
         base=state["base"].tree,
+    )
+    base, head = state["base"], state["head"]
+    merged = without_fixed_compile_errors(
+        merged, base.tree, base.compile_errors(), head.compile_errors()
     )
     compiled = sorted([*merged, *state.get("compile_changes", [])], key=change_sort_key)
     return {"changes": compiled + state.get("pii_changes", [])}

@@ -1,7 +1,10 @@
 """Build the proto model of both versions: from buf images when they compile, else by parsing.
 
 Compile once: the images built here are the ones `buf breaking` compares, and the model
-is read from the same images.
+is read from the same images. Files buf left out of an image (they do not compile, or
+import one that does not) are parsed instead, and a file the parser cannot read either is
+left out of the model and reported (`BuiltVersion.unparsable`): a head with a syntax error
+still gets a verdict, where the error is a finding.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from compat_checker.buf import BufBuild, BufRunner
+from compat_checker.buf import BufBuild, BufFinding, BufRunner
 from compat_checker.errors import GateError
 from compat_checker.findings import ChangedFile, FileStatus, Layer, LayerStatus
 from compat_checker.gitsource import ChangeSet, Snapshot
@@ -19,6 +22,8 @@ from protomodel.errors import ProtoParseError
 from protomodel.model import ProtoTree
 from protomodel.parse import build_tree
 
+_MAX_UNPARSABLE = 64  # files dropped one by one before the parser fallback gives up
+
 
 @dataclass
 class BuiltVersion:
@@ -26,6 +31,27 @@ class BuiltVersion:
     layout: ModuleLayout
     tree: ProtoTree
     build: BufBuild | None
+    # Files under review that no builder could read, as compile errors with repo paths;
+    # they are not in `tree`.
+    unparsable: tuple[BufFinding, ...] = ()
+
+    def packages(self) -> set[str]:
+        """The packages the repository's own files declare on this side."""
+        packages = set()
+        for repo_path in self.layout.module_files.values():
+            try:
+                package, _ = scan_proto(self.snapshot.read_text(repo_path))
+            except GateError:
+                continue  # not proto text; buf reports it
+            if package:
+                packages.add(package)
+        return packages
+
+    def compile_errors(self) -> tuple[BufFinding, ...]:
+        """buf's diagnostics when buf ran, else the parser's errors."""
+        if self.build is not None and self.build.diagnostics:
+            return self.build.diagnostics
+        return self.unparsable
 
 
 def reviewed_paths(files: Collection[ChangedFile], *, side: str) -> list[str]:
@@ -55,10 +81,20 @@ def build_versions(
         reviewed = {
             path: snapshot.read_text(path) for path in reviewed_paths(change.files, side=side)
         }
-        tree, layer = _tree_for(side, snapshot, layout, build, reviewed)
+        tree, layer, unparsable = _tree_for(side, snapshot, layout, build, reviewed)
         layers.append(layer)
-        versions.append(BuiltVersion(snapshot=snapshot, layout=layout, tree=tree, build=build))
-    return versions[0], versions[1], layers
+        versions.append(
+            BuiltVersion(
+                snapshot=snapshot, layout=layout, tree=tree, build=build, unparsable=unparsable
+            )
+        )
+    base, head = versions
+    if head.unparsable:
+        # A head file that does not parse is judged by its compile error alone: keeping
+        # the base's model in its place keeps its elements from looking removed.
+        broken = {e.module_path for e in head.unparsable}
+        head.tree = _with_files_of(head.tree, base.tree, broken, dependencies=False)
+    return base, head, layers
 
 
 def _tree_for(
@@ -67,36 +103,75 @@ def _tree_for(
     layout: ModuleLayout,
     build: BufBuild | None,
     reviewed_texts: dict[str, str],
-) -> tuple[ProtoTree, Layer]:
+) -> tuple[ProtoTree, Layer, tuple[BufFinding, ...]]:
     """`reviewed_texts`: repo path → text of the files under review on this side."""
     module_paths = {}
     for repo_path in reviewed_texts:
         module_path = layout.to_module_path(repo_path)
         module_paths[module_path or repo_path] = repo_path
     if build is not None and build.image is not None:
+        left_out = set(build.left_out)
+        to_parse = {mp: rp for mp, rp in module_paths.items() if rp in left_out}
         tree = tree_from_image(
-            build.image, repo_paths=layout.module_files, reviewed=set(module_paths)
+            build.image,
+            repo_paths=layout.module_files,
+            reviewed=set(module_paths) - set(to_parse),
         )
-        return tree, Layer(
-            name=f"model:{side}",
-            status=LayerStatus.RAN,
-            detail=f"buf-compiled descriptors ({len(module_paths)} files under review)",
-        )
+        detail = f"buf-compiled descriptors ({len(module_paths)} files under review)"
+        unparsable: tuple[BufFinding, ...] = ()
+        if to_parse:
+            sources = {mp: reviewed_texts[rp] for mp, rp in to_parse.items()}
+            parsed, unparsable = _parse_version(snapshot, layout, sources)
+            tree = _with_files_of(tree, parsed, set(sources) - {e.module_path for e in unparsable})
+            detail += f", {len(to_parse)} of them parsed with proto-schema-parser"
+        if build.note:
+            detail += f"; {build.note}"
+        return tree, _model_layer(side, detail, unparsable), unparsable
     why = build.error if build is not None else "buf disabled"
     sources = {
         module_path: reviewed_texts[repo_path] for module_path, repo_path in module_paths.items()
     }
-    tree = _parse_version(snapshot, layout, sources)
-    return tree, Layer(
-        name=f"model:{side}",
-        status=LayerStatus.RAN,
-        detail=f"parsed with proto-schema-parser ({len(module_paths)} files); no descriptors: {why}",
+    tree, unparsable = _parse_version(snapshot, layout, sources)
+    detail = f"parsed with proto-schema-parser ({len(module_paths)} files); no descriptors: {why}"
+    return tree, _model_layer(side, detail, unparsable), unparsable
+
+
+def _model_layer(side: str, detail: str, unparsable: tuple[BufFinding, ...]) -> Layer:
+    if unparsable:
+        shown = "; ".join(f"{e.repo_path}:{e.line}:{e.column}: {e.message}" for e in unparsable[:3])
+        more = f" (+{len(unparsable) - 3} more)" if len(unparsable) > 3 else ""
+        detail += f"; left out, not parsable: {shown}{more}"
+    return Layer(name=f"model:{side}", status=LayerStatus.RAN, detail=detail)
+
+
+def _with_files_of(
+    tree: ProtoTree, other: ProtoTree, module_paths: set[str], *, dependencies: bool = True
+) -> ProtoTree:
+    """`tree` with the files `module_paths` taken from `other` (under review), and, with
+    `dependencies`, `other`'s remaining files added as dependencies where `tree` lacks them."""
+    files = dict(tree.files)
+    reviewed = set(tree.files) - set(tree.dependency_files)
+    for module_path, file in other.files.items():
+        if module_path in module_paths:
+            files[module_path] = file
+            reviewed.add(module_path)
+        elif dependencies and module_path not in files:
+            files[module_path] = file
+    return ProtoTree(
+        files=files,
+        source=tree.source,
+        dependency_files=sorted(set(files) - reviewed),
     )
 
 
-def _parse_version(snapshot: Snapshot, layout: ModuleLayout, reviewed: dict[str, str]) -> ProtoTree:
+def _parse_version(
+    snapshot: Snapshot, layout: ModuleLayout, reviewed: dict[str, str]
+) -> tuple[ProtoTree, tuple[BufFinding, ...]]:
     """Parse the files under review (module path → text), the files they import, and the
     files importing them: importers hold the services whose requests reach a changed message.
+
+    A file that does not parse is left out and returned as an error (under review), or
+    skipped (an import or importer, whose types then stay unresolved).
     """
     repo_paths = layout.module_files
     sources = dict(reviewed)
@@ -106,20 +181,41 @@ def _parse_version(snapshot: Snapshot, layout: ModuleLayout, reviewed: dict[str,
         text = snapshot.read_text(repo_path)
         if any(imported in reviewed for imported in scan_proto(text)[1]):
             sources[module_path] = text
+    unparsable: dict[str, ProtoParseError] = {}
 
     def resolve(module_path: str) -> str | None:
         repo_path = repo_paths.get(module_path)
-        return snapshot.read_text(repo_path) if repo_path else None
+        if repo_path is None or module_path in unparsable:
+            return None
+        return snapshot.read_text(repo_path)
 
-    try:
-        return build_tree(
-            sources,
-            repo_paths=repo_paths,
-            import_resolver=resolve,
-            reviewed=set(reviewed),
+    for _ in range(_MAX_UNPARSABLE):
+        try:
+            tree = build_tree(
+                sources,
+                repo_paths=repo_paths,
+                import_resolver=resolve,
+                reviewed=set(reviewed),
+            )
+        except ProtoParseError as exc:
+            if exc.path in unparsable or (exc.path not in sources and exc.path not in repo_paths):
+                break  # no progress (a bundled file?): give up below
+            unparsable[exc.path] = exc
+            sources.pop(exc.path, None)
+            continue
+        errors = tuple(
+            BufFinding(
+                repo_path=repo_paths.get(path, path),
+                line=exc.line,
+                column=exc.column,
+                rule="COMPILE",
+                message=exc.detail,
+                module_path=path,
+            )
+            for path, exc in sorted(unparsable.items())
+            if path in reviewed
         )
-    except ProtoParseError as exc:
-        repo_path = repo_paths.get(exc.path, exc.path)
-        raise GateError(
-            f"{repo_path}:{exc.line}:{exc.column}: {exc.detail} ({snapshot.ref.ref})"
-        ) from None
+        return tree, errors
+    first = next(iter(unparsable.values()))
+    repo_path = repo_paths.get(first.path, first.path)
+    raise GateError(f"{repo_path}:{first.line}:{first.column}: {first.detail} ({snapshot.ref.ref})")

@@ -136,12 +136,12 @@ def test_compile_error_is_reported_with_repo_path_and_line(
     files = _base_files()
     files["proto/acme/todo/v1/todo.proto"] = TODO.replace("string title = 2;", "strin title = 2;")
     build = runner.build(_tree(tmp_path / "snap", files))
-    assert not build.ok and build.image is None
     line = _line_of(files["proto/acme/todo/v1/todo.proto"], "strin title")
-    assert build.error is not None and build.error.startswith("buf build failed: ")
-    assert f"proto/acme/todo/v1/todo.proto:{line}:" in build.error
     assert build.diagnostics[0].repo_path == "proto/acme/todo/v1/todo.proto"
     assert build.diagnostics[0].line == line
+    # The broken file is left out; the rest of the snapshot still builds.
+    assert build.ok and build.left_out == ("proto/acme/todo/v1/todo.proto",)
+    assert build.note is not None and f"proto/acme/todo/v1/todo.proto:{line}:" in build.note
 
 
 @pytest.mark.parametrize("lock_dir", [".", "proto"])

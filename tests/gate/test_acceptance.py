@@ -3,6 +3,7 @@ and the bad-input cases through the real CLI (exit codes, one-line errors, no tr
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -170,11 +171,23 @@ def test_unknown_ref(example_repo):
     )
 
 
-def test_syntax_error_in_head(example_repo):
+@pytest.mark.parametrize("no_buf", [False, True])
+def test_syntax_error_in_head_blocks_with_a_verdict(example_repo, no_buf):
     path = example_repo / "proto/acme/todo/v1/task.proto"
     path.write_text(path.read_text().replace("message Task {", "message Task {{", 1))
-    result = cli("check", "--repo", str(example_repo), "--against", "main", "--no-llm")
-    assert_clean_error(result, "task.proto")
+    line = path.read_text().splitlines().index("message Task {{") + 1
+    args = ["check", "--repo", str(example_repo), "--against", "main", "--no-llm"]
+    result = cli(*args, "--format", "json", *(["--no-buf"] if no_buf else []))
+    assert result.exit_code == 1, result.output
+    verdict = json.loads(result.stdout)
+    (error,) = [c for c in verdict["changes"] if c["rule"] == "HEAD_DOES_NOT_COMPILE"]
+    assert (error["file"], error["line"], error["severity"]) == (
+        "proto/acme/todo/v1/task.proto",
+        line,
+        "CRITICAL",
+    )
+    # Judged by its compile error alone: its elements do not look removed.
+    assert [c["rule"] for c in verdict["changes"]] == ["HEAD_DOES_NOT_COMPILE"]
 
 
 def test_binary_proto(example_repo):

@@ -30,8 +30,9 @@ def test_unresolved_type_in_head_blocks_at_its_line(example_repo):
     line = (example_repo / TODO).read_text().splitlines()[error.line - 1]
     assert "NoSuchType" in line
     assert "NoSuchType" in error.message
+    # The broken file is left out of buf's build, the others are still compared by buf.
     buf_layer = next(layer for layer in verdict.layers if layer.name == "buf")
-    assert buf_layer.status == "failed"
+    assert buf_layer.status == "ran" and "files left out (see model:head)" in buf_layer.detail
 
 
 def test_a_compiling_head_has_no_compile_finding(example_repo):
@@ -62,3 +63,32 @@ def test_missing_imports_of_remote_dependencies_are_an_offline_limit_not_a_findi
     assert compile_error_changes([missing], [], ["a.proto"], remote_deps=True) == []
     (change,) = compile_error_changes([missing], [], ["a.proto"], remote_deps=False)
     assert change.rule == HEAD_COMPILE_RULE and change.blocks
+
+
+def _missing(path: str, imported: str) -> BufFinding:
+    return BufFinding(
+        repo_path=path, line=3, column=1, rule="COMPILE", message="imported file does not exist",
+        imported=imported,
+    )  # fmt: skip
+
+
+def test_what_follows_from_a_remote_import_does_not_block_but_own_symbols_do():
+    errors = [
+        _missing("a.proto", "validate/validate.proto"),
+        _error("a.proto", "cannot find `validate.rules` in this scope", line=7),
+        _error("a.proto", "cannot find `acme.v1.Gone` in this scope", line=8),
+        _error("a.proto", "cannot find `Gone` in this scope", line=9),
+        _error("a.proto", "field number `4` used more than once", line=10),
+    ]
+    changes = compile_error_changes(
+        errors, [], ["a.proto"], remote_deps=True, own_packages={"acme.v1"}
+    )
+    assert [c.line for c in changes] == [8, 9, 10]
+
+
+def test_a_missing_import_the_repository_should_provide_blocks_despite_remote_deps():
+    missing = _missing("a.proto", "acme/v1/typo.proto")
+    (change,) = compile_error_changes(
+        [missing], [], ["a.proto"], remote_deps=True, own_import_dirs={"acme/v1"}
+    )
+    assert change.blocks
