@@ -43,7 +43,12 @@ from compat_checker.merge import (
 from compat_checker.options import CheckOptions
 from compat_checker.rules.registry import all_rules
 from compat_checker.trees import BuiltVersion, build_versions, reviewed_paths
-from compat_checker.verdict import allow_breaking_reason, apply_suppressions, build_verdict
+from compat_checker.verdict import (
+    allow_breaking_reason,
+    apply_suppressions,
+    build_verdict,
+    hold_comment_findings,
+)
 
 
 def _merge_dicts(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
@@ -367,7 +372,10 @@ def build_verdict_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str,
     change = state["change"]
     allow = allow_breaking_reason(options.allow_breaking, change.commit_messages)
     changes = apply_suppressions(
-        state["changes"], config=config, head=state["head"].tree, allow_breaking=allow
+        hold_comment_findings(state["changes"], config.rules.comment_findings),
+        config=config,
+        head=state["head"].tree,
+        allow_breaking=allow,
     )
     verdict = build_verdict(
         changes,

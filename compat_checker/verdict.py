@@ -9,12 +9,14 @@ from collections.abc import Iterable, Mapping
 
 from compat_checker.config import Config, ElementIgnore
 from compat_checker.findings import (
+    Category,
     Change,
     ChangedFile,
     Layer,
     OverallSeverity,
     RefInfo,
     Severity,
+    Source,
     Summary,
     Verdict,
 )
@@ -70,6 +72,48 @@ def _inline_reason(change: Change, inline: Mapping[str, Mapping[str, str]]) -> s
             return f"{rules[change.rule]} (inline protoguard:ignore on {element})"
         element = element.rpartition(".")[0]
     return None
+
+
+COMMENT_FINDING_HELD = (
+    "a warning: read from a comment, it blocks only when the LLM review confirms it "
+    "(or with rules.comment_findings: block)"
+)
+
+
+def comment_derived(change: Change) -> bool:
+    """A finding our rules read from comments (documented behaviour): a keyword cannot
+    prove the behaviour changed, so on its own it is a guess."""
+    return (
+        change.category is Category.SEMANTIC
+        and change.potential
+        and Source.RULES in change.sources
+        and Source.BUF not in change.sources
+    )
+
+
+def hold_comment_findings(changes: Iterable[Change], comment_findings: str) -> list[Change]:
+    """Comment-derived findings the LLM review did not confirm become warnings.
+
+    With `rules.comment_findings: block` the rules' own judgement stands. A finding the
+    review confirmed (`llm.review == "confirmed"`) blocks either way, and so does one whose
+    reviewed text addressed the model (`llm.instruction_like`): a comment that tries to talk
+    the review into a pass gets the rules' strict judgement, never a softer one.
+    """
+    if comment_findings == "block":
+        return list(changes)
+    held = []
+    for change in changes:
+        review = change.llm or {}
+        stands = review.get("review") == "confirmed" or review.get("instruction_like") is True
+        if change.is_breaking and comment_derived(change) and not stands:
+            change = change.model_copy(
+                update={
+                    "is_breaking": False,
+                    "message": f"{change.message} [{COMMENT_FINDING_HELD}]",
+                }
+            )
+        held.append(change)
+    return held
 
 
 def apply_suppressions(

@@ -42,10 +42,16 @@ class BufConfig(_Section):
     timeout_seconds: float = 300.0
 
 
+CommentFindings = Literal["warn", "block"]
+
+
 class RulesConfig(_Section):
     disable: list[str] = Field(default_factory=list)  # rule IDs or categories
     enable: list[str] = Field(default_factory=list)  # re-enable within a disabled category
     severity: dict[str, Severity] = Field(default_factory=dict)  # rule ID -> severity
+    # Findings read from comments (SEMANTIC, potential): "warn" unless the LLM review
+    # confirms them; "block" lets them block on their own, as the rules judge them.
+    comment_findings: CommentFindings = "warn"
 
 
 class ElementIgnore(_Section):

@@ -198,6 +198,10 @@ def _apply(
         info["changed"] = changed
     if note:
         info["note"] = note
+    if judgeable and suspicious:
+        # An untrusted review neither clears nor holds back a potential finding: the rules'
+        # judgement stands, blocking included (see `verdict.hold_comment_findings`).
+        info["instruction_like"] = True
     if extra is not None:
         info["llm_finding"] = extra.id
     if changed.get("is_breaking") == [False, True]:

@@ -172,8 +172,9 @@ _GUARANTEE_TABLE: tuple[tuple[str, str], ...] = (
     ),
     (
         "only when",
-        r"only (?:(?:set|present|returned|populated|sent|called|applied|valid|available) )?"
-        r"(?:when|if|while|after|before|once|for)|solely when",
+        r"only (?:[a-z]+ )?(?:when|if|while|after|before|once|for)|solely when|"
+        # "never skipped unless X" is "only skipped if X"
+        r"never (?:[a-z]+ ){0,3}unless",
     ),
     ("idempotent", r"idempoten(?:t|cy|tly)"),
     ("atomic", r"atomic(?:ally)?|all-or-nothing|all or nothing|transactional(?:ly)?"),
@@ -184,11 +185,17 @@ _GUARANTEE_TABLE: tuple[tuple[str, str], ...] = (
     ("uppercase", r"upper-?cased?"),
     ("case-insensitive", r"case-?insensitive(?:ly)?"),
     ("case-sensitive", r"case-?sensitive"),
-    ("guaranteed", r"guarantee[sd]?|ensures?"),
+    ("guaranteed", r"guarantee[sd]?"),
+    # RFC 2119 modals: "must always be X" and "MUST be X" are the same obligation.
+    ("must not", r"must not|mustn't|shall not"),
+    ("must", r"(?:must|shall)(?: always)?|(?:is|are) required to"),
     ("always", r"always"),
     ("never", r"never"),
 )
-_GUARANTEES = tuple((name, re.compile(rf"\b(?:{pattern})\b")) for name, pattern in _GUARANTEE_TABLE)
+_GUARANTEES = tuple(
+    (name, re.compile(rf"(?<![/_-])\b(?:{pattern})\b(?![/_-]\w)"))
+    for name, pattern in _GUARANTEE_TABLE
+)
 _NEGATION = re.compile(r"(?:\bnot|\bno longer|n't|\bnor)\s+(?:(?:be|been|always|necessarily)\s+)?$")
 
 _NULL_STATES = {
@@ -227,7 +234,7 @@ _BOUNDED = (
     (
         "min",
         r"at least|no fewer than|no less than|minimum(?: of| is)?|min(?:imum)?\.?(?: of)?|"
-        r"greater than or equal to|more than|greater than",
+        r"greater than or equal to|more than(?! one\b)|greater than",
     ),
 )
 _SUBJECT = r"(?:\s+(?P<subject>[a-z%][\w%-]*(?:\s+points)?))?"
@@ -298,9 +305,42 @@ def normalize(text: str) -> str:
     return " ".join(joined.lower().split())
 
 
+_FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_URL = re.compile(r"\b(?:https?|ftp)://\S+")
+# An indented example line: code, not prose ("  string parent = 1 [...];", "  }").
+_CODE_LINE = re.compile(r"^\s{2,}\S.*(?:[{};=]|\w+:\s*\S)")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?<!\b\d\.)(?<!e\.g\.)(?<!i\.e\.)\s+(?=[A-Z`\"(])|\n\s*\n|\n\s*(?=[-*] |\d+\. )"
+)
+# Sentences about how the repository is run (who approves a change, who owns it), not
+# about what the API promises its clients.
+_GOVERNANCE = re.compile(
+    r"\b(?:approv\w*|owners?|codeowners|maintainers?|reviewers?|pull requests?|"
+    r"code reviews?|committee|governance|contributors?|sign(?:ed)?[- ]off|cla)\b",
+    re.IGNORECASE,
+)
+
+
+def sentences(text: str) -> list[str]:
+    """The comment's sentences (and list items, and paragraphs), stripped."""
+    return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
+
+
+def contract_text(text: str) -> str:
+    """What a comment says about the API contract: code blocks, indented examples, links
+    and sentences about the repository's governance are left out."""
+    text = _FENCE.sub(" ", text)
+    text = _MARKDOWN_LINK.sub(r"\1", text)
+    text = _URL.sub(" ", text)
+    lines = [line for line in text.splitlines() if not _CODE_LINE.match(line)]
+    kept = [part for part in sentences("\n".join(lines)) if not _GOVERNANCE.search(part)]
+    return "\n".join(kept)
+
+
 @lru_cache(maxsize=4096)
 def extract_claims(text: str) -> Claims:
-    normalized = normalize(text)
+    normalized = normalize(contract_text(text))
     limits, spans = _limits(normalized)
     return Claims(
         units=_units(normalized),
@@ -434,14 +474,23 @@ class ClaimChanges:
 
 
 @lru_cache(maxsize=4096)
-def compare_claims(before_text: str, after_text: str) -> ClaimChanges:
+def compare_claims(before_text: str, after_text: str, moved_to: str = "") -> ClaimChanges:
+    """What the old comment said that the new one no longer says.
+
+    `moved_to` is text the same change added elsewhere (the enclosing message's or the
+    file's comment, another element of the file): a guarantee stated there again moved,
+    it was not removed.
+    """
     if normalize(before_text) == normalize(after_text):
         return ClaimChanges()  # reformatting, re-wrapping
     before, after = extract_claims(before_text), extract_claims(after_text)
-    limit_changes, bounds_removed = _limit_changes(before.limits, after.limits)
+    elsewhere = extract_claims(moved_to) if moved_to else Claims()
+    limit_changes, bounds_removed = _limit_changes(before.limits, after.limits, elsewhere.limits)
     return ClaimChanges(
         units=_unit_changes(before.units, after.units),
-        guarantees_removed=_guarantees_removed(before.guarantees, after.guarantees)
+        guarantees_removed=_guarantees_removed(
+            before.guarantees, after.guarantees + elsewhere.guarantees
+        )
         + bounds_removed,
         ordering=_ordering_changes(before.ordering, after.ordering),
         nullability=_nullability_changes(before.nullability, after.nullability),
@@ -485,10 +534,12 @@ def _nullability_changes(before: frozenset[str], after: frozenset[str]) -> tuple
 
 
 def _limit_changes(
-    before: tuple[Limit, ...], after: tuple[Limit, ...]
+    before: tuple[Limit, ...], after: tuple[Limit, ...], elsewhere: tuple[Limit, ...] = ()
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(changed or dropped values, dropped bounds). A bound that vanished is a removed
-    guarantee; a value that changed, or a default / amount that vanished, is a change."""
+    guarantee; a value that changed, or a default / amount that vanished, is a change.
+    A bound whose number is still stated ("up to 60s" → "60 seconds"), or that is
+    stated again elsewhere, was restated, not dropped."""
     changed: list[str] = []
     bounds_removed: list[str] = []
     for old in before:
@@ -498,7 +549,9 @@ def _limit_changes(
         if candidates:
             changed.append(f'"{old.text}" → "{candidates[0].text}"')
         elif old.kind in ("max", "min"):
-            bounds_removed.append(f'"{old.text}"')
+            restated = any(new.number == old.number for new in (*after, *elsewhere))
+            if not restated:
+                bounds_removed.append(f'"{old.text}"')
         else:
             changed.append(f'"{old.text}" → not stated')
     return tuple(dict.fromkeys(changed)), tuple(dict.fromkeys(bounds_removed))

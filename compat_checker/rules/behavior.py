@@ -108,7 +108,9 @@ def _status(zero: str = "STATUS_UNSPECIFIED", extra: str = "") -> str:
     return with_service(_STATUS.format(zero=zero, extra=f"\n  {extra}" if extra else ""))
 
 
-_SENTINEL = re.compile(r"_(UNSPECIFIED|UNKNOWN|UNSET|NONE|DEFAULT)$")
+# Zero values that mean "no value": renaming one to another says nothing new about zero
+# (FLAG_NONE → FLAG_DO_NOT_USE is still "not a real value").
+_SENTINEL = re.compile(r"_(UNSPECIFIED|UNKNOWN|UNSET|NONE|DEFAULT|DO_NOT_USE|INVALID)$")
 
 
 @rule(

@@ -15,15 +15,17 @@ ID covers fields, messages, enums, values, services and RPCs alike.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from compat_checker.findings import Category, Severity
-from compat_checker.rules._claims import ClaimChanges, compare_claims
+from compat_checker.rules._claims import ClaimChanges, compare_claims, normalize, sentences
 from compat_checker.rules._fixtures import proto3_file
 from compat_checker.rules.common import file_sides
 from compat_checker.rules.registry import Hit, rule
-from protomodel.model import Element, ElementKind, iter_file_elements
+from protomodel.model import Element, ElementKind, FileModel, iter_file_elements
 
 if TYPE_CHECKING:
     from compat_checker.diff import DiffContext, ElementPair
@@ -36,22 +38,109 @@ _REVIEW = (
 )
 
 
-def _changed_comments(pair: ElementPair) -> Iterator[tuple[Element, Element]]:
-    """(base, head) of every element of the file pair whose comment text changed.
+_DEPRECATED_IN_PROSE = re.compile(r"\bdeprecated\b", re.IGNORECASE)
+
+
+def _file_sentences(file: FileModel) -> dict[str, tuple[str, str]]:
+    """normalised sentence -> (sentence, owner) over every comment of the file. A detached
+    comment (a paragraph inside a message body) belongs to the enclosing element; the
+    file's own comments belong to "" (everything's ancestor)."""
+    found: dict[str, tuple[str, str]] = {}
+    for element in (file, *iter_file_elements(file)):
+        owner = "" if element is file else element.fqn
+        parent = owner.rpartition(".")[0]
+        placed = [(text, parent) for text in element.comments.detached]
+        placed += [(element.comments.leading, owner), (element.comments.trailing, owner)]
+        for text, where in placed:
+            for sentence in sentences(text):
+                found.setdefault(normalize(sentence), (sentence, where))
+    return found
+
+
+def _restates(added: str, kept: list[str]) -> bool:
+    """Whether an added sentence is one of the element's old sentences, moved."""
+    return any(
+        added in old or old in added or difflib.SequenceMatcher(None, added, old).ratio() >= 0.85
+        for old in kept
+    )
+
+
+def _moved_to(base: Element, head: Element, added: dict[str, tuple[str, str]]) -> str:
+    """Text this change added to an enclosing element (message, file), or the element's
+    own old sentences now found on another element: where its guarantees may have moved."""
+    own = {normalize(sentence) for sentence in sentences(head.comments.text)}
+    old = [normalize(sentence) for sentence in sentences(base.comments.text)]
+    moved = []
+    for key, (sentence, owner) in added.items():
+        if key in own:
+            continue
+        enclosing = owner == "" or head.fqn.startswith(owner + ".")
+        if enclosing or _restates(key, old):
+            moved.append(sentence)
+    return "\n".join(moved)
+
+
+def _was_deprecated(base: Element) -> bool:
+    """Deprecated before this change (option, or a comment that opens by saying so): its
+    doc being trimmed as it moves out is no change of contract."""
+    opening = sentences(base.comments.text)[:1]
+    return base.deprecated or any(_DEPRECATED_IN_PROSE.search(s) for s in opening)
+
+
+def _changed_comments(pair: ElementPair) -> Iterator[tuple[Element, Element, str]]:
+    """(base, head, text added elsewhere in the file) of every element of the file pair
+    whose comment text changed.
 
     Elements are matched by FQN within the file pair: a renamed or moved element has no
-    counterpart here (its rename or move is a finding of its own).
+    counterpart here (its rename or move is a finding of its own). The text added
+    elsewhere (the enclosing message's or the file's comment, another element's) lets a
+    guarantee that moved there count as kept.
     """
     base_file, head_file = file_sides(pair)
     if base_file is None or head_file is None:
         return
     base_elements = {element.fqn: element for element in iter_file_elements(base_file)}
+    added: dict[str, tuple[str, str]] | None = None
     for head in iter_file_elements(head_file):
         base = base_elements.get(head.fqn)
         if base is None or base.kind != head.kind:
             continue
-        if base.comments.text != head.comments.text:
-            yield base, head
+        if base.comments.text == head.comments.text or _was_deprecated(base):
+            continue
+        if added is None:
+            before = _file_sentences(base_file)
+            added = {k: v for k, v in _file_sentences(head_file).items() if k not in before}
+        yield base, head, _moved_to(base, head, added)
+
+
+def _excerpt(text: str, index: int) -> str:
+    """The sentence at `index` with the one before and the one after."""
+    parts = sentences(text)
+    return " ".join(parts[max(0, index - 1) : index + 2])
+
+
+def _where(
+    base_text: str, head_text: str, pick: Callable[[ClaimChanges], tuple[str, ...]]
+) -> tuple[str, str]:
+    """The sentences a finding is about: in base, the first sentence whose claim the head
+    comment no longer makes; in head, the sentence most like it; each with its neighbours."""
+    base_parts = sentences(base_text)
+    index = next(
+        (n for n, part in enumerate(base_parts) if pick(compare_claims(part, head_text))),
+        None,
+    )
+    if index is None:
+        return base_text, head_text
+    head_parts = sentences(head_text)
+    if not head_parts:
+        return _excerpt(base_text, index), head_text
+    closest = max(
+        range(len(head_parts)),
+        key=lambda n: difflib.SequenceMatcher(
+            None, normalize(base_parts[index]), normalize(head_parts[n])
+        ).ratio(),
+    )
+    return _excerpt(base_text, index), _excerpt(head_text, closest)
 
 
 def _claim_hits(
@@ -59,15 +148,16 @@ def _claim_hits(
     pick: Callable[[ClaimChanges], tuple[str, ...]],
     describe: Callable[[str, str], str],
 ) -> Iterator[Hit]:
-    for base, head in _changed_comments(pair):
-        changes = pick(compare_claims(base.comments.text, head.comments.text))
+    for base, head, elsewhere in _changed_comments(pair):
+        changes = pick(compare_claims(base.comments.text, head.comments.text, elsewhere))
         if changes:
+            before, after = _where(base.comments.text, head.comments.text, pick)
             yield Hit(
                 message=describe(head.fqn, "; ".join(changes)) + " (potential: review)",
                 element=head.fqn,
                 location=head.location,
-                before=base.comments.text,
-                after=head.comments.text,
+                before=before,
+                after=after,
             )
 
 

@@ -13,6 +13,7 @@ def test_defaults_without_file(tmp_path):
     assert path is None
     assert config.fail_on == "breaking"
     assert config.pii.fail_on == "HIGH"
+    assert config.rules.comment_findings == "warn"
 
 
 def test_repo_root_file_is_found(tmp_path):
@@ -32,6 +33,7 @@ def test_repo_root_file_is_found(tmp_path):
         ("ignores:\n  - element: a.B\n", "ignores.0.reason: Field required"),
         ("- a\n- b\n", "expected a mapping"),
         ("a: [unclosed\n", "not valid YAML"),
+        ("rules:\n  comment_findings: always\n", "rules.comment_findings:"),
     ],
 )
 def test_bad_config_is_one_clear_line(tmp_path, text, expected):

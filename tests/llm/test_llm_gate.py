@@ -33,6 +33,7 @@ from compat_checker.options import CheckOptions
 from compat_checker.pipeline import run_check, verdict_json
 from compat_checker.resources import asset_dir
 from compat_checker.scenarios import apply_scenario
+from compat_checker.verdict import COMMENT_FINDING_HELD
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "t",
@@ -47,7 +48,7 @@ PRICE = {"input_per_million": 1.0, "output_per_million": 4.0}
 
 # DOC_LIMIT_CHANGED: potential, a warning only.
 LIMIT = ("at most\n  // 20 labels per task.", "at most\n  // 10 labels per task.")
-# DOC_GUARANTEE_REMOVED: potential, breaking by default.
+# DOC_GUARANTEE_REMOVED: potential; a warning unless the review confirms it.
 GUARANTEE = (
     "When the task was created. Always set by the server.",
     "When the task was created. Set by the server.",
@@ -184,7 +185,9 @@ def test_a_refuted_potential_finding_stays_visible_but_buf_findings_cannot_be_we
     without = check(repo, None)
     guarantee = finding(without, "DOC_GUARANTEE_REMOVED", "acme.todo.v1.Task.create_time")
     removed = finding(without, "FIELD_REMOVED", "acme.todo.v1.Task.description")
-    assert guarantee.is_breaking and set(removed.sources) == {Source.BUF, Source.RULES}
+    # Without a review, a comment-derived finding is a warning (rules.comment_findings).
+    assert not guarantee.is_breaking and COMMENT_FINDING_HELD in guarantee.message
+    assert set(removed.sources) == {Source.BUF, Source.RULES}
 
     verdict = check(repo, fake(compat_responder(refute_everything)))
     refuted = finding(verdict, "DOC_GUARANTEE_REMOVED", "acme.todo.v1.Task.create_time")
@@ -267,9 +270,10 @@ def test_a_hostile_comment_changes_nothing(repo: Path, template: Path, tmp_path:
     plain_model, hostile_model = fake(obedient), fake(obedient)
     plain = check(repo, plain_model)
     attacked = check(hostile, hostile_model)
+    # The honest review confirms the guarantee finding; the fooled one's refutation is not
+    # trusted, so the rules' strict judgement (block) stands: the injection gains nothing.
     assert decisive(attacked) == decisive(plain)
     assert not attacked.can_deploy
-    assert decisive(plain) == decisive(check(repo, None))  # and both are the checks' verdict
 
     # The comment reached the model, but only inside a data block.
     [request] = hostile_model.requests
@@ -278,6 +282,7 @@ def test_a_hostile_comment_changes_nothing(repo: Path, template: Path, tmp_path:
     assert request.user.count(DATA_BEGIN) == request.user.count(DATA_END) == 3
     guarantee = finding(attacked, "DOC_GUARANTEE_REMOVED", "acme.todo.v1.Task.create_time")
     assert guarantee.llm is not None and guarantee.llm["review"] == "refute_ignored"
+    assert guarantee.llm["instruction_like"] is True and guarantee.blocks
     assert attacked.llm is not None
     assert any("can_deploy" in note for note in attacked.llm["notes"])  # the invention dropped
 
@@ -332,7 +337,8 @@ def test_llm_required_turns_a_failed_review_into_exit_2(repo: Path, plug) -> Non
     edit(repo, TASK, GUARANTEE)
     plug(fake(compat_responder(lambda item: {}), latency=2.0))
     base = ("check", "--repo", str(repo), "--against", "main", "--llm", "fake:slow")
-    assert cli(*base, "--format", "json").exit_code == 1  # blocked by the rules alone
+    # The review failed: the rules' verdict stands, where a comment finding only warns.
+    assert cli(*base, "--format", "json").exit_code == 0
     result = cli(*base, "--llm-required")
     assert result.exit_code == 2 and "Traceback" not in result.output
     [line] = [line for line in result.stderr.splitlines() if line.strip()]

@@ -101,6 +101,13 @@ def test_zero_value_repurposed() -> None:
     assert "moved to 1" in change.message and "real meaning" in change.message
 
 
+def test_a_sentinel_renamed_to_another_sentinel_keeps_no_real_meaning() -> None:
+    before = status("STATUS_NONE = 0; STATUS_OPEN = 1;")
+    after = status("STATUS_DO_NOT_USE = 0; STATUS_OPEN = 1;")
+    change = fired(before, after)[("ENUM_ZERO_VALUE_CHANGED", "acme.v1.Status")]
+    assert "real meaning" not in change.message
+
+
 def test_renaming_another_value_is_not_a_zero_value_change() -> None:
     after = status("STATUS_UNSPECIFIED = 0; STATUS_ACTIVE = 1;")
     assert "ENUM_ZERO_VALUE_CHANGED" not in rules_fired(status(BASE), after)
