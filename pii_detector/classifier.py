@@ -41,6 +41,7 @@ from pii_detector.records import (
     domain_of,
     subject_of,
     technical_package,
+    without_probes,
 )
 from protomodel.model import SCALAR_TYPES, FieldModel, MessageModel, ProtoTree, TypeKind
 
@@ -258,7 +259,8 @@ def message_context(
             core.pop(0)
     noun = core[-1] if core else ""
     all_words = frozenset(name_words)
-    package_words = frozenset(w for part in package.split(".") for w in words(part))
+    package_sequence = tuple(w for part in package.split(".") for w in words(part))
+    package_words = frozenset(package_sequence)
     siblings = frozenset(key for f in message.fields for key in _concept_keys(words(f.name)))
     # A flag (`age_restricted`) holds no personal data, so it is no evidence of a person.
     evidence = {
@@ -266,7 +268,7 @@ def message_context(
     } & _PERSON_EVIDENCE
     field_words = [w for f in message.fields for w in words(f.name)]
     domain, domain_evidence = domain_of(
-        {"name": name_words, "package": package_words, "fields": field_words,
+        {"name": name_words, "package": package_sequence, "fields": field_words,
          "comment": words_of_text(message.comments.text), **(topics or {})}
     )  # fmt: skip
     if technical_package(package_words) and not len(evidence) >= 2:
@@ -307,8 +309,8 @@ def message_context(
     reference_thing = noun in lx.THING_NOUNS and Kind.PERSON not in kinds and not points_at_person
     if package_words & lx.VETERINARY_PACKAGE_WORDS:
         kinds.add(Kind.VETERINARY)
-    elif all_words & lx.HEALTH_NOUNS or (
-        package_words & lx.HEALTH_PACKAGE_WORDS and not reference_thing
+    elif set(without_probes(words(message.name))) & lx.HEALTH_NOUNS or (
+        set(without_probes(package_sequence)) & lx.HEALTH_PACKAGE_WORDS and not reference_thing
     ):
         kinds.add(Kind.HEALTH)
         if all_words & lx.INSURANCE_NOUNS or siblings & {"insurance_id", "insurance_member"}:
@@ -503,6 +505,9 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
         # One `asset` is an artefact (an ad's image, a software asset); a person's
         # assets (plural, or on a person) are their wealth.
         matches = [m for m in matches if m.text != "asset"]
+    if _is_system(ctx):
+        # Configuration and infrastructure hold no one's health (`max_buffered_rx_bytes`).
+        matches = [m for m in matches if m.concept.key not in _HEALTH_CONCEPTS]
     name = _govern(tokens, matches)
 
     if ftype.cls == TypeClass.TEMPORAL:
@@ -524,13 +529,24 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
         verdict is not None
         and name is not None
         and ftype.scalar in _NUMBER_SCALARS
-        and name.match.concept.key in _TEXT_ONLY_CONCEPTS
+        and name.match.concept.key in _TEXT_ONLY_CONCEPTS | _SECRET_CONCEPTS
     ):
         # `uint64 address` is a memory address: a number holds no street, name or e-mail.
         verdict = _v(P, None, "TYPE_RULES_OUT",
                      f"a {ftype.scalar} cannot hold {name.match.concept.label}", 0.9)  # fmt: skip
     if verdict is None and (ftype.open or open_value):
         verdict = _open_container(field, ctx)
+    if (
+        verdict is not None
+        and name is not None
+        and ftype.cls == TypeClass.MESSAGE
+        and name.match.concept.key in _SECRET_CONCEPTS
+        and "private" not in name.match.text
+    ):
+        # `token_bucket`, `sds_secret_config`, `call_credentials`: a structure named after
+        # a secret holds one only if its fields do (propagation decides, certainly).
+        verdict = _v(P, None, "NO_SIGNAL",
+                     f"`{field.name}` is a structure: what it holds decides", 0.8)  # fmt: skip
     if (
         verdict is not None
         and verdict.pii_type == PiiType.API_KEY
@@ -560,6 +576,13 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
         verdict = _several_kinds(verdict, tokens, ctx, ftype)
     if verdict.rule in _COMMENT_MAY_RAISE and ftype.cls != TypeClass.MESSAGE:
         said = _from_comment(field, ctx)
+        if (
+            said is not None
+            and said.pii_type in _SECRET_TYPES
+            and tokens[-1:]
+            and tokens[-1] in _SECRET_REFERENCE_TAILS | {"prefix", "header", "key", "value"}
+        ):
+            said = None  # "the name of the secret": where it lives, not the secret (v2)
         if said is not None and said.level.rank > verdict.level.rank:
             verdict = said
     elif verdict.rule == "PERSON_ID":
@@ -574,6 +597,8 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
 
 
 _NUMBER_SCALARS = lx.INTEGER_TYPES | {"float", "double", "bool"}
+# Concepts of secrets that are no number (`token_lifetime_seconds`, `api_keys_allowed`).
+_SECRET_CONCEPTS = frozenset({"token", "key", "api_key", "secret"})
 # Concepts only text can hold: a number named after them is something else.
 _TEXT_ONLY_CONCEPTS = frozenset(
     {"address", "street", "address_line", "email", "name", "person_name", "ambiguous_name",
@@ -940,7 +965,8 @@ _SWITCH_WORDS = frozenset({"disabled"})
 # After a secret word: where the secret lives, not the secret (policy v2).
 _SECRET_REFERENCE_TAILS = frozenset(
     {"name", "path", "file", "ref", "reference", "uri", "url", "location", "version",
-     "resource", "arn", "endpoint", "store", "manager", "provider", "source", "env", "id"}
+     "resource", "arn", "endpoint", "store", "manager", "provider", "source", "env", "id",
+     "config", "profile", "plugin", "cookie", "lifetime", "cache", "bucket", "selector"}
 )  # fmt: skip
 
 
@@ -1431,7 +1457,9 @@ def _expiry(name: _Name, ctx: MessageContext) -> Verdict:
 def _fingerprint(name: _Name, ctx: MessageContext) -> Verdict:
     prefix = set(name.prefix)
     if prefix & {"certificate", "cert", "tls", "ssl", "ssh", "key", "file", "content", "public",
-                 "gpg", "pgp", "x509", "sha1", "sha256", "md5", "build", "schema", "config"}:  # fmt: skip
+                 "gpg", "pgp", "x509", "sha1", "sha256", "md5", "build", "schema", "config",
+                 "ja", "ja3", "ja4", "ja3s", "ja4s", "hash", "digest", "spki", "label", "handshake",
+                 "client", "server", "commit", "image", "resource"}:  # fmt: skip
         return _v(P, None, "NO_SIGNAL", "the fingerprint of a key, certificate or file")
     if ctx.has(Kind.CARD):
         return _v(H, PiiType.CREDIT_CARD, "CARD_CONTEXT", "a card fingerprint (hash of the number)")

@@ -159,11 +159,20 @@ CONFIG_NOUNS = frozenset(
 TECHNICAL_PERSON_NOUNS = frozenset(
     {"profile", "principal", "client", "agent", "peer", "account", "member", "owner",
      "actor", "admin", "administrator", "receiver", "sender", "listener", "reader",
-     "subscriber", "consumer", "broker", "caller", "holder", "worker"}
+     "subscriber", "consumer", "broker", "caller", "holder", "worker", "manager"}
 )  # fmt: skip
 
 # Weight of each place evidence comes from.
 _WEIGHTS = {"name": 3, "package": 3, "rpc": 2, "holder": 2, "file": 1, "fields": 1, "comment": 1}
+
+
+def without_probes(found: Iterable[str]) -> tuple[str, ...]:
+    """Words without `health` in `health_check`/`health_probe`: a liveness probe of a system."""
+    listed = list(found)
+    return tuple(
+        w for i, w in enumerate(listed)
+        if not (w == "health" and listed[i + 1 : i + 2] in (["check"], ["checker"], ["probe"]))
+    )  # fmt: skip
 
 
 def domain_of(sources: Mapping[str, Iterable[str]]) -> tuple[Domain, str]:
@@ -176,7 +185,7 @@ def domain_of(sources: Mapping[str, Iterable[str]]) -> tuple[Domain, str]:
     scores: Counter[Domain] = Counter()
     seen: dict[Domain, list[str]] = {}
     for place, place_words in sources.items():
-        distinct = set(place_words)
+        distinct = set(without_probes(place_words))
         for domain, vocabulary in DOMAIN_WORDS.items():
             hits = distinct & vocabulary
             if hits:
