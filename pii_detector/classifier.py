@@ -520,7 +520,7 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
     if ftype.scalar in lx.INTEGER_TYPES and _is_counter(tokens):
         return _v(P, None, "COUNTER", f"`{field.name}` counts something")
     if ftype.cls == TypeClass.ENUM:
-        return _enum(name, ftype, ctx)
+        return _review_flag(_enum(name, ftype, ctx), field, ctx)
 
     open_value = ctx.open_value and ftype.scalar in _TEXT_SCALARS and tokens[-1:] == ("value",)
     # In `AnyValue`, `string_value` names the type of an open value, not its meaning.
@@ -657,24 +657,51 @@ def _unplaced(
                   f"`{field.name}` in {ctx.describes}, a {record.describes}: {what}", 0.55,
                   f"an unfamiliar name in a {record.domain.value.replace('_', ' ')} record "
                   "about a person, read as sensitive: confirm the level")  # fmt: skip
-    if record.subject == Subject.PERSON or record.domain in SENSITIVE_DOMAINS:
+    if _worth_review(ctx):
         return _v(P, None, "NO_SIGNAL", nothing, 0.4, _ABOUT_PEOPLE_REVIEW)
     return _v(P, None, "NO_SIGNAL", nothing, 0.8)
 
 
-def _review_flag(verdict: Verdict, field: FieldModel, ctx: MessageContext) -> Verdict:
-    """A PUBLIC flag on a health or criminal record about a person may state the fact."""
+# Domains where a fact about a person the rules cannot place is likely sensitive.
+_REVIEW_DOMAINS = SENSITIVE_DOMAINS | {Domain.FINANCE, Domain.HR}
+
+
+def _worth_review(ctx: MessageContext) -> bool:
+    """A record about a person, or about what one did in a sensitive domain."""
     record = ctx.record
+    if ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG):
+        return False
+    return record.subject == Subject.PERSON or (
+        record.about_people and record.domain in _REVIEW_DOMAINS
+    )
+
+
+def _review_flag(verdict: Verdict, field: FieldModel, ctx: MessageContext) -> Verdict:
+    """A PUBLIC flag or category on a record about a person may state a sensitive fact
+    (`background_check_cleared`, an enum `program` of benefits): a reviewer decides."""
+    tokens = words(field.name)
     if (
         verdict.level == P
-        and record.about_people
-        and record.domain in SENSITIVE_DOMAINS
-        and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG, Kind.REQUEST)
-        and not _administrative(words(field.name))
+        and verdict.rule in {"BOOL_FLAG", "ENUM_STATE"}
+        and _worth_review(ctx)
+        and not ctx.has(Kind.REQUEST)
+        and not _administrative(tokens)
+        and not set(tokens) & _RECORD_FLAG_WORDS
     ):
+        kind = "flag" if verdict.rule == "BOOL_FLAG" else "category"
         return _v(P, None, verdict.rule, verdict.reason, 0.5,
-                  f"a flag on a {record.describes} may state a sensitive fact")  # fmt: skip
+                  f"a {kind} on {_a(ctx.record.describes)} may state a sensitive fact")  # fmt: skip
     return verdict
+
+
+# Words of flags and categories about the record itself, not the person.
+_RECORD_FLAG_WORDS = frozenset(
+    {"active", "enabled", "disabled", "verified", "archived", "primary", "default", "public",
+     "visible", "hidden", "locked", "deleted", "test", "sandbox", "read", "opt", "optin",
+     "subscribed", "consent", "consented", "notify", "notification", "marketing", "valid",
+     "confirmed", "pending", "completed", "paid", "role", "tier", "plan", "level", "unit",
+     "preferred", "preference", "theme", "mode", "method", "channel", "frequency"}
+)  # fmt: skip
 
 
 def _open_container(field: FieldModel, ctx: MessageContext) -> Verdict:
