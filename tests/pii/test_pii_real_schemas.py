@@ -46,6 +46,11 @@ EXPECTED_INFRASTRUCTURE = {
         "the authenticated user: an identifier that points at a person",
     ),
     "google.rpc.ResourceInfo.owner": ("LOW", "the owner of a resource may be a user"),
+    "google.api.Distribution.Exemplar.attachments": (
+        "MEDIUM",
+        "policy v2: an exemplar records one measurement of what a request did (telemetry "
+        "activity); its `repeated Any` attachments are free-form: MEDIUM/FREE_TEXT",
+    ),
     "google.rpc.LocalizedMessage.message": (
         "MEDIUM",
         "known false positive: a `message` message counts as a conversation (rule 10), and "
