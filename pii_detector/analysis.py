@@ -132,7 +132,8 @@ class _Engine:
                 self.messages[message.fqn] = message
                 self.file_of[message.fqn] = file
                 self.topics[message.fqn] = {
-                    "file": file_words, "rpc": tuple(rpc_words.get(message.fqn, ()))
+                    "file": file_words,
+                    "rpc": tuple(rpc_words.get(message.fqn, ())),
                 }
                 self.contexts[message.fqn] = message_context(
                     message, file.package, topics=self.topics[message.fqn]

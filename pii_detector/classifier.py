@@ -168,6 +168,9 @@ class Kind(StrEnum):
     VETERINARY = "veterinary"  # an animal-care package: its health words are about animals
 
 
+_NO_RECORD = Record(Subject.THING, Domain.GENERAL, "")
+
+
 @dataclass(frozen=True)
 class MessageContext:
     fqn: str
@@ -178,7 +181,7 @@ class MessageContext:
     # messages (a `Client` with a name, an e-mail and a phone makes `client_id` a person's).
     person_nouns: frozenset[str] = lx.PERSON_NOUNS
     # What the message is about, decided before any field (records.py).
-    record: Record = Record(Subject.THING, Domain.GENERAL, "")
+    record: Record = _NO_RECORD
     # A message of open values (`AnyValue`: string_value, int_value, bool_value …).
     open_value: bool = False
 
@@ -534,7 +537,7 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
         # `uint64 address` is a memory address: a number holds no street, name or e-mail.
         verdict = _v(P, None, "TYPE_RULES_OUT",
                      f"a {ftype.scalar} cannot hold {name.match.concept.label}", 0.9)  # fmt: skip
-    if verdict is None and (ftype.open or open_value):
+    if (ftype.open or open_value) and (verdict is None or not verdict.level.is_pii):
         verdict = _open_container(field, ctx)
     if (
         verdict is not None
@@ -1238,9 +1241,7 @@ def _expense(name: _Name, ctx: MessageContext) -> Verdict:
 def _financial(name: _Name, ctx: MessageContext) -> Verdict:
     """Income, debt, assets: a person's (HIGH); an organisation's accounts are not personal."""
     # On configuration and infrastructure, money words are a system's.
-    if _is_system(ctx) and not (
-        ctx.has(*_ABOUT_A_PERSON) or set(name.prefix) & lx.PERSON_NOUNS
-    ):
+    if _is_system(ctx) and not (ctx.has(*_ABOUT_A_PERSON) or set(name.prefix) & lx.PERSON_NOUNS):
         return _v(P, None, "ORG_FINANCES",
                   f"`{name.match.text}` of {ctx.describes}, which is about no person", 0.6)  # fmt: skip
     if ctx.has(Kind.ORG) and not ctx.has(Kind.PERSON) and not set(name.prefix) & lx.PERSON_NOUNS:

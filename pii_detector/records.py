@@ -70,6 +70,7 @@ class Record:
 
 
 # Topic words per domain. They name the *subject matter* of an API, not a field.
+# fmt: off
 DOMAIN_WORDS: dict[Domain, frozenset[str]] = {
     Domain.HEALTH: frozenset(
         {"patient", "clinic", "clinical", "medical", "health", "healthcare", "hospital",
@@ -82,7 +83,7 @@ DOMAIN_WORDS: dict[Domain, frozenset[str]] = {
          "genetic", "clinician", "practitioner", "wellness", "fitness", "maternity",
          "pregnancy", "prenatal", "oncology", "cardiology", "surgery", "infection", "disease",
          "epidemiology", "telehealth", "hospice", "rehab", "rehabilitation", "nursing"}
-    ),  # fmt: skip
+    ),
     Domain.CRIMINAL_JUSTICE: frozenset(
         {"offense", "offence", "offender", "conviction", "sentencing",
          "court", "docket", "arrest", "inmate", "parole", "probation", "warrant",
@@ -90,32 +91,32 @@ DOMAIN_WORDS: dict[Domain, frozenset[str]] = {
          "criminal", "crime", "police", "bail", "plea", "jail", "prison",
          "correctional", "corrections", "detainee", "detention", "indictment", "verdict",
          "felony", "misdemeanor", "justice", "suspect", "victim", "witness", "citation"}
-    ),  # fmt: skip
+    ),
     Domain.SOCIAL_SERVICES: frozenset(
         {"welfare", "benefit", "caseworker", "casework", "household", "foster", "eligibility",
          "snap", "assistance", "shelter", "homeless", "homelessness", "refugee", "asylum",
          "immigration", "guardian", "guardianship", "childcare", "safeguarding", "protective",
          "entitlement", "allowance", "subsidy", "unemployment", "disability", "pension",
          "social", "migrant", "resettlement", "visa", "petition"}
-    ),  # fmt: skip
+    ),
     Domain.FINANCE: frozenset(
         {"bank", "banking", "payment", "loan", "credit", "ledger", "transaction", "payout",
          "invoice", "billing", "mortgage", "iban", "wallet", "brokerage", "deposit", "ach",
          "sepa", "remittance", "underwriting", "lending", "borrower", "tax", "finance",
          "financial", "insurance", "premium", "claim", "securities", "trading"}
-    ),  # fmt: skip
+    ),
     Domain.HR: frozenset(
         {"employee", "payroll", "hire", "hiring", "candidate", "recruit", "recruiting",
          "recruitment", "compensation", "onboarding", "termination", "timesheet", "hr",
          "hris", "workforce", "personnel", "staff", "leave", "absence", "appraisal",
          "performance", "employment", "applicant", "interview"}
-    ),  # fmt: skip
+    ),
     Domain.TELEMETRY: frozenset(
         {"telemetry", "opentelemetry", "otel", "otlp", "trace", "tracing", "span", "log",
          "logs", "logging", "metric", "metrics", "exporter", "collector", "instrumentation",
          "exemplar", "histogram", "gauge", "profiling", "pprof", "observability", "analytics",
          "accesslog", "tap", "stat", "stats", "monitoring", "sample", "sampling"}
-    ),  # fmt: skip
+    ),
     Domain.INFRASTRUCTURE: frozenset(
         {"config", "configuration", "cluster", "listener", "proxy", "envoy", "xds", "upstream",
          "downstream", "runtime", "tls", "socket", "buffer", "descriptor", "validate",
@@ -125,8 +126,9 @@ DOMAIN_WORDS: dict[Domain, frozenset[str]] = {
          "compiler", "plugin", "schema", "rpc", "api", "annotation", "rbac", "ratelimit",
          "compression", "codec", "transport", "cache", "storage", "deployment", "service",
          "mesh", "gateway", "ingress", "endpoint", "cel", "expr"}
-    ),  # fmt: skip
+    ),
 }
+# fmt: on
 
 # Words of a message's own name that make it a record of activity.
 ACTIVITY_NOUNS = frozenset(
@@ -138,7 +140,7 @@ ACTIVITY_NOUNS = frozenset(
      "conviction", "sentence", "hearing", "referral", "intake", "episode", "loan",
      "transaction", "order", "message", "conversation", "ticket", "exemplar", "record",
      "entry", "audit", "access", "request", "play", "match", "purchase", "checkout",
-     "shift", "review", "petition", "interview", "survey", "response", "charge", "payment",
+     "shift", "review", "petition", "interview", "survey", "response", "payment",
      "transfer", "refund", "payout", "donation", "subscription"}
 )  # fmt: skip
 
