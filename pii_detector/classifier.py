@@ -504,7 +504,7 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
         tokens = tokens[: tokens.index("by", 1)]
     matches = [m for m in match_concepts(tokens) if _applies(m.concept, ctx)]
     raw = raw_words(field.name)
-    if "asset" in raw and "assets" not in raw and not ctx.has(*_ABOUT_A_PERSON):
+    if "asset" in raw and "assets" not in raw and not ctx.has(Kind.PERSON):
         # One `asset` is an artefact (an ad's image, a software asset); a person's
         # assets (plural, or on a person) are their wealth.
         matches = [m for m in matches if m.text != "asset"]
@@ -1498,7 +1498,7 @@ def _fingerprint(name: _Name, ctx: MessageContext) -> Verdict:
     if (
         persons
         or set(name.tail) & _SIGNATURE_IMAGE | {"template", "wsq", "minutiae"}
-        or (ctx.has(*_ABOUT_A_PERSON, Kind.IDENTITY) and not _is_system(ctx))
+        or (ctx.has(Kind.PERSON, Kind.SUBJECT_PERSON, Kind.IDENTITY) and not _is_system(ctx))
     ):
         return _v(H, PiiType.BIOMETRIC, "NAME_WORD", "a person's fingerprint is biometric data")
     return _v(P, None, "NO_SIGNAL",
@@ -1522,7 +1522,8 @@ def _token(name: _Name, ctx: MessageContext) -> Verdict:
         return _v(P, None, "PAGINATION_TOKEN",
                   f"`{'_'.join(name.tokens)}` names a step or a position, not access", 0.7)  # fmt: skip
     return _v(H, PiiType.AUTH_SECRET, "NAME_WORD",
-              "a token grants access: an auth secret, when unsure", 0.6)  # fmt: skip
+              "a token grants access: an auth secret, when unsure", 0.6,
+              "a token whose kind the rules cannot tell: an access token or a position?")  # fmt: skip
 
 
 _SECRET_TOKEN_WORDS = frozenset(
@@ -1560,7 +1561,8 @@ def _key(name: _Name, ctx: MessageContext) -> Verdict:
         # Policy v2: runtime, descriptor, factory, lookup keys are names, not secrets.
         return _v(P, None, "NO_SIGNAL", f"`{owner}_key` names an entry, not a secret", 0.75)
     return _v(H, PiiType.API_KEY, "NAME_WORD",
-              f"`{owner}_key` on a person's record may be a credential, when unsure", 0.55)  # fmt: skip
+              f"`{owner}_key` on a person's record may be a credential, when unsure", 0.55,
+              f"`{owner}_key`: secret key material or the key of an entry?")  # fmt: skip
 
 
 # Words before `_key` that make it secret key material (policy v2).
