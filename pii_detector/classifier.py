@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from pii_detector import lexicon as lx
 from pii_detector.levels import PiiType, Sensitivity
@@ -274,7 +275,7 @@ def message_context(
         {"name": name_words, "package": package_sequence, "fields": field_words,
          "comment": words_of_text(message.comments.text), **(topics or {})}
     )  # fmt: skip
-    if technical_package(package_words) and not len(evidence) >= 2:
+    if technical_package(package_sequence) and not len(evidence) >= 2:
         # A profiling `Profile`, a service `principal`, a gRPC `client`: not people here.
         person_nouns = person_nouns - TECHNICAL_PERSON_NOUNS
 
@@ -360,6 +361,7 @@ def message_context(
     )  # fmt: skip
 
 
+@lru_cache(maxsize=4096)
 def words_of_text(text: str | None) -> tuple[str, ...]:
     """The words of a comment's prose (examples and code removed)."""
     if not text:
@@ -657,7 +659,8 @@ def _unplaced(
         health = record.domain == Domain.HEALTH
         what = "a fact about the person's health or care" if health else "criminal-offence data"
         return _v(H, PiiType.SPECIAL_CATEGORY if health else None, "RECORD_CONTEXT",
-                  f"`{field.name}` in {ctx.describes}, a {record.describes}: {what}", 0.55,
+                  f"`{field.name}` in {ctx.describes}, {_a(record.describes)} "
+                  f"({record.evidence}): {what}", 0.55,
                   f"an unfamiliar name in a {record.domain.value.replace('_', ' ')} record "
                   "about a person, read as sensitive: confirm the level")  # fmt: skip
     if _worth_review(ctx):

@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from pii_detector.names import words
 
@@ -130,6 +131,13 @@ DOMAIN_WORDS: dict[Domain, frozenset[str]] = {
 }
 # fmt: on
 
+_ORDER = {domain: index for index, domain in enumerate(DOMAIN_WORDS)}
+# Each topic word → the domains it is evidence for.
+_DOMAINS_OF: dict[str, tuple[Domain, ...]] = {}
+for _domain, _vocabulary in DOMAIN_WORDS.items():
+    for _word in _vocabulary:
+        _DOMAINS_OF[_word] = (*_DOMAINS_OF.get(_word, ()), _domain)
+
 # Words of a message's own name that make it a record of activity.
 ACTIVITY_NOUNS = frozenset(
     {"event", "session", "log", "span", "trace", "visit", "encounter", "appointment",
@@ -171,6 +179,8 @@ _WEIGHTS = {"name": 3, "package": 3, "rpc": 2, "holder": 2, "file": 1, "fields":
 def without_probes(found: Iterable[str]) -> tuple[str, ...]:
     """Words without `health` in `health_check`/`health_probe`: a liveness probe of a system."""
     listed = list(found)
+    if "health" not in listed:
+        return tuple(listed)
     return tuple(
         w for i, w in enumerate(listed)
         if not (w == "health" and listed[i + 1 : i + 2] in (["check"], ["checker"], ["probe"]))
@@ -185,25 +195,27 @@ def domain_of(sources: Mapping[str, Iterable[str]]) -> tuple[Domain, str]:
     place (the name, the package) or two weaker ones.
     """
     scores: Counter[Domain] = Counter()
-    seen: dict[Domain, list[str]] = {}
+    seen: dict[Domain, list[tuple[str, set[str]]]] = {}
     for place, place_words in sources.items():
-        distinct = set(without_probes(place_words))
-        for domain, vocabulary in DOMAIN_WORDS.items():
-            hits = distinct & vocabulary
-            if hits:
-                scores[domain] += _WEIGHTS.get(place, 1) * min(len(hits), 2)
-                seen.setdefault(domain, []).append(f"{place}: {', '.join(sorted(hits)[:3])}")
+        found: dict[Domain, set[str]] = {}
+        for word in set(without_probes(place_words)):
+            for domain in _DOMAINS_OF.get(word, ()):
+                found.setdefault(domain, set()).add(word)
+        weight = _WEIGHTS.get(place, 1)
+        for domain, hits in found.items():
+            scores[domain] += weight * min(len(hits), 2)
+            seen.setdefault(domain, []).append((place, hits))
     if not scores:
         return Domain.GENERAL, "no topic words"
     # Ties go to the more sensitive domain: doubt goes up.
-    order = list(DOMAIN_WORDS)
-    best = max(scores, key=lambda d: (scores[d], -order.index(d)))
+    best = max(scores, key=lambda d: (scores[d], -_ORDER[d]))
     if scores[best] < 3:
         return Domain.GENERAL, "too little topic evidence"
-    return best, "; ".join(seen[best])
+    return best, "; ".join(f"{p}: {', '.join(sorted(h)[:3])}" for p, h in seen[best])
 
 
-def technical_package(package_words: Iterable[str]) -> bool:
+@lru_cache(maxsize=4096)
+def technical_package(package_words: tuple[str, ...]) -> bool:
     """A package about telemetry or infrastructure (decided by the package alone)."""
     domain, _ = domain_of({"package": package_words})
     return domain in (Domain.TELEMETRY, Domain.INFRASTRUCTURE)
