@@ -183,7 +183,8 @@ _UNIT_PLURALS = frozenset(
 # Personal-data words of Spanish, Portuguese, French, German, Italian and Dutch, with
 # their common abbreviations, → the English words they mean (policy v2: names in other
 # languages get the label of their meaning). Accents are dropped before lookup. Only
-# words that cannot be read as English are listed (`data`, `via`, `land`, `cap` are not).
+# words that cannot be read as English or as a technical term are listed: not `data`,
+# `via`, `land`, `cap`, `alter`, `eta`, `handy`, `portable`, nor `rfc`, `rg`, `cp`, `fec`.
 _FOREIGN: dict[str, tuple[str, ...]] = {
     # names
     "nombre": ("name",),
@@ -214,13 +215,8 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "geburtstag": ("birth", "date"),
     "geboortedatum": ("date", "of", "birth"),
     "fecha": ("date",),
-    "datum": ("date",),
-    "fec": ("date",),
-    "nac": ("birth",),
     "edad": ("age",),
     "idade": ("age",),
-    "alter": ("age",),
-    "eta": ("age",),
     "leeftijd": ("age",),
     # contact
     "telefono": ("phone",),
@@ -232,8 +228,6 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "movil": ("mobile", "phone"),
     "celular": ("mobile", "phone"),
     "cellulare": ("mobile", "phone"),
-    "portable": ("mobile", "phone"),
-    "handy": ("mobile", "phone"),
     "mobiel": ("mobile", "phone"),
     "correo": ("email",),
     "courriel": ("email",),
@@ -255,7 +249,6 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "cep": ("postal", "code"),
     "plz": ("postal", "code"),
     "postleitzahl": ("postal", "code"),
-    "cp": ("postal", "code"),
     "ciudad": ("city",),
     "cidade": ("city",),
     "ville": ("city",),
@@ -268,12 +261,9 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "paese": ("country",),
     # identity documents
     "dni": ("national", "id"),
-    "nie": ("national", "id"),
     "nif": ("tax", "id"),
-    "rfc": ("tax", "id"),
     "cuit": ("tax", "id"),
     "cuil": ("tax", "id"),
-    "rg": ("national", "id"),
     "cnh": ("driver", "license"),
     "nir": ("ssn",),
     "bsn": ("national", "id"),
@@ -293,7 +283,6 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "fuhrerschein": ("driver", "license"),
     "fuehrerschein": ("driver", "license"),
     "rijbewijs": ("driver", "license"),
-    "patente": ("driver", "license"),
     "nss": ("ssn",),
     "numero": ("number",),
     "nummer": ("number",),
@@ -367,6 +356,7 @@ _FOREIGN_PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("fecha", "de", "nacimiento"): ("date", "of", "birth"),
     ("date", "de", "naissance"): ("date", "of", "birth"),
     ("fec", "nac"): ("date", "of", "birth"),
+    ("fecha", "nac"): ("date", "of", "birth"),
     ("fecha", "nacimiento"): ("date", "of", "birth"),
     ("date", "naissance"): ("date", "of", "birth"),
     ("nom", "de", "famille"): ("last", "name"),
