@@ -24,7 +24,10 @@ printed next to today's figures. Per split:
 * sensitivity accuracy — predicted level == gold level, over all fields;
 * HIGH recall — gold HIGH fields predicted HIGH;
 * PII precision / recall — PII means LOW or above;
-* type accuracy — over gold-PII fields, predicted type == gold type (null included).
+* type accuracy — over gold-PII fields, predicted type == gold type (null included);
+* needs review — fields flagged *needs review* per 100 fields (the review cost a team pays);
+* HIGH-or-flagged — gold HIGH fields predicted HIGH or flagged *needs review* (counting a
+  flag as caught: a reviewer sees it).
 """
 
 from __future__ import annotations
@@ -93,6 +96,8 @@ class Scores:
     pii_precision: float
     pii_recall: float
     type_accuracy: float
+    review_per_100: float
+    high_or_flagged: float
 
 
 def score(predicted: dict[str, FieldResult], gold: dict[str, Gold]) -> Scores:
@@ -109,6 +114,9 @@ def score(predicted: dict[str, FieldResult], gold: dict[str, Gold]) -> Scores:
         pii_precision=sum(g.level.is_pii for _, g in predicted_pii) / max(1, len(predicted_pii)),
         pii_recall=sum(p.sensitivity.is_pii for p, _ in gold_pii) / max(1, len(gold_pii)),
         type_accuracy=sum(p.pii_type == g.pii_type for p, g in gold_pii) / max(1, len(gold_pii)),
+        review_per_100=100 * sum(p.needs_review for p, _ in pairs) / len(pairs),
+        high_or_flagged=sum(p.sensitivity == Sensitivity.HIGH or p.needs_review for p, _ in high)
+        / max(1, len(high)),
     )
 
 
@@ -119,7 +127,8 @@ def errors(predicted: dict[str, FieldResult], gold: dict[str, Gold]) -> Iterator
             want = f"{g.level.value} {g.pii_type.value if g.pii_type else '-'}"
             got = f"{p.sensitivity.value} {p.pii_type.value if p.pii_type else '-'}"
             kind = "LEVEL" if p.sensitivity != g.level else "type "
-            yield f"  {kind} {element}: want {want}, got {got}  [{p.reasoning}]"
+            flag = " (needs review)" if p.needs_review else ""
+            yield f"  {kind} {element}: want {want}, got {got}{flag}  [{p.reasoning}]"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{split:8} fields={s.fields:4}  sensitivity_accuracy={s.sensitivity_accuracy:6.1%}  "
             f"HIGH_recall={s.high_recall:6.1%} (of {s.high_total})  "
             f"PII_precision={s.pii_precision:6.1%}  PII_recall={s.pii_recall:6.1%}  "
-            f"type_accuracy={s.type_accuracy:6.1%}"
+            f"type_accuracy={s.type_accuracy:6.1%}\n{'':8} needs_review={s.review_per_100:.1f} "
+            f"per 100 fields  HIGH_or_flagged={s.high_or_flagged:6.1%}"
         )
         if split in FIRST_RUN:
             print(f"{'':8} first run, untuned: {FIRST_RUN[split]}")

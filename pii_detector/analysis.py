@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from pii_detector import lexicon as lx
 from pii_detector.classifier import (
+    CERTAIN,
     FieldType,
     MessageContext,
     TypeClass,
@@ -27,10 +28,11 @@ from pii_detector.classifier import (
     message_context,
     own_person_noun,
 )
-from pii_detector.levels import Sensitivity, max_level
+from pii_detector.levels import PiiType, Sensitivity, max_level
 from pii_detector.llm_review import PiiLlmAnswer, merge_llm_opinion
 from pii_detector.names import words
 from pii_detector.overrides import Override
+from pii_detector.records import topic_words
 from pii_detector.results import (
     Disagreement,
     FieldResult,
@@ -112,13 +114,30 @@ class _Engine:
         self.messages: dict[str, MessageModel] = {}
         self.file_of: dict[str, FileModel] = {}
         self.contexts: dict[str, MessageContext] = {}
+        # Evidence about what a message is about from outside it: its file's path and
+        # the services and RPCs that carry it (records.py).
+        rpc_words: dict[str, set[str]] = {}
         for file in tree.files.values():
+            for service in file.services:
+                for method in service.methods:
+                    said = {*words(service.name), *words(method.name)}
+                    for fqn in (method.input_type, method.output_type):
+                        rpc_words.setdefault(fqn.lstrip("."), set()).update(said)
+        self.topics: dict[str, dict[str, tuple[str, ...]]] = {}
+        for file in tree.files.values():
+            file_words = topic_words(file.name.removesuffix(".proto"))
             for message in iter_all_messages(file):
                 if message.is_map_entry:
                     continue
                 self.messages[message.fqn] = message
                 self.file_of[message.fqn] = file
-                self.contexts[message.fqn] = message_context(message, file.package)
+                self.topics[message.fqn] = {
+                    "file": file_words,
+                    "rpc": tuple(rpc_words.get(message.fqn, ())),
+                }
+                self.contexts[message.fqn] = message_context(
+                    message, file.package, topics=self.topics[message.fqn]
+                )
         # A package's own person-like messages (`Client`) add their nouns to its person
         # words, so `Matter.client_id` points at a person: the contexts are read again.
         local: dict[str, set[str]] = {}
@@ -130,7 +149,7 @@ class _Engine:
             package = self.file_of[fqn].package
             if package in local:
                 nouns = lx.PERSON_NOUNS | local[package]
-                self.contexts[fqn] = message_context(message, package, nouns)
+                self.contexts[fqn] = message_context(message, package, nouns, self.topics[fqn])
         # Extensions are fields of the message they extend: judged in its context and
         # counted in its level. Extensions of descriptor options declare options, not data.
         self.extensions: dict[str, list[FieldModel]] = {}
@@ -164,6 +183,12 @@ class _Engine:
         return [*own, *self.extensions.get(message_fqn, ())]
 
     def propagate(self, floors: Mapping[str, Sensitivity]) -> _Level:
+        """Levels through message-typed fields; only certain levels spread.
+
+        `content[m]` is the highest *certain* level inside message m: a doubtful guess
+        (a verdict below `CERTAIN`) keeps its own field's level but does not climb into
+        the messages that hold it, so one guess cannot spread through a whole API.
+        """
         content = dict.fromkeys((*self.messages, *self.extensions), P)
         witness: dict[str, str] = {}
         changed = True
@@ -172,7 +197,7 @@ class _Engine:
             for fqn in content:
                 best, best_field = P, ""
                 for field in self.fields_of(fqn):
-                    level = self._field_level(field.fqn, content, floors)
+                    level = self._field_level(field.fqn, content, floors, certain_only=True)
                     if level.rank > best.rank:
                         best, best_field = level, field.fqn
                 if best != content[fqn]:
@@ -187,13 +212,19 @@ class _Engine:
         return _Level(fields, content, witness)
 
     def _field_level(
-        self, fqn: str, content: Mapping[str, Sensitivity], floors: Mapping[str, Sensitivity]
+        self,
+        fqn: str,
+        content: Mapping[str, Sensitivity],
+        floors: Mapping[str, Sensitivity],
+        certain_only: bool = False,
     ) -> Sensitivity:
         override = self.overrides.get(fqn)
         if override is not None:
             return override.sensitivity
         target = self.target.get(fqn)
-        return max_level(self.own[fqn].level, floors.get(fqn, P), content[target] if target else P)
+        own = self.own[fqn]
+        own_level = P if certain_only and own.confidence < CERTAIN else own.level
+        return max_level(own_level, floors.get(fqn, P), content[target] if target else P)
 
     def path(self, message_fqn: str, levels: _Level) -> str:
         """``Customer.ssn`` or ``ListUsersResponse.users → User.ssn``: where the level comes from."""
@@ -273,6 +304,7 @@ class _Engine:
                 **base,
                 sensitivity=override.sensitivity,
                 pii_type=override.pii_type,
+                confidence=1.0,
                 source=Source.OVERRIDE,
                 rule="OVERRIDE",
                 reasoning=(
@@ -293,7 +325,13 @@ class _Engine:
             return FieldResult(
                 **base,
                 sensitivity=level,
-                pii_type=own.pii_type if own.level.is_pii else None,
+                # A free-form container holding open values is free text (policy v2).
+                pii_type=own.pii_type
+                if own.level.is_pii
+                else PiiType.FREE_TEXT
+                if own.rule == "OPEN_CONTAINER"
+                else None,
+                confidence=CERTAIN if level.rank > own.level.rank else own.confidence,
                 rule="MESSAGE_CONTENT",
                 reasoning=(
                     f"MESSAGE_CONTENT: {target} holds {held.value} data{where}{named}"
@@ -308,6 +346,9 @@ class _Engine:
             pii_types=list(own.types) if level == own.level else [],
             rule=own.rule,
             reasoning=own.reasoning,
+            confidence=own.confidence,
+            needs_review=own.review is not None and level == own.level,
+            review_reason=own.review if level == own.level else None,
         )
 
     def message_results(self, scope: Iterable[FileModel], levels: _Level) -> list[MessageResult]:

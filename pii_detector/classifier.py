@@ -24,13 +24,26 @@ How a name is read (see POLICY.md, "How the project applies it"):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from pii_detector import lexicon as lx
 from pii_detector.levels import PiiType, Sensitivity
-from pii_detector.names import words
+from pii_detector.names import raw_words, words
+from pii_detector.records import (
+    DOMAIN_WORDS,
+    SENSITIVE_DOMAINS,
+    TECHNICAL_PERSON_NOUNS,
+    Domain,
+    Record,
+    Subject,
+    domain_of,
+    subject_of,
+    technical_package,
+    without_probes,
+)
 from protomodel.model import SCALAR_TYPES, FieldModel, MessageModel, ProtoTree, TypeKind
 
 H, M, L, P = Sensitivity.HIGH, Sensitivity.MEDIUM, Sensitivity.LOW, Sensitivity.PUBLIC
@@ -78,6 +91,11 @@ RULES: dict[str, str] = {
     "ORG_FINANCES": "income, debt or assets of an organisation, not of a person",
     "PRICE": "what something costs is PUBLIC, even next to a person (a billing rate, a price)",
     "NO_SIGNAL": "no word of the name, type or comments points at personal data",
+    "RECORD_CONTEXT": "the record decides an unfamiliar name (a fact in a health or criminal record)",
+    "OPEN_CONTAINER": "a free-form container: free text on people and their activity, else PUBLIC",
+    "TYPE_RULES_OUT": "the type cannot hold what the name suggests (`uint64 address`)",
+    "KEY_NAMES": "a list of key names, not key values",
+    "SECRET_REFERENCE": "where a secret lives (its name, path or version), not the secret",
     "LLM": "the LLM review gave a higher level",
     "OVERRIDE": "a human correction recorded with `protoguard pii correct`",
 }
@@ -91,14 +109,31 @@ class Verdict:
     reason: str
     # Every type when the field holds several kinds of personal data, the main one first.
     types: tuple[PiiType, ...] = ()
+    # How sure the rule is (0-1). Below `CERTAIN` the level does not spread to the
+    # messages that hold the field (analysis.py), and on a record about people the
+    # field is reported as *needs review* with `review`.
+    confidence: float = 0.9
+    review: str | None = None
 
     @property
     def reasoning(self) -> str:
         return f"{self.rule}: {self.reason}"
 
 
-def _v(level: Sensitivity, pii_type: PiiType | None, rule: str, reason: str) -> Verdict:
-    return Verdict(level, pii_type if level.is_pii else None, rule, reason)
+def _v(
+    level: Sensitivity,
+    pii_type: PiiType | None,
+    rule: str,
+    reason: str,
+    confidence: float = 0.9,
+    review: str | None = None,
+) -> Verdict:
+    return Verdict(level, pii_type if level.is_pii else None, rule, reason, (), confidence, review)
+
+
+# A level at or above this confidence is certain enough to spread to the messages that
+# hold the field; below it, the field keeps its own level but a container does not.
+CERTAIN = 0.7
 
 
 def _a(word: str) -> str:
@@ -134,6 +169,9 @@ class Kind(StrEnum):
     VETERINARY = "veterinary"  # an animal-care package: its health words are about animals
 
 
+_NO_RECORD = Record(Subject.THING, Domain.GENERAL, "")
+
+
 @dataclass(frozen=True)
 class MessageContext:
     fqn: str
@@ -143,6 +181,10 @@ class MessageContext:
     # Person words: the lexicon's, plus the nouns of the package's own person-like
     # messages (a `Client` with a name, an e-mail and a phone makes `client_id` a person's).
     person_nouns: frozenset[str] = lx.PERSON_NOUNS
+    # What the message is about, decided before any field (records.py).
+    record: Record = _NO_RECORD
+    # A message of open values (`AnyValue`: string_value, int_value, bool_value …).
+    open_value: bool = False
 
     def has(self, *kinds: Kind) -> bool:
         return any(kind in self.kinds for kind in kinds)
@@ -201,8 +243,16 @@ _NOT_PERSON_NOUNS = (
 
 
 def message_context(
-    message: MessageModel, package: str, person_nouns: frozenset[str] = lx.PERSON_NOUNS
+    message: MessageModel,
+    package: str,
+    person_nouns: frozenset[str] = lx.PERSON_NOUNS,
+    topics: Mapping[str, Iterable[str]] | None = None,
 ) -> MessageContext:
+    """The message's kinds and its record (subject and domain).
+
+    `topics` adds evidence from outside the message: its file path, the RPCs that carry
+    it (``{"file": …, "rpc": …}``).
+    """
     name_words = words(message.name)
     core = list(name_words)
     is_rpc = bool(core) and core[-1] in {"request", "response"}
@@ -213,12 +263,21 @@ def message_context(
             core.pop(0)
     noun = core[-1] if core else ""
     all_words = frozenset(name_words)
-    package_words = frozenset(w for part in package.split(".") for w in words(part))
+    package_sequence = tuple(w for part in package.split(".") for w in words(part))
+    package_words = frozenset(package_sequence)
     siblings = frozenset(key for f in message.fields for key in _concept_keys(words(f.name)))
     # A flag (`age_restricted`) holds no personal data, so it is no evidence of a person.
     evidence = {
         key for f in message.fields if f.type != "bool" for key in _concept_keys(words(f.name))
     } & _PERSON_EVIDENCE
+    field_words = [w for f in message.fields for w in words(f.name)]
+    domain, domain_evidence = domain_of(
+        {"name": name_words, "package": package_sequence, "fields": field_words,
+         "comment": words_of_text(message.comments.text), **(topics or {})}
+    )  # fmt: skip
+    if technical_package(package_sequence) and not len(evidence) >= 2:
+        # A profiling `Profile`, a service `principal`, a gRPC `client`: not people here.
+        person_nouns = person_nouns - TECHNICAL_PERSON_NOUNS
 
     kinds: set[Kind] = set()
     if noun in lx.ORG_NOUNS or (noun in {"address", "location"} and all_words & lx.ORG_NOUNS):
@@ -229,7 +288,7 @@ def message_context(
         kinds.add(Kind.ADDRESS)
     if noun in lx.ANIMAL_NOUNS:
         kinds.add(Kind.ANIMAL)
-    elif noun in lx.PERSON_NOUNS or (
+    elif noun in person_nouns or (
         not kinds & {Kind.ORG, Kind.NETWORK}
         and noun not in lx.GEO_THING_NOUNS
         and len(evidence) >= 2
@@ -254,8 +313,8 @@ def message_context(
     reference_thing = noun in lx.THING_NOUNS and Kind.PERSON not in kinds and not points_at_person
     if package_words & lx.VETERINARY_PACKAGE_WORDS:
         kinds.add(Kind.VETERINARY)
-    elif all_words & lx.HEALTH_NOUNS or (
-        package_words & lx.HEALTH_PACKAGE_WORDS and not reference_thing
+    elif set(without_probes(words(message.name))) & lx.HEALTH_NOUNS or (
+        set(without_probes(package_sequence)) & lx.HEALTH_PACKAGE_WORDS and not reference_thing
     ):
         kinds.add(Kind.HEALTH)
         if all_words & lx.INSURANCE_NOUNS or siblings & {"insurance_id", "insurance_member"}:
@@ -288,10 +347,26 @@ def message_context(
         kinds.add(Kind.REQUEST)
         if noun in person_nouns:
             kinds.add(Kind.SUBJECT_PERSON)
+    subject = subject_of(
+        core, noun, Kind.PERSON in kinds or Kind.SUBJECT_PERSON in kinds, points_at_person, domain
+    )
+    if Kind.HEALTH in kinds and domain == Domain.GENERAL:
+        domain, domain_evidence = Domain.HEALTH, "health words in its name or package"
+    record = Record(subject, domain, domain_evidence)
+    value_fields = sum(1 for f in message.fields if words(f.name)[-1:] == ("value",))
     return MessageContext(
         fqn=message.fqn, noun=noun, words=all_words, kinds=frozenset(kinds),
-        person_nouns=person_nouns,
+        person_nouns=person_nouns, record=record,
+        open_value=value_fields >= 3 and bool(message.oneofs),
     )  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def words_of_text(text: str | None) -> tuple[str, ...]:
+    """The words of a comment's prose (examples and code removed)."""
+    if not text:
+        return ()
+    return tuple(w for raw in _COMMENT_WORD.findall(comment_prose(text)) for w in words(raw))
 
 
 # ---- field types ----------------------------------------------------------------------
@@ -312,14 +387,50 @@ class FieldType:
     scalar: str | None  # the scalar it stands for (wrappers unwrapped)
     name: str  # FQN or scalar name of one element
     type_words: tuple[str, ...]  # words of an enum's or message's short name
+    # A free-form container: a map of strings or open values, `Struct`/`Value`/`Any`, a
+    # list of key/value pairs (`repeated KeyValue attributes`) or of open values.
+    open: bool = False
+
+
+_OPEN_WELL_KNOWN = frozenset(
+    {"google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.Any",
+     "google.protobuf.ListValue"}
+)  # fmt: skip
+
+
+def is_open_value_message(message: MessageModel) -> bool:
+    """`AnyValue`-like: a oneof of typed values (string_value, int_value, bool_value …)."""
+    value_fields = sum(1 for f in message.fields if words(f.name)[-1:] == ("value",))
+    return value_fields >= 3 and bool(message.oneofs)
+
+
+def _is_open_message(fqn: str, tree: ProtoTree) -> bool:
+    """An open-value message, or a key/value pair whose value is text or an open value."""
+    message = tree.message(fqn)
+    if message is None:
+        return False
+    if is_open_value_message(message):
+        return True
+    names = {f.name: f for f in message.fields}
+    value = names.get("value")
+    if set(names) != {"key", "value"} or value is None:
+        return False
+    target = value.element_type.lstrip(".")
+    return (
+        target in _TEXT_SCALARS or target in _OPEN_WELL_KNOWN
+        or (tree.message(target) is not None and is_open_value_message(tree.message(target)))
+    )  # fmt: skip
 
 
 def field_type(field: FieldModel, tree: ProtoTree) -> FieldType:
     name = field.element_type.lstrip(".")
     kind = field.element_type_kind
     short_words = words(name.rsplit(".", 1)[-1])
+    if name in _OPEN_WELL_KNOWN:
+        return FieldType(TypeClass.OTHER, None, name, short_words, open=True)
     if name in SCALAR_TYPES:
-        return FieldType(TypeClass.SCALAR, name, name, ())
+        open_map = field.is_map and name in _TEXT_SCALARS
+        return FieldType(TypeClass.SCALAR, name, name, (), open=open_map)
     if name in lx.TEMPORAL_TYPES:
         return FieldType(TypeClass.TEMPORAL, None, name, short_words)
     if name in lx.WRAPPER_TYPES:
@@ -329,7 +440,9 @@ def field_type(field: FieldModel, tree: ProtoTree) -> FieldType:
     if kind == TypeKind.ENUM or tree.enum(name) is not None:
         return FieldType(TypeClass.ENUM, None, name, short_words)
     if tree.message(name) is not None or not name.startswith("google."):
-        return FieldType(TypeClass.MESSAGE, None, name, short_words)
+        return FieldType(
+            TypeClass.MESSAGE, None, name, short_words, open=_is_open_message(name, tree)
+        )
     return FieldType(TypeClass.OTHER, None, name, short_words)
 
 
@@ -392,18 +505,53 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
         # `deductions_by_code`: a map from the key after "by" to the value before it.
         tokens = tokens[: tokens.index("by", 1)]
     matches = [m for m in match_concepts(tokens) if _applies(m.concept, ctx)]
+    raw = raw_words(field.name)
+    if "asset" in raw and "assets" not in raw and not ctx.has(Kind.PERSON):
+        # One `asset` is an artefact (an ad's image, a software asset); a person's
+        # assets (plural, or on a person) are their wealth.
+        matches = [m for m in matches if m.text != "asset"]
+    if _is_system(ctx):
+        # Configuration and infrastructure hold no one's health (`max_buffered_rx_bytes`).
+        matches = [m for m in matches if m.concept.key not in _HEALTH_CONCEPTS]
     name = _govern(tokens, matches)
 
     if ftype.cls == TypeClass.TEMPORAL:
         return _temporal(name, ctx)
     if ftype.scalar == "bool":
-        return _boolean(matches, ctx)
+        return _review_flag(_boolean(matches, ctx), field, ctx)
+    if field.is_repeated and ftype.scalar == "string" and raw_words(field.name)[-1:] == ["keys"]:
+        # `id_keys`, `description_keys`: the names of attribute keys, not key values.
+        return _v(P, None, "KEY_NAMES", f"`{field.name}` lists key names", 0.9)
     if ftype.scalar in lx.INTEGER_TYPES and _is_counter(tokens):
         return _v(P, None, "COUNTER", f"`{field.name}` counts something")
     if ftype.cls == TypeClass.ENUM:
-        return _enum(name, ftype, ctx)
+        return _review_flag(_enum(name, ftype, ctx), field, ctx)
 
-    verdict = _by_name(name, ctx, ftype) if name else None
+    open_value = ctx.open_value and ftype.scalar in _TEXT_SCALARS and tokens[-1:] == ("value",)
+    # In `AnyValue`, `string_value` names the type of an open value, not its meaning.
+    verdict = None if open_value else _by_name(name, ctx, ftype) if name else None
+    if (
+        verdict is not None
+        and name is not None
+        and ftype.scalar in _NUMBER_SCALARS
+        and name.match.concept.key in _TEXT_ONLY_CONCEPTS | _SECRET_CONCEPTS
+    ):
+        # `uint64 address` is a memory address: a number holds no street, name or e-mail.
+        verdict = _v(P, None, "TYPE_RULES_OUT",
+                     f"a {ftype.scalar} cannot hold {name.match.concept.label}", 0.9)  # fmt: skip
+    if (ftype.open or open_value) and (verdict is None or not verdict.level.is_pii):
+        verdict = _open_container(field, ctx)
+    if (
+        verdict is not None
+        and name is not None
+        and ftype.cls == TypeClass.MESSAGE
+        and name.match.concept.key in _SECRET_CONCEPTS
+        and "private" not in name.match.text
+    ):
+        # `token_bucket`, `sds_secret_config`, `call_credentials`: a structure named after
+        # a secret holds one only if its fields do (propagation decides, certainly).
+        verdict = _v(P, None, "NO_SIGNAL",
+                     f"`{field.name}` is a structure: what it holds decides", 0.8)  # fmt: skip
     if (
         verdict is not None
         and verdict.pii_type == PiiType.API_KEY
@@ -428,13 +576,18 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
         verdict = _v(L, PiiType.NAME, "PERSON_REFERENCE",
                      f"`{field.name}` names {_a(tokens[-1])}, a person")  # fmt: skip
     if verdict is None:
-        verdict = _v(
-            P, None, "NO_SIGNAL", f"nothing in `{field.name}` or its type points at a person"
-        )
+        verdict = _unplaced(field, tokens, ctx, ftype)
     if ftype.scalar in _TEXT_SCALARS:
         verdict = _several_kinds(verdict, tokens, ctx, ftype)
     if verdict.rule in _COMMENT_MAY_RAISE and ftype.cls != TypeClass.MESSAGE:
         said = _from_comment(field, ctx)
+        if (
+            said is not None
+            and said.pii_type in _SECRET_TYPES
+            and tokens[-1:]
+            and tokens[-1] in _SECRET_REFERENCE_TAILS | {"prefix", "header", "key", "value"}
+        ):
+            said = None  # "the name of the secret": where it lives, not the secret (v2)
         if said is not None and said.level.rank > verdict.level.rank:
             verdict = said
     elif verdict.rule == "PERSON_ID":
@@ -444,8 +597,138 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
             verdict = said
     if ftype.cls == TypeClass.MESSAGE and verdict.types:
         # Several kinds in the name of a structure: no one type (POLICY.md, rule 18).
-        verdict = _v(verdict.level, None, verdict.rule, verdict.reason)
+        verdict = _v(verdict.level, None, verdict.rule, verdict.reason, verdict.confidence)
     return verdict
+
+
+_NUMBER_SCALARS = lx.INTEGER_TYPES | {"float", "double", "bool"}
+# Concepts of secrets that are no number (`token_lifetime_seconds`, `api_keys_allowed`).
+_SECRET_CONCEPTS = frozenset({"token", "key", "api_key", "secret"})
+# Concepts only text can hold: a number named after them is something else.
+_TEXT_ONLY_CONCEPTS = frozenset(
+    {"address", "street", "address_line", "email", "name", "person_name", "ambiguous_name",
+     "username", "free_text", "text", "contact_info"}
+)  # fmt: skip
+# Words of an administrative field of a record: it keeps its usual level (policy v2).
+_ADMINISTRATIVE = frozenset(
+    {"id", "uuid", "guid", "identifier", "etag", "version", "revision", "status", "state",
+     "page", "token", "size", "count", "total", "url", "uri", "link", "create", "created",
+     "update", "updated", "delete", "deleted", "modified", "time", "at", "timestamp", "date",
+     "source", "kind", "type", "mask", "filter", "order", "query", "parent", "request",
+     "resource", "name", "display", "title", "label", "tag", "index", "sequence", "seq",
+     "number", "ref", "reference", "locale", "language", "currency", "format", "channel",
+     "priority", "sort", "view", "validate", "only", "limit", "offset", "skip", "cursor"}
+)  # fmt: skip
+_ABOUT_PEOPLE_REVIEW = "no rule places this field of a record about a person"
+
+
+def _administrative(tokens: Sequence[str]) -> bool:
+    return not tokens or tokens[-1] in _ADMINISTRATIVE or bool(set(tokens) & {"page", "etag"})
+
+
+def _unplaced(
+    field: FieldModel, tokens: tuple[str, ...], ctx: MessageContext, ftype: FieldType
+) -> Verdict:
+    """A field no word rule places: the record decides (policy v2), or a reviewer does.
+
+    In a health record about a person, a field that is not administrative states a fact
+    about that person's body, mind or care: HIGH/SPECIAL_CATEGORY even when its name is a
+    clinical term the rules do not know. Criminal-offence facts are HIGH with no type. In
+    any other record about a person the field stays PUBLIC but is flagged for review.
+    """
+    record = ctx.record
+    nothing = f"nothing in `{field.name}` or its type points at a person"
+    about_person = record.about_people and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
+    message_typed = ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER)
+    if not about_person or message_typed or _administrative(tokens):
+        return _v(P, None, "NO_SIGNAL", nothing, 0.9)
+    # Only text and categories state a fact; a number may be a dose or a quantity
+    # dispensed, so it is flagged, not raised. And only on a record the message's own
+    # name makes clinical or criminal, or on the person: a device, a kit or a workout in
+    # a health package holds facts about things.
+    states = ftype.scalar in _TEXT_SCALARS or ftype.cls == TypeClass.ENUM
+    own_topic = record.subject == Subject.PERSON or bool(
+        ctx.words & (DOMAIN_WORDS[Domain.CRIMINAL_JUSTICE] | lx.HEALTH_NOUNS)
+    )
+    if (
+        record.domain in (Domain.HEALTH, Domain.CRIMINAL_JUSTICE)
+        and not ctx.has(Kind.REQUEST)
+        and states
+        and own_topic
+    ):
+        health = record.domain == Domain.HEALTH
+        what = "a fact about the person's health or care" if health else "criminal-offence data"
+        return _v(H, PiiType.SPECIAL_CATEGORY if health else None, "RECORD_CONTEXT",
+                  f"`{field.name}` in {ctx.describes}, {_a(record.describes)} "
+                  f"({record.evidence}): {what}", 0.55,
+                  f"an unfamiliar name in a {record.domain.value.replace('_', ' ')} record "
+                  "about a person, read as sensitive: confirm the level")  # fmt: skip
+    if _worth_review(ctx):
+        return _v(P, None, "NO_SIGNAL", nothing, 0.4, _ABOUT_PEOPLE_REVIEW)
+    return _v(P, None, "NO_SIGNAL", nothing, 0.8)
+
+
+# Domains where a fact about a person the rules cannot place is likely sensitive.
+_REVIEW_DOMAINS = SENSITIVE_DOMAINS | {Domain.FINANCE, Domain.HR}
+
+
+def _worth_review(ctx: MessageContext) -> bool:
+    """A record about a person, or about what one did in a sensitive domain."""
+    record = ctx.record
+    if ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG):
+        return False
+    return record.subject == Subject.PERSON or (
+        record.about_people and record.domain in _REVIEW_DOMAINS
+    )
+
+
+def _review_flag(verdict: Verdict, field: FieldModel, ctx: MessageContext) -> Verdict:
+    """A PUBLIC flag or category on a record about a person may state a sensitive fact
+    (`background_check_cleared`, an enum `program` of benefits): a reviewer decides."""
+    tokens = words(field.name)
+    if (
+        verdict.level == P
+        and verdict.rule in {"BOOL_FLAG", "ENUM_STATE"}
+        and _worth_review(ctx)
+        and not ctx.has(Kind.REQUEST)
+        and not _administrative(tokens)
+        and not set(tokens) & _RECORD_FLAG_WORDS
+    ):
+        kind = "flag" if verdict.rule == "BOOL_FLAG" else "category"
+        return _v(P, None, verdict.rule, verdict.reason, 0.5,
+                  f"a {kind} on {_a(ctx.record.describes)} may state a sensitive fact")  # fmt: skip
+    return verdict
+
+
+# Words of flags and categories about the record itself, not the person.
+_RECORD_FLAG_WORDS = frozenset(
+    {"active", "enabled", "disabled", "verified", "archived", "primary", "default", "public",
+     "visible", "hidden", "locked", "deleted", "test", "sandbox", "read", "opt", "optin",
+     "subscribed", "consent", "consented", "notify", "notification", "marketing", "valid",
+     "confirmed", "pending", "completed", "paid", "role", "tier", "plan", "level", "unit",
+     "preferred", "preference", "theme", "mode", "method", "channel", "frequency"}
+)  # fmt: skip
+
+
+def _open_container(field: FieldModel, ctx: MessageContext) -> Verdict:
+    """Labels, attributes, `Struct`, open values: whatever callers put there (policy v2)."""
+    record = ctx.record
+    # Open values (`AnyValue`) of telemetry carry what the spans and logs that hold them
+    # carry: what people did.
+    telemetry_value = record.domain == Domain.TELEMETRY and ctx.open_value
+    about = (
+        record.about_people
+        or telemetry_value
+        or ctx.has(Kind.PERSON, Kind.SUBJECT_PERSON)
+        or (ctx.has(Kind.SUPPORT) and record.domain != Domain.INFRASTRUCTURE)
+    ) and not ctx.has(Kind.ANIMAL)
+    if about:
+        return _v(M, PiiType.FREE_TEXT, "OPEN_CONTAINER",
+                  f"`{field.name}` is a free-form container on {ctx.describes}, "
+                  f"{_a(record.describes)}: callers put anything there", 0.8)  # fmt: skip
+    return _v(P, None, "OPEN_CONTAINER",
+              f"`{field.name}` is a free-form container on {ctx.describes}, "
+              f"{_a(record.describes)}: metadata of a thing", 0.85)  # fmt: skip
 
 
 _TEXT_SCALARS = frozenset({"string", "bytes"})
@@ -592,13 +875,23 @@ def _temporal(name: _Name | None, ctx: MessageContext) -> Verdict:
 def _boolean(matches: Iterable[Match], ctx: MessageContext) -> Verdict:
     # On a thing that points at nobody (`Venue.wheelchair_accessible`), the flag is about
     # the thing: POLICY.md's "booleans about records".
-    about_a_thing = _is_a_thing(ctx)
+    about_a_thing = _is_a_thing(ctx) or _is_system(ctx)
     for match in matches:
         if lx.FACT in match.concept.flags and not about_a_thing:
             concept = match.concept
             return _v(concept.level or H, concept.pii_type or PiiType.SPECIAL_CATEGORY, "FACT_FLAG",
                       f"a flag stating `{match.text}` about a person is that fact")  # fmt: skip
     return _v(P, None, "BOOL_FLAG", "a yes/no flag about the record")
+
+
+def _is_system(ctx: MessageContext) -> bool:
+    """Configuration, or a record of infrastructure or telemetry that is about no person:
+    `disabled` there is a switch, `address` a memory address, `asset` an artefact."""
+    record = ctx.record
+    technical = record.domain in (Domain.TELEMETRY, Domain.INFRASTRUCTURE)
+    return (record.subject == Subject.CONFIG or technical) and not ctx.has(
+        Kind.PERSON, Kind.SUBJECT_PERSON, Kind.HEALTH, Kind.PERSON_LINKED
+    )
 
 
 def _is_a_thing(ctx: MessageContext) -> bool:
@@ -666,6 +959,12 @@ def _is_personal_fact(concept: lx.Concept, ctx: MessageContext) -> bool:
 
 def _by_name(name: _Name, ctx: MessageContext, ftype: FieldType) -> Verdict | None:
     concept = name.match.concept
+    if name.match.text in _SWITCH_WORDS and _is_system(ctx):
+        return _v(P, None, "BOOL_FLAG", f"`{name.match.text}` switches off part of a system", 0.9)
+    if _is_secret_concept(concept) and set(name.tail) & _SECRET_REFERENCE_TAILS:
+        where = sorted(set(name.tail) & _SECRET_REFERENCE_TAILS)[0]
+        return _v(P, None, "SECRET_REFERENCE",
+                  f"the {where} of {_a(concept.label)}, not the secret itself", 0.85)  # fmt: skip
     prop = _property_tail(name, ctx)
     if prop is not None and concept.key not in {"expiry", "by"}:
         return _v(P, None, "PROPERTY_OF",
@@ -692,6 +991,22 @@ def _by_name(name: _Name, ctx: MessageContext, ftype: FieldType) -> Verdict | No
     ):
         return None  # billing_details: a structure, judged by what it holds
     return _resolve(name, ctx)
+
+
+# Adjectives of a person's condition that are also the words of a switch.
+_SWITCH_WORDS = frozenset({"disabled"})
+# After a secret word: where the secret lives, not the secret (policy v2).
+_SECRET_REFERENCE_TAILS = frozenset(
+    {"name", "path", "file", "ref", "reference", "uri", "url", "location", "version",
+     "resource", "arn", "endpoint", "store", "manager", "provider", "source", "env", "id",
+     "config", "profile", "plugin", "cookie", "lifetime", "cache", "bucket", "selector"}
+)  # fmt: skip
+
+
+def _is_secret_concept(concept: lx.Concept) -> bool:
+    return concept.key in {"key", "token", "api_key", "secret"} or (
+        concept.pii_type in {PiiType.API_KEY, PiiType.AUTH_SECRET} and lx.RECORD_ID in concept.flags
+    )
 
 
 def _resolve(name: _Name, ctx: MessageContext) -> Verdict:
@@ -928,6 +1243,10 @@ def _expense(name: _Name, ctx: MessageContext) -> Verdict:
 
 def _financial(name: _Name, ctx: MessageContext) -> Verdict:
     """Income, debt, assets: a person's (HIGH); an organisation's accounts are not personal."""
+    # On configuration and infrastructure, money words are a system's.
+    if _is_system(ctx) and not (ctx.has(*_ABOUT_A_PERSON) or set(name.prefix) & lx.PERSON_NOUNS):
+        return _v(P, None, "ORG_FINANCES",
+                  f"`{name.match.text}` of {ctx.describes}, which is about no person", 0.6)  # fmt: skip
     if ctx.has(Kind.ORG) and not ctx.has(Kind.PERSON) and not set(name.prefix) & lx.PERSON_NOUNS:
         return _v(
             P, None, "ORG_FINANCES", f"`{name.match.text}` of {ctx.describes}, not of a person"
@@ -966,7 +1285,9 @@ def _of_before(name: _Name, ctx: MessageContext) -> Verdict | None:
     if head in lx.IDENTIFIER_TAILS and lx.RECORD_ID in before.concept.flags:
         return _v(P, None, "RECORD_ID",
                   f"the {head} of a record about {before.concept.label}, not the data")  # fmt: skip
-    if head == "name" and before.concept.pii_type in _SECRET_TYPES:
+    if head == "name" and (
+        before.concept.pii_type in _SECRET_TYPES or before.concept.key in {"key", "token"}
+    ):
         return _v(P, None, "THING_NAME", f"the name of a {before.concept.label}, not its value")
     return _resolve(_Name(name.tokens, before, name.prefix, name.tail, None), ctx)
 
@@ -1167,13 +1488,24 @@ def _expiry(name: _Name, ctx: MessageContext) -> Verdict:
 def _fingerprint(name: _Name, ctx: MessageContext) -> Verdict:
     prefix = set(name.prefix)
     if prefix & {"certificate", "cert", "tls", "ssl", "ssh", "key", "file", "content", "public",
-                 "gpg", "pgp", "x509", "sha1", "sha256", "md5", "build", "schema", "config"}:  # fmt: skip
+                 "gpg", "pgp", "x509", "sha1", "sha256", "md5", "build", "schema", "config",
+                 "ja", "ja3", "ja4", "ja3s", "ja4s", "hash", "digest", "spki", "label", "handshake",
+                 "client", "server", "commit", "image", "resource"}:  # fmt: skip
         return _v(P, None, "NO_SIGNAL", "the fingerprint of a key, certificate or file")
     if ctx.has(Kind.CARD):
         return _v(H, PiiType.CREDIT_CARD, "CARD_CONTEXT", "a card fingerprint (hash of the number)")
     if ctx.has(Kind.DEVICE) or prefix & lx.DEVICE_NOUNS:
         return _v(M, PiiType.DEVICE_ID, "DEVICE_ID", "a device fingerprint")
-    return _v(H, PiiType.BIOMETRIC, "NAME_WORD", "a person's fingerprint is biometric data")
+    # Policy v2: biometric only when it is a person's (a template, an image, on a person).
+    persons = prefix & (lx.PERSON_NOUNS | {"finger", "thumb", "biometric", "person"})
+    if (
+        persons
+        or set(name.tail) & _SIGNATURE_IMAGE | {"template", "wsq", "minutiae"}
+        or (ctx.has(Kind.PERSON, Kind.SUBJECT_PERSON, Kind.IDENTITY) and not _is_system(ctx))
+    ):
+        return _v(H, PiiType.BIOMETRIC, "NAME_WORD", "a person's fingerprint is biometric data")
+    return _v(P, None, "NO_SIGNAL",
+              f"a fingerprint on {ctx.describes} is a hash of a thing, not a person's", 0.8)  # fmt: skip
 
 
 def _serial_number(name: _Name, ctx: MessageContext) -> Verdict:
@@ -1183,9 +1515,35 @@ def _serial_number(name: _Name, ctx: MessageContext) -> Verdict:
 
 
 def _token(name: _Name, ctx: MessageContext) -> Verdict:
-    if set(name.prefix) & lx.PLUMBING_TOKEN_WORDS:
+    prefix = set(name.prefix)
+    if prefix & lx.PLUMBING_TOKEN_WORDS:
         return _v(P, None, "PAGINATION_TOKEN", f"`{'_'.join(name.tokens)}` is a pagination token")
-    return _v(H, PiiType.AUTH_SECRET, "NAME_WORD", "a token grants access: an auth secret")
+    if prefix & _SECRET_TOKEN_WORDS or not prefix:
+        return _v(H, PiiType.AUTH_SECRET, "NAME_WORD", "a token grants access: an auth secret")
+    if prefix & _NON_SECRET_TOKEN_WORDS or _is_system(ctx):
+        # Policy v2: poll, task, operation, routing, attribution tokens open nothing.
+        return _v(P, None, "PAGINATION_TOKEN",
+                  f"`{'_'.join(name.tokens)}` names a step or a position, not access", 0.7)  # fmt: skip
+    return _v(H, PiiType.AUTH_SECRET, "NAME_WORD",
+              "a token grants access: an auth secret, when unsure", 0.6,
+              "a token whose kind the rules cannot tell: an access token or a position?")  # fmt: skip
+
+
+_SECRET_TOKEN_WORDS = frozenset(
+    {"access", "refresh", "id", "session", "bearer", "auth", "authorization", "authentication",
+     "oauth", "jwt", "csrf", "xsrf", "api", "push", "device", "fcm", "apns", "reset",
+     "verification", "invite", "invitation", "magic", "login", "identity", "security",
+     "personal", "client", "user", "service", "captcha", "recaptcha", "registration",
+     "signed", "signing", "secret", "private", "confirmation", "activation", "unsubscribe",
+     "impersonation", "delegation", "exchange", "grant", "consent"}
+)  # fmt: skip
+_NON_SECRET_TOKEN_WORDS = frozenset(
+    {"poll", "polling", "task", "operation", "routing", "attribution", "rewrite", "sequence",
+     "precommit", "commit", "transaction", "section", "answer", "query", "context",
+     "search", "result", "total", "max", "min", "input", "output", "prompt", "completion",
+     "candidate", "cached", "bucket", "consistency", "snapshot", "read", "write", "lease",
+     "fencing", "progress", "checkpoint", "offset", "position", "marker", "sync", "lookup"}
+)  # fmt: skip
 
 
 def _key(name: _Name, ctx: MessageContext) -> Verdict:
@@ -1198,10 +1556,28 @@ def _key(name: _Name, ctx: MessageContext) -> Verdict:
         return _v(P, None, "NO_SIGNAL", "a bare `key` is a lookup key")
     if owner in lx.LOOKUP_KEY_WORDS:
         return _v(P, None, "NO_SIGNAL", f"`{owner}_key` is a lookup key, not a credential")
-    if owner in lx.PERSON_NOUNS:
+    if set(name.prefix) & _SECRET_KEY_WORDS:
+        return _v(H, PiiType.API_KEY, "NAME_WORD", f"`{owner}_key` is secret key material")
+    if owner in ctx.person_nouns:
         return _v(L, PiiType.CUSTOMER_ID, "PERSON_ID", f"a key that identifies {_a(owner)}")
+    if _is_system(ctx) or not ctx.has(*_ABOUT_A_PERSON, Kind.SECURITY):
+        # Policy v2: runtime, descriptor, factory, lookup keys are names, not secrets.
+        return _v(P, None, "NO_SIGNAL", f"`{owner}_key` names an entry, not a secret", 0.75)
     return _v(H, PiiType.API_KEY, "NAME_WORD",
-              f"`{owner}_key` is presented to authenticate: a credential, when unsure")  # fmt: skip
+              f"`{owner}_key` on a person's record may be a credential, when unsure", 0.55,
+              f"`{owner}_key`: secret key material or the key of an entry?")  # fmt: skip
+
+
+# Words before `_key` that make it secret key material (policy v2).
+_SECRET_KEY_WORDS = frozenset(
+    {"api", "access", "secret", "private", "signing", "sign", "encryption", "encrypt",
+     "decryption", "decrypt", "hmac", "master", "client", "auth", "authentication", "session",
+     "shared", "symmetric", "aes", "write", "stream", "license", "licence", "ssh", "gpg",
+     "pgp", "crypto", "data", "content", "wrapped", "raw", "root", "app", "service",
+     "webhook", "mac", "cipher", "derived", "seed", "totp", "hotp", "mfa", "recovery",
+     "ingest", "ingestion", "publishing", "sdk", "server", "developer", "bot", "admin",
+     "account", "subscription", "activation", "product", "serial", "vault", "storage"}
+)  # fmt: skip
 
 
 def _qa(name: _Name, ctx: MessageContext) -> Verdict:

@@ -180,6 +180,234 @@ _UNIT_PLURALS = frozenset(
      "meters", "metres", "bytes", "savings", "earnings"}
 )  # fmt: skip
 
+# Personal-data words of Spanish, Portuguese, French, German, Italian and Dutch, with
+# their common abbreviations, → the English words they mean (policy v2: names in other
+# languages get the label of their meaning). Accents are dropped before lookup. Only
+# words that cannot be read as English or as a technical term are listed: not `data`,
+# `via`, `land`, `cap`, `alter`, `eta`, `handy`, `portable`, nor `rfc`, `rg`, `cp`, `fec`.
+_FOREIGN: dict[str, tuple[str, ...]] = {
+    # names
+    "nombre": ("name",),
+    "nombres": ("first", "name"),
+    "apellido": ("last", "name"),
+    "apellidos": ("last", "name"),
+    "nome": ("name",),
+    "sobrenome": ("last", "name"),
+    "cognome": ("last", "name"),
+    "prenom": ("first", "name"),
+    "nom": ("name",),
+    "vorname": ("first", "name"),
+    "nachname": ("last", "name"),
+    "familienname": ("last", "name"),
+    "naam": ("name",),
+    "voornaam": ("first", "name"),
+    "achternaam": ("last", "name"),
+    "tussenvoegsel": ("middle", "name"),
+    "apodo": ("nick", "name"),
+    "apelido": ("nick", "name"),
+    "spitzname": ("nick", "name"),
+    # birth and age
+    "nacimiento": ("birth",),
+    "nascimento": ("birth",),
+    "naissance": ("birth",),
+    "nascita": ("birth",),
+    "geburtsdatum": ("date", "of", "birth"),
+    "geburtstag": ("birth", "date"),
+    "geboortedatum": ("date", "of", "birth"),
+    "fecha": ("date",),
+    "edad": ("age",),
+    "idade": ("age",),
+    "leeftijd": ("age",),
+    # contact
+    "telefono": ("phone",),
+    "telefone": ("phone",),
+    "telefon": ("phone",),
+    "telefoon": ("phone",),
+    "telefonnummer": ("phone", "number"),
+    "telefoonnummer": ("phone", "number"),
+    "movil": ("mobile", "phone"),
+    "celular": ("mobile", "phone"),
+    "cellulare": ("mobile", "phone"),
+    "mobiel": ("mobile", "phone"),
+    "correo": ("email",),
+    "courriel": ("email",),
+    "direccion": ("address",),
+    "domicilio": ("home", "address"),
+    "endereco": ("address",),
+    "adresse": ("address",),
+    "indirizzo": ("address",),
+    "adres": ("address",),
+    "anschrift": ("address",),
+    "calle": ("street",),
+    "rua": ("street",),
+    "logradouro": ("street",),
+    "rue": ("street",),
+    "strasse": ("street",),
+    "straat": ("street",),
+    "huisnummer": ("house", "number"),
+    "hausnummer": ("house", "number"),
+    "cep": ("postal", "code"),
+    "plz": ("postal", "code"),
+    "postleitzahl": ("postal", "code"),
+    "ciudad": ("city",),
+    "cidade": ("city",),
+    "ville": ("city",),
+    "citta": ("city",),
+    "wohnort": ("city",),
+    "woonplaats": ("city",),
+    "localidad": ("city",),
+    "pais": ("country",),
+    "pays": ("country",),
+    "paese": ("country",),
+    # identity documents
+    "dni": ("national", "id"),
+    "nif": ("tax", "id"),
+    "cuit": ("tax", "id"),
+    "cuil": ("tax", "id"),
+    "cnh": ("driver", "license"),
+    "nir": ("ssn",),
+    "bsn": ("national", "id"),
+    "burgerservicenummer": ("national", "id"),
+    "codice": ("code",),
+    "fiscale": ("tax", "id"),
+    "steuernummer": ("tax", "number"),
+    "steuer": ("tax",),
+    "sozialversicherungsnummer": ("ssn",),
+    "personalausweis": ("national", "id"),
+    "pasaporte": ("passport",),
+    "passaporte": ("passport",),
+    "passeport": ("passport",),
+    "passaporto": ("passport",),
+    "reisepass": ("passport",),
+    "paspoort": ("passport",),
+    "fuhrerschein": ("driver", "license"),
+    "fuehrerschein": ("driver", "license"),
+    "rijbewijs": ("driver", "license"),
+    "nss": ("ssn",),
+    "numero": ("number",),
+    "nummer": ("number",),
+    "nro": ("number",),
+    # personal attributes
+    "sexo": ("gender",),
+    "sexe": ("gender",),
+    "sesso": ("gender",),
+    "geschlecht": ("gender",),
+    "geslacht": ("gender",),
+    "genero": ("gender",),
+    "nacionalidad": ("nationality",),
+    "nacionalidade": ("nationality",),
+    "nationalite": ("nationality",),
+    "nazionalita": ("nationality",),
+    "staatsangehorigkeit": ("nationality",),
+    "nationaliteit": ("nationality",),
+    "familienstand": ("marital", "status"),
+    "religion": ("religion",),
+    "religiao": ("religion",),
+    "religione": ("religion",),
+    "konfession": ("religion",),
+    "godsdienst": ("religion",),
+    # money and secrets
+    "salario": ("salary",),
+    "sueldo": ("salary",),
+    "salaire": ("salary",),
+    "stipendio": ("salary",),
+    "gehalt": ("salary",),
+    "salaris": ("salary",),
+    "ingresos": ("income",),
+    "renda": ("income",),
+    "revenu": ("income",),
+    "reddito": ("income",),
+    "einkommen": ("income",),
+    "inkomen": ("income",),
+    "kontonummer": ("account", "number"),
+    "rekeningnummer": ("bank", "account", "number"),
+    "contrasena": ("password",),
+    "senha": ("password",),
+    "passwort": ("password",),
+    "kennwort": ("password",),
+    "wachtwoord": ("password",),
+    "motdepasse": ("password",),
+    # health and notes
+    "diagnostico": ("diagnosis",),
+    "diagnose": ("diagnosis",),
+    "diagnosi": ("diagnosis",),
+    "enfermedad": ("medical", "condition"),
+    "krankheit": ("medical", "condition"),
+    "alergia": ("allergy",),
+    "allergie": ("allergy",),
+    "medicamento": ("medication",),
+    "notas": ("note",),
+    "observaciones": ("note",),
+    "observacoes": ("note",),
+    "remarques": ("note",),
+    "bemerkung": ("note",),
+    "opmerking": ("note",),
+    "opmerkingen": ("note",),
+}
+# Multi-word phrases whose words alone mean something else in English.
+_FOREIGN_PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("codigo", "postal"): ("postal", "code"),
+    ("code", "postal"): ("postal", "code"),
+    ("codice", "postale"): ("postal", "code"),
+    ("data", "nascimento"): ("date", "of", "birth"),
+    ("data", "nascita"): ("date", "of", "birth"),
+    ("data", "di", "nascita"): ("date", "of", "birth"),
+    ("data", "de", "nascimento"): ("date", "of", "birth"),
+    ("fecha", "de", "nacimiento"): ("date", "of", "birth"),
+    ("date", "de", "naissance"): ("date", "of", "birth"),
+    ("fec", "nac"): ("date", "of", "birth"),
+    ("fecha", "nac"): ("date", "of", "birth"),
+    ("fecha", "nacimiento"): ("date", "of", "birth"),
+    ("date", "naissance"): ("date", "of", "birth"),
+    ("nom", "de", "famille"): ("last", "name"),
+    ("mot", "de", "passe"): ("password",),
+    ("codice", "fiscale"): ("tax", "id"),
+    ("estado", "civil"): ("marital", "status"),
+    ("situation", "familiale"): ("marital", "status"),
+    ("burgerlijke", "staat"): ("marital", "status"),
+    ("stato", "civile"): ("marital", "status"),
+    ("seguro", "social"): ("ssn",),
+    ("securite", "sociale"): ("ssn",),
+    ("numero", "de", "cuenta"): ("account", "number"),
+    ("cuenta", "bancaria"): ("bank", "account"),
+    ("conta", "bancaria"): ("bank", "account"),
+    ("compte", "bancaire"): ("bank", "account"),
+    ("conto", "corrente"): ("bank", "account"),
+    ("carte", "vitale"): ("health", "insurance", "number"),
+    ("permis", "de", "conduire"): ("driver", "license"),
+    ("licencia", "de", "conducir"): ("driver", "license"),
+    ("correo", "electronico"): ("email",),
+    ("adresse", "email"): ("email",),
+    ("nome", "completo"): ("full", "name"),
+    ("nombre", "completo"): ("full", "name"),
+    ("nom", "complet"): ("full", "name"),
+}
+_MAX_FOREIGN = max(len(k) for k in _FOREIGN_PHRASES)
+_ACCENTS = str.maketrans("áàâãäéèêëíìîïóòôõöúùûüçñß", "aaaaaeeeeiiiiooooouuuucns")
+
+
+def _translate(parts: list[str]) -> list[str]:
+    """Foreign personal-data words → English words; everything else unchanged."""
+    plain = [p.translate(_ACCENTS) for p in parts]
+    if not any(p in _FOREIGN or p in _FOREIGN_FIRST for p in plain):
+        return parts
+    out: list[str] = []
+    i = 0
+    while i < len(plain):
+        for size in range(min(_MAX_FOREIGN, len(plain) - i), 1, -1):
+            english = _FOREIGN_PHRASES.get(tuple(plain[i : i + size]))
+            if english is not None:
+                out.extend(english)
+                i += size
+                break
+        else:
+            out.extend(_FOREIGN.get(plain[i], (parts[i],)))
+            i += 1
+    return out
+
+
+_FOREIGN_FIRST = frozenset(k[0] for k in _FOREIGN_PHRASES)
+
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+[a-z]*")
 _SPLIT_DIGITS = re.compile(r"^([a-z]+?)([0-9]+)$")
 
@@ -187,7 +415,7 @@ _SPLIT_DIGITS = re.compile(r"^([a-z]+?)([0-9]+)$")
 def raw_words(identifier: str) -> list[str]:
     """Split on underscores, dots, dashes, case changes; lowercase; digits kept attached."""
     words: list[str] = []
-    for chunk in re.split(r"[_\.\-\s/]+", identifier):
+    for chunk in re.split(r"[_\.\-\s/]+", identifier.replace("ß", "ss").translate(_ACCENTS)):
         words.extend(part.lower() for part in _CAMEL.findall(chunk))
     return words
 
@@ -218,7 +446,7 @@ def words(identifier: str) -> tuple[str, ...]:
     ('ip', 'address')
     """
     out: list[str] = []
-    for word in raw_words(identifier):
+    for word in _translate(raw_words(identifier)):
         if word not in _KEEP_WHOLE and word not in _EXPANSIONS:
             match = _SPLIT_DIGITS.match(word)
             if match:

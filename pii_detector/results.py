@@ -42,6 +42,9 @@ class FieldResult(_Model):
     reasoning: str
     source: Source = Source.RULES
     rule: str  # the id of the rule that decided (also the start of `reasoning`)
+    confidence: float = 1.0
+    needs_review: bool = False
+    review_reason: str | None = None
 
     @property
     def under_annotated(self) -> bool:

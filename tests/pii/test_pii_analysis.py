@@ -42,7 +42,9 @@ def test_repeated_and_map_fields_take_their_elements_level() -> None:
     analysis = analyze(NESTED)
     assert result(analysis, "Order.co_buyers").sensitivity == H
     assert result(analysis, "Order.buyers_by_role").sensitivity == H
-    assert result(analysis, "Order.labels").sensitivity == P
+    # Policy v2: a free-form map on a record of what people do (an order) is free text.
+    labels = result(analysis, "Order.labels")
+    assert (labels.sensitivity, labels.pii_type) == (M, PiiType.FREE_TEXT)
     assert result(analysis, "Order.co_buyers").type == "repeated acme.test.v1.Buyer"
     assert result(analysis, "Order.buyers_by_role").type == "map<string, acme.test.v1.Buyer>"
 

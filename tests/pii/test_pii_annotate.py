@@ -91,7 +91,11 @@ def test_fields_get_options_and_existing_lists_are_merged() -> None:
         "string work_phone = 8 [(pii.v1.sensitivity) = LOW, (pii.v1.pii_type) = PHONE_WORK];" in out
     )
     assert "google.protobuf.Timestamp created_at = 5;" in out
-    assert "map<string, string> labels = 9;" in out
+    # Policy v2: a free-form map on a person is free text about them.
+    assert (
+        "map<string, string> labels = 9 [(pii.v1.sensitivity) = MEDIUM,"
+        " (pii.v1.pii_type) = FREE_TEXT];" in out
+    )
     assert '"name = 9" in a comment must not match. */' in out
 
 

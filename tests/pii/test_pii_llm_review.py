@@ -20,16 +20,16 @@ from pii_detector.results import Source
 
 H, M, L, P = Sensitivity.HIGH, Sensitivity.MEDIUM, Sensitivity.LOW, Sensitivity.PUBLIC
 BODY = """
-message PatientVisit {
+message IntakeForm {
   // Free-form payload from the intake form.
   string data = 1;
   string email = 2;
   string ssn = 3;
   string color = 4;
 }
-message Visit { PatientVisit visit = 1; }
+message Visit { IntakeForm visit = 1; }
 """
-E = "acme.test.v1.PatientVisit."
+E = "acme.test.v1.IntakeForm."
 
 
 def opinion(
@@ -114,7 +114,7 @@ def test_review_propagates_an_llm_raise_to_referencing_fields_and_rpcs() -> None
     analysis = review_with_llm(tree, ask)
     assert len(seen) == 1  # one call per file
     assert result(analysis, "Visit.visit").sensitivity == H
-    assert {m.name: m.sensitivity for m in analysis.messages}["PatientVisit"] == H
+    assert {m.name: m.sensitivity for m in analysis.messages}["IntakeForm"] == H
     assert [d.element for d in analysis.disagreements] == [E + "data"]
 
 

@@ -18,7 +18,7 @@ import pytest
 from pii_helpers import REPO, analyze, result
 
 from pii_detector.analysis import analyze_tree
-from pii_detector.levels import Sensitivity
+from pii_detector.levels import PiiType, Sensitivity
 from pii_detector.results import FieldResult, PiiAnalysis
 from protomodel.parse import build_tree
 
@@ -46,6 +46,11 @@ EXPECTED_INFRASTRUCTURE = {
         "the authenticated user: an identifier that points at a person",
     ),
     "google.rpc.ResourceInfo.owner": ("LOW", "the owner of a resource may be a user"),
+    "google.api.Distribution.Exemplar.attachments": (
+        "MEDIUM",
+        "policy v2: an exemplar records one measurement of what a request did (telemetry "
+        "activity); its `repeated Any` attachments are free-form: MEDIUM/FREE_TEXT",
+    ),
     "google.rpc.LocalizedMessage.message": (
         "MEDIUM",
         "known false positive: a `message` message counts as a conversation (rule 10), and "
@@ -261,3 +266,169 @@ def test_location_is_personal_only_on_a_person() -> None:
     assert result(analysis, "SourceSpan.location").sensitivity == Sensitivity.PUBLIC
     assert result(analysis, "SourceSpan.jwt_locations").sensitivity == Sensitivity.PUBLIC
     assert _label(result(analysis, "Courier.location")) == "MEDIUM GEOLOCATION"
+
+
+# ---- opentelemetry-proto and envoy: excerpt-style fixtures -------------------------------
+# Written for these tests (not copied): the message/field names, types and nesting that
+# made the rules misfire on those trees, per issue #14. `bench/pii_real_trees.py` runs the
+# classifier on the whole real trees.
+
+OTEL_COMMON = """syntax = "proto3";
+package opentelemetry.proto.common.v1;
+message AnyValue {
+  oneof value {
+    string string_value = 1;
+    bool bool_value = 2;
+    int64 int_value = 3;
+    double double_value = 4;
+    ArrayValue array_value = 5;
+    KeyValueList kvlist_value = 6;
+    bytes bytes_value = 7;
+  }
+}
+message ArrayValue { repeated AnyValue values = 1; }
+message KeyValueList { repeated KeyValue values = 1; }
+message KeyValue { string key = 1; AnyValue value = 2; }
+message EntityRef {
+  string schema_url = 1;
+  string type = 2;
+  repeated string id_keys = 3;
+  repeated string description_keys = 4;
+}
+"""
+OTEL_RESOURCE = """syntax = "proto3";
+package opentelemetry.proto.resource.v1;
+import "opentelemetry/proto/common/v1/common.proto";
+message Resource {
+  repeated opentelemetry.proto.common.v1.KeyValue attributes = 1;
+  uint32 dropped_attributes_count = 2;
+  repeated opentelemetry.proto.common.v1.EntityRef entity_refs = 3;
+}
+"""
+OTEL_LOGS = """syntax = "proto3";
+package opentelemetry.proto.logs.v1;
+import "opentelemetry/proto/common/v1/common.proto";
+import "opentelemetry/proto/resource/v1/resource.proto";
+message ResourceLogs {
+  opentelemetry.proto.resource.v1.Resource resource = 1;
+  repeated LogRecord log_records = 2;
+}
+message LogRecord {
+  fixed64 time_unix_nano = 1;
+  string severity_text = 3;
+  opentelemetry.proto.common.v1.AnyValue body = 5;
+  repeated opentelemetry.proto.common.v1.KeyValue attributes = 6;
+  bytes trace_id = 9;
+}
+"""
+OTEL_PROFILES = """syntax = "proto3";
+package opentelemetry.proto.profiles.v1development;
+import "opentelemetry/proto/resource/v1/resource.proto";
+message ExportProfilesServiceRequest { repeated ResourceProfiles resource_profiles = 1; }
+message ResourceProfiles { opentelemetry.proto.resource.v1.Resource resource = 1; repeated Profile profiles = 2; }
+message Profile { bytes profile_id = 1; repeated Location location_table = 2; }
+message Location { int32 mapping_index = 1; uint64 address = 2; }
+"""
+ENVOY_EXCERPT = """syntax = "proto3";
+package envoy.config.route.v3;
+message RuntimeFractionalPercent { string runtime_key = 1; }
+message RateLimit {
+  message Action {
+    message GenericKey { string descriptor_value = 1; string descriptor_key = 2; }
+  }
+  bool disabled = 1;
+}
+message TypedExtensionConfig { string name = 1; string factory_key = 2; }
+message TokenBucket { uint32 max_tokens = 1; uint32 tokens_per_fill = 2; }
+message LocalRateLimit { TokenBucket token_bucket = 1; }
+message TlsProperties { string ja3_fingerprint = 1; string ja4_fingerprint = 2; }
+message TlsCertificate { string private_key = 1; string password = 2; }
+message HealthCheck { string event_log_path = 1; bool always_log_health_check_failures = 2; }
+"""
+PROTOVALIDATE_EXCERPT = """syntax = "proto3";
+package buf.validate;
+message MessageRules { bool disabled = 1; repeated string cel = 2; }
+"""
+
+
+@pytest.fixture(scope="module")
+def excerpts() -> PiiAnalysis:
+    return analyze_tree(
+        build_tree(
+            {
+                "opentelemetry/proto/common/v1/common.proto": OTEL_COMMON,
+                "opentelemetry/proto/resource/v1/resource.proto": OTEL_RESOURCE,
+                "opentelemetry/proto/logs/v1/logs.proto": OTEL_LOGS,
+                "opentelemetry/proto/profiles/v1development/profiles.proto": OTEL_PROFILES,
+                "envoy/config/route/v3/excerpt.proto": ENVOY_EXCERPT,
+                "buf/validate/excerpt.proto": PROTOVALIDATE_EXCERPT,
+            }
+        )
+    )
+
+
+def _of(analysis: PiiAnalysis, element: str) -> FieldResult:
+    found = analysis.field(element)
+    assert found is not None, element
+    return found
+
+
+def test_excerpts_are_high_only_for_real_secrets(excerpts: PiiAnalysis) -> None:
+    high = {f.element for f in excerpts.fields if f.sensitivity == Sensitivity.HIGH}
+    assert high == {
+        "envoy.config.route.v3.TlsCertificate.private_key",
+        "envoy.config.route.v3.TlsCertificate.password",
+    }
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        "opentelemetry.proto.common.v1.AnyValue.string_value",
+        "opentelemetry.proto.common.v1.AnyValue.bytes_value",
+        "opentelemetry.proto.common.v1.KeyValue.value",
+        "opentelemetry.proto.logs.v1.LogRecord.body",
+        "opentelemetry.proto.logs.v1.LogRecord.attributes",
+        "opentelemetry.proto.resource.v1.Resource.attributes",
+    ],
+)
+def test_otel_attribute_values_and_log_bodies_are_free_text(
+    excerpts: PiiAnalysis, element: str
+) -> None:
+    found = _of(excerpts, element)
+    assert (found.sensitivity, found.pii_type) == (Sensitivity.MEDIUM, PiiType.FREE_TEXT)
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        "opentelemetry.proto.common.v1.EntityRef.id_keys",
+        "opentelemetry.proto.common.v1.EntityRef.description_keys",
+        "opentelemetry.proto.profiles.v1development.Location.address",
+        "opentelemetry.proto.profiles.v1development.Profile.profile_id",
+        "envoy.config.route.v3.RuntimeFractionalPercent.runtime_key",
+        "envoy.config.route.v3.RateLimit.Action.GenericKey.descriptor_key",
+        "envoy.config.route.v3.TypedExtensionConfig.factory_key",
+        "envoy.config.route.v3.RateLimit.disabled",
+        "envoy.config.route.v3.LocalRateLimit.token_bucket",
+        "envoy.config.route.v3.TlsProperties.ja3_fingerprint",
+        "envoy.config.route.v3.TlsProperties.ja4_fingerprint",
+        "envoy.config.route.v3.HealthCheck.event_log_path",
+        "buf.validate.MessageRules.disabled",
+    ],
+)
+def test_otel_envoy_and_protovalidate_look_alikes_are_public(
+    excerpts: PiiAnalysis, element: str
+) -> None:
+    found = _of(excerpts, element)
+    assert found.sensitivity == Sensitivity.PUBLIC, found.reasoning
+    assert not found.needs_review
+
+
+def test_entity_key_lists_do_not_spread_through_the_export_requests(excerpts: PiiAnalysis) -> None:
+    request = _of(
+        excerpts,
+        "opentelemetry.proto.profiles.v1development.ExportProfilesServiceRequest.resource_profiles",
+    )
+    # MEDIUM from the resource's free-form attributes, never HIGH from `id_keys`.
+    assert request.sensitivity == Sensitivity.MEDIUM
