@@ -115,14 +115,17 @@ class _Engine:
         self.file_of: dict[str, FileModel] = {}
         self.contexts: dict[str, MessageContext] = {}
         # Evidence about what a message is about from outside it: its file's path and
-        # the services and RPCs that carry it (records.py).
+        # the services and RPCs of its own file that carry it (records.py). Only its own
+        # file: a file's results must not depend on which other files are analysed with
+        # it (an audit shard holds some of a package's files).
         rpc_words: dict[str, set[str]] = {}
         for file in tree.files.values():
             for service in file.services:
                 for method in service.methods:
                     said = {*words(service.name), *words(method.name)}
                     for fqn in (method.input_type, method.output_type):
-                        rpc_words.setdefault(fqn.lstrip("."), set()).update(said)
+                        if tree.file_of(fqn.lstrip(".")) is file:
+                            rpc_words.setdefault(fqn.lstrip("."), set()).update(said)
         self.topics: dict[str, dict[str, tuple[str, ...]]] = {}
         for file in tree.files.values():
             file_words = topic_words(file.name.removesuffix(".proto"))

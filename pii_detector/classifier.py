@@ -275,9 +275,11 @@ def message_context(
         {"name": name_words, "package": package_sequence, "fields": field_words,
          "comment": words_of_text(message.comments.text), **(topics or {})}
     )  # fmt: skip
+    listed_person_nouns = lx.PERSON_NOUNS
     if technical_package(package_sequence) and not len(evidence) >= 2:
         # A profiling `Profile`, a service `principal`, a gRPC `client`: not people here.
         person_nouns = person_nouns - TECHNICAL_PERSON_NOUNS
+        listed_person_nouns = lx.PERSON_NOUNS - TECHNICAL_PERSON_NOUNS
 
     kinds: set[Kind] = set()
     if noun in lx.ORG_NOUNS or (noun in {"address", "location"} and all_words & lx.ORG_NOUNS):
@@ -288,7 +290,7 @@ def message_context(
         kinds.add(Kind.ADDRESS)
     if noun in lx.ANIMAL_NOUNS:
         kinds.add(Kind.ANIMAL)
-    elif noun in person_nouns or (
+    elif noun in listed_person_nouns or (
         not kinds & {Kind.ORG, Kind.NETWORK}
         and noun not in lx.GEO_THING_NOUNS
         and len(evidence) >= 2
@@ -347,8 +349,15 @@ def message_context(
         kinds.add(Kind.REQUEST)
         if noun in person_nouns:
             kinds.add(Kind.SUBJECT_PERSON)
+    # The lexicon's person words only: a package's own person nouns come from its other
+    # files, and a file's record must not depend on which of them are analysed with it.
+    points_at_listed_person = any(_points_at_person(words(f.name)) for f in message.fields)
     subject = subject_of(
-        core, noun, Kind.PERSON in kinds or Kind.SUBJECT_PERSON in kinds, points_at_person, domain
+        core,
+        noun,
+        Kind.PERSON in kinds or Kind.SUBJECT_PERSON in kinds,
+        points_at_listed_person,
+        domain,
     )
     if Kind.HEALTH in kinds and domain == Domain.GENERAL:
         domain, domain_evidence = Domain.HEALTH, "health words in its name or package"
