@@ -128,7 +128,7 @@ def main(debug: bool) -> None:
 @click.option(
     "--llm-required",
     is_flag=True,
-    help="Fail closed: exit 2 when the LLM review does not complete.",
+    help="Fail closed: exit 2 when an LLM review (compatibility or PII) does not complete.",
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write the LLM answer cache.")
 @click.option(
@@ -156,6 +156,17 @@ def main(debug: bool) -> None:
     help="Incident memory on a Chroma server (default: incidents.url or the local store).",
 )
 @click.option(
+    "--no-incidents",
+    is_flag=True,
+    help="Do not consult the incident memory.",
+)
+@click.option(
+    "--incidents-required",
+    is_flag=True,
+    help="Fail closed: exit 2 when the incident memory cannot answer (default: the verdict "
+    "comes from the other layers and `layers` says why).",
+)
+@click.option(
     "--record",
     is_flag=True,
     help="Store this verdict's blocking findings in the incident memory (main-branch CI).",
@@ -179,6 +190,8 @@ def check(
     pii_fail_on: str | None,
     annotate_dir: Path | None,
     chroma_url: str | None,
+    no_incidents: bool,
+    incidents_required: bool,
     record: bool,
 ) -> None:
     """Check the proto changes between a base and a head for breaking changes."""
@@ -202,8 +215,12 @@ def check(
         pii_fail_on=pii_fail_on,
         annotate_dir=annotate_dir,
         chroma_url=chroma_url,
+        no_incidents=no_incidents,
+        incidents_required=incidents_required,
         record=record,
     )
+    if no_incidents and incidents_required:
+        raise click.UsageError("--no-incidents and --incidents-required contradict each other")
     stdout = Console(soft_wrap=False)
     verdict = _run_with_progress(run_check, options)
     if annotate_dir is not None:
@@ -236,7 +253,32 @@ def check(
         from compat_checker.report.text import render_text
 
         render_text(verdict, stdout)
-    sys.exit(EXIT_SAFE if verdict.can_deploy else EXIT_BLOCKED)
+    sys.exit(_exit_code(verdict))
+
+
+def _exit_code(verdict) -> int:
+    """The deterministic verdict decides, unless a required layer did not run (exit 2).
+
+    Every layer that failed gets one line on stderr, whatever the output format: a failed
+    advisory layer is a warning (the verdict stands without it), a required one an error.
+    """
+    failed_required = False
+    for layer in verdict.layers:
+        if layer.fails_run:
+            failed_required = True
+            click.echo(
+                f"protoguard: error: required layer {layer.name} did not run: {layer.detail}",
+                err=True,
+            )
+        elif layer.status.value == "failed":
+            click.echo(
+                f"protoguard: warning: {layer.name} failed, verdict from the other layers: "
+                f"{layer.detail}",
+                err=True,
+            )
+    if failed_required:
+        return EXIT_ERROR
+    return EXIT_SAFE if verdict.can_deploy else EXIT_BLOCKED
 
 
 def _warn_if_reviewed_next_time(annotate_dir: Path, repo: Path) -> None:

@@ -121,7 +121,14 @@ class LayerStatus(StrEnum):
 class Layer(_Model):
     name: str
     status: LayerStatus
-    detail: str = ""
+    detail: str = ""  # one line; for a layer that did not run, why
+    # A required layer (--llm-required, incidents.required) that did not run fails the run
+    # (exit 2); any other layer that fails leaves the verdict to the layers that ran.
+    required: bool = False
+
+    @property
+    def fails_run(self) -> bool:
+        return self.required and self.status != LayerStatus.RAN
 
 
 class Summary(_Model):

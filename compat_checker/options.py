@@ -29,6 +29,8 @@ class CheckOptions(BaseModel):
     fail_on: Literal["breaking", "LOW", "MEDIUM", "HIGH", "CRITICAL"] | None = None
     pii_fail_on: Literal["LOW", "MEDIUM", "HIGH"] | None = None
     chroma_url: str | None = None
+    no_incidents: bool = False
+    incidents_required: bool = False
     record: bool = False
 
     def apply_overrides(self, config: Config) -> Config:
@@ -49,6 +51,13 @@ class CheckOptions(BaseModel):
         }
         if llm_updates:
             updates["llm"] = config.llm.model_copy(update=llm_updates)
+        incidents_updates: dict = {}
         if self.chroma_url:
-            updates["incidents"] = config.incidents.model_copy(update={"url": self.chroma_url})
+            incidents_updates["url"] = self.chroma_url
+        if self.no_incidents:
+            incidents_updates["enabled"] = False
+        if self.incidents_required:
+            incidents_updates["required"] = True
+        if incidents_updates:
+            updates["incidents"] = config.incidents.model_copy(update=incidents_updates)
         return config.model_copy(update=updates) if updates else config

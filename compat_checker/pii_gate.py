@@ -3,6 +3,8 @@ becomes findings."""
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -77,6 +79,7 @@ def analyze_change(
     overrides_file: Path,
     ask: Callable | None,
     changed_files: Iterable[ChangedFile] | None = None,
+    concurrency: int = 1,
 ) -> tuple[PiiAnalysis, list[Change]]:
     """Classify the head's files under review; block new/changed fields at/above fail_on
     that are unannotated or annotated below their level (renames judged as changes)."""
@@ -85,7 +88,9 @@ def analyze_change(
     if ask is None:
         analysis = analyze_tree(head, files=reviewed, overrides=overrides)
     else:
-        analysis = review_with_llm(head, ask, files=reviewed, overrides=overrides)
+        analysis = review_with_llm(
+            head, ask, files=reviewed, overrides=overrides, concurrency=concurrency
+        )
     findings = gate_findings(
         base,
         head,
@@ -110,14 +115,67 @@ def report_json(analysis: PiiAnalysis) -> dict:
     return build_report(analysis).model_dump(mode="json")
 
 
-def llm_ask(llm) -> Callable:
-    """The PII review's question, asked through the run's shared LLM client."""
+PII_LLM_LAYER = "pii-llm"
+PII_PROMPT = ("pii_review", 1)
 
-    def ask(prompt_input):
-        answer, _record = llm.ask("pii_review", 1, prompt_input.prompt_variables(), PiiLlmAnswer)
+
+class PiiLlmCalls:
+    """The PII review's question, asked through the run's shared LLM client (its timeout,
+    retries and run deadline apply); keeps each call's record so that the gate can say in
+    `layers` what the review did, and `--llm-required` can fail closed on it."""
+
+    def __init__(self, llm) -> None:
+        self.llm = llm
+        self.records: list = []
+        self._lock = threading.Lock()
+
+    def __call__(self, prompt_input):
+        answer, record = self.llm.ask(
+            *PII_PROMPT, prompt_input.prompt_variables(), PiiLlmAnswer
+        )
+        with self._lock:
+            self.records.append(record)
         return answer
 
-    return ask
+    def status(self):
+        """The PII review's LlmStatus: ran (every file answered), partial or failed."""
+        from compat_checker.llm import LlmState, LlmStatus
+
+        records = self.records
+        failed = [r for r in records if r.failure is not None]
+        failures = Counter(str(r.failure) for r in failed)
+        why = ", ".join(f"{count} {kind}" for kind, count in sorted(failures.items()))
+        if not records:
+            state, reason = LlmState.RAN, "PII review: no fields to review"
+        elif not failed:
+            cached = sum(r.cached for r in records)
+            state = LlmState.RAN
+            reason = f"PII review of {len(records)} file(s): {cached} cached"
+        elif len(failed) == len(records):
+            state = LlmState.FAILED
+            reason = f"PII review failed for {len(records)} file(s) ({why}): {failed[0].error}"
+        else:
+            state = LlmState.PARTIAL
+            reason = (
+                f"PII review answered {len(records) - len(failed)} of {len(records)} file(s) "
+                f"({why}; first: {failed[0].error})"
+            )
+        return LlmStatus(
+            state=state,
+            reason=reason,
+            provider=self.llm.label,
+            prompt=f"{PII_PROMPT[0]}.v{PII_PROMPT[1]}",
+            chunks=len(records),
+            answered=len(records) - len(failed),
+            cached=sum(r.cached for r in records),
+            failures=dict(failures),
+            errors=[r.error for r in failed if r.error],
+        )
+
+
+def llm_ask(llm) -> PiiLlmCalls:
+    """The PII review's `ask`, asked through the run's shared LLM client."""
+    return PiiLlmCalls(llm)
 
 
 def write_annotated(

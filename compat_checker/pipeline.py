@@ -262,18 +262,27 @@ def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, A
             "layers": [skipped("pii", "pii.enabled: false")],
         }
     llm, _status = runtime.context.llm(config, change.repo_root)
+    calls = pii_gate.llm_ask(llm) if llm is not None else None
     analysis, changes = pii_gate.analyze_change(
         state["base"].tree,
         state["head"].tree,
         fail_on=config.pii.fail_on,
         overrides_file=change.repo_root / config.pii.overrides_file,
-        ask=pii_gate.llm_ask(llm) if llm is not None else None,
+        ask=calls,
         changed_files=change.files,
+        concurrency=llm.review_concurrency if llm is not None else 1,
     )
     annotate_dir = runtime.context.options.annotate_dir
     if annotate_dir is not None:
         pii_gate.write_annotated(state["head"].tree, analysis, change.head.read_text, annotate_dir)
-    how = "rules + LLM" if llm is not None else "rules"
+    layers = []
+    how = "rules"
+    if calls is not None:
+        review = calls.status()
+        if review.complete:
+            how = "rules + LLM"
+        # The PII review is one of the run's LLM reviews: --llm-required covers it too.
+        layers.append(_llm_layer(review, pii_gate.PII_LLM_LAYER, runtime.context.options))
     under = sum(c.rule == pii_gate.PII_UNDER_RULE for c in changes)
     detail = (
         f"{how}: {len(analysis.fields)} fields classified, {len(changes) - under} unannotated"
@@ -282,8 +291,16 @@ def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, A
     return {
         "pii_changes": changes,
         "pii_report": pii_gate.report_json(analysis),
-        "layers": [Layer(name="pii", status=LayerStatus.RAN, detail=detail)],
+        "layers": [Layer(name="pii", status=LayerStatus.RAN, detail=detail), *layers],
     }
+
+
+def _llm_layer(status: Any, name: str, options: CheckOptions) -> Layer:
+    """An LLM review's layer; under --llm-required, one that did not complete fails the run."""
+    layer = status.to_layer(name)
+    if options.llm_required:
+        layer = layer.model_copy(update={"required": True})
+    return layer
 
 
 def merge_findings_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
@@ -312,17 +329,36 @@ def _open_incident_memory(config: Config, repo_root: Path):
 
 
 def consult_incidents_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
+    """Incident memory is advice: when the store cannot answer within
+    `incidents.timeout_seconds` (down, hung, corrupt, misconfigured), the layer fails with
+    the reason and the findings stay as the other layers made them, unless
+    `incidents.required` (--incidents-required) makes that failure fail the run."""
     config, changes = state["config"], state["changes"]
-    if not config.incidents.enabled:
-        return {"incidents": [], "layers": [skipped("incidents", "incidents.enabled: false")]}
-    memory = _open_incident_memory(config, state["change"].repo_root)
-    if memory is None:
-        reason = f"no incident store at {config.incidents.path} (protoguard incidents add/import creates one)"
-        return {"incidents": [], "layers": [skipped("incidents", reason)]}
+    settings = config.incidents
+    if not settings.enabled:
+        why = "--no-incidents or incidents.enabled: false"
+        return {"incidents": [], "layers": [skipped("incidents", why)]}
     from compat_checker.incidents import apply_historical_risk, match_changes
 
-    matches = match_changes(changes, memory, config.incidents)
-    changes = apply_historical_risk(changes, matches, config.incidents.strong_threshold)
+    def lookup():
+        memory = _open_incident_memory(config, state["change"].repo_root)
+        return None if memory is None else match_changes(changes, memory, settings)
+
+    try:
+        matches = run_with_deadline(lookup, settings.timeout_seconds, "incidents lookup")
+    except GateError as exc:
+        failure = Layer(
+            name="incidents",
+            status=LayerStatus.FAILED,
+            detail=f"{exc} (findings not matched against past incidents)",
+            required=settings.required,
+        )
+        return {"incidents": [], "layers": [failure]}
+    if matches is None:
+        reason = f"no incident store at {settings.path} (protoguard incidents add/import creates one)"
+        layer = skipped("incidents", reason).model_copy(update={"required": settings.required})
+        return {"incidents": [], "layers": [layer]}
+    changes = apply_historical_risk(changes, matches, settings.strong_threshold)
     return {
         "changes": changes,
         "incidents": matches.verdict_incidents(),
@@ -330,16 +366,54 @@ def consult_incidents_node(state: GateState, runtime: Runtime[GateRun]) -> dict[
             Layer(
                 name="incidents",
                 status=LayerStatus.RAN,
-                detail=f"{matches.searched} findings matched against {matches.store}",
+                detail=(
+                    f"{matches.matched} of {matches.queried} findings matched "
+                    f"{matches.searched} incidents in {matches.store}"
+                ),
+                required=settings.required,
             )
         ],
     }
 
 
+def run_with_deadline(fn: Callable[[], Any], seconds: float, what: str) -> Any:
+    """`fn()` in a daemon thread, abandoned after `seconds` with a GateError.
+
+    The edge's own timeouts (per request) should end a stuck call first; this bounds the
+    whole operation, however many requests it makes. A daemon thread, so a call stuck in
+    the network can never keep the process from exiting.
+    """
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name=f"protoguard-{what}", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise GateError(f"{what}: no answer within {seconds:g}s")
+    if "error" in outcome:
+        error = outcome["error"]
+        if isinstance(error, GateError):
+            raise error
+        raise GateError(f"{what} failed: {type(error).__name__}: {_first_line(error)}") from error
+    return outcome.get("value")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
+
+
 def review_with_llm_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
     """The LLM review of findings and unflagged changed elements. Its retries (a LangGraph
     RetryPolicy from the `llm` config) live in `compat_checker.llm.graph`; a review that
-    still fails leaves the deterministic findings, unless --llm-required."""
+    still fails, or runs out of `llm.deadline_seconds`, leaves the deterministic findings
+    and a failed layer (which fails the run under --llm-required)."""
     from compat_checker.llm import review_with_retries
 
     options = runtime.context.options
@@ -355,14 +429,10 @@ def review_with_llm_node(state: GateState, runtime: Runtime[GateRun]) -> dict[st
             files={f.path for f in change.files},
         )
         changes, status = result.changes, result.status
-    if options.llm_required and not status.complete:
-        raise GateError(
-            f"LLM review required (--llm-required) but it did not complete: {status.reason}"
-        )
     return {
         "changes": changes,
         "llm": status.model_dump(mode="json"),
-        "layers": [status.to_layer()],
+        "layers": [_llm_layer(status, "llm", options)],
     }
 
 

@@ -16,6 +16,7 @@ listed as a `Disagreement`, and human overrides still win over both.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -230,29 +231,36 @@ def review_with_llm(
     *,
     files: Collection[str] | None = None,
     overrides: Mapping[str, Override] | None = None,
+    concurrency: int = 1,
 ) -> PiiAnalysis:
-    """Rules, then one LLM call per file, then the merged analysis.
+    """Rules, then one LLM call per file (up to `concurrency` in flight), then the merged
+    analysis.
 
     A failed call (an exception or no valid answer) leaves that file's rule results as
     they are and is recorded in ``llm_errors``: the deterministic result always stands.
+    Answers merge in file order however the calls finish.
     """
     from pii_detector.analysis import analyze_tree  # analysis imports this module
 
     rules = analyze_tree(tree, files=files, overrides=overrides)
-    answers: list[PiiLlmAnswer] = []
-    errors: list[str] = []
-    for path in rules.files():
-        prompt_input = build_review_input(rules, tree, path, overrides)
-        if not prompt_input.fields:
-            continue
+    inputs = [
+        (path, prompt_input)
+        for path in rules.files()
+        if (prompt_input := build_review_input(rules, tree, path, overrides)).fields
+    ]
+
+    def asked(item: tuple[str, Any]) -> tuple[PiiLlmAnswer | None, str | None]:
+        path, prompt_input = item
         try:
             answer = ask(prompt_input)
         except Exception as error:  # the LLM is an edge: any failure leaves the rules
-            errors.append(f"{path}: {type(error).__name__}: {error}")
-            continue
-        if answer is None:
-            errors.append(f"{path}: the LLM gave no valid answer")
-            continue
-        answers.append(answer)
+            return None, f"{path}: {type(error).__name__}: {error}"
+        return answer, None if answer is not None else f"{path}: the LLM gave no valid answer"
+
+    workers = max(1, min(concurrency, len(inputs)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="protoguard-pii") as pool:
+        outcomes = list(pool.map(asked, inputs))
+    answers = [answer for answer, _ in outcomes if answer is not None]
+    errors = [error for _, error in outcomes if error is not None]
     merged = analyze_tree(tree, files=files, overrides=overrides, llm_answers=answers)
     return merged.model_copy(update={"llm_errors": errors})

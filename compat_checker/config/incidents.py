@@ -26,6 +26,23 @@ class IncidentsConfig(BaseModel):
     vertex_project: str | None = None  # None: from the environment (gcloud / GOOGLE_CLOUD_PROJECT)
     vertex_location: str = "us-central1"
     lock_timeout_seconds: float = Field(default=30.0, ge=0.0)  # waiting for another writer
+    # The incident memory is advice: when it cannot answer, the gate reports why in `layers`
+    # and decides from the other layers. `required: true` (or --incidents-required) makes
+    # that failure exit 2 instead.
+    required: bool = False
+    # Deadline for the whole lookup of one `check` (opening the store, counting, searching,
+    # embedding the queries); past it the layer fails with the reason.
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    # Per request to a Chroma server (`url`): establishing the connection, then waiting for
+    # each response.
+    connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    read_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Chroma server deployments. Credentials never come from this file (it is in the
+    # repository): PROTOGUARD_CHROMA_TOKEN and PROTOGUARD_CHROMA_HEADERS (see README).
+    tenant: str = "default_tenant"
+    database: str = "default_database"
+    token_header: Literal["Authorization", "X-Chroma-Token"] = "Authorization"
+    tls_ca_file: str | None = None  # a CA bundle for an https `url` with a private CA
 
     @model_validator(mode="after")
     def _strong_above_threshold(self) -> IncidentsConfig:

@@ -7,6 +7,7 @@ Precedence, highest first: command-line flags (applied by the CLI), environment 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -44,8 +45,18 @@ class LlmConfig(BaseModel):
     model: str = "gemini-2.5-flash"  # the Vertex model; `provider:model` names its own
     project: str | None = None  # Google Cloud project; None: GOOGLE_CLOUD_PROJECT
     location: str = "us-central1"
+    # The Vertex AI endpoint (base URL), e.g. a regional or Private Service Connect one;
+    # None: google-genai's default for `location`.
+    endpoint: str | None = None
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
-    timeout_seconds: float = Field(default=60.0, gt=0)  # per model call
+    # Per model call: connecting, sending and each wait for the response (google-genai and
+    # the init_chat_model providers apply it per request), with a hard backstop of the same
+    # length around the whole call, token exchange included.
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    # For every model call of one run together (the PII review and the compatibility review,
+    # retries and backoff included). Past it nothing more is asked, and what was not
+    # answered keeps its deterministic result; the layers say so.
+    deadline_seconds: float = Field(default=120.0, gt=0)
     # Transient errors (rate limits, quota, server errors, timeouts): the review node's
     # LangGraph RetryPolicy makes max_retries + 1 attempts, waiting backoff_seconds, then
     # times backoff_factor each time, at most max_backoff_seconds (LangGraph's jitter adds
@@ -60,7 +71,9 @@ class LlmConfig(BaseModel):
     chunk_tokens: int = Field(default=12_000, ge=1_000)  # input budget of one review call
     concurrency: int = Field(default=4, ge=1)  # review calls in flight at once
     cache: bool = True  # False (or --no-cache) disables the answer cache
-    cache_dir: str = ".protoguard/cache"  # relative to the repository root
+    # None: the user's cache directory ($XDG_CACHE_HOME/protoguard, else ~/.cache/protoguard),
+    # outside the working tree. A relative path is relative to the repository root.
+    cache_dir: str | None = None
     # Let the review clear a *potential* (SEMANTIC/CEL) finding it judges harmless.
     # False keeps every rule finding as the rules made it (the LLM can only add or raise).
     refute_potential: bool = True
@@ -74,6 +87,16 @@ class LlmConfig(BaseModel):
     def _on_top_of_defaults(cls, prices: dict[str, ModelPrice]) -> dict[str, ModelPrice]:
         # Pricing one model in protoguard.yaml must not drop the defaults of the others.
         return {**DEFAULT_PRICES, **prices}
+
+
+def cache_directory(config: LlmConfig, root: Path, env: Mapping[str, str]) -> Path:
+    """Where the answer cache lives: `cache_dir` (relative to the repository root), else the
+    user's cache directory, so a run never writes into the working tree by default."""
+    if config.cache_dir:
+        return root / config.cache_dir
+    xdg = env.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "protoguard"
 
 
 def _flag(value: str) -> bool:
@@ -96,7 +119,9 @@ ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PROTOGUARD_LLM_PROJECT": ("project", str.strip),
     "PROTOGUARD_LLM_LOCATION": ("location", str.strip),
     "PROTOGUARD_LLM_TEMPERATURE": ("temperature", float),
+    "PROTOGUARD_LLM_ENDPOINT": ("endpoint", str.strip),
     "PROTOGUARD_LLM_TIMEOUT": ("timeout_seconds", float),
+    "PROTOGUARD_LLM_DEADLINE": ("deadline_seconds", float),
     "PROTOGUARD_LLM_MAX_RETRIES": ("max_retries", int),
     "PROTOGUARD_LLM_MAX_CALLS": ("max_calls", _optional_int),
     "PROTOGUARD_LLM_MAX_TOKENS": ("max_tokens", _optional_int),

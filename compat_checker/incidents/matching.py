@@ -78,6 +78,12 @@ class IncidentMatches(BaseModel):
     store: str = ""  # where the memory lives (path or URL), for the verdict's layer detail
     collection: str = ""
     searched: int = 0  # incidents in the memory when matching
+    queried: int = 0  # findings looked up (HISTORY findings are not)
+
+    @property
+    def matched(self) -> int:
+        """Findings with at least one incident above the threshold."""
+        return len(self.by_change)
 
     def verdict_incidents(self) -> list[dict[str, Any]]:
         """Each matched incident once, with its best score and the findings it matched."""
@@ -150,6 +156,7 @@ def match_changes(
     candidates = [change for change in changes if change.category != Category.HISTORY]
     if not config.enabled or not candidates:
         return matches
+    matches.queried = len(candidates)
     texts = [change_query_text(change) for change in candidates]
     where = incident_filter(min_severity=config.min_severity)
     with memory.session():

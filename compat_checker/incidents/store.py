@@ -22,16 +22,19 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
+import threading
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import chromadb
+import httpx
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings
@@ -94,6 +97,7 @@ class IncidentMemory:
         embedding: IncidentEmbedding,
         path: Path | None = None,
         url: str | None = None,
+        server: ChromaServer | None = None,
         lock_timeout: float = 30.0,
     ) -> None:
         if (path is None) == (url is None):
@@ -101,6 +105,7 @@ class IncidentMemory:
         self.embedding = embedding
         self.path = path
         self.url = url
+        self.server = server or (ChromaServer(url=url) if url is not None else None)
         self.lock_timeout = lock_timeout
         self.collection_name = embedding.collection_name()
         self._depth = 0
@@ -112,7 +117,11 @@ class IncidentMemory:
     def open(cls, config: IncidentsConfig, repo_root: Path) -> IncidentMemory:
         """The memory configured in protoguard.yaml, checked now so a bad store fails early."""
         if config.url:
-            memory = cls(embedding=embedding_for(config), url=config.url)
+            memory = cls(
+                embedding=embedding_for(config),
+                url=config.url,
+                server=ChromaServer.from_config(config, os.environ),
+            )
         else:
             memory = cls(
                 embedding=embedding_for(config),
@@ -163,8 +172,8 @@ class IncidentMemory:
     def _connect(self, *, create: bool) -> ClientAPI | None:
         if self._client is not None:
             return self._client
-        if self.url is not None:
-            self._client = _http_client(self.url)
+        if self.server is not None:
+            self._client = _http_client(self.server)
             return self._client
         assert self.path is not None
         if not create and not self.exists():
@@ -219,6 +228,11 @@ class IncidentMemory:
             return GateError(
                 f"incident store {self.location} is locked by another program ({detail})",
                 hint="stop the other program (a `chroma run` on this path?) and retry",
+            )
+        if self.server is not None and _is_timeout(exc):
+            return GateError(
+                f"the Chroma server at {self.url} did not answer within "
+                f"{self.server.read_timeout:g}s ({what}; incidents.read_timeout_seconds)"
             )
         if self.url is not None and _is_connection_error(exc):
             return GateError(f"cannot reach the Chroma server at {self.url}: {detail}")
@@ -553,22 +567,128 @@ def _wait_until_chroma_lets_go(path: Path, timeout: float = 10.0) -> None:
         time.sleep(0.002)
 
 
-def _http_client(url: str) -> ClientAPI:
+TOKEN_ENV = "PROTOGUARD_CHROMA_TOKEN"
+HEADERS_ENV = "PROTOGUARD_CHROMA_HEADERS"
+
+
+@dataclass(frozen=True)
+class ChromaServer:
+    """How to reach a Chroma server: URL (a path after the host is kept, for a server behind
+    a reverse proxy), tenant and database, request headers (credentials: from the
+    environment only), TLS CA bundle, and the per-request timeouts."""
+
+    url: str
+    tenant: str = "default_tenant"
+    database: str = "default_database"
+    headers: dict[str, str] = field(default_factory=dict)
+    ca_file: str | None = None
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+
+    @classmethod
+    def from_config(cls, config: IncidentsConfig, env: Mapping[str, str]) -> ChromaServer:
+        assert config.url is not None
+        headers = _headers_from_env(env)
+        token = env.get(TOKEN_ENV, "").strip()
+        if token:
+            bearer = config.token_header == "Authorization"
+            headers[config.token_header] = f"Bearer {token}" if bearer else token
+        return cls(
+            url=config.url,
+            tenant=config.tenant,
+            database=config.database,
+            headers=headers,
+            ca_file=config.tls_ca_file,
+            connect_timeout=config.connect_timeout_seconds,
+            read_timeout=config.read_timeout_seconds,
+        )
+
+
+def _headers_from_env(env: Mapping[str, str]) -> dict[str, str]:
+    raw = env.get(HEADERS_ENV, "").strip()
+    if not raw:
+        return {}
+    try:
+        headers = json.loads(raw)
+    except ValueError:
+        headers = None
+    if not isinstance(headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+    ):
+        # The value may hold a secret: never echo it.
+        raise GateError(
+            f"{HEADERS_ENV} must be a JSON object of header names to string values",
+            hint='e.g. {"X-Api-Key": "..."}',
+        )
+    return dict(headers)
+
+
+def _http_client(server: ChromaServer) -> ClientAPI:
+    url = server.url
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise GateError(f"incidents url {url!r} is not an http(s) URL like http://localhost:8000")
-    if parsed.path not in ("", "/"):
-        raise GateError(f"incidents url {url!r}: a path after the host is not supported")
+    if parsed.query or parsed.fragment:
+        raise GateError(f"incidents url {url!r}: a query or fragment is not supported")
     ssl = parsed.scheme == "https"
-    return chromadb.HttpClient(
-        host=parsed.hostname,
-        port=parsed.port or (443 if ssl else 8000),
-        ssl=ssl,
-        settings=_settings(),
+    port = parsed.port or (443 if ssl else 8000)
+    # Chroma keeps a full URL's path and appends its API path to it.
+    base = urllib.parse.urlunsplit(
+        (parsed.scheme, f"{parsed.hostname}:{port}", parsed.path.rstrip("/"), "", "")
     )
+    settings = _settings()
+    if server.ca_file:
+        settings.chroma_server_ssl_verify = server.ca_file
+    # chromadb's HTTP client has no timeout (httpx.Client(timeout=None)), and creating it
+    # already asks the server who we are: bound the creation as a whole, then give every
+    # later request a connect and a read timeout.
+    timeout = httpx.Timeout(server.read_timeout, connect=server.connect_timeout)
+    client = _bounded(
+        lambda: chromadb.HttpClient(
+            host=base,
+            port=port,
+            ssl=ssl,
+            headers=dict(server.headers),
+            settings=settings,
+            tenant=server.tenant,
+            database=server.database,
+        ),
+        server.connect_timeout + server.read_timeout,
+        what=f"connecting to the Chroma server at {url}",
+    )
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if not isinstance(session, httpx.Client):  # pragma: no cover - a chromadb we do not know
+        raise GateError(
+            f"this chromadb ({chromadb.__version__}) has no HTTP session protoguard can put "
+            "a timeout on"
+        )
+    session.timeout = timeout
+    return client
+
+
+def _bounded(fn: Any, seconds: float, *, what: str) -> Any:
+    """`fn()` in a daemon thread, given up after `seconds` (a TimeoutError)."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name="protoguard-chroma", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TimeoutError(f"{what}: no answer within {seconds:g}s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return isinstance(exc, TimeoutError | httpx.TimeoutException)
 
 
 def _is_connection_error(exc: BaseException) -> bool:
-    import httpx
-
     return isinstance(exc, ConnectionError | httpx.TransportError) or "connect" in str(exc).lower()

@@ -30,6 +30,7 @@ from compat_checker.llm.cache import AnswerCache, cache_key
 from compat_checker.llm.failures import (
     FailureKind,
     LlmCallTimeout,
+    LlmRunDeadline,
     classify_failure,
     describe_failure,
     retry_on,
@@ -45,7 +46,7 @@ class _BudgetStop(Exception):
 
 
 # Failures that asking the same question again in this run cannot fix.
-_FINAL = frozenset({FailureKind.INVALID_ANSWER, FailureKind.ERROR})
+_FINAL = frozenset({FailureKind.INVALID_ANSWER, FailureKind.ERROR, FailureKind.DEADLINE})
 
 
 def _call_with_deadline(fn: Callable[[], Any], seconds: float) -> Any:
@@ -117,6 +118,7 @@ class StructuredLlm:
         config: LlmConfig,
         cache: AnswerCache | None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.model = model
         self.provider = provider
@@ -126,6 +128,9 @@ class StructuredLlm:
         self.budget = Budget(config.max_calls, config.max_tokens)
         self.meter = UsageMeter()
         self._sleep = sleep
+        self._clock = clock
+        # One deadline for every model call of the run (both reviews, retries, backoff).
+        self._deadline_at = clock() + config.deadline_seconds
         self._structured: dict[type[BaseModel], Runnable[Any, Any]] = {}
         self._lock = threading.Lock()
         self._aborted: str | None = None  # set by an auth failure: later calls would fail too
@@ -139,6 +144,21 @@ class StructuredLlm:
     @property
     def label(self) -> str:
         return f"{self.provider}:{self.model_name}"
+
+    @property
+    def review_concurrency(self) -> int:
+        """Calls in flight at once for a review. Under a call or token budget, which calls
+        get answered before it runs out must not depend on which thread reserves first:
+        a budgeted review asks one at a time."""
+        budgeted = self.config.max_calls is not None or self.config.max_tokens is not None
+        return 1 if budgeted else self.config.concurrency
+
+    def remaining(self) -> float:
+        """Seconds left before `llm.deadline_seconds` ends this run's model calls."""
+        return self._deadline_at - self._clock()
+
+    def _deadline_passed(self) -> str:
+        return f"llm.deadline_seconds ({self.config.deadline_seconds:g}s) reached"
 
     def usage(self) -> UsageReport:
         return self.meter.report(self.config.prices, self.budget)
@@ -245,6 +265,10 @@ class StructuredLlm:
             record.failure = FailureKind.ABORTED
             record.error = f"not attempted after an earlier failure ({self._aborted})"
             return None
+        if self.remaining() <= 0:
+            record.failure = FailureKind.DEADLINE
+            record.error = f"deadline: not asked, {self._deadline_passed()}"
+            return None
         runnable = self._structured_runnable(schema)
         for attempt in range(2):  # the answer, then one retry with the validation errors
             try:
@@ -312,15 +336,28 @@ class StructuredLlm:
             refusal = self.budget.reserve(estimated)
             if refusal is not None:
                 raise _BudgetStop(refusal)
+            remaining = self.remaining()
+            if remaining <= 0:
+                self.budget.settle(estimated, 0)
+                raise LlmRunDeadline(self._deadline_passed())
             record.calls += 1
+            cut_short = remaining < self.config.timeout_seconds
             try:
                 result = _call_with_deadline(
-                    lambda: runnable.invoke(messages), self.config.timeout_seconds
+                    lambda: runnable.invoke(messages),
+                    min(self.config.timeout_seconds, remaining),
                 )
+            except LlmCallTimeout as exc:
+                self.budget.settle(estimated, 0)
+                if cut_short:  # the run's deadline, not this call's timeout, ended it
+                    raise LlmRunDeadline(self._deadline_passed()) from exc
+                if retries < max_retries and self._pause(retries):
+                    retries += 1
+                    continue
+                raise
             except Exception as exc:
                 self.budget.settle(estimated, 0)
-                if retries < max_retries and retry_on(exc):
-                    self._sleep(self._backoff(retries))
+                if retries < max_retries and retry_on(exc) and self._pause(retries):
                     retries += 1
                     continue
                 raise
@@ -329,6 +366,15 @@ class StructuredLlm:
             record.output_tokens += output_tokens
             self.budget.settle(estimated, input_tokens + output_tokens)
             return result
+
+    def _pause(self, retries: int) -> bool:
+        """Wait before retry number `retries + 1`; False when the run's deadline would pass
+        first (the failure then stands as it is)."""
+        pause = self._backoff(retries)
+        if pause >= self.remaining():
+            return False
+        self._sleep(pause)
+        return True
 
     def _backoff(self, retries: int) -> float:
         """Exponential backoff, jittered so that parallel callers do not retry in step."""

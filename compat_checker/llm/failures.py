@@ -33,6 +33,7 @@ class FailureKind(StrEnum):
     INVALID_ANSWER = "invalid_answer"  # answer did not validate, even after one retry
     BUDGET = "budget"  # max_calls / max_tokens reached before the call
     ABORTED = "aborted"  # not attempted: an earlier call failed with an auth error
+    DEADLINE = "deadline"  # llm.deadline_seconds for the run's model calls ran out
     ERROR = "error"  # anything else
 
 
@@ -41,6 +42,16 @@ TRANSIENT = frozenset({FailureKind.TIMEOUT, FailureKind.QUOTA, FailureKind.UNAVA
 
 class LlmCallTimeout(TimeoutError):
     """A model call ran past its per-call deadline (raised by the client's own guard)."""
+
+
+class LlmRunDeadline(Exception):
+    """The run's deadline for model calls (`llm.deadline_seconds`) ran out: final, never
+    retried, whatever the call was doing when it was cut short."""
+
+
+class MalformedResponse(Exception):
+    """The provider answered with a body that is not the API's JSON (a proxy's error page,
+    a truncated response): transient, asked again like a server error."""
 
 
 def _google_api_core_kind(exc: BaseException) -> FailureKind | None:
@@ -129,6 +140,10 @@ def classify_failure(exc: BaseException) -> FailureKind:
 
 
 def _classify_one(exc: BaseException) -> FailureKind:
+    if isinstance(exc, LlmRunDeadline):
+        return FailureKind.DEADLINE
+    if isinstance(exc, MalformedResponse):
+        return FailureKind.UNAVAILABLE
     # LangChain's own classification first: integrations map provider errors onto it.
     if isinstance(exc, ModelError):
         if isinstance(exc, ModelTimeoutError):

@@ -21,7 +21,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from compat_checker.config.llm import LlmConfig, apply_env
+from compat_checker.config.llm import LlmConfig, apply_env, cache_directory
 from compat_checker.errors import GateError
 from compat_checker.llm.cache import AnswerCache
 from compat_checker.llm.client import StructuredLlm
@@ -177,6 +177,7 @@ def build_chat_model(choice: ProviderChoice, config: LlmConfig) -> BaseChatModel
             temperature=config.temperature,
             timeout=config.timeout_seconds,
             max_retries=1,  # google-genai counts attempts: 1 = no SDK retries, ours apply
+            **({"base_url": config.endpoint} if config.endpoint else {}),
         )
     from langchain.chat_models import init_chat_model
 
@@ -193,6 +194,12 @@ def build_chat_model(choice: ProviderChoice, config: LlmConfig) -> BaseChatModel
         raise GateError(f"--llm {choice.setting}: {str(exc).splitlines()[0]}") from None
 
 
+def _cache(
+    config: LlmConfig, root: Path, env: Mapping[str, str], no_cache: bool
+) -> AnswerCache | None:
+    return None if no_cache or not config.cache else AnswerCache(cache_directory(config, root, env))
+
+
 def open_llm(
     config: LlmConfig,
     env: Mapping[str, str],
@@ -205,12 +212,12 @@ def open_llm(
     """The run's model client, or None and the status explaining why there is none.
 
     `setting` is `--llm` (default: PROTOGUARD_LLM, then `llm.provider`); the cache lives
-    under `root / llm.cache_dir`. Raises GateError only for an explicit setting that
+    in `config.cache_directory` (outside the working tree by default). Raises GateError only for an explicit setting that
     cannot work; with `auto` a broken setup is a failed layer instead.
     """
     config = apply_env(config, env)
     if chat_model is not None:  # a model built by the caller (tests inject a fake here)
-        cache = None if no_cache or not config.cache else AnswerCache(root / config.cache_dir)
+        cache = _cache(config, root, env, no_cache)
         name = str(getattr(chat_model, "model_name", None) or type(chat_model).__name__)
         return StructuredLlm(
             chat_model, provider="injected", model_name=name, config=config, cache=cache
@@ -227,7 +234,7 @@ def open_llm(
                 raise
             raise GateError(f"--llm {setting}: {describe_failure(exc)}") from None
         return None, LlmStatus.failed(describe_failure(exc), provider=choice.label)
-    cache = None if no_cache or not config.cache else AnswerCache(root / config.cache_dir)
+    cache = _cache(config, root, env, no_cache)
     llm = StructuredLlm(
         model, provider=choice.provider, model_name=choice.model, config=config, cache=cache
     )

@@ -160,6 +160,17 @@ def _summary(
     )
 
 
+def _retry_pause(llm: StructuredLlm, attempt: NodeAttempt) -> float:
+    """The longest the node's RetryPolicy waits before the next attempt (LangGraph's jitter
+    adds up to 1 s): a retry that would start after the run's deadline is not worth it."""
+    config = llm.config
+    pause = min(
+        config.max_backoff_seconds,
+        config.backoff_seconds * config.backoff_factor ** (attempt.number - 1),
+    )
+    return pause + (1.0 if config.jitter else 0.0)
+
+
 def _raise_for_retry(records: Sequence[CallRecord]) -> None:
     """Raise for the node's retry policy when a file failed with a transient error."""
     transient = [r for r in records if r.failure in TRANSIENT and r.exception is not None]
@@ -213,10 +224,7 @@ def review_changes(
             usage=llm.usage(),
         )
         return ReviewResult(changes=list(changes), status=status, records=[])
-    # Under a call or token budget, which chunks get answered before it runs out must not
-    # depend on which thread reserves first: a budgeted review asks one chunk at a time.
-    budgeted = llm.config.max_calls is not None or llm.config.max_tokens is not None
-    workers = 1 if budgeted else min(llm.config.concurrency, len(chunks))
+    workers = min(llm.review_concurrency, len(chunks))
     retry_in_place = attempt is None
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="protoguard-review") as pool:
         # map keeps the chunks' order: answers merge in the same order however calls finish
@@ -224,7 +232,7 @@ def review_changes(
             pool.map(lambda chunk: _review_chunk(llm, prompt, chunk, retry_in_place), chunks)
         )
     records = [record for _, record in outcomes]
-    if attempt is not None and not attempt.last:
+    if attempt is not None and not attempt.last and llm.remaining() > _retry_pause(llm, attempt):
         _raise_for_retry(records)
     answers = [
         ReviewAnswer(

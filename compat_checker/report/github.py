@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from compat_checker.findings import Change, Severity, Verdict
-from compat_checker.report.markdown import render_markdown
+from compat_checker.findings import Change, LayerStatus, Severity, Verdict
+from compat_checker.report.markdown import layer_failure_text, render_markdown
 from compat_checker.report.mdtext import code, literal, one_line, table
 from compat_checker.verdict import blocks
 
@@ -128,6 +128,15 @@ def render_github(
                 title="protoguard",
             )
         )
+    lines += [
+        workflow_command(
+            "error" if layer.fails_run else "warning",
+            layer_failure_text(layer),
+            title=f"protoguard {layer.name}",
+        )
+        for layer in verdict.layers
+        if layer.fails_run or layer.status is LayerStatus.FAILED
+    ]
     return "\n".join(lines) + ("\n" if lines else "")
 
 

@@ -6,7 +6,7 @@ so they go through `mdtext`: shown as written, never as links, images, tags or m
 
 from __future__ import annotations
 
-from compat_checker.findings import Change, Verdict
+from compat_checker.findings import Change, Layer, LayerStatus, Verdict
 from compat_checker.report.mdtext import code, literal, one_line, table_cell
 
 
@@ -49,4 +49,17 @@ def render_markdown(verdict: Verdict) -> str:
         lines += [f"Breaking changes allowed: {reason}", ""]
     layer_text = ", ".join(f"{layer.name} {layer.status.value}" for layer in verdict.layers)
     lines += [f"<sub>layers: {layer_text}</sub>", ""]
-    return "\n".join(lines)
+    failures = [
+        layer
+        for layer in verdict.layers
+        if layer.fails_run or layer.status is LayerStatus.FAILED
+    ]
+    lines += [f"- {one_line(literal(layer_failure_text(layer)))}" for layer in failures]
+    return "\n".join(lines + ([""] if failures else []))
+
+
+def layer_failure_text(layer: Layer) -> str:
+    """One line for a layer that failed: required (the run fails) or advisory (it does not)."""
+    if layer.fails_run:
+        return f"{layer.name} required but did not run (exit 2): {layer.detail}"
+    return f"{layer.name} failed, verdict from the other layers: {layer.detail}"

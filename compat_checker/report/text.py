@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from compat_checker.findings import Change, LayerStatus, Severity, Verdict
+from compat_checker.report.markdown import layer_failure_text
 
 _SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -89,6 +90,9 @@ def render_text(verdict: Verdict, console: Console) -> None:
         layers.append(f"{mark} {layer.name}")
     console.print(Text("\nlayers: " + "  ".join(layers), style="dim"))
     for layer in verdict.layers:
-        if layer.status != LayerStatus.RAN and layer.detail:
+        if layer.fails_run or layer.status is LayerStatus.FAILED:
+            style = "bold red" if layer.fails_run else "yellow"
+            console.print(Text(f"  {layer_failure_text(layer)}", style=style))
+        elif layer.status != LayerStatus.RAN and layer.detail:
             console.print(Text(f"  {layer.name}: {layer.detail}", style="dim"))
     console.print(verdict_line(verdict))

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from compat_checker.config import Config
-from compat_checker.config.llm import DEFAULT_PRICES, LlmConfig, apply_env
+from compat_checker.config.llm import DEFAULT_PRICES, LlmConfig, apply_env, cache_directory
 from compat_checker.errors import GateError
 
 
 def test_defaults() -> None:
     config = LlmConfig()
     assert config.provider == "auto" and config.temperature == 0.0
-    assert config.cache and config.cache_dir == ".protoguard/cache"
+    assert config.cache and config.cache_dir is None
+    assert config.deadline_seconds == 120 and config.endpoint is None
     assert config.prices == DEFAULT_PRICES and config.model in config.prices
+
+
+def test_the_cache_lives_outside_the_working_tree_by_default(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    home_cache = cache_directory(LlmConfig(), repo, {"XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    assert home_cache == tmp_path / "xdg" / "protoguard"
+    assert cache_directory(LlmConfig(), repo, {}) == Path.home() / ".cache" / "protoguard"
+    assert cache_directory(LlmConfig(), repo, {"XDG_CACHE_HOME": "relative"}) == (
+        Path.home() / ".cache" / "protoguard"
+    )  # the XDG spec ignores a relative path
+    chosen = LlmConfig(cache_dir=".protoguard/cache")
+    assert cache_directory(chosen, repo, {}) == repo / ".protoguard" / "cache"
 
 
 def test_env_overrides_the_file() -> None:

@@ -342,7 +342,9 @@ def test_llm_required_turns_a_failed_review_into_exit_2(repo: Path, plug) -> Non
     result = cli(*base, "--llm-required")
     assert result.exit_code == 2 and "Traceback" not in result.output
     [line] = [line for line in result.stderr.splitlines() if line.strip()]
-    assert "LLM review required (--llm-required)" in line and "timeout" in line
+    assert "required layer llm did not run" in line and "timeout" in line
+    verdict = Verdict.model_validate_json(result.stdout)  # the verdict is still produced
+    assert llm_layer(verdict).required and llm_layer(verdict).status == "failed"
 
 
 def test_a_rate_limited_file_is_retried_by_the_node_and_the_others_are_not_asked_again(
@@ -402,7 +404,8 @@ def test_budgets_stop_calls_and_the_verdict_says_so(repo: Path, plug) -> None:
     plug(model)
     base = ("check", "--repo", str(repo), "--against", "main", "--llm", "fake:m", "--no-cache")
     result = cli(*base, "--max-llm-calls", "1", "--output", "-")
-    verdict = Verdict.model_validate_json(result.output)
+    verdict = Verdict.model_validate_json(result.stdout)
+    assert "protoguard: warning: llm failed" in result.stderr
     assert len(model.requests) == 1
     assert verdict.llm is not None and verdict.llm["state"] == "partial"
     assert verdict.llm["failures"] == {"budget": 1}
@@ -411,7 +414,7 @@ def test_budgets_stop_calls_and_the_verdict_says_so(repo: Path, plug) -> None:
     assert sum(c.llm is not None for c in verdict.changes) == 1  # one file reviewed
 
     result = cli(*base, "--max-llm-tokens", "50", "--output", "-")
-    verdict = Verdict.model_validate_json(result.output)
+    verdict = Verdict.model_validate_json(result.stdout)
     assert len(model.requests) == 1  # no further call
     assert verdict.llm is not None and verdict.llm["state"] == "failed"
     assert "max_tokens=50 reached" in verdict.llm["usage"]["budget_stop"]

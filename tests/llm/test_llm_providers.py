@@ -163,10 +163,16 @@ def test_open_llm_reads_the_setting_from_the_environment(tmp_path: Path) -> None
 
 @needs_genai
 def test_open_llm_builds_a_cached_client(tmp_path: Path, creds: Path) -> None:
-    env = env_with(tmp_path, GOOGLE_CLOUD_PROJECT="p", GOOGLE_APPLICATION_CREDENTIALS=str(creds))
+    env = env_with(
+        tmp_path,
+        GOOGLE_CLOUD_PROJECT="p",
+        GOOGLE_APPLICATION_CREDENTIALS=str(creds),
+        XDG_CACHE_HOME=str(tmp_path / "xdg"),
+    )
     llm, status = open_llm(LlmConfig(max_calls=7), env, root=tmp_path)
     assert status is None and llm is not None
     assert llm.label == "vertex:gemini-2.5-flash" and llm.budget.max_calls == 7
-    assert llm.cache is not None and llm.cache.directory == tmp_path / ".protoguard/cache/llm"
+    # outside the working tree by default: the user's cache directory
+    assert llm.cache is not None and llm.cache.directory == tmp_path / "xdg/protoguard/llm"
     llm, _ = open_llm(LlmConfig(), env, root=tmp_path, no_cache=True)
     assert llm is not None and llm.cache is None
