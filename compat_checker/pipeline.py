@@ -32,7 +32,12 @@ from compat_checker.merge import compile_error_changes, merge_findings
 from compat_checker.options import CheckOptions
 from compat_checker.rules.registry import all_rules
 from compat_checker.trees import BuiltVersion, build_versions, reviewed_paths
-from compat_checker.verdict import allow_breaking_reason, apply_suppressions, build_verdict
+from compat_checker.verdict import (
+    allow_breaking_reason,
+    allow_pii_reason,
+    apply_suppressions,
+    build_verdict,
+)
 
 
 def _merge_dicts(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
@@ -326,8 +331,13 @@ def build_verdict_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str,
     config = state["config"]
     change = state["change"]
     allow = allow_breaking_reason(options.allow_breaking, change.commit_messages)
+    allow_pii = allow_pii_reason(options.allow_pii, change.commit_messages)
     changes = apply_suppressions(
-        state["changes"], config=config, head=state["head"].tree, allow_breaking=allow
+        state["changes"],
+        config=config,
+        head=state["head"].tree,
+        allow_breaking=allow,
+        allow_pii=allow_pii,
     )
     verdict = build_verdict(
         changes,
@@ -339,6 +349,7 @@ def build_verdict_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str,
         timings=state.get("timings", {}),
         tool_version=__version__,
         allow_breaking=allow,
+        allow_pii=allow_pii,
     )
     verdict.timings["total"] = round(time.perf_counter() - runtime.context.started, 4)
     verdict.pii = state.get("pii_report")
