@@ -41,12 +41,26 @@ class ProtoguardGroup(click.Group):
             return super().invoke(ctx)
         except GateError as exc:
             _fail(ctx, str(exc), exc)
+        except OSError as exc:
+            _fail(ctx, _os_error_line(exc), exc)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
             _fail(ctx, "interrupted", None)
         except Exception as exc:  # the last line of defence: never a traceback by default
             _fail(ctx, f"internal error: {type(exc).__name__}: {_first_line(exc)}", exc)
+
+
+def _os_error_line(exc: OSError) -> str:
+    """An output that cannot be written (`OutputError` says which) or a file that cannot be
+    read: one line naming the path; anything else is an internal error."""
+    from pii_detector.fileio import OutputError
+
+    if isinstance(exc, OutputError):
+        return str(exc)
+    if exc.filename is None and exc.strerror is None:
+        return f"internal error: {type(exc).__name__}: {_first_line(exc)}"
+    return f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc.strerror)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -72,6 +86,23 @@ def _fail(ctx: click.Context, message: str, exc: BaseException | None) -> None:
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def main(debug: bool) -> None:
     """protoguard: will this proto change break a consumer, and does it expose personal data?"""
+    _exit_cleanly_on_sigterm()
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM (a CI job cancelled, a container stopped) unwinds like Ctrl-C does, so the
+    temporary copies (`protoguard-*` under /dev/shm or $PROTOGUARD_TMPDIR) are removed;
+    the default action would kill the process with them left behind."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def terminate(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
 
 
 @main.command()
@@ -116,7 +147,13 @@ def main(debug: bool) -> None:
 @click.option(
     "--allow-breaking",
     metavar="REASON",
-    help="Let breaking changes through, recording why (they stay in the verdict, suppressed).",
+    help="Let breaking changes through, recording why (they stay in the verdict, suppressed). "
+    "PII findings are not covered: see --allow-pii.",
+)
+@click.option(
+    "--allow-pii",
+    metavar="REASON",
+    help="Let new or changed fields with unannotated personal data through, recording why.",
 )
 @click.option(
     "--llm",
@@ -181,6 +218,7 @@ def check(
     no_buf: bool,
     fail_on: str | None,
     allow_breaking: str | None,
+    allow_pii: str | None,
     llm_setting: str | None,
     no_llm: bool,
     llm_required: bool,
@@ -198,6 +236,11 @@ def check(
     from compat_checker.options import CheckOptions
     from compat_checker.pipeline import run_check, verdict_json
 
+    for flag, reason in (("--allow-breaking", allow_breaking), ("--allow-pii", allow_pii)):
+        if reason is not None and not reason.strip():
+            raise GateError(
+                f"{flag} needs a reason, e.g. {flag} 'agreed with the consumers in #123'"
+            )
     options = CheckOptions(
         repo=repo,
         against=against,
@@ -207,6 +250,7 @@ def check(
         no_buf=no_buf,
         fail_on=fail_on,
         allow_breaking=allow_breaking,
+        allow_pii=allow_pii,
         llm="none" if no_llm else llm_setting,
         llm_required=llm_required,
         no_cache=no_cache,
@@ -222,7 +266,10 @@ def check(
     if no_incidents and incidents_required:
         raise click.UsageError("--no-incidents and --incidents-required contradict each other")
     stdout = Console(soft_wrap=False)
-    verdict = _run_with_progress(run_check, options)
+    # The verdict file is written after the report, so that a path that cannot be written
+    # costs the file only: the report is on stdout and the error is one line.
+    write_to = output if output is not None and str(output) != "-" else None
+    verdict = _run_with_progress(run_check, options.model_copy(update={"output": None}))
     if annotate_dir is not None:
         _warn_if_reviewed_next_time(annotate_dir, repo or Path.cwd())
     to_stdout = output is not None and str(output) == "-"
@@ -253,6 +300,11 @@ def check(
         from compat_checker.report.text import render_text
 
         render_text(verdict, stdout)
+    if write_to is not None:
+        from compat_checker.io import atomic_write_text
+
+        sys.stdout.flush()
+        atomic_write_text(write_to, verdict_json(verdict))
     sys.exit(_exit_code(verdict))
 
 
@@ -326,9 +378,11 @@ def demo_command(results: Path | None, keep: bool) -> None:
         demo_options,
         make_workdir,
         missing_elements,
+        sample_text,
+        sample_verdict,
     )
     from compat_checker.io import atomic_write_text
-    from compat_checker.pipeline import run_check
+    from compat_checker.pipeline import run_check, verdict_json
     from compat_checker.report.markdown import render_markdown
     from compat_checker.report.sarif import render_sarif
     from compat_checker.report.text import render_text
@@ -346,15 +400,18 @@ def demo_command(results: Path | None, keep: bool) -> None:
             f"uncommitted edits to {DEMO_FILE}: {', '.join(DEMO_SCENARIOS)}\n"
         )
         verdict = _run_with_progress(run_check, demo_options(repo, results))
-        atomic_write_text(results / "report.md", render_markdown(verdict))
-        atomic_write_text(
-            results / "verdict.sarif",
-            json.dumps(render_sarif(verdict, all_rules()), indent=2) + "\n",
-        )
+        sample = sample_verdict(verdict)
+        outputs = {
+            "verdict.json": verdict_json(sample),
+            "report.md": render_markdown(sample),
+            "verdict.sarif": json.dumps(render_sarif(sample, all_rules()), indent=2) + "\n",
+        }
         render_text(verdict, console)
         audit = run_audit(AuditOptions(root=repo, jobs=1)).report
-        atomic_write_text(results / "audit.json", audit.model_dump_json(indent=2) + "\n")
-        atomic_write_text(results / "audit.html", render_html(audit))
+        outputs["audit.json"] = audit.model_dump_json(indent=2) + "\n"
+        outputs["audit.html"] = render_html(audit)
+        for name, text in outputs.items():
+            atomic_write_text(results / name, sample_text(text, repo))
     finally:
         if keep:
             console.print(f"demo repository kept at {workdir}")
@@ -389,45 +446,56 @@ def rules_command(output_format: str) -> None:
 
         click.echo(json.dumps([doc.as_json() for doc in docs.values()], indent=2))
         return
-    from rich.table import Table
-
     console = Console()
-    for source, title in (
+    sections = [
         (RuleSource.RULE, None),
         (RuleSource.GATE, "Findings from the gate's other layers (buf, PII, incidents, LLM)"),
-    ):
-        table = Table(box=None, header_style="bold", title=title, title_justify="left")
-        for column in ("rule", "category", "severity", "what it checks"):
-            table.add_column(column)
+    ]
+    rows_by_section = []
+    for source, title in sections:
+        rows = []
         for doc in docs.values():
             if doc.source != source:
                 continue
             severity = doc.severity.value + ("" if doc.breaking else " (warning)")
             if "severity" in doc.per_finding:
                 severity += " (varies)"
-            table.add_row(doc.id, doc.category.value, severity, doc.doc)
-        console.print(table)
-    _print_audit_checks(console)
-
-
-def _print_audit_checks(console: Console) -> None:
-    """The `protoguard audit` checks (their own registry: a whole tree, not a diff); text
-    only, since the JSON listing is the interface of the verdict's rule IDs."""
-    from rich.table import Table
-
+            rows.append((doc.id, doc.category.value, severity, doc.doc))
+        rows_by_section.append((title, ("rule", "category", "severity", "what it checks"), rows))
     from compat_checker.audit.checks import all_checks
 
-    table = Table(
-        box=None,
-        header_style="bold",
-        title="Checks of `protoguard audit` (whole repository)",
-        title_justify="left",
+    rows_by_section.append(
+        (
+            "Checks of `protoguard audit` (whole repository)",
+            ("check", "severity", "what it checks"),
+            [(check.id, check.severity, check.doc) for check in all_checks().values()],
+        )
     )
-    for column in ("check", "severity", "what it checks"):
-        table.add_column(column)
-    for check in all_checks().values():
-        table.add_row(check.id, check.severity, check.doc)
-    console.print(table)
+    for title, columns, rows in rows_by_section:
+        _print_rows(console, title, columns, rows)
+
+
+def _print_rows(
+    console: Console, title: str | None, columns: tuple[str, ...], rows: list[tuple[str, ...]]
+) -> None:
+    """A table on a terminal; one line per row otherwise (a pipe, a file, a CI log), where
+    a table wrapped at 80 columns turns a hundred rules into hundreds of lines."""
+    if console.is_terminal:
+        from rich.table import Table
+
+        table = Table(box=None, header_style="bold", title=title, title_justify="left")
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    widths = [max(len(row[i]) for row in [columns, *rows]) for i in range(len(columns) - 1)]
+    if title:
+        click.echo(f"\n{title}")
+    for row in [columns, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[-1]]))
 
 
 @main.command("explain")

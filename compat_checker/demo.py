@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from compat_checker.errors import GateError
+from compat_checker.findings import Verdict
 from compat_checker.options import CheckOptions
 from compat_checker.resources import asset_dir
 
@@ -21,17 +22,24 @@ DEMO_FILE = "proto/acme/todo/v1/task.proto"
 DEMO_SCENARIOS = ("remove_description", "add_metadata_required")
 EXPECTED_ELEMENTS = ("acme.todo.v1.Task.description", "acme.todo.v1.Task.metadata")
 
+# A fixed author and date make the demo commit's SHA the same on every run and machine, so
+# the sample outputs in results/ (tracked in git) do not change when the demo is rerun.
+_DEMO_DATE = "2025-01-01T00:00:00+00:00"
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "protoguard demo",
     "GIT_AUTHOR_EMAIL": "demo@protoguard.invalid",
+    "GIT_AUTHOR_DATE": _DEMO_DATE,
     "GIT_COMMITTER_NAME": "protoguard demo",
     "GIT_COMMITTER_EMAIL": "demo@protoguard.invalid",
+    "GIT_COMMITTER_DATE": _DEMO_DATE,
 }
+# Stands for the temporary repository's path in the sample outputs.
+SAMPLE_REPO_NAME = "todo-api"
 
 
 def _git(repo: Path, *args: str) -> None:
     subprocess.run(
-        ["git", *args],
+        ["git", "-c", "commit.gpgsign=false", *args],
         cwd=repo,
         check=True,
         capture_output=True,
@@ -68,12 +76,21 @@ def _seed_incidents(repo: Path) -> None:
 
 
 def demo_options(repo: Path, results: Path) -> CheckOptions:
-    return CheckOptions(
-        repo=repo,
-        against="main",
-        output=results / "verdict.json",
-        annotate_dir=results / "annotated",
-    )
+    # No `output`: the demo writes verdict.json itself, as a stable sample (see below).
+    return CheckOptions(repo=repo, against="main", annotate_dir=results / "annotated")
+
+
+def sample_verdict(verdict: Verdict) -> Verdict:
+    """The verdict as the tracked sample shows it: no timings (they differ on every run)."""
+    return verdict.model_copy(update={"timings": {}})
+
+
+def sample_text(text: str, repo: Path) -> str:
+    """A sample output with the temporary repository's path replaced by its name, so that
+    rerunning the demo leaves the tracked files in results/ byte for byte the same."""
+    for path in {str(repo.resolve()), str(repo)}:
+        text = text.replace(path, SAMPLE_REPO_NAME)
+    return text
 
 
 def missing_elements(element_names: set[str]) -> list[str]:

@@ -160,3 +160,4 @@ class Verdict(_Model):
     incidents: list[dict[str, Any]] = Field(default_factory=list)
     llm: dict[str, Any] | None = None
     allow_breaking: str | None = None
+    allow_pii: str | None = None

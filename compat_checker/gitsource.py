@@ -110,8 +110,9 @@ class ChangeSet:
     base: Snapshot
     head: Snapshot
     files: list[ChangedFile] = field(default_factory=list)
-    # Messages of the commits in base..head, for `Protoguard-Allow-Breaking:` trailers;
-    # empty when head is the working tree or base is a directory.
+    # Messages of the commits in base..head (base..HEAD for a working-tree head), for the
+    # `Protoguard-Allow-Breaking:` and `Protoguard-Allow-PII:` trailers; empty when the
+    # base is a directory.
     commit_messages: list[str] = field(default_factory=list)
 
 
@@ -241,10 +242,9 @@ def load_change(
 
         if base_sha is not None and head_sha is not None:
             files = source.diff_commits(base_sha, head_sha)
-            messages = source.commit_messages(base_sha, head_sha)
         else:
             files = _diff_materialised(tmp, source, base_root, base_sha, head_root, head_sha)
-            messages = []
+        messages = source.commit_messages(base_sha, head_sha or source.current_commit())
         yield _changeset(repo_root, base_ref, base_root, head_ref, head_root, files, messages)
 
 
@@ -464,7 +464,19 @@ class _Source:
         )
         return _parse_name_status(out)
 
-    def commit_messages(self, base: str, head: str) -> list[str]:
+    def current_commit(self) -> str | None:
+        """HEAD's SHA; None before the first commit."""
+        code, out, _ = self.run(
+            "rev-parse", "--verify", "--quiet", "HEAD^{commit}", ok_codes=(0, 1)
+        )
+        return out.strip() if code == 0 and out.strip() else None
+
+    def commit_messages(self, base: str | None, head: str | None) -> list[str]:
+        """Messages of the commits in base..head; none without both ends. A working-tree
+        head reads the commits up to HEAD, so `check`, `check --head HEAD` and the
+        pre-push hook read the same override trailers."""
+        if base is None or head is None:
+            return []
         _, out, _ = self.run(
             "log", "--format=%B%x00", "--max-count=1000", "--end-of-options", f"{base}..{head}"
         )

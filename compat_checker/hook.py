@@ -323,6 +323,7 @@ def run_pre_push_command(
     Git passes the remote's name and URL; the URL is accepted and not needed."""
     from compat_checker.options import CheckOptions
     from compat_checker.report.text import render_text
+    from compat_checker.verdict import override_hints
 
     root = repo_root()
     remote = os.environ.get("PRE_COMMIT_REMOTE_NAME") or remote
@@ -335,6 +336,7 @@ def run_pre_push_command(
     if not console.is_terminal:
         console.width = 120
     blocked: list[str] = []
+    hints: list[str] = []
     checked: set[tuple[str, str]] = set()
     for update in updates:
         try:
@@ -369,10 +371,11 @@ def run_pre_push_command(
         render_text(verdict, console)
         if not verdict.can_deploy:
             blocked.append(update.remote_ref)
+            hints += [h for h in override_hints(verdict.changes, verdict.fail_on) if h not in hints]
     if blocked:
         click.echo(
-            f"protoguard: push refused: breaking changes in {', '.join(blocked)} "
-            f"(fix them, add a `Protoguard-Allow-Breaking: <reason>` commit trailer, or {BYPASS_HINT})",
+            f"protoguard: push refused: blocking findings in {', '.join(blocked)} "
+            f"(fix them; to ship {'; to ship '.join(hints)}; or {BYPASS_HINT})",
             err=True,
         )
         sys.exit(EXIT_BLOCKED)

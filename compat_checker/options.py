@@ -26,6 +26,7 @@ class CheckOptions(BaseModel):
     max_llm_calls: int | None = None
     max_llm_tokens: int | None = None
     allow_breaking: str | None = None
+    allow_pii: str | None = None
     fail_on: Literal["breaking", "LOW", "MEDIUM", "HIGH", "CRITICAL"] | None = None
     pii_fail_on: Literal["LOW", "MEDIUM", "HIGH"] | None = None
     chroma_url: str | None = None

@@ -130,9 +130,7 @@ class PiiLlmCalls:
         self._lock = threading.Lock()
 
     def __call__(self, prompt_input):
-        answer, record = self.llm.ask(
-            *PII_PROMPT, prompt_input.prompt_variables(), PiiLlmAnswer
-        )
+        answer, record = self.llm.ask(*PII_PROMPT, prompt_input.prompt_variables(), PiiLlmAnswer)
         with self._lock:
             self.records.append(record)
         return answer

@@ -45,6 +45,7 @@ from compat_checker.rules.registry import all_rules
 from compat_checker.trees import BuiltVersion, build_versions, reviewed_paths
 from compat_checker.verdict import (
     allow_breaking_reason,
+    allow_pii_reason,
     apply_suppressions,
     build_verdict,
     hold_comment_findings,
@@ -355,7 +356,9 @@ def consult_incidents_node(state: GateState, runtime: Runtime[GateRun]) -> dict[
         )
         return {"incidents": [], "layers": [failure]}
     if matches is None:
-        reason = f"no incident store at {settings.path} (protoguard incidents add/import creates one)"
+        reason = (
+            f"no incident store at {settings.path} (protoguard incidents add/import creates one)"
+        )
         layer = skipped("incidents", reason).model_copy(update={"required": settings.required})
         return {"incidents": [], "layers": [layer]}
     changes = apply_historical_risk(changes, matches, settings.strong_threshold)
@@ -441,11 +444,13 @@ def build_verdict_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str,
     config = state["config"]
     change = state["change"]
     allow = allow_breaking_reason(options.allow_breaking, change.commit_messages)
+    allow_pii = allow_pii_reason(options.allow_pii, change.commit_messages)
     changes = apply_suppressions(
         hold_comment_findings(state["changes"], config.rules.comment_findings),
         config=config,
         head=state["head"].tree,
         allow_breaking=allow,
+        allow_pii=allow_pii,
     )
     verdict = build_verdict(
         changes,
@@ -457,6 +462,7 @@ def build_verdict_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str,
         timings=state.get("timings", {}),
         tool_version=__version__,
         allow_breaking=allow,
+        allow_pii=allow_pii,
     )
     verdict.timings["total"] = round(time.perf_counter() - runtime.context.started, 4)
     verdict.pii = state.get("pii_report")

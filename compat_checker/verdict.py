@@ -22,23 +22,62 @@ from compat_checker.findings import (
 )
 from protomodel.model import ProtoTree
 
+# Two overrides for two risks: letting an intended breaking change through must never
+# let personal data through unannotated, so PII findings answer to their own override.
 ALLOW_BREAKING_TRAILER = "Protoguard-Allow-Breaking"
-_TRAILER_RE = re.compile(rf"^{ALLOW_BREAKING_TRAILER}:[ \t]*(?P<reason>\S.*)$", re.MULTILINE)
+ALLOW_PII_TRAILER = "Protoguard-Allow-PII"
+ALLOW_BREAKING_FLAG = "--allow-breaking"
+ALLOW_PII_FLAG = "--allow-pii"
 # `// protoguard:ignore RULE_ID reason text` in an element's comments (head version).
 _INLINE_IGNORE_RE = re.compile(
     r"protoguard:ignore[ \t]+(?P<rule>[A-Z][A-Z0-9_]*)[ \t]*(?P<reason>.*)"
 )
 
 
-def allow_breaking_reason(cli_reason: str | None, commit_messages: Iterable[str]) -> str | None:
-    """The reason a human gave to let breaking changes through, if any."""
-    if cli_reason and cli_reason.strip():
-        return cli_reason.strip()
+def _trailer_reason(trailer: str, commit_messages: Iterable[str]) -> str | None:
+    pattern = re.compile(rf"^{re.escape(trailer)}:[ \t]*(?P<reason>\S.*)$", re.MULTILINE)
     for message in commit_messages:
-        match = _TRAILER_RE.search(message)
+        match = pattern.search(message)
         if match:
             return f"{match.group('reason').strip()} (commit trailer)"
     return None
+
+
+def allow_breaking_reason(cli_reason: str | None, commit_messages: Iterable[str]) -> str | None:
+    """The reason a human gave to let breaking changes (not PII findings) through, if any."""
+    if cli_reason and cli_reason.strip():
+        return cli_reason.strip()
+    return _trailer_reason(ALLOW_BREAKING_TRAILER, commit_messages)
+
+
+def allow_pii_reason(cli_reason: str | None, commit_messages: Iterable[str]) -> str | None:
+    """The reason a human gave to let unannotated personal data through, if any."""
+    if cli_reason and cli_reason.strip():
+        return cli_reason.strip()
+    return _trailer_reason(ALLOW_PII_TRAILER, commit_messages)
+
+
+def is_pii_finding(change: Change) -> bool:
+    return change.category == Category.PII
+
+
+def override_hints(changes: Iterable[Change], fail_on: str) -> list[str]:
+    """The overrides that fit the causes of a refusal: PII findings name the PII override
+    only, every other blocking finding the breaking-change override."""
+    blocking = [c for c in changes if c.suppressed is None and blocks(c, fail_on)]
+    hints = []
+    if any(not is_pii_finding(c) for c in blocking):
+        hints.append(
+            f"an intended breaking change: a `{ALLOW_BREAKING_TRAILER}: <reason>` commit "
+            f"trailer, {ALLOW_BREAKING_FLAG} REASON or the allow-breaking label"
+        )
+    if any(is_pii_finding(c) for c in blocking):
+        hints.append(
+            "personal data: annotate the fields as each fix says, or a "
+            f"`{ALLOW_PII_TRAILER}: <reason>` commit trailer, {ALLOW_PII_FLAG} REASON "
+            "or the allow-pii label"
+        )
+    return hints
 
 
 def inline_ignores(head: ProtoTree) -> dict[str, dict[str, str]]:
@@ -122,12 +161,13 @@ def apply_suppressions(
     config: Config,
     head: ProtoTree | None,
     allow_breaking: str | None,
+    allow_pii: str | None = None,
 ) -> list[Change]:
     """Mark suppressed findings with their reason; nothing is ever dropped."""
     inline = inline_ignores(head) if head is not None else {}
     result = []
     for change in changes:
-        reason = _suppression_reason(change, config, inline, allow_breaking)
+        reason = _suppression_reason(change, config, inline, allow_breaking, allow_pii)
         result.append(change.model_copy(update={"suppressed": reason}) if reason else change)
     return result
 
@@ -137,6 +177,7 @@ def _suppression_reason(
     config: Config,
     inline: Mapping[str, Mapping[str, str]],
     allow_breaking: str | None,
+    allow_pii: str | None,
 ) -> str | None:
     if change.suppressed:
         return change.suppressed
@@ -149,6 +190,8 @@ def _suppression_reason(
     reason = _inline_reason(change, inline)
     if reason:
         return reason
+    if is_pii_finding(change):
+        return f"personal data allowed: {allow_pii}" if allow_pii else None
     if allow_breaking and change.is_breaking:
         return f"allowed: {allow_breaking}"
     return None
@@ -199,6 +242,7 @@ def build_verdict(
     timings: dict[str, float],
     tool_version: str,
     allow_breaking: str | None = None,
+    allow_pii: str | None = None,
 ) -> Verdict:
     ordered = sort_changes(changes)
     return Verdict(
@@ -214,4 +258,5 @@ def build_verdict(
         layers=layers,
         timings=timings,
         allow_breaking=allow_breaking,
+        allow_pii=allow_pii,
     )

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from pii_detector.analysis import analyze_tree
 from pii_detector.annotate import OPTIONS_IMPORT, annotate_file, options_proto_text
-from pii_detector.fileio import atomic_write_text
+from pii_detector.fileio import OutputError, atomic_write_text
 from pii_detector.levels import PiiType, Sensitivity, parse_level, parse_type
 from pii_detector.overrides import (
     OVERRIDES_FILE,
@@ -330,8 +330,8 @@ def _type_option(value: str | None) -> PiiType | None:
 def _write(path: str, text: str) -> None:
     try:
         atomic_write_text(path, text)
-    except OSError as error:
-        raise PiiCliError(f"cannot write {path}: {error.strerror or error}") from None
+    except OutputError as error:
+        raise PiiCliError(str(error)) from None
 
 
 def _write_annotations(

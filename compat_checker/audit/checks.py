@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from compat_checker.audit.history import History, NumberHistory
+from compat_checker.audit.history import History, NumberHistory, commit_label
 from compat_checker.audit.model import Exposure, HistoryEvent, Severity
 from pii_detector.levels import Sensitivity
 from pii_detector.results import PiiAnalysis
@@ -184,8 +184,8 @@ def field_number_reused(ctx: AuditContext) -> Iterator[AuditHit]:
                 file=file.repo_path,
                 line=current.location.line,
                 message=f"field number {current.number} of {message.name} held "
-                f"{old.field} ({old.type}), deleted in {old.commit[:12]}, and was reused by "
-                f"{new.field} ({new.type}) in {new.commit[:12]}",
+                f"{old.field} ({old.type}), deleted in {commit_label(old.commit)}, and was reused by "
+                f"{new.field} ({new.type}) in {commit_label(new.commit)}",
                 detail=str(current.number),
                 history=tuple(entry.events),
             )
@@ -344,7 +344,7 @@ def _not_reserved(
         file=file.repo_path,
         line=owner.location.line,
         message=f"{what} {', '.join(names)} = {number} of {owner.name} was deleted in "
-        f"{deleted.commit[:12]} without reserving "
+        f"{commit_label(deleted.commit)} without reserving "
         + " or ".join(
             (["its number"] if not reserved_number else [])
             + (["its name"] if missing_names else [])

@@ -25,7 +25,7 @@ from compat_checker.audit.run import (
     run_audit,
 )
 from compat_checker.errors import GateError
-from compat_checker.io import atomic_write_text
+from compat_checker.io import OutputError, atomic_write_text
 
 FAIL_ON = ("ERROR", "WARNING", "INFO", "never")
 _STAGES = {
@@ -230,8 +230,8 @@ def resolve_link_base(given: str | None, commit: str | None, env: Mapping[str, s
 def _write(path: Path, text: str) -> None:
     try:
         atomic_write_text(path, text)
-    except OSError as exc:
-        raise GateError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
+    except OutputError as exc:
+        raise GateError(str(exc)) from None
 
 
 def failing(report: AuditReport, fail_on: str) -> bool:

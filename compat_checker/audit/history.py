@@ -38,6 +38,23 @@ Holder = tuple[str, ...]  # a field: (name, type); an enum number: its value nam
 
 # The audited tree on disk, as the last step of the history (it has no commit yet).
 WORKTREE_COMMIT = "0" * 40
+WORKTREE_LABEL = "the working tree (uncommitted)"
+
+
+def commit_label(sha: str) -> str:
+    """How a history event's commit is shown: its short SHA, or the uncommitted tree."""
+    return WORKTREE_LABEL if sha == WORKTREE_COMMIT else sha[:12]
+
+
+def has_uncommitted_protos(top: Path, path: Path) -> bool:
+    """Whether the audited tree differs from HEAD in a .proto file (edited, added, removed)."""
+    try:
+        out = _git(top, "status", "--porcelain", "--untracked-files=all", "--", str(path))
+    except GateError:  # not a work tree, git missing: nothing to say
+        return False
+    return any(line[3:].strip().strip('"').endswith(".proto") for line in out.splitlines())
+
+
 _NULL_BLOB = "0" * 40
 _REGULAR_MODES = frozenset({"100644", "100755"})
 

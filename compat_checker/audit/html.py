@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import quote
 
+from compat_checker.audit.history import commit_label
 from compat_checker.audit.model import (
     AuditReport,
     Exposure,
@@ -171,7 +172,7 @@ def _finding_row(finding: Finding, link: Linker) -> str:
     history = ""
     if finding.history:
         events = "".join(
-            f'<li><code title="{_e(h.commit)}">{_e(h.commit[:10])}</code> {_e(h.date[:10])} '
+            f'<li><code title="{_e(h.commit)}">{_e(commit_label(h.commit))}</code> {_e(h.date[:10])} '
             f"<b>{_e(h.event)}</b> <code>{_e(h.field)}</code> ({_e(h.type)})</li>"
             for h in finding.history
         )
@@ -275,6 +276,7 @@ def _header(report: AuditReport) -> str:
     history_text, history_state = _HISTORY_TEXT.get(report.history, (report.history, "warn"))
     commit = (
         f'<code title="{_e(report.commit)}">{_e(report.commit[:12])}</code>'
+        + (" + uncommitted changes" if report.uncommitted else "")
         if report.commit
         else "not a git work tree"
     )

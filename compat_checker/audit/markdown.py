@@ -52,6 +52,7 @@ def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str
         "",
         code(report.root)
         + (f" at {code(report.commit[:12])}" if report.commit else "")
+        + (" + uncommitted changes" if report.uncommitted else "")
         + scope
         + f" · git history: {report.history}",
         "",

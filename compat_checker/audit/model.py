@@ -126,6 +126,7 @@ class AuditReport(_Model):
     tool: str  # "protoguard <version>"
     root: str  # the audited path as given
     commit: str | None = None  # HEAD sha when the path is in a git work tree
+    uncommitted: bool = False  # the audited .proto files differ from that commit
     shard: Shard | None = None  # None: the whole repository
     merged_from: int = 0  # number of shard reports merged into this one (0: not merged)
     # git history scan for number reuse; "partial": a shallow clone, history cut at its boundary

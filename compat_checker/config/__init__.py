@@ -83,34 +83,128 @@ class Config(_Section):
 
 
 def load_config(path: Path | None, repo_root: Path | None) -> tuple[Config, Path | None]:
-    """Load the given file, or `protoguard.yaml` at the repository root when it exists."""
+    """Load the given file, or `protoguard.yaml` at the repository root when it exists.
+
+    Every problem is reported at once, each with its line, in one error line: a typo in
+    a key, a bad value, and a rule ID no rule has (with the closest known ID)."""
     if path is None and repo_root is not None and (repo_root / CONFIG_FILE_NAME).is_file():
         path = repo_root / CONFIG_FILE_NAME
     if path is None:
         return Config(), None
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text) or {}
     except FileNotFoundError:
         raise GateError(f"config file not found: {path}") from None
+    except IsADirectoryError:
+        raise GateError(f"config file {path} is a directory") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise GateError(f"{path}: not valid YAML: {first}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise GateError(f"{path}: not valid YAML{where}: {first}") from None
     if not isinstance(raw, dict):
         raise GateError(f"{path}: expected a mapping at the top level")
+    lines = _key_lines(yaml.compose(text))
     try:
-        return Config.model_validate(raw), path
+        config = Config.model_validate(raw)
     except ValidationError as exc:
-        raise GateError(f"{path}: {describe_validation_error(exc)}") from None
+        raise GateError(f"{path}: {describe_validation_error(exc, lines)}") from None
+    unknown = unknown_rule_ids(config)
+    if unknown:
+        raise GateError(f"{path}: {_join_problems(_with_lines(unknown, lines))}")
+    return config, path
 
 
-def describe_validation_error(exc: ValidationError) -> str:
-    """One line naming the first bad key, e.g. `rules.disabel: unknown key`."""
+def _key_lines(node: yaml.Node | None, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
+    """Each key path in the YAML document (`("rules", "disable", "0")`) → its 1-based line."""
+    found: dict[tuple[str, ...], int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            path = (*prefix, str(key.value))
+            found[path] = key.start_mark.line + 1
+            found.update(_key_lines(value, path))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            path = (*prefix, str(index))
+            found[path] = item.start_mark.line + 1
+            found.update(_key_lines(item, path))
+    return found
+
+
+def _line_of(loc: tuple[str, ...], lines: dict[tuple[str, ...], int]) -> int | None:
+    # The nearest enclosing key that is in the file (a missing key has no line of its own).
+    while loc:
+        if loc in lines:
+            return lines[loc]
+        loc = loc[:-1]
+    return None
+
+
+def _with_lines(
+    problems: list[tuple[tuple[str, ...], str]], lines: dict[tuple[str, ...], int]
+) -> list[str]:
+    described = []
+    for loc, message in problems:
+        where = ".".join(loc) or "(top level)"
+        line = _line_of(loc, lines)
+        described.append(f"line {line}: {where}: {message}" if line else f"{where}: {message}")
+    return described
+
+
+def _join_problems(problems: list[str]) -> str:
+    if len(problems) == 1:
+        return problems[0]
+    return f"{len(problems)} problems: " + "; ".join(problems)
+
+
+def describe_validation_error(
+    exc: ValidationError, lines: dict[tuple[str, ...], int] | None = None
+) -> str:
+    """One line naming every bad key with its line, e.g.
+    `2 problems: line 3: rules.disabel: unknown key; line 7: fail_on: Input should be …`."""
     problems = []
     for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        loc = tuple(str(part) for part in error["loc"])
         if error["type"] == "extra_forbidden":
-            problems.append(f"{where}: unknown key")
+            problems.append((loc, "unknown key"))
         else:
-            problems.append(f"{where}: {error['msg']}")
-    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return problems[0] + more
+            problems.append((loc, error["msg"]))
+    return _join_problems(_with_lines(problems, lines or {}))
+
+
+def unknown_rule_ids(config: Config) -> list[tuple[tuple[str, ...], str]]:
+    """Rule IDs in `rules.disable`, `rules.enable`, `rules.severity` and `ignores[].rule`
+    that no rule has: a typo there would silently disable nothing."""
+    import difflib
+
+    from compat_checker.findings import Category
+    from compat_checker.rules.catalogue import rule_catalogue
+
+    known_rules = set(rule_catalogue())
+    categories = {category.value for category in Category}
+    known = known_rules | categories
+
+    def problem(name: str) -> str | None:
+        if name in known or name.startswith("BUF_"):
+            return None
+        close = difflib.get_close_matches(name.upper(), sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else "; see `protoguard rules`"
+        return f"unknown rule ID {name!r}{hint}"
+
+    found: list[tuple[tuple[str, ...], str]] = []
+    named = [
+        *((("rules", "disable", str(i)), name) for i, name in enumerate(config.rules.disable)),
+        *((("rules", "enable", str(i)), name) for i, name in enumerate(config.rules.enable)),
+        *((("rules", "severity", name), name) for name in config.rules.severity),
+        *(
+            (("ignores", str(i), "rule"), ignore.rule)
+            for i, ignore in enumerate(config.ignores)
+            if ignore.rule is not None
+        ),
+    ]
+    for loc, name in named:
+        message = problem(name)
+        if message:
+            found.append((loc, message))
+    return found

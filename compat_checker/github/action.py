@@ -46,6 +46,7 @@ from compat_checker.report.github import (
 EXIT_SAFE, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 INPUT_PREFIX = "PROTOGUARD_INPUT_"
 DEFAULT_ALLOW_LABEL = "protoguard:allow-breaking"
+DEFAULT_ALLOW_PII_LABEL = "protoguard:allow-pii"
 _SHA_RE = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _ZERO_SHA_RE = re.compile(r"^0+$")
 _TRUE, _FALSE = {"true", "yes", "1", "on"}, {"false", "no", "0", "off", ""}
@@ -66,6 +67,7 @@ class ActionInputs:
     llm: str | None
     pii_fail_on: str | None
     allow_breaking_label: str | None
+    allow_pii_label: str | None
     comment: bool
     sarif: str | None
     chroma_url: str | None
@@ -100,6 +102,10 @@ class ActionInputs:
             # Unset means the default label; an explicitly empty input turns the label off.
             allow_breaking_label=env.get(
                 INPUT_PREFIX + "ALLOW_BREAKING_LABEL", DEFAULT_ALLOW_LABEL
+            ).strip()
+            or None,
+            allow_pii_label=env.get(
+                INPUT_PREFIX + "ALLOW_PII_LABEL", DEFAULT_ALLOW_PII_LABEL
             ).strip()
             or None,
             comment=flag("COMMENT", True),
@@ -194,8 +200,9 @@ def default_against(
     return None
 
 
-def allow_breaking_from_label(event: Mapping[str, Any], label: str | None) -> str | None:
-    """The `--allow-breaking` reason when the PR carries the allow label."""
+def allow_reason_from_label(event: Mapping[str, Any], label: str | None) -> str | None:
+    """The override reason (`--allow-breaking` or `--allow-pii`, one label each) when the
+    PR carries that label."""
     pull_request = event.get("pull_request")
     if not label or not isinstance(pull_request, Mapping):
         return None
@@ -331,9 +338,12 @@ def run_action(env: Mapping[str, str], out: TextIO) -> int:
     if not repo.is_dir():
         raise ActionError(f"input path {inputs.path!r} is not a directory of the workspace")
     against = inputs.against or default_against(event, env, repo, out)
-    allow = allow_breaking_from_label(event, inputs.allow_breaking_label)
+    allow = allow_reason_from_label(event, inputs.allow_breaking_label)
     if allow:
         print(f"protoguard: breaking changes allowed: {allow}", file=out)
+    allow_pii = allow_reason_from_label(event, inputs.allow_pii_label)
+    if allow_pii:
+        print(f"protoguard: unannotated personal data allowed: {allow_pii}", file=out)
     temp = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir()) / "protoguard"
     verdict_file = temp / "verdict.json"
     try:
@@ -347,6 +357,7 @@ def run_action(env: Mapping[str, str], out: TextIO) -> int:
             llm=inputs.llm,
             pii_fail_on=inputs.pii_fail_on,
             allow_breaking=allow,
+            allow_pii=allow_pii,
             chroma_url=inputs.chroma_url,
             record=inputs.record,
         )

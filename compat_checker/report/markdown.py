@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from compat_checker.findings import Change, Layer, LayerStatus, Verdict
 from compat_checker.report.mdtext import code, literal, one_line, table_cell
+from compat_checker.verdict import override_hints
 
 
 def _finding_row(change: Change) -> str:
@@ -47,12 +48,18 @@ def render_markdown(verdict: Verdict) -> str:
     if verdict.allow_breaking:
         reason = one_line(literal(verdict.allow_breaking), line_break="<br>")
         lines += [f"Breaking changes allowed: {reason}", ""]
+    if verdict.allow_pii:
+        reason = one_line(literal(verdict.allow_pii), line_break="<br>")
+        lines += [f"Personal data allowed: {reason}", ""]
+    if not verdict.can_deploy:
+        lines += [
+            f"To ship {hint}.<br>" for hint in override_hints(verdict.changes, verdict.fail_on)
+        ]
+        lines.append("")
     layer_text = ", ".join(f"{layer.name} {layer.status.value}" for layer in verdict.layers)
     lines += [f"<sub>layers: {layer_text}</sub>", ""]
     failures = [
-        layer
-        for layer in verdict.layers
-        if layer.fails_run or layer.status is LayerStatus.FAILED
+        layer for layer in verdict.layers if layer.fails_run or layer.status is LayerStatus.FAILED
     ]
     lines += [f"- {one_line(literal(layer_failure_text(layer)))}" for layer in failures]
     return "\n".join(lines + ([""] if failures else []))

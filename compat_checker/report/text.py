@@ -10,6 +10,7 @@ from rich.text import Text
 
 from compat_checker.findings import Change, LayerStatus, Severity, Verdict
 from compat_checker.report.markdown import layer_failure_text
+from compat_checker.verdict import override_hints
 
 _SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -96,3 +97,12 @@ def render_text(verdict: Verdict, console: Console) -> None:
         elif layer.status != LayerStatus.RAN and layer.detail:
             console.print(Text(f"  {layer.name}: {layer.detail}", style="dim"))
     console.print(verdict_line(verdict))
+    for label, reason in (
+        ("breaking changes allowed", verdict.allow_breaking),
+        ("personal data allowed", verdict.allow_pii),
+    ):
+        if reason:
+            console.print(Text(f"{label}: {reason}", style="dim"))
+    if not verdict.can_deploy:
+        for hint in override_hints(verdict.changes, verdict.fail_on):
+            console.print(Text(f"to ship {hint}", style="dim"))

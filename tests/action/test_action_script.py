@@ -15,7 +15,7 @@ from compat_checker.github.action import (
     MAX_OUTPUT_BYTES,
     ActionError,
     ActionInputs,
-    allow_breaking_from_label,
+    allow_reason_from_label,
     default_against,
     verdict_outputs,
     write_outputs,
@@ -38,10 +38,10 @@ def test_inputs_defaults_and_flags() -> None:
 
 def test_allow_label_maps_onto_allow_breaking() -> None:
     event = {"pull_request": {"number": 9, "labels": [{"name": "ship-it"}, {"name": "bug"}]}}
-    assert allow_breaking_from_label(event, "ship-it") == "pull request #9 has the label 'ship-it'"
-    assert allow_breaking_from_label(event, DEFAULT_ALLOW_LABEL) is None
-    assert allow_breaking_from_label(event, None) is None
-    assert allow_breaking_from_label({"before": "x"}, "ship-it") is None
+    assert allow_reason_from_label(event, "ship-it") == "pull request #9 has the label 'ship-it'"
+    assert allow_reason_from_label(event, DEFAULT_ALLOW_LABEL) is None
+    assert allow_reason_from_label(event, None) is None
+    assert allow_reason_from_label({"before": "x"}, "ship-it") is None
 
 
 def test_outputs_round_trip_through_the_runner_format(tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ def test_several_refs_in_one_push_refuse_it_whole(hooked: Clone) -> None:
     hooked.commit("drop id")
     result = hooked.push("safe", "unsafe")
     assert result.returncode != 0
-    assert "push refused: breaking changes in refs/heads/unsafe" in result.stderr
+    assert "push refused: blocking findings in refs/heads/unsafe" in result.stderr
     assert hooked.remote_sha("safe") is None  # git refuses the whole push
 
 
