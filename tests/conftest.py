@@ -19,7 +19,9 @@ if os.environ.get("PATH", "").split(os.pathsep)[0] != _BIN:
 
 
 @pytest.fixture(autouse=True)
-def user_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def user_cache_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """The LLM answer cache defaults to the user's cache directory: give each test its own,
     so tests never share answers or write into the real home."""
     cache = tmp_path_factory.mktemp("xdg-cache")

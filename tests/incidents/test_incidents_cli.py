@@ -152,7 +152,7 @@ def test_import_reports_the_bad_entry(tmp_path: Path) -> None:
     assert "bad.jsonl: line 2: not valid JSON" in str(result.exception)
     lines.write_text('{"id": "A-1"}\n')
     result = invoke(tmp_path / "s", "import", str(lines))
-    assert "line 1 (id A-1): title: Field required (and 3 more)" in str(result.exception)
+    assert "line 1 (id A-1): 4 problems: title: Field required;" in str(result.exception)
     dup = tmp_path / "dup.yaml"
     dup.write_text(
         "incidents:\n"
