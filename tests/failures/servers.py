@@ -20,6 +20,8 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from compat_checker.incidents import HashingEmbeddingFunction
+
 HOST = "127.0.0.1"
 
 
@@ -33,9 +35,12 @@ def free_port() -> int:
 class VertexState:
     """What the fake Vertex endpoint does, per kind of review ("compat" / "pii")."""
 
-    modes: dict[str, str] = field(default_factory=lambda: {"compat": "ok", "pii": "ok"})
+    modes: dict[str, str] = field(
+        default_factory=lambda: {"compat": "ok", "pii": "ok", "embed": "ok"}
+    )
     hang_seconds: float = 30.0
     requests: list[str] = field(default_factory=list)  # kinds, in arrival order
+    embedded: list[tuple[str, str]] = field(default_factory=list)  # (model, task) per text
     arrivals: list[float] = field(default_factory=list)  # time.monotonic() of each request
     tokens: int = 0  # token exchanges served
 
@@ -75,7 +80,7 @@ class VertexServer(ThreadingHTTPServer):
 class _VertexHandler(BaseHTTPRequestHandler):
     server: VertexServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet tests
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
@@ -85,17 +90,63 @@ class _VertexHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def _embed(self, body: dict[str, Any]) -> None:
+        """Vertex AI text embeddings (`models/{model}:predict`): one vector per instance."""
+        state = self.server.state
+        assert self.headers.get("Authorization") == "Bearer local-token"
+        state.requests.append("embed")
+        state.arrivals.append(time.monotonic())
+        mode = state.modes["embed"]
+        if mode == "hang":
+            time.sleep(state.hang_seconds)
+            return
+        if mode == "403":
+            error = {
+                "error": {
+                    "code": 403,
+                    "message": "Permission denied on project",
+                    "status": "PERMISSION_DENIED",
+                }
+            }
+            self._send(403, json.dumps(error).encode())
+            return
+        model = self.path.rsplit("/", 1)[-1].removesuffix(":predict")
+        instances = body["instances"]
+        texts = [instance["content"] for instance in instances]
+        state.embedded += [(model, instance.get("task_type", "")) for instance in instances]
+        vectors = HashingEmbeddingFunction(dimension=64)(texts)  # stands in for the model
+        predictions = [
+            {
+                "embeddings": {
+                    "values": [float(x) for x in vector],
+                    "statistics": {"token_count": 8, "truncated": False},
+                }
+            }
+            for vector in vectors
+        ]
+        self._send(200, json.dumps({"predictions": predictions}).encode())
+
+    def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         state = self.server.state
         if self.path.startswith("/token"):
             # The service-account JWT grant: google-auth signs with the throwaway key.
             assert b"grant_type=urn" in raw and b"assertion=" in raw
             state.tokens += 1
-            self._send(200, json.dumps({"access_token": "local-token", "expires_in": 3600, "token_type": "Bearer"}).encode())
+            self._send(
+                200,
+                json.dumps(
+                    {"access_token": "local-token", "expires_in": 3600, "token_type": "Bearer"}
+                ).encode(),
+            )
+            return
+        if self.path.endswith(":predict"):
+            self._embed(json.loads(raw))
             return
         if not self.path.endswith(":generateContent"):
-            self._send(404, b'{"error": {"code": 404, "message": "not found", "status": "NOT_FOUND"}}')
+            self._send(
+                404, b'{"error": {"code": 404, "message": "not found", "status": "NOT_FOUND"}}'
+            )
             return
         assert self.headers.get("Authorization") == "Bearer local-token"
         kind = _kind(json.loads(raw))
@@ -118,7 +169,11 @@ class _VertexHandler(BaseHTTPRequestHandler):
             "candidates": [
                 {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
             ],
-            "usageMetadata": {"promptTokenCount": 100, "candidatesTokenCount": 20, "totalTokenCount": 120},
+            "usageMetadata": {
+                "promptTokenCount": 100,
+                "candidatesTokenCount": 20,
+                "totalTokenCount": 120,
+            },
             "modelVersion": "gemini-2.5-flash",
         }
         self._send(200, json.dumps(body).encode())
@@ -196,7 +251,16 @@ class ChromaServerProcess:
 
     def start(self) -> ChromaServerProcess:
         self.process = subprocess.Popen(
-            [self.binary, "run", "--path", str(self.data), "--host", HOST, "--port", str(self.port)],
+            [
+                self.binary,
+                "run",
+                "--path",
+                str(self.data),
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
