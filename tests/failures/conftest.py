@@ -31,9 +31,9 @@ message Task {
 
 # A new optional field and a reworded comment: safe for every consumer (the deterministic
 # verdict is exit 0), and a changed element the compatibility review is asked about.
-HEAD = BASE.replace("  string title = 2;\n", "  string title = 2;\n  int32 priority = 3;\n").replace(
-    "// A task on a list.", "// A task on a list; its title is shown to other members."
-)
+HEAD = BASE.replace(
+    "  string title = 2;\n", "  string title = 2;\n  int32 priority = 3;\n"
+).replace("// A task on a list.", "// A task on a list; its title is shown to other members.")
 
 # A second file, so that a review has more than one file to ask about.
 NOTES = """syntax = "proto3";

@@ -38,7 +38,9 @@ def llm_config(server: VertexServer, **overrides: object) -> dict:
     }
 
 
-def test_answers_through_the_real_client_and_token_exchange(repo: Path, check: Check, vertex) -> None:
+def test_answers_through_the_real_client_and_token_exchange(
+    repo: Path, check: Check, vertex
+) -> None:
     server, env = vertex
     write_config(repo, llm=llm_config(server))
     run = check(env=env)
@@ -51,7 +53,9 @@ def test_answers_through_the_real_client_and_token_exchange(repo: Path, check: C
 
 
 @pytest.mark.parametrize("mode", ["hang", "429", "500", "garbage"])
-def test_a_failing_model_fails_open_in_bounded_time(repo: Path, check: Check, vertex, mode: str) -> None:
+def test_a_failing_model_fails_open_in_bounded_time(
+    repo: Path, check: Check, vertex, mode: str
+) -> None:
     server, env = vertex
     server.state.modes = {"compat": mode, "pii": mode}
     write_config(repo, llm=llm_config(server))
@@ -73,7 +77,9 @@ def test_a_failing_model_fails_open_in_bounded_time(repo: Path, check: Check, ve
         assert server.state.requests.count("pii") >= 2
 
 
-def test_a_failed_pii_review_fails_the_run_under_llm_required(repo: Path, check: Check, vertex) -> None:
+def test_a_failed_pii_review_fails_the_run_under_llm_required(
+    repo: Path, check: Check, vertex
+) -> None:
     server, env = vertex
     server.state.modes = {"compat": "ok", "pii": "500"}
     write_config(repo, llm=llm_config(server))
