@@ -52,9 +52,10 @@ from compat_checker.modules import (
     discover_layout,
     scan_proto,
 )
+from protomodel.bundled import PII_OPTIONS_IMPORT
 
 SRC_DIR = "src"  # the snapshot inside the private workspace
-DEPS_DIR = "deps/googleapis"  # google/... protos from googleapis-common-protos
+DEPS_DIR = "deps/googleapis"  # google/... from googleapis-common-protos, pii/v1/pii.proto
 EXIT_VIOLATIONS = 100  # buf: the input has file annotations (compile errors, violations)
 # A file buf can compare against when the head has no .proto left at all (buf refuses
 # empty images); findings on it are dropped.
@@ -813,7 +814,13 @@ def _build_diagnostics(output: str, layout: ModuleLayout, root: Path) -> list[Bu
         if path.startswith(SRC_DIR + "/"):
             repo_path = path[len(SRC_DIR) + 1 :]
         elif path.startswith(DEPS_DIR + "/"):
-            repo_path = f"{path[len(DEPS_DIR) + 1 :]} (googleapis-common-protos)"
+            module_path = path[len(DEPS_DIR) + 1 :]
+            source = (
+                "bundled with protoguard"
+                if module_path == PII_OPTIONS_IMPORT
+                else "googleapis-common-protos"
+            )
+            repo_path = f"{module_path} ({source})"
         else:
             repo_path = path
         line = int(item.get("start_line") or 0)

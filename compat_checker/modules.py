@@ -18,7 +18,9 @@ Sources, in order of precedence:
 Whatever the source, imports that do not resolve are looked for elsewhere in the snapshot
 (vendored ``validate/validate.proto``, ``google/api/*.proto``…) and the directory that makes
 them resolve becomes an extra root. ``google/...`` imports that are still missing are taken
-from the installed googleapis-common-protos package (`extra_files`).
+from the installed googleapis-common-protos package, and ``pii/v1/pii.proto`` from
+protoguard's own copy (`extra_files`), so the annotation every PII fix suggests compiles in a
+repository that has not vendored the options.
 
 Every path here is repo-relative with forward slashes; the repository root is ``"."``.
 """
@@ -36,6 +38,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from compat_checker.config import BufBreakingConfig
+from protomodel.bundled import PII_OPTIONS_IMPORT, bundled_pii_options
 
 LayoutSource = Literal["buf.yaml v1", "buf.yaml v2", "buf.work.yaml", "inferred"]
 RootOrigin = Literal["declared", "inferred", "vendored"]
@@ -265,7 +268,7 @@ def _discover(
     unresolved = _unresolved(infos, module_files)
     extra_files: dict[str, str] = {}
     if unresolved:
-        extra_files = _googleapis_files(list(unresolved))
+        extra_files = _googleapis_files(list(unresolved)) | _pii_options_file(unresolved)
         unresolved = {imp: who for imp, who in unresolved.items() if imp not in extra_files}
 
     lock_deps = _lock_deps(root, [m.path for m in modules], config_files)
@@ -730,6 +733,11 @@ def googleapis_dirs() -> list[Path]:
     if spec is None or not spec.submodule_search_locations:
         return []
     return [Path(loc).parent.parent for loc in spec.submodule_search_locations]
+
+
+def _pii_options_file(imports: Iterable[str]) -> dict[str, str]:
+    options = bundled_pii_options() if PII_OPTIONS_IMPORT in imports else None
+    return {PII_OPTIONS_IMPORT: str(options)} if options is not None else {}
 
 
 def _googleapis_files(imports: list[str]) -> dict[str, str]:

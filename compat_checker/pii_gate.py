@@ -24,6 +24,10 @@ from protomodel.model import ElementKind, FieldModel, ProtoTree
 PII_RULE = PII_UNANNOTATED
 PII_UNDER_RULE = PII_UNDER_ANNOTATED
 OPTIONS_PROTO_PATH = "pii/v1/pii.proto"
+OPTIONS_SOURCE = (
+    f'(options from `import "{OPTIONS_PROTO_PATH}";`: protoguard resolves it from its own '
+    "copy; `protoguard pii init` adds the file to the repository for other tools)"
+)
 
 
 def pii_change(finding: PiiGateFinding) -> Change:
@@ -43,7 +47,7 @@ def pii_change(finding: PiiGateFinding) -> Change:
         recommendation=(
             f"Raise its annotation: {finding.suggestion}"
             if under
-            else f"Annotate it: {finding.suggestion}"
+            else f"Annotate it: {finding.suggestion} {OPTIONS_SOURCE}"
         ),
         sources=[Source.PII],
         kind=kind,

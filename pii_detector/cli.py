@@ -19,7 +19,13 @@ from rich.table import Table
 
 from pii_detector.analysis import analyze_tree
 from pii_detector.annotate import OPTIONS_IMPORT, annotate_file, options_proto_text
-from pii_detector.fileio import OutputError, atomic_write_text
+from pii_detector.fileio import (
+    OutputError,
+    SourceError,
+    SourceText,
+    atomic_write_text,
+    read_source,
+)
 from pii_detector.levels import PiiType, Sensitivity, parse_level, parse_type
 from pii_detector.overrides import (
     OVERRIDES_FILE,
@@ -169,6 +175,66 @@ def correct(
     click.echo(f"recorded {element.strip().lstrip('.')} → {shown} ({recorded.who}) in {path}")
 
 
+@pii.command("init")
+@click.option(
+    "--root",
+    "root_option",
+    metavar="DIR",
+    help="The module root the import path is relative to (default: from buf.yaml / buf.work.yaml).",
+)
+@click.option("--force", is_flag=True, help="Replace a copy that differs from protoguard's.")
+def init(root_option: str | None, force: bool) -> None:
+    """Write pii/v1/pii.proto (the PII options) into the repository, to commit with it.
+
+    Builds and the gate resolve `import "pii/v1/pii.proto"` from protoguard's own copy when
+    the repository has none; a committed copy makes the annotations compile for every other
+    tool (buf, protoc, code generators) too.
+    """
+    repo = _repo_root()
+    root = Path(root_option).resolve() if root_option else _options_root(repo)
+    target = root / OPTIONS_IMPORT
+    text = options_proto_text()
+    shown = _shown(target)
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise PiiCliError(f"{shown} exists and is not a regular file; remove it first")
+    if target.is_file():
+        if _source_text(target) == text:
+            click.echo(f"{shown} is already protoguard's PII options; nothing to do")
+            return
+        if not force:
+            raise PiiCliError(
+                f"{shown} exists and differs from protoguard's PII options "
+                "(--force replaces it; keep a custom copy only if it keeps the same numbers)"
+            )
+    _write(str(target), text)
+    click.echo(
+        f"wrote {shown}: annotate fields with "
+        f'import "{OPTIONS_IMPORT}"; and [(pii.v1.sensitivity) = …, (pii.v1.pii_type) = …]\n'
+        f"commit it with your protos: git add {shown} && git commit -m "
+        f'"Add protoguard PII options"'
+    )
+
+
+def _options_root(repo: Path) -> Path:
+    """Where `pii/v1/pii.proto` goes so that its import path resolves: the repository's
+    first buf module (buf.yaml v2 `modules`, buf.work.yaml `directories`), else `proto/`
+    when the repository keeps its protos there, else the repository root."""
+    for name, key in (("buf.yaml", "modules"), ("buf.work.yaml", "directories")):
+        config = repo / name
+        if not config.is_file():
+            continue
+        try:
+            data = yaml.safe_load(_source_text(config)) or {}
+        except yaml.YAMLError as error:
+            raise PiiCliError(f"{_shown(config)}: not valid YAML ({error})") from None
+        entries = data.get(key) if isinstance(data, dict) else None
+        if isinstance(entries, list) and entries:
+            first = entries[0].get("path", ".") if isinstance(entries[0], dict) else entries[0]
+            return (repo / str(first)).resolve()
+        return repo
+    return repo / "proto" if (repo / "proto").is_dir() else repo
+
+
 # ---- inputs ---------------------------------------------------------------------------
 
 
@@ -197,7 +263,13 @@ def collect_inputs(paths: Iterable[str]) -> list[Input]:
         else:
             raise PiiCliError(f"{raw}: no such file or directory")
         for file in files:
-            resolved = file.resolve()
+            try:
+                resolved = file.resolve(strict=True)
+            except (OSError, RuntimeError):  # a symlink loop, or a link to nothing
+                click.echo(
+                    f"warning: {_shown(file)}: a symlink loop or a dangling link: skipped", err=True
+                )
+                continue
             module_root = root if resolved.is_relative_to(root) else resolved.parent
             found.setdefault(
                 resolved,
@@ -257,18 +329,15 @@ def _build(group: Sequence[Input]) -> ProtoTree:
     root = group[0].root
     sources: dict[str, str] = {}
     for item in group:
-        try:
-            sources[item.module_path] = item.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise PiiCliError(f"{item.shown}: cannot read: {error}") from None
+        sources[item.module_path] = _read(item).text
 
     def resolve_import(module_path: str) -> str | None:
         candidate = (root / module_path).resolve()
         if not candidate.is_relative_to(root) or not candidate.is_file():
             return None
         try:
-            return candidate.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            return read_source(candidate).text
+        except SourceError:
             return None
 
     try:
@@ -344,14 +413,57 @@ def _write_annotations(
     if not output and not annotate_dir:
         return
     for item in group:
-        text = item.path.read_text(encoding="utf-8")
-        result = annotate_file(text, tree.files[item.module_path], analysis.for_file(item.shown))
+        source = _read(item)
+        file = tree.files[item.module_path]
+        result = annotate_file(source.text, file, analysis.for_file(item.shown))
         for skipped in result.skipped:
             click.echo(f"warning: {item.shown}: not annotated: {skipped}", err=True)
+        annotated = source.restore(result.text)
         if output:
-            _write(output, result.text)
+            _write(output, annotated)
+            if result.text != source.text:
+                _provide_options_beside(Path(output), item.module_path)
         if annotate_dir:
-            _write(str(Path(annotate_dir) / item.module_path), result.text)
+            _write(str(Path(annotate_dir) / item.module_path), annotated)
+
+
+def _source_text(path: Path) -> str:
+    try:
+        return read_source(path, _shown(path)).text
+    except SourceError as error:
+        raise PiiCliError(str(error)) from None
+
+
+def _read(item: Input) -> SourceText:
+    try:
+        return read_source(item.path, item.shown)
+    except SourceError as error:
+        raise PiiCliError(str(error)) from None
+
+
+def _provide_options_beside(output: Path, module_path: str) -> None:
+    """The annotated file imports `pii/v1/pii.proto`; where the written file sits at its
+    module path and the import would not resolve there, write the options too, so the file
+    compiles as written. Elsewhere, say where they go."""
+    written = output.resolve()
+    directories = module_path.split("/")[:-1]
+    parents = written.parent.parts
+    if directories and tuple(parents[-len(directories) :]) != tuple(directories):
+        click.echo(
+            f'note: {_shown(written)} imports "{OPTIONS_IMPORT}"; put it under its module '
+            "root (`protoguard pii init` writes it)",
+            err=True,
+        )
+        return
+    target = written.parents[len(directories)] / OPTIONS_IMPORT
+    if target.exists():
+        return
+    _write(str(target), options_proto_text())
+    click.echo(
+        f"wrote {_shown(target)}: the annotations import it (commit it with the file; "
+        "`protoguard pii init` does the same)",
+        err=True,
+    )
 
 
 def _under_mark(f: FieldResult, threshold: Sensitivity) -> str:

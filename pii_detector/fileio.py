@@ -104,3 +104,43 @@ def _replace_atomically(target: Path, data: bytes) -> None:
 def atomic_write_text(path: Path | str, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` so that readers see the old or the new file only."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+class SourceError(OSError):
+    """A source file could not be read as text; str() is one line naming the path."""
+
+
+_BOM = "\ufeff"
+
+
+class SourceText:
+    """A .proto file's text as the parser wants it (no BOM, `\\n` line ends), and how to
+    give an edited version back the file's own byte-order mark and line endings, so an
+    annotated file changes only where annotations were added."""
+
+    def __init__(self, raw: str) -> None:
+        self.bom = raw.startswith(_BOM)
+        body = raw[len(_BOM) :] if self.bom else raw
+        self.newline = "\r\n" if "\r\n" in body else "\n"
+        self.text = body.replace("\r\n", "\n") if self.newline == "\r\n" else body
+
+    def restore(self, edited: str) -> str:
+        text = edited.replace("\n", self.newline) if self.newline != "\n" else edited
+        return (_BOM if self.bom else "") + text
+
+
+def read_source(path: Path, shown: str | None = None) -> SourceText:
+    """The file at ``path`` as UTF-8 text; a file that is not UTF-8 or cannot be read is a
+    `SourceError` naming it (``shown``) and the first bad byte."""
+    name = shown or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{name}: cannot read: {_reason(exc)}") from None
+    try:
+        return SourceText(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            ".proto files are read as UTF-8, as protoc and buf read them"
+        ) from None

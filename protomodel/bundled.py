@@ -2,7 +2,8 @@
 
 ``google/protobuf/*.proto`` come from grpcio-tools (``grpc_tools/_proto``);
 ``google/api``, ``google/type``, ``google/rpc`` and ``google/longrunning`` from
-googleapis-common-protos. Nothing is fetched from the network.
+googleapis-common-protos; ``pii/v1/pii.proto`` (protoguard's PII options) from the
+pii_detector package. Nothing is fetched from the network.
 """
 
 from __future__ import annotations
@@ -12,10 +13,24 @@ from functools import cache
 from pathlib import Path
 
 _GOOGLEAPIS_PACKAGES = ("google/api/", "google/type/", "google/rpc/", "google/longrunning/")
+PII_OPTIONS_IMPORT = "pii/v1/pii.proto"
+
+
+def bundled_pii_options() -> Path | None:
+    """protoguard's own ``pii/v1/pii.proto``, shipped as ``pii_detector/pii.proto``: the
+    import resolves to it when a repository has no copy of its own."""
+    spec = importlib.util.find_spec("pii_detector")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "pii.proto"
+    return path.resolve() if path.is_file() else None
 
 
 def bundled_import(path: str) -> str | None:
     """The text of a bundled proto for import path ``path``, or None."""
+    if path == PII_OPTIONS_IMPORT:
+        options = bundled_pii_options()
+        return _read(options) if options is not None else None
     root = _root_for(path)
     if root is None:
         return None

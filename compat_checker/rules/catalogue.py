@@ -156,8 +156,10 @@ message Task {
         doc="A field the change adds or changes holds personal data at or above "
         "pii.fail_on and has no PII annotation.",
         fix="Annotate it with the option the finding shows, e.g. "
-        "`[(pii.v1.sensitivity) = HIGH, (pii.v1.pii_type) = SSN]` (import "
-        '"pii/v1/pii.proto"), or record a reviewed correction with `protoguard pii correct`.',
+        "`[(pii.v1.sensitivity) = HIGH, (pii.v1.pii_type) = SSN]` with "
+        '`import "pii/v1/pii.proto";` (protoguard resolves that import from its own copy; '
+        "`protoguard pii init` writes the file into the repository for other tools), or "
+        "record a reviewed correction with `protoguard pii correct`.",
         explanation=(
             "The PII detector classifies every added, changed or renamed field of the files "
             "under review (name, type, message, siblings, comments; see "
