@@ -265,7 +265,11 @@ def check(
     )
     if no_incidents and incidents_required:
         raise click.UsageError("--no-incidents and --incidents-required contradict each other")
+    # Wrapped to the terminal's width on a terminal; in a pipe or a CI log one line per
+    # line, whatever the width, so grep and log viewers see whole messages.
     stdout = Console(soft_wrap=False)
+    if not stdout.is_terminal:
+        stdout = Console(soft_wrap=True)
     # The verdict file is written after the report, so that a path that cannot be written
     # costs the file only: the report is on stdout and the error is one line.
     write_to = output if output is not None and str(output) != "-" else None

@@ -21,6 +21,7 @@ import re
 import shutil
 import stat
 import tempfile
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -177,6 +178,8 @@ def load_change(
     if not start.exists():
         raise GateError(f"not a git repository: {start} does not exist")
     against_dir = _as_directory(against, start)
+    if against is not None and against_dir is None and _names_a_path(against):
+        raise GateError(f"--against {against}: no such directory")
     if head is not None:
         validate_ref(head)
     if against is not None and against_dir is None:
@@ -207,6 +210,7 @@ def load_change(
             _copy_directory(repo_root, head_root)
             base_ref = RefInfo(ref=against or "", sha=None, kind="directory")
             _copy_directory(against_dir, base_root)
+            _mount_like_head(base_root, head_root)
             files = _diff_materialised(tmp, None, base_root, None, head_root, None)
             yield _changeset(repo_root, base_ref, base_root, head_ref, head_root, files, [])
             return
@@ -240,6 +244,8 @@ def load_change(
         else:
             source.copy_worktree(head_root)
 
+        if against_dir is not None:
+            _mount_like_head(base_root, head_root)
         if base_sha is not None and head_sha is not None:
             files = source.diff_commits(base_sha, head_sha)
         else:
@@ -264,6 +270,46 @@ def _changeset(
         files=files,
         commit_messages=messages,
     )
+
+
+def _names_a_path(against: str) -> bool:
+    """Written as a path, not a ref: absolute, `./x`, `../x`, `~/x`."""
+    return Path(against).is_absolute() or against.startswith(("./", "../", "~", ".\\"))
+
+
+def _proto_paths(root: Path) -> set[str]:
+    found = set()
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        rel = Path(directory).relative_to(root).as_posix()
+        found.update(
+            name if rel == "." else f"{rel}/{name}" for name in filenames if name.endswith(".proto")
+        )
+    return found
+
+
+def _mount_like_head(base_root: Path, head_root: Path) -> None:
+    """A base directory given as the proto root (`--against old/proto`, as one gives buf a
+    module) holds the files at their import paths, not at repository paths: move them under
+    the prefix that lines them up with the head's files (`proto/`), so that an unchanged file
+    is not reported as moved and added. Done only when that prefix matches more files than
+    the base does as it is."""
+    base, head = _proto_paths(base_root), _proto_paths(head_root)
+    votes: Counter[str] = Counter()
+    for path in head:
+        for candidate in base:
+            if path.endswith("/" + candidate):
+                votes[path[: -len(candidate)]] += 1
+    if not votes:
+        return
+    prefix, matched = max(votes.items(), key=lambda item: (item[1], -len(item[0])))
+    if matched <= len(base & head):
+        return
+    staging = base_root.parent / (base_root.name + ".mounted")
+    base_root.rename(staging)
+    target = base_root / prefix.rstrip("/")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging.rename(target)
 
 
 def _as_directory(against: str | None, start: Path) -> Path | None:

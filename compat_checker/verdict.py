@@ -88,7 +88,7 @@ def inline_ignores(head: ProtoTree) -> dict[str, dict[str, str]]:
         if "protoguard:ignore" not in text:
             continue
         for match in _INLINE_IGNORE_RE.finditer(text):
-            reason = match.group("reason").strip() or "no reason given"
+            reason = match.group("reason").strip()  # empty: written without one
             found.setdefault(element.fqn, {})[match.group("rule")] = reason
     return found
 
@@ -102,15 +102,32 @@ def _config_ignore_matches(ignore: ElementIgnore, change: Change) -> bool:
     return change.element == ignore.element
 
 
-def _inline_reason(change: Change, inline: Mapping[str, Mapping[str, str]]) -> str | None:
-    # An ignore on an enclosing element (message, service) covers what is inside it.
+def _inline_ignore(
+    change: Change, inline: Mapping[str, Mapping[str, str]]
+) -> tuple[str, str] | None:
+    """(element, reason) of the inline ignore that covers the finding: on the element or
+    an enclosing one (message, service); the reason is empty when none was written."""
     element = change.element
     while element:
         rules = inline.get(element)
         if rules and change.rule in rules:
-            return f"{rules[change.rule]} (inline protoguard:ignore on {element})"
+            return element, rules[change.rule]
         element = element.rpartition(".")[0]
     return None
+
+
+def _without_reason(change: Change, inline: Mapping[str, Mapping[str, str]]) -> Change:
+    """An inline ignore needs a reason, as a config ignore does: without one it lets nothing
+    through, and the finding says how to complete it."""
+    found = _inline_ignore(change, inline)
+    if found is None or found[1]:
+        return change
+    note = (
+        f"`protoguard:ignore {change.rule}` on {found[0]} has no reason, so it does not "
+        f"apply: write `// protoguard:ignore {change.rule} <why>`."
+    )
+    recommendation = f"{note} {change.recommendation}" if change.recommendation else note
+    return change.model_copy(update={"recommendation": recommendation})
 
 
 COMMENT_FINDING_HELD = (
@@ -168,7 +185,10 @@ def apply_suppressions(
     result = []
     for change in changes:
         reason = _suppression_reason(change, config, inline, allow_breaking, allow_pii)
-        result.append(change.model_copy(update={"suppressed": reason}) if reason else change)
+        if reason:
+            result.append(change.model_copy(update={"suppressed": reason}))
+        else:
+            result.append(_without_reason(change, inline))
     return result
 
 
@@ -187,9 +207,10 @@ def _suppression_reason(
     for ignore in config.ignores:
         if _config_ignore_matches(ignore, change):
             return f"{ignore.reason} (protoguard.yaml ignores)"
-    reason = _inline_reason(change, inline)
-    if reason:
-        return reason
+    inline_ignore = _inline_ignore(change, inline)
+    if inline_ignore is not None and inline_ignore[1]:
+        element, reason = inline_ignore
+        return f"{reason} (inline protoguard:ignore on {element})"
     if is_pii_finding(change):
         return f"personal data allowed: {allow_pii}" if allow_pii else None
     if allow_breaking and change.is_breaking:

@@ -231,7 +231,8 @@ def enum_value_reused(ctx: AuditContext) -> Iterator[AuditHit]:
                 file=file.repo_path,
                 line=value.location.line,
                 message=f"number {value.number} of enum {enum.name} meant {old.field}, deleted "
-                f"in {old.commit[:12]}, and was reused by {new.field} in {new.commit[:12]}",
+                f"in {commit_label(old.commit)}, and was reused by {new.field} in "
+                f"{commit_label(new.commit)}",
                 detail=str(value.number),
                 history=tuple(entry.events),
             )

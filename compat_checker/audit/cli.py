@@ -119,6 +119,11 @@ def audit() -> None:
     "--no-history", is_flag=True, help="Skip the git history scan (number reuse, deleted fields)."
 )
 @click.option(
+    "--skip-unparsable",
+    is_flag=True,
+    help="Audit the rest when a file does not parse, listing it (default: exit 2 naming it).",
+)
+@click.option(
     "--include-vendored",
     is_flag=True,
     help="Audit vendored dependency protos too (protoguard.yaml ignore_paths, buf excludes, "
@@ -135,6 +140,7 @@ def run_command(
     jobs: int | None,
     shard_spec: str | None,
     no_history: bool,
+    skip_unparsable: bool,
     include_vendored: bool,
 ) -> None:
     """Audit every .proto file of the repository's own API under PATH: PII inventory,
@@ -160,6 +166,15 @@ def run_command(
     )
     with _ProgressBar() as progress:
         run = run_audit(options, progress)
+    errors = run.report.errors
+    if errors and not skip_unparsable:
+        first = errors[0]
+        more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
+        raise GateError(
+            f"{len(errors)} file(s) could not be audited, so their personal data and numbers "
+            f"were not checked: {first.file}: {first.message}{more}",
+            hint="fix them, or pass --skip-unparsable to audit the rest and list them",
+        )
     _finish(run, json_path, markdown_path, html_path, link_base, fail_on)
 
 
@@ -259,6 +274,10 @@ def _print_summary(run: AuditRun) -> None:
             + ", ".join(f"{reason} ({n})" for reason, n in sorted(reasons.items()))
             + "; --include-vendored audits them",
         )
+    for entry in report.skipped:
+        console.print(f"warning: {entry.file}: {entry.message}")
+    for entry in report.errors:
+        console.print(f"warning: {entry.file}: not audited: {entry.message}")
     t = report.totals
     by_severity = ", ".join(f"{n} {s.lower()}" for s, n in t.findings_by_severity.items())
     console.print(

@@ -38,8 +38,9 @@ def skipped_path(path: str) -> bool:
     return any(skipped_dir(part) for part in path.split("/")[:-1])
 
 
-def discover_protos(root: Path) -> list[str]:
-    """The .proto files under ``root``, relative with forward slashes, sorted.
+def discover_protos(root: Path) -> tuple[list[str], dict[str, str]]:
+    """The .proto files under ``root``, relative with forward slashes, sorted; and the
+    `.proto` entries that cannot be read at all (a symlink loop), with why.
 
     In a git work tree, files that git ignores (build output, caches) are left out, as a
     reviewer of the repository would expect; outside git every file counts. A symlink that
@@ -48,25 +49,30 @@ def discover_protos(root: Path) -> list[str]:
     """
     inside = root.resolve()
     found: list[str] = []
+    unreadable: dict[str, str] = {}
     for directory, dirnames, filenames in os.walk(root):
         here = Path(directory)
         dirnames[:] = sorted(
             d for d in dirnames if not skipped_dir(d) and not (here / d / "pyvenv.cfg").exists()
         )
         rel = here.relative_to(root).as_posix()
-        found.extend(
-            name if rel == "." else f"{rel}/{name}"
-            for name in filenames
-            if name.endswith(".proto") and _regular_file_inside(here / name, inside)
-        )
+        for name in filenames:
+            if not name.endswith(".proto"):
+                continue
+            path = name if rel == "." else f"{rel}/{name}"
+            try:
+                if _regular_file_inside(here / name, inside):
+                    found.append(path)
+            except (OSError, RuntimeError):  # pathlib reports a loop as RuntimeError
+                unreadable[path] = "a symlink loop: skipped"
     ignored = git_ignored(root, found)
-    return sorted(path for path in found if path not in ignored)
+    return sorted(path for path in found if path not in ignored), unreadable
 
 
 def _regular_file_inside(path: Path, inside: Path) -> bool:
     if not path.is_symlink():
         return path.is_file()
-    target = path.resolve()
+    target = path.resolve(strict=True)
     return target.is_file() and target.is_relative_to(inside)
 
 

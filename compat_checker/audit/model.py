@@ -138,5 +138,6 @@ class AuditReport(_Model):
     inventory: list[InventoryField]
     exposures: list[Exposure]
     findings: list[Finding]
-    errors: list[FileError] = Field(default_factory=list)
+    errors: list[FileError] = Field(default_factory=list)  # files that did not parse
+    skipped: list[FileError] = Field(default_factory=list)  # entries that cannot be read (loops)
     baseline: BaselineInfo | None = None

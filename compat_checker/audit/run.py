@@ -28,6 +28,7 @@ from compat_checker.audit.history import (
 from compat_checker.audit.model import (
     AuditReport,
     BaselineInfo,
+    FileError,
     Finding,
     PackageSummary,
     Shard,
@@ -95,7 +96,7 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
     # Paths are reported relative to the repository, so that links and shard hashes do not
     # depend on which subdirectory was audited.
     prefix = _prefix(root, top)
-    all_files = discover_protos(root)
+    all_files, unreadable = discover_protos(root)
     # Every file stays in the layout: the team's files import the vendored ones.
     layout = discover_layout(root, files=all_files)
     vendored = (
@@ -176,6 +177,10 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
         exposures=exposures,
         findings=findings,
         errors=parsed.errors,
+        skipped=[
+            FileError(file=prefix + path, message=reason)
+            for path, reason in sorted(unreadable.items())
+        ],
         baseline=baseline_info,
     )
     return AuditRun(report, {prefix + path: reason for path, reason in vendored.items()})
@@ -287,6 +292,10 @@ def merge_reports(reports: list[AuditReport]) -> AuditReport:
         exposures=exposures,
         findings=findings,
         errors=sorted((e for r in reports for e in r.errors), key=lambda e: (e.file, e.message)),
+        skipped=sorted(
+            {(e.file, e.message): e for r in reports for e in r.skipped}.values(),
+            key=lambda e: (e.file, e.message),
+        ),
         baseline=baseline,
     )
 
