@@ -270,7 +270,7 @@ def test_finding_ids_survive_line_moves(repo: Path, tmp_path: Path):
     assert sorted(f.id for f in before.findings) == sorted(f.id for f in after.findings)
 
 
-def test_a_file_that_does_not_parse_is_an_error_and_the_audit_goes_on(repo: Path, tmp_path: Path):
+def test_a_file_that_does_not_parse_stops_the_audit_unless_skipped(repo: Path, tmp_path: Path):
     commit(
         repo,
         {
@@ -281,6 +281,10 @@ def test_a_file_that_does_not_parse_is_an_error_and_the_audit_goes_on(repo: Path
     )
     out = tmp_path / "a.json"
     code, report, _ = audit(str(repo), "--json", str(out), "--fail-on", "never")
+    assert code == 2 and report is None  # its personal data would go unaudited
+    code, report, _ = audit(
+        str(repo), "--json", str(out), "--fail-on", "never", "--skip-unparsable"
+    )
     assert code == 0 and report is not None
     assert [e.file for e in report.errors] == ["api/broken/v1/broken.proto"]
     assert "syntax error" in report.errors[0].message
@@ -319,7 +323,7 @@ def test_markdown_shows_names_and_parse_errors_as_text(repo: Path, tmp_path: Pat
         "hostile",
     )
     md = tmp_path / "a.md"
-    audit(str(repo), "--markdown", str(md), "--no-history")
+    audit(str(repo), "--skip-unparsable", "--markdown", str(md), "--no-history")
     text = md.read_text()
     assert "<img" not in text and "[click](" not in text and "**b**" not in text
     assert "&lt;img src=x onerror=alert(1)&gt; \\[click\\](https://evil.example)" in text
@@ -376,7 +380,9 @@ def _comparable(report: AuditReport) -> dict:
 def test_merged_shards_equal_the_unsharded_report(repo: Path, tmp_path: Path):
     _many_packages(repo)
     whole = tmp_path / "whole.json"
-    code, report, _ = audit(str(repo), "--json", str(whole), "--jobs", "1", "--fail-on", "never")
+    code, report, _ = audit(
+        str(repo), "--skip-unparsable", "--json", str(whole), "--jobs", "1", "--fail-on", "never"
+    )
     assert code == 0 and report is not None
     assert report.shard is None and report.merged_from == 0
     assert by_rule(report, "AUDIT_FIELD_NUMBER_REUSED")
@@ -386,7 +392,14 @@ def test_merged_shards_equal_the_unsharded_report(repo: Path, tmp_path: Path):
     for index in (1, 2, 3):
         out = tmp_path / f"shard{index}.json"
         _, part, _ = audit(
-            str(repo), "--shard", f"{index}/3", "--json", str(out), "--fail-on", "never"
+            str(repo),
+            "--skip-unparsable",
+            "--shard",
+            f"{index}/3",
+            "--json",
+            str(out),
+            "--fail-on",
+            "never",
         )
         assert part is not None and part.shard is not None
         assert part.shard.index == index
@@ -442,7 +455,9 @@ def test_merge_orders_a_service_defined_twice_as_an_unsharded_run(repo: Path, tm
 def test_merge_refuses_an_incomplete_set(repo: Path, tmp_path: Path):
     _many_packages(repo)
     one = tmp_path / "one.json"
-    audit(str(repo), "--shard", "1/3", "--json", str(one), "--fail-on", "never")
+    audit(
+        str(repo), "--skip-unparsable", "--shard", "1/3", "--json", str(one), "--fail-on", "never"
+    )
     result = CliRunner().invoke(
         main, ["audit", "merge", str(one), "--json", str(tmp_path / "m.json")]
     )
