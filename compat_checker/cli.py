@@ -265,11 +265,7 @@ def check(
     )
     if no_incidents and incidents_required:
         raise click.UsageError("--no-incidents and --incidents-required contradict each other")
-    # Wrapped to the terminal's width on a terminal; in a pipe or a CI log one line per
-    # line, whatever the width, so grep and log viewers see whole messages.
-    stdout = Console(soft_wrap=False)
-    if not stdout.is_terminal:
-        stdout = Console(soft_wrap=True)
+    stdout = stdout_console()
     # The verdict file is written after the report, so that a path that cannot be written
     # costs the file only: the report is on stdout and the error is one line.
     write_to = output if output is not None and str(output) != "-" else None
@@ -349,6 +345,13 @@ def _warn_if_reviewed_next_time(annotate_dir: Path, repo: Path) -> None:
         )
 
 
+def stdout_console() -> Console:
+    """Wrapped to the terminal's width on a terminal; in a pipe or a CI log one line per
+    line, whatever the width, so grep and log viewers see whole messages."""
+    console = Console(soft_wrap=False)
+    return console if console.is_terminal else Console(soft_wrap=True)
+
+
 def _run_with_progress(run, options):
     """Show the current pipeline step on stderr when it is a terminal."""
     stderr = Console(stderr=True)
@@ -393,7 +396,7 @@ def demo_command(results: Path | None, keep: bool) -> None:
     from compat_checker.resources import ASSET_ROOTS
     from compat_checker.rules.registry import all_rules
 
-    console = Console()
+    console = stdout_console()
     checkout_results = ASSET_ROOTS[0] / "results"
     results = results or (checkout_results if checkout_results.is_dir() else Path("results"))
     workdir = make_workdir()
