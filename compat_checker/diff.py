@@ -41,9 +41,11 @@ from protomodel.model import (
     FileModel,
     Location,
     MessageModel,
+    MethodModel,
     ProtoTree,
     ServiceModel,
     TypeKind,
+    iter_file_elements,
     iter_messages,
 )
 
@@ -426,6 +428,25 @@ class DiffContext:
     def used_in_responses(self, type_fqn: str) -> bool:
         """Whether a message or enum is reachable from an RPC response (in head or base)."""
         return type_fqn.lstrip(".") in self._response_types
+
+    def type_is_used(self, type_fqn: str) -> bool:
+        """Whether any field, extension or RPC (in head or base) has this message or enum
+        as its type. An enum nothing uses exists only as generated constants (a bitmask
+        helper next to a `fixed32 flags` field): no message on the wire or in JSON holds it."""
+        return type_fqn.lstrip(".") in self._used_types
+
+    @cached_property
+    def _used_types(self) -> frozenset[str]:
+        used: set[str] = set()
+        for tree in (self.head, self.base):
+            for file in tree.files.values():
+                for element in iter_file_elements(file):
+                    if isinstance(element, FieldModel):
+                        used.add(element.element_type.lstrip("."))
+                    elif isinstance(element, MethodModel):
+                        used.add(element.input_type.lstrip("."))
+                        used.add(element.output_type.lstrip("."))
+        return frozenset(used)
 
     def head_fqn(self, base_fqn: str) -> str:
         """A base type FQN in head's terms: translated when its file's package changed.

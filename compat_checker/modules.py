@@ -68,6 +68,9 @@ class ModuleRoot(_Frozen):
     # Version of the buf.yaml that configures this module: buf reads its rule IDs and
     # categories in that version (v2 knows rules v1 does not).
     config_version: str = "v1"
+    # The module's registry name (`name: buf.build/owner/repo`): the repository publishes
+    # it, so it is the repository's own API, never a vendored copy of someone else's.
+    name: str | None = None
 
     def contains(self, repo_path: str) -> bool:
         if not _is_under(repo_path, self.path):
@@ -484,9 +487,15 @@ def _from_v2(
                 breaking=mod_breaking,
                 breaking_ignore_only=mod_only,
                 config_version="v2",
+                name=_module_name(entry),
             )
         )
     return modules, top, top_only, _str_list(data.get("deps"), "deps", warnings)
+
+
+def _module_name(data: dict[str, Any]) -> str | None:
+    name = data.get("name")
+    return name if isinstance(name, str) and name.strip() else None
 
 
 def _from_v1(
@@ -503,7 +512,12 @@ def _from_v1(
     roots = _str_list(build.get("roots"), "build.roots", warnings)  # v1beta1 only
     paths = [_join(directory, r) for r in roots] or [directory]
     modules = [
-        ModuleRoot(path=p, excludes=tuple(e for e in excludes if _is_under(e, p))) for p in paths
+        ModuleRoot(
+            path=p,
+            excludes=tuple(e for e in excludes if _is_under(e, p)),
+            name=_module_name(data),
+        )
+        for p in paths
     ]
     breaking, ignore_only = _breaking_section(data.get("breaking"), directory, where, warnings)
     return modules, breaking, ignore_only, _str_list(data.get("deps"), "deps", warnings)

@@ -16,7 +16,15 @@ from compat_checker.audit.history import History, NumberHistory, commit_label
 from compat_checker.audit.model import Exposure, HistoryEvent, Severity
 from pii_detector.levels import Sensitivity
 from pii_detector.results import PiiAnalysis
-from protomodel.model import EnumModel, FileModel, MessageModel, iter_all_enums, iter_all_messages
+from protomodel.model import (
+    EnumModel,
+    FieldModel,
+    FileModel,
+    MessageModel,
+    iter_all_enums,
+    iter_all_messages,
+    iter_file_elements,
+)
 
 SEVERITY_RANK: dict[Severity, int] = {"ERROR": 0, "WARNING": 1, "INFO": 2}
 _PII_SEVERITY: dict[Sensitivity, Severity] = {
@@ -25,7 +33,8 @@ _PII_SEVERITY: dict[Sensitivity, Severity] = {
     Sensitivity.LOW: "INFO",
 }
 # A zero value named like this says "not set" (`UNKNOWN = 0` alone is common in nested enums).
-_ZERO_NAMES = ("UNSPECIFIED", "UNKNOWN")
+# Zero values that say "not set" in so many words (`STATUS_CODE_UNSET`, `FLAG_DO_NOT_USE`).
+_ZERO_NAMES = ("UNSPECIFIED", "UNKNOWN", "UNSET", "NOT_SET", "NONE", "DO_NOT_USE", "INVALID")
 _ZERO_SUFFIXES = tuple(f"_{name}" for name in _ZERO_NAMES)
 
 
@@ -269,11 +278,13 @@ def deleted_enum_value_not_reserved(ctx: AuditContext) -> Iterator[AuditHit]:
     "(or, if that is too late, document that 0 also means 'not set').",
 )
 def enum_zero_value_meaningful(ctx: AuditContext) -> Iterator[AuditHit]:
+    used = _field_types(ctx.files)
     for file in ctx.files:
         for enum in iter_all_enums(file):
             zero = enum.value_by_number(0)
             if (
                 enum.closed
+                or enum.fqn not in used  # no field holds it: nothing reads as zero
                 or zero is None
                 or zero.name in _ZERO_NAMES
                 or zero.name.endswith(_ZERO_SUFFIXES)
@@ -290,6 +301,16 @@ def enum_zero_value_meaningful(ctx: AuditContext) -> Iterator[AuditHit]:
 
 
 # ---------------------------------------------------------------------------- helpers
+
+
+def _field_types(files: list[FileModel]) -> set[str]:
+    """The message and enum FQNs some field or extension of ``files`` has as its type."""
+    return {
+        element.element_type.lstrip(".")
+        for file in files
+        for element in iter_file_elements(file)
+        if isinstance(element, FieldModel)
+    }
 
 
 def _tracked(

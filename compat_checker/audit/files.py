@@ -130,6 +130,12 @@ def vendored_files(
         reason = _ignored(prefix + path, patterns) or _vendored_by_layout(root, path, layout)
         if reason is not None:
             vendored[path] = reason
+    copies = {path for path, reason in vendored.items() if reason.startswith("copy of ")}
+    if copies and copies == set(files) - (set(vendored) - copies):
+        # Nothing but copies of one project's protos (api-common-protos, googleapis itself):
+        # the repository is that project, and its files are its own API.
+        for path in copies:
+            del vendored[path]
     return vendored
 
 
@@ -154,6 +160,8 @@ def _vendored_by_layout(root: Path, path: str, layout: ModuleLayout) -> str | No
     vendor_dir = next((d for d in directories if d.lower() in VENDOR_DIRS), None)
     if vendor_dir is not None:
         return f"{vendor_dir}/ directory"
+    if module is not None and module.name is not None:
+        return None  # a module the repository publishes is its own API
     module_path = layout.to_module_path(path) or path
     for path_prefix, package, name in KNOWN_DEPENDENCIES:
         if not module_path.startswith(path_prefix):

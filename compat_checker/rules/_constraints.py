@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -279,14 +280,18 @@ def _read_type_rules(rules: Mapping[str, Any], kind: str, prefix: str, out: Cons
             if number is None:
                 _add(out, type_prefix + key, Requires(frozenset({_render(value)})))
                 continue
+            number = _in_declared_type(number, kind)
             whole = integral or dimension in ("len", "bytes", "count")
             for bound_kind, bound in _bounds(which, number, f"{key}: {_render(value)}", whole):
                 bounds.setdefault(f"{dimension}.{bound_kind}", []).append(bound)
         elif key == "in":
-            _add(out, type_prefix + "in", Allowed(frozenset(_hashable(v) for v in _listed(value))))
+            allowed = frozenset(_typed(v, kind) for v in _listed(value))
+            _add(out, type_prefix + "in", Allowed(allowed))
         elif key == "not_in":
             _add(
-                out, type_prefix + "not_in", Denied(frozenset(_hashable(v) for v in _listed(value)))
+                out,
+                type_prefix + "not_in",
+                Denied(frozenset(_typed(v, kind) for v in _listed(value))),
             )
         elif key == "required":  # PGV duration/timestamp/any `required`
             if value is True:
@@ -300,7 +305,7 @@ def _read_type_rules(rules: Mapping[str, Any], kind: str, prefix: str, out: Cons
         elif key in _NESTED and isinstance(value, Mapping):
             _read_field_rules(value, f"{type_prefix}{key}.", out)
         elif key == "const" or value is not False:  # `email: false` and the like: no rule
-            _add(out, type_prefix + key, Requires(frozenset({_hashable(value)})))
+            _add(out, type_prefix + key, Requires(frozenset({_typed(value, kind)})))
     _add_ranges(bounds, type_prefix, out)
 
 
@@ -400,6 +405,23 @@ def _number(value: Any) -> float | None:
         except ValueError:
             return None
     return None
+
+
+def _in_declared_type(number: float, kind: str) -> float:
+    """A `float` rule's number as the field holds it: the same constant reads 1.23 from the
+    source and 1.2300000190734863 from a compiled descriptor (float32), and must compare
+    equal."""
+    if kind != "float" or isinstance(number, int) or not math.isfinite(number):
+        return number
+    try:
+        return struct.unpack("<f", struct.pack("<f", number))[0]
+    except OverflowError:
+        return number
+
+
+def _typed(value: Any, kind: str) -> Any:
+    number = _number(value) if kind == "float" and not isinstance(value, Mapping) else None
+    return _in_declared_type(number, kind) if number is not None else _hashable(value)
 
 
 def _hashable(value: Any) -> Any:

@@ -136,6 +136,10 @@ def enum_zero_value_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit
     old, new = base.value_by_number(0), head.value_by_number(0)
     if old is None or new is None or old.name == new.name:
         return
+    if _SENTINEL.search(old.name) and _SENTINEL.search(new.name):
+        return  # still "no value" (FLAG_NONE → FLAG_DO_NOT_USE): zero means what it meant
+    if not ctx.type_is_used(head.fqn) and not ctx.type_is_used(base.fqn):
+        return  # no field holds the enum, so no unset field reads its zero value
     moved = next((v for v in head.values if v.name == old.name), None)
     if moved is not None:
         detail = f"{old.name} moved to {moved.number} and 0 now means {new.name}"

@@ -27,7 +27,7 @@ from compat_checker.rules.common import (
     value_sides,
 )
 from compat_checker.rules.registry import Hit, rule
-from protomodel.model import ElementKind
+from protomodel.model import ElementKind, EnumModel
 
 if TYPE_CHECKING:
     from compat_checker.diff import DiffContext, ElementPair
@@ -249,12 +249,28 @@ enum Status {
 )
 def enum_value_renamed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     base, head = value_sides(pair)
-    if pair.renamed and base is not None and head is not None:
+    if not (pair.renamed and base is not None and head is not None):
+        return
+    enum = pair.parent_head
+    if isinstance(enum, EnumModel) and not ctx.type_is_used(enum.fqn):
+        # A bitmask helper enum (`LogRecordFlags` beside a `fixed32 flags` field): JSON
+        # never carries it, only the generated constants change.
         yield Hit(
-            message=f"enum value {base.fqn} ({head.number}) was renamed to {head.name}",
+            message=(
+                f"enum value {base.fqn} ({head.number}) was renamed to {head.name}; no field "
+                f"or RPC uses {enum.name}, so JSON is unaffected, but generated constants "
+                "change (a source break)"
+            ),
+            severity=Severity.MEDIUM,
             before=base.name,
             after=head.name,
         )
+        return
+    yield Hit(
+        message=f"enum value {base.fqn} ({head.number}) was renamed to {head.name}",
+        before=base.name,
+        after=head.name,
+    )
 
 
 _VALUE_REMOVED_AFTER = _STATUS.replace("  STATUS_DONE = 2;\n", "  reserved 2;\n")

@@ -97,6 +97,56 @@ def test_vendored_protos_are_left_out_and_said_so(repo: Path, tmp_path: Path):
     assert "legacy.v1.OldUser.home_address" in {i.element for i in everything.inventory}
 
 
+def test_a_module_the_repository_publishes_is_its_own_api(repo: Path, tmp_path: Path):
+    """protovalidate's own `buf/validate` module is not "a copy of protovalidate"."""
+    validate = proto("buf.validate", "message FieldRules {\n  string email_pattern = 1;\n}")
+    commit(
+        repo,
+        {
+            "buf.yaml": "version: v2\nmodules:\n  - path: proto\n"
+            "    name: buf.build/bufbuild/protovalidate\n",
+            "proto/buf/validate/validate.proto": validate,
+        },
+        "the protovalidate module",
+    )
+    _, report, stderr = audit(str(repo), "--json", str(tmp_path / "a.json"), "--no-history")
+    assert report is not None and report.files == ["proto/buf/validate/validate.proto"]
+    assert "left out" not in stderr
+
+
+def test_a_repository_of_google_protos_only_is_that_project(repo: Path, tmp_path: Path):
+    """api-common-protos is googleapis' common protos: auditing it audits them."""
+    commit(
+        repo,
+        {
+            "google/api/field_behavior.proto": FIELD_BEHAVIOR,
+            "google/type/date.proto": DATE,
+        },
+        "common protos",
+    )
+    _, report, stderr = audit(str(repo), "--json", str(tmp_path / "a.json"), "--no-history")
+    assert report is not None
+    assert report.files == ["google/api/field_behavior.proto", "google/type/date.proto"]
+    assert "left out" not in stderr
+
+
+def test_the_zero_value_check_skips_not_set_names_and_enums_no_field_holds(
+    repo: Path, tmp_path: Path
+):
+    body = (
+        "enum StatusCode {\n  STATUS_CODE_UNSET = 0;\n  STATUS_CODE_OK = 1;\n}\n"
+        "enum LogRecordFlags {\n  LOG_RECORD_FLAGS_MASK_ALL = 0;\n  LOG_RECORD_FLAGS_TRACE = 255;\n}\n"
+        "enum Kind {\n  KIND_INTERNAL = 0;\n  KIND_SERVER = 1;\n}\n"
+        "message Span {\n  StatusCode code = 1;\n  Kind kind = 2;\n  fixed32 flags = 3;\n}"
+    )
+    commit(repo, {"api/trace.proto": proto("acme.v1", body)}, "trace")
+    _, report, _ = audit(str(repo), "--json", str(tmp_path / "a.json"), "--no-history")
+    assert report is not None
+    assert [f.element for f in by_rule(report, "AUDIT_ENUM_ZERO_VALUE_MEANINGFUL")] == [
+        "acme.v1.Kind.KIND_INTERNAL"
+    ]
+
+
 def test_repository_config_applies_to_a_subdirectory_audit(repo: Path, tmp_path: Path):
     """`protoguard.yaml` at the repository root (the one `check` reads) holds for `audit api`,
     and its `ignore_paths` globs are repository-relative, as in `check`."""
