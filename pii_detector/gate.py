@@ -104,8 +104,7 @@ def _why_not_blocking(result: FieldResult, fail_on_review: bool) -> str | None:
         return None  # a correction or the LLM review decided
     if result.rule == "MESSAGE_CONTENT":
         return (
-            "its level comes from the message type it holds, whose own fields carry the "
-            "annotations"
+            "its level comes from the message type it holds, whose own fields carry the annotations"
         )
     if result.needs_review:
         if fail_on_review:
