@@ -37,13 +37,17 @@ def pii_change(finding: PiiGateFinding) -> Change:
         id=change_id(rule, finding.element, kind),
         rule=rule,
         category=Category.PII,
-        is_breaking=True,
+        is_breaking=finding.blocking,
         severity=Severity(finding.sensitivity.value),
         element=finding.element,
         file=finding.file,
         line=finding.line,
         column=finding.column,
-        message=finding.message,
+        message=(
+            finding.message
+            if finding.blocking
+            else f"{finding.message} (a warning: {finding.why_not_blocking})"
+        ),
         recommendation=(
             f"Raise its annotation: {finding.suggestion}"
             if under
@@ -84,6 +88,7 @@ def analyze_change(
     ask: Callable | None,
     changed_files: Iterable[ChangedFile] | None = None,
     concurrency: int = 1,
+    fail_on_review: bool = False,
 ) -> tuple[PiiAnalysis, list[Change]]:
     """Classify the head's files under review; block new/changed fields at/above fail_on
     that are unannotated or annotated below their level (renames judged as changes)."""
@@ -103,6 +108,7 @@ def analyze_change(
         overrides=overrides,
         analysis=analysis,
         counterparts=field_counterparts(base, head, changed_files),
+        fail_on_review=fail_on_review,
     )
     return analysis, [pii_change(f) for f in findings]
 

@@ -272,6 +272,7 @@ def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, A
         ask=calls,
         changed_files=change.files,
         concurrency=llm.review_concurrency if llm is not None else 1,
+        fail_on_review=config.pii.fail_on_review,
     )
     annotate_dir = runtime.context.options.annotate_dir
     if annotate_dir is not None:
@@ -285,9 +286,11 @@ def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, A
         # The PII review is one of the run's LLM reviews: --llm-required covers it too.
         layers.append(_llm_layer(review, pii_gate.PII_LLM_LAYER, runtime.context.options))
     under = sum(c.rule == pii_gate.PII_UNDER_RULE for c in changes)
+    held = sum(not c.is_breaking for c in changes)
     detail = (
         f"{how}: {len(analysis.fields)} fields classified, {len(changes) - under} unannotated"
         f" and {under} under-annotated at/above {config.pii.fail_on}"
+        + (f" ({held} of them warnings: doubtful or inherited)" if held else "")
     )
     return {
         "pii_changes": changes,

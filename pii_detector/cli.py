@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pii_detector.analysis import analyze_tree
@@ -472,17 +473,26 @@ def _under_mark(f: FieldResult, threshold: Sensitivity) -> str:
     return f"[{style}]too low ({written})[/]"
 
 
+def _why(f: FieldResult) -> str:
+    if not f.needs_review:
+        return escape(f.reasoning)
+    reason = f": {escape(f.review_reason)}" if f.review_reason else ""
+    return f"{escape(f.reasoning)}; [yellow]needs review[/]{reason}"
+
+
 def _print_text(analysis: PiiAnalysis, threshold: Sensitivity) -> None:
     console = Console()
     for path, part in analysis.by_file().items():
         pii_fields = [f for f in part.fields if f.sensitivity.is_pii]
+        # A doubtful field is listed even when its guess is PUBLIC: a human decides it.
+        shown = [f for f in part.fields if f.sensitivity.is_pii or f.needs_review]
         table = Table(
             title=f"{path}: {len(pii_fields)} of {len(part.fields)} fields hold personal data",
             title_justify="left",
         )
         for column in ("field", "line", "level", "type", "annotated", "why"):
             table.add_column(column, overflow="fold")
-        for f in sorted(pii_fields, key=lambda f: (-f.sensitivity.rank, f.line)):
+        for f in sorted(shown, key=lambda f: (-f.sensitivity.rank, f.line)):
             level = f"[{_LEVEL_STYLE[f.sensitivity.value]}]{f.sensitivity.value}[/]"
             mark = (
                 _under_mark(f, threshold)
@@ -497,7 +507,7 @@ def _print_text(analysis: PiiAnalysis, threshold: Sensitivity) -> None:
                 level,
                 f.pii_type.value if f.pii_type else "-",
                 mark,
-                f.reasoning,
+                _why(f),
             )
         console.print(table)
         for m in part.methods:
@@ -509,6 +519,7 @@ def _print_text(analysis: PiiAnalysis, threshold: Sensitivity) -> None:
         + ", ".join(f"{counts[level]} {level.value}" for level in reversed(Sensitivity))
         + f"; {len(analysis.unannotated(threshold))} at or above {threshold.value} without annotation"
         + f", {len(analysis.under_annotated(threshold))} annotated below their level"
+        + f", {sum(f.needs_review for f in analysis.fields)} need review"
     )
     for element in analysis.unused_overrides:
         console.print(f"[yellow]note[/]: override for {element} matches no field")

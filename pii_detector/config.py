@@ -12,4 +12,7 @@ class PiiConfig(BaseModel):
 
     enabled: bool = True
     fail_on: Literal["LOW", "MEDIUM", "HIGH"] = "HIGH"
+    # A new unannotated field the rules are not sure about (needs review) is a warning;
+    # true makes it block, for teams that want every personal-data field declared.
+    fail_on_review: bool = False
     overrides_file: str = ".protoguard/pii-overrides.yaml"

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pii_detector.analysis import analyze_tree, iter_extensions
 from pii_detector.annotate import options_to_add
+from pii_detector.classifier import CERTAIN
 from pii_detector.levels import PiiType, Sensitivity, parse_level
 from pii_detector.overrides import Override
 from pii_detector.results import FieldResult, PiiAnalysis, Source
@@ -41,6 +42,11 @@ class PiiGateFinding(BaseModel):
     problem: Literal["unannotated", "under_annotated"] = "unannotated"
     existing_annotation: str | None = None
     renamed_from: str | None = None  # the field's name in base, when the change renamed it
+    # False: a warning, because the classification is a guess that needs a human
+    # (`needs_review`, or a level below the certainty that blocks) or the level comes only
+    # from the message type the field holds, whose own fields carry the annotations.
+    blocking: bool = True
+    why_not_blocking: str | None = None
 
 
 Change = Literal["added", "changed"]
@@ -55,6 +61,7 @@ def gate_findings(
     overrides: Mapping[str, Override] | None = None,
     analysis: PiiAnalysis | None = None,
     counterparts: Mapping[str, FieldModel] | None = None,
+    fail_on_review: bool = False,
 ) -> list[PiiGateFinding]:
     """Findings for fields added or changed by the change, sorted by file and line.
 
@@ -81,8 +88,32 @@ def gate_findings(
         if result.annotated and not result.under_annotated:
             continue
         renamed_from = before.name if before is not None and before.name != field.name else None
-        findings.append(_finding(file, field, result, change, renamed_from))
+        finding = _finding(file, field, result, change, renamed_from)
+        why_not = _why_not_blocking(result, fail_on_review)
+        if why_not is not None:
+            finding = finding.model_copy(update={"blocking": False, "why_not_blocking": why_not})
+        findings.append(finding)
     return sorted(findings, key=lambda f: (f.file, f.line, f.element))
+
+
+def _why_not_blocking(result: FieldResult, fail_on_review: bool) -> str | None:
+    """Why a finding on this field is a warning, or None when it blocks. Only what the
+    classification is sure of blocks on its own: a doubtful guess that blocked pull
+    requests would get the gate switched off."""
+    if result.source is not Source.RULES:
+        return None  # a correction or the LLM review decided
+    if result.rule == "MESSAGE_CONTENT":
+        return (
+            "its level comes from the message type it holds, whose own fields carry the annotations"
+        )
+    if result.needs_review:
+        if fail_on_review:
+            return None
+        reason = f": {result.review_reason}" if result.review_reason else ""
+        return f"the rules are not sure{reason} (pii.fail_on_review: true makes it block)"
+    if result.confidence < CERTAIN:
+        return f"a guess (confidence {result.confidence:.2f}) that needs a human to confirm"
+    return None
 
 
 def _candidates(

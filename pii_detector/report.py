@@ -40,6 +40,10 @@ class FieldEntry(_Model):
     # the level written in the proto (`sensitivity`/`reasoning` say what it should be).
     under_annotated: bool | None = None
     annotated_sensitivity: Sensitivity | None = None
+    # … and, for a field the rules are not sure about, `needs_review: true` with the
+    # reason: a human (`protoguard pii correct`) or the LLM review (`--llm`) decides it.
+    needs_review: bool | None = None
+    review_reason: str | None = None
 
     @model_serializer(mode="wrap")
     def _omit_absent_optional_keys(self, handler: SerializerFunctionWrapHandler) -> dict:
@@ -50,7 +54,13 @@ class FieldEntry(_Model):
         return data
 
 
-_OPTIONAL_FIELD_KEYS = ("pii_types", "under_annotated", "annotated_sensitivity")
+_OPTIONAL_FIELD_KEYS = (
+    "pii_types",
+    "under_annotated",
+    "annotated_sensitivity",
+    "needs_review",
+    "review_reason",
+)
 
 
 class MessageEntry(_Model):
@@ -132,6 +142,8 @@ def _report(path: str, part: PiiAnalysis) -> FileReport:
                 pii_types=f.pii_types or None,
                 under_annotated=True if f.under_annotated else None,
                 annotated_sensitivity=f.annotated_sensitivity if f.under_annotated else None,
+                needs_review=True if f.needs_review else None,
+                review_reason=f.review_reason if f.needs_review else None,
             )
             for f in part.fields
         ],

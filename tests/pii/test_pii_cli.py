@@ -182,3 +182,19 @@ def test_a_corrupt_overrides_file_is_one_line(repo: Path) -> None:
         extra = ("--sensitivity", "HIGH", "--reason", "r") if args[0] == "correct" else ()
         code, _, err = run(*args, *extra)
         assert code == 2 and "pii-overrides.yaml: not UTF-8 text" in err
+
+
+def test_scan_text_lists_a_field_that_needs_review_with_its_reason(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "240")  # one table row per line
+    doubtful = repo / "api" / "acme" / "accounts" / "v1" / "customer.proto"
+    doubtful.write_text(
+        'syntax = "proto3";\npackage acme.accounts.v1;\n'
+        "message Customer { string email = 1; string first_name = 2; string aura_colour = 3; }\n"
+    )
+    code, out, _ = run("scan", "api/acme/accounts/v1/customer.proto")
+    assert code == 0
+    row = next(line for line in out.splitlines() if "Customer.aura_colour" in line)
+    assert "needs review: no rule places this field of a record about a person" in row
+    assert "1 need review" in out

@@ -94,3 +94,64 @@ def test_unrelated_files_and_messages_are_ignored() -> None:
     assert gate_findings(tree_of(BASE), tree_of(HEAD), ["acme.test.v1.Other"], "HIGH") == []
     by_message = gate_findings(tree_of(BASE), tree_of(HEAD), ["acme.test.v1.Customer"], "HIGH")
     assert len(by_message) == 2
+
+
+# ---- only what the classification is sure of blocks --------------------------------------
+
+DOUBTFUL_BASE = """
+message Patient {
+  string first_name = 1;
+  string mrn = 2;
+}
+message Credentials {
+  string password = 1;
+}
+message Sink {
+  string name = 1;
+}
+"""
+DOUBTFUL_HEAD = """
+message Patient {
+  string first_name = 1;
+  string mrn = 2;
+  string qtc_interval = 3;
+  string ssn = 4;
+}
+message Credentials {
+  string password = 1;
+}
+message Sink {
+  string name = 1;
+  Credentials credentials = 2;
+}
+"""
+
+
+def _by_path(findings):  # type: ignore[no-untyped-def]
+    return {f.field_path: f for f in findings}
+
+
+def test_a_doubtful_guess_is_a_warning_and_a_certain_one_blocks() -> None:
+    found = _by_path(gate_findings(tree_of(DOUBTFUL_BASE), tree_of(DOUBTFUL_HEAD), [FILE], "HIGH"))
+    assert found["Patient.ssn"].blocking
+    # An unfamiliar clinical term in a patient record: HIGH, but the rules are not sure.
+    clinical = found["Patient.qtc_interval"]
+    assert not clinical.blocking and "not sure" in (clinical.why_not_blocking or "")
+    assert "pii.fail_on_review" in (clinical.why_not_blocking or "")
+
+
+def test_fail_on_review_makes_a_doubtful_new_field_block() -> None:
+    findings = gate_findings(
+        tree_of(DOUBTFUL_BASE), tree_of(DOUBTFUL_HEAD), [FILE], "HIGH", fail_on_review=True
+    )
+    assert _by_path(findings)["Patient.qtc_interval"].blocking
+
+
+def test_a_field_holding_a_message_with_secrets_inside_does_not_block() -> None:
+    """`Sink.credentials` adds no personal-data field: `Credentials.password` is where the
+    annotation belongs, and it is judged on its own when it is added."""
+    found = _by_path(gate_findings(tree_of(DOUBTFUL_BASE), tree_of(DOUBTFUL_HEAD), [FILE], "HIGH"))
+    inherited = found.get("Sink.credentials")
+    assert inherited is None or not inherited.blocking
+    if inherited is not None:
+        assert "message type it holds" in (inherited.why_not_blocking or "")

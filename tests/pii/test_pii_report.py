@@ -76,3 +76,19 @@ def test_several_files_give_one_report_each_and_a_total() -> None:
         "pii_fields": 1,
         "summary": {"HIGH": 0, "MEDIUM": 1, "LOW": 0, "PUBLIC": 1},
     }
+
+
+DOUBTFUL = """
+message Customer { string email = 1; string first_name = 2; string aura_colour = 3; }
+"""
+
+
+def test_a_field_that_needs_review_carries_the_flag_and_its_reason() -> None:
+    data = json.loads(report_json(build_report(analyze(DOUBTFUL))))
+    fields = {f["field_name"]: f for f in data["fields"]}
+    assert data["schema_version"] == 1  # optional keys: older readers never see them
+    doubtful = fields["aura_colour"]
+    assert doubtful["needs_review"] is True
+    assert doubtful["review_reason"] == "no rule places this field of a record about a person"
+    assert list(doubtful)[-2:] == ["needs_review", "review_reason"]
+    assert "needs_review" not in fields["email"] and "review_reason" not in fields["email"]
