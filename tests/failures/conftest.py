@@ -96,6 +96,13 @@ class Run:
     def layer(self, name: str):
         return next(layer for layer in self.verdict.layers if layer.name == name)
 
+    def node_seconds(self, *nodes: str) -> float:
+        """Seconds the verdict's `timings` give these pipeline steps: what a hung server
+        costs, without the process start-up and the other layers, which a loaded CI
+        machine stretches."""
+        timings = self.verdict.timings
+        return sum(timings[node] for node in nodes)
+
     @property
     def stderr_lines(self) -> list[str]:
         return [line for line in self.stderr.splitlines() if line.strip()]
