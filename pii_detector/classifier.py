@@ -95,6 +95,7 @@ RULES: dict[str, str] = {
     "OPEN_CONTAINER": "a free-form container: free text on people and their activity, else PUBLIC",
     "TYPE_RULES_OUT": "the type cannot hold what the name suggests (`uint64 address`)",
     "KEY_NAMES": "a list of key names, not key values",
+    "NAMES_RECORD": "a message of names (`CookieNames`) holds the names of things, not their values",
     "SECRET_REFERENCE": "where a secret lives (its name, path or version), not the secret",
     "LLM": "the LLM review gave a higher level",
     "OVERRIDE": "a human correction recorded with `protoguard pii correct`",
@@ -528,6 +529,11 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
         return _temporal(name, ctx)
     if ftype.scalar == "bool":
         return _review_flag(_boolean(matches, ctx), field, ctx)
+    if ftype.scalar in _TEXT_SCALARS and raw_words(ctx.fqn.rsplit(".", 1)[-1])[-1:] == ["names"]:
+        # `OAuth2Credentials.CookieNames.refresh_token`: the name of the cookie, not the token.
+        return _v(P, None, "NAMES_RECORD",
+                  f"`{field.name}` in {ctx.describes} is the name of a {field.name}, not its value",
+                  0.85)  # fmt: skip
     if field.is_repeated and ftype.scalar == "string" and raw_words(field.name)[-1:] == ["keys"]:
         # `id_keys`, `description_keys`: the names of attribute keys, not key values.
         return _v(P, None, "KEY_NAMES", f"`{field.name}` lists key names", 0.9)
@@ -651,30 +657,52 @@ def _unplaced(
     message_typed = ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER)
     if not about_person or message_typed or _administrative(tokens):
         return _v(P, None, "NO_SIGNAL", nothing, 0.9)
-    # Only text and categories state a fact; a number may be a dose or a quantity
-    # dispensed, so it is flagged, not raised. And only on a record the message's own
-    # name makes clinical or criminal, or on the person: a device, a kit or a workout in
-    # a health package holds facts about things.
-    states = ftype.scalar in _TEXT_SCALARS or ftype.cls == TypeClass.ENUM
-    own_topic = record.subject == Subject.PERSON or bool(
-        ctx.words & (DOMAIN_WORDS[Domain.CRIMINAL_JUSTICE] | lx.HEALTH_NOUNS)
-    )
-    if (
-        record.domain in (Domain.HEALTH, Domain.CRIMINAL_JUSTICE)
-        and not ctx.has(Kind.REQUEST)
-        and states
-        and own_topic
-    ):
-        health = record.domain == Domain.HEALTH
-        what = "a fact about the person's health or care" if health else "criminal-offence data"
-        return _v(H, PiiType.SPECIAL_CATEGORY if health else None, "RECORD_CONTEXT",
-                  f"`{field.name}` in {ctx.describes}, {_a(record.describes)} "
-                  f"({record.evidence}): {what}", 0.55,
-                  f"an unfamiliar name in a {record.domain.value.replace('_', ' ')} record "
-                  "about a person, read as sensitive: confirm the level")  # fmt: skip
+    fact = _health_fact(field, tokens, ctx, ftype)
+    if fact is not None:
+        return fact
     if _worth_review(ctx):
         return _v(P, None, "NO_SIGNAL", nothing, 0.4, _ABOUT_PEOPLE_REVIEW)
     return _v(P, None, "NO_SIGNAL", nothing, 0.8)
+
+
+def _health_fact(
+    field: FieldModel, tokens: tuple[str, ...], ctx: MessageContext, ftype: FieldType
+) -> Verdict | None:
+    """A fact in a health or criminal record about a person (policy v2), or None.
+
+    Text and categories state facts. A bare number may be a quantity dispensed or a
+    count of refills, so it is flagged, not raised; but a number with a unit of
+    measurement (`amh_pmol_l`, `endometrium_mm`, `dose_iu`) in a health record is a
+    lab value or a dose of that person. Only on a record the message's own name makes
+    clinical or criminal, or on the person: a device, a kit or a workout in a health
+    package holds facts about things.
+    """
+    record = ctx.record
+    about_person = record.about_people and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
+    if not about_person or _administrative(tokens) or ctx.has(Kind.REQUEST):
+        return None
+    health = record.domain == Domain.HEALTH
+    states = ftype.scalar in _TEXT_SCALARS or ftype.cls == TypeClass.ENUM
+    if health and ftype.scalar in lx.INTEGER_TYPES | {"float", "double"}:
+        states = states or bool(set(raw_words(field.name)[1:]) & _MEASUREMENT_UNITS)
+    own_topic = record.subject == Subject.PERSON or bool(
+        ctx.words & (DOMAIN_WORDS[Domain.CRIMINAL_JUSTICE] | lx.HEALTH_NOUNS)
+    )
+    if record.domain not in (Domain.HEALTH, Domain.CRIMINAL_JUSTICE) or not states or not own_topic:
+        return None
+    what = "a fact about the person's health or care" if health else "criminal-offence data"
+    return _v(H, PiiType.SPECIAL_CATEGORY if health else None, "RECORD_CONTEXT",
+              f"`{field.name}` in {ctx.describes}, {_a(record.describes)} "
+              f"({record.evidence}): {what}", 0.55,
+              f"an unfamiliar name in a {record.domain.value.replace('_', ' ')} record "
+              "about a person, read as sensitive: confirm the level")  # fmt: skip
+
+
+# Units a measurement of a body or a dose is given in (the last words of a field name).
+_MEASUREMENT_UNITS = frozenset(
+    {"mm", "cm", "kg", "g", "mg", "mcg", "ug", "ml", "l", "iu", "mmol", "pmol", "nmol",
+     "umol", "mol", "dl", "bpm", "mmhg", "celsius", "pct", "percent", "units", "u"}
+)  # fmt: skip
 
 
 # Domains where a fact about a person the rules cannot place is likely sensitive.
@@ -884,7 +912,7 @@ def _temporal(name: _Name | None, ctx: MessageContext) -> Verdict:
 def _boolean(matches: Iterable[Match], ctx: MessageContext) -> Verdict:
     # On a thing that points at nobody (`Venue.wheelchair_accessible`), the flag is about
     # the thing: POLICY.md's "booleans about records".
-    about_a_thing = _is_a_thing(ctx) or _is_system(ctx)
+    about_a_thing = _is_a_thing(ctx) or _is_system(ctx) or _points_at_nobody(ctx)
     for match in matches:
         if lx.FACT in match.concept.flags and not about_a_thing:
             concept = match.concept
@@ -900,6 +928,19 @@ def _is_system(ctx: MessageContext) -> bool:
     technical = record.domain in (Domain.TELEMETRY, Domain.INFRASTRUCTURE)
     return (record.subject == Subject.CONFIG or technical) and not ctx.has(
         Kind.PERSON, Kind.SUBJECT_PERSON, Kind.HEALTH, Kind.PERSON_LINKED
+    )
+
+
+def _points_at_nobody(ctx: MessageContext) -> bool:
+    """A record of a thing or of settings with no person and no reference to one: an
+    incubator in a clinic's API, a polling place. Its flags describe the thing. A message
+    its own name makes clinical (`LabResult`), or a record in a domain about people
+    (a payroll `BenefitElection`), is about a person even without an id."""
+    return (
+        ctx.record.subject in (Subject.THING, Subject.CONFIG)
+        and ctx.record.domain not in _REVIEW_DOMAINS
+        and not ctx.has(Kind.PERSON, Kind.PERSON_LINKED, Kind.SUBJECT_PERSON, Kind.REQUEST)
+        and not ctx.words & lx.HEALTH_NOUNS
     )
 
 
