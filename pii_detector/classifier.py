@@ -204,6 +204,10 @@ _PERSON_EVIDENCE = frozenset(
 )  # fmt: skip
 
 
+# Records that select a group of people (an ad's targeting criterion with a gender, an age
+# range and an income range) describe the group, not one person.
+_TARGETING_NOUNS = frozenset({"criterion", "criteria", "targeting"})
+
 _ANY_INSURANCE_WORDS = frozenset(
     {"insurance", "insurer", "coverage", "policy", "claim", "policyholder", "insured",
      "underwriting", "premium", "adjuster"}
@@ -293,7 +297,7 @@ def message_context(
         kinds.add(Kind.ANIMAL)
     elif noun in listed_person_nouns or (
         not kinds & {Kind.ORG, Kind.NETWORK}
-        and noun not in lx.GEO_THING_NOUNS
+        and noun not in lx.GEO_THING_NOUNS | _TARGETING_NOUNS
         and len(evidence) >= 2
     ):
         kinds.add(Kind.PERSON)
@@ -610,6 +614,18 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
         said = _from_comment(field, ctx, only=frozenset({"employee_id"}))
         if said is not None and said.level.rank > verdict.level.rank:
             verdict = said
+    if (
+        ftype.cls == TypeClass.MESSAGE
+        and verdict.rule == "NAME_WORD"
+        and verdict.pii_type in _PERSONAL_FACT_TYPES
+        and not ctx.record.about_people
+        and not ctx.has(*_ABOUT_A_PERSON)
+    ):
+        # `income_range` of an ad's targeting criterion: a structure on a record about no
+        # person selects a group; only its content can make it personal.
+        return _v(P, None, "MESSAGE_CONTENT",
+                  f"`{field.name}` is a structure on {ctx.describes}, a record about no person: "
+                  "its content decides", 0.8)  # fmt: skip
     if ftype.cls == TypeClass.MESSAGE and verdict.types:
         # Several kinds in the name of a structure: no one type (POLICY.md, rule 18).
         verdict = _v(verdict.level, None, verdict.rule, verdict.reason, verdict.confidence)

@@ -97,3 +97,40 @@ def test_a_measurement_with_a_unit_in_a_health_record_is_a_fact_about_the_patien
 def test_a_measurement_with_a_unit_on_a_thing_is_public() -> None:
     analysis = analyze("message Incubator { string incubator_id = 1; float temperature_mm = 2; }")
     assert result(analysis, "Incubator.temperature_mm").sensitivity == Sensitivity.PUBLIC
+
+
+def test_an_ad_targeting_criterion_selects_a_group_not_a_person() -> None:
+    analysis = analyze(
+        """
+        // Targeting criteria of an ad group.
+        message AdGroupCriterion {
+          string resource_name = 1;
+          IncomeRangeInfo income_range = 2;
+          AgeRangeInfo age_range = 3;
+          GenderInfo gender = 4;
+          bool disabled = 5;
+        }
+        message IncomeRangeInfo { IncomeRangeType type = 1; }
+        enum IncomeRangeType { INCOME_RANGE_TYPE_UNSPECIFIED = 0; INCOME_RANGE_TOP_10 = 1; }
+        message AgeRangeInfo { AgeRangeType type = 1; }
+        enum AgeRangeType { AGE_RANGE_TYPE_UNSPECIFIED = 0; }
+        message GenderInfo { GenderType type = 1; }
+        enum GenderType { GENDER_TYPE_UNSPECIFIED = 0; }
+        """
+    )
+    for name in ("resource_name", "income_range", "disabled"):
+        assert result(analysis, f"AdGroupCriterion.{name}").sensitivity == Sensitivity.PUBLIC, name
+
+
+def test_an_income_range_on_a_person_is_still_financial() -> None:
+    analysis = analyze(
+        """
+        message Applicant {
+          string first_name = 1;
+          string email = 2;
+          IncomeRange income_range = 3;
+        }
+        message IncomeRange { int64 min_cents = 1; int64 max_cents = 2; }
+        """
+    )
+    assert result(analysis, "Applicant.income_range").sensitivity == Sensitivity.HIGH
