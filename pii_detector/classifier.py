@@ -1566,7 +1566,7 @@ def _fingerprint(name: _Name, ctx: MessageContext) -> Verdict:
     persons = prefix & (lx.PERSON_NOUNS | {"finger", "thumb", "biometric", "person"})
     if (
         persons
-        or set(name.tail) & _SIGNATURE_IMAGE | {"template", "wsq", "minutiae"}
+        or set(name.tail) & (_SIGNATURE_IMAGE | {"template", "wsq", "minutiae"})
         or (ctx.has(Kind.PERSON, Kind.SUBJECT_PERSON, Kind.IDENTITY) and not _is_system(ctx))
     ):
         return _v(H, PiiType.BIOMETRIC, "NAME_WORD", "a person's fingerprint is biometric data")

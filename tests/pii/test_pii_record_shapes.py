@@ -134,3 +134,19 @@ def test_an_income_range_on_a_person_is_still_financial() -> None:
         """
     )
     assert result(analysis, "Applicant.income_range").sensitivity == Sensitivity.HIGH
+
+
+def test_a_bare_fingerprint_on_a_thing_is_a_hash_and_on_a_person_biometric() -> None:
+    analysis = analyze(
+        """
+        // A virtual machine; the fingerprint detects concurrent changes.
+        message Instance { string instance_id = 1; string fingerprint = 2; }
+        message TlsInspection { bytes fingerprint = 1; }
+        message Enrollee { string first_name = 1; string email = 2; bytes fingerprint = 3; }
+        message Enrollment { string enrollment_id = 1; bytes fingerprint_template = 2; }
+        """
+    )
+    assert result(analysis, "Instance.fingerprint").sensitivity == Sensitivity.PUBLIC
+    assert result(analysis, "TlsInspection.fingerprint").sensitivity == Sensitivity.PUBLIC
+    assert result(analysis, "Enrollee.fingerprint").pii_type == PiiType.BIOMETRIC
+    assert result(analysis, "Enrollment.fingerprint_template").pii_type == PiiType.BIOMETRIC
