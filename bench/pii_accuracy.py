@@ -1,6 +1,6 @@
 """Accuracy of the rule-based PII classifier on the labelled evaluation set.
 
-    python bench/pii_accuracy.py [--split dev|heldout|fresh|final|blind_a|blind_b|all|blind_c|blind] [--errors]
+    python bench/pii_accuracy.py [--split dev|heldout|fresh|final|blind_a|blind_b|all|blind_c|blind_d|blind_e|blind] [--errors]
 
 The set lives in tests/pii/eval/<split>/: realistic APIs (``acme/**.proto``) and gold
 labels (``labels/*.yaml``: ``Message FQN → field → "LEVEL [TYPE]"``, following
@@ -15,6 +15,8 @@ tests/pii/eval/README.md; in short:
   (round 5).
 * ``blind_b``  — written by someone else from the policy; first run recorded, then tuned on
   (round 6).
+* ``blind_e``  — written from policy v2 and frozen before any run; first run recorded, then
+  its misses were read for general mechanisms (issue 14), so it is tuned on.
 * ``blind_c``  — written by someone else and never seen by whoever tunes the rules. It is
   measured only on request (``--split blind_c`` or ``blind``), never by ``all`` and never
   by the tests, so that nobody tunes on it by accident.
@@ -46,7 +48,7 @@ from pii_detector.results import FieldResult
 from protomodel.parse import build_tree
 
 EVAL = Path(__file__).resolve().parent.parent / "tests" / "pii" / "eval"
-TUNED_SPLITS = ("dev", "heldout", "fresh", "final", "blind_a", "blind_b")
+TUNED_SPLITS = ("dev", "heldout", "fresh", "final", "blind_a", "blind_b", "blind_e")
 BLIND_SPLITS = ("blind_c", "blind_d")
 SPLITS = (*TUNED_SPLITS, *BLIND_SPLITS)
 
@@ -61,6 +63,8 @@ FIRST_RUN = {
     "blind_c": "84.0% / 67.6% (73 of 108) / 93.3% / 81.1% / 80.8%",
     # policy v2, first run on the record-context classifier (the one before it: 72.9% / 64.6%)
     "blind_d": "85.2% / 73.8% (48 of 65) / 93.5% / 78.2% / 80.2%",
+    # policy v2, written and frozen before any run; needs review 10.8 per 100, HIGH-or-flagged 73.9%
+    "blind_e": "74.2% / 51.1% (45 of 88) / 91.1% / 66.9% / 75.1%",
 }
 
 

@@ -95,6 +95,7 @@ RULES: dict[str, str] = {
     "OPEN_CONTAINER": "a free-form container: free text on people and their activity, else PUBLIC",
     "TYPE_RULES_OUT": "the type cannot hold what the name suggests (`uint64 address`)",
     "KEY_NAMES": "a list of key names, not key values",
+    "NAMES_RECORD": "a message of names (`CookieNames`) holds the names of things, not their values",
     "SECRET_REFERENCE": "where a secret lives (its name, path or version), not the secret",
     "LLM": "the LLM review gave a higher level",
     "OVERRIDE": "a human correction recorded with `protoguard pii correct`",
@@ -203,6 +204,10 @@ _PERSON_EVIDENCE = frozenset(
 )  # fmt: skip
 
 
+# Records that select a group of people (an ad's targeting criterion with a gender, an age
+# range and an income range) describe the group, not one person.
+_TARGETING_NOUNS = frozenset({"criterion", "criteria", "targeting"})
+
 _ANY_INSURANCE_WORDS = frozenset(
     {"insurance", "insurer", "coverage", "policy", "claim", "policyholder", "insured",
      "underwriting", "premium", "adjuster"}
@@ -292,7 +297,7 @@ def message_context(
         kinds.add(Kind.ANIMAL)
     elif noun in listed_person_nouns or (
         not kinds & {Kind.ORG, Kind.NETWORK}
-        and noun not in lx.GEO_THING_NOUNS
+        and noun not in lx.GEO_THING_NOUNS | _TARGETING_NOUNS
         and len(evidence) >= 2
     ):
         kinds.add(Kind.PERSON)
@@ -528,6 +533,11 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
         return _temporal(name, ctx)
     if ftype.scalar == "bool":
         return _review_flag(_boolean(matches, ctx), field, ctx)
+    if ftype.scalar in _TEXT_SCALARS and raw_words(ctx.fqn.rsplit(".", 1)[-1])[-1:] == ["names"]:
+        # `OAuth2Credentials.CookieNames.refresh_token`: the name of the cookie, not the token.
+        return _v(P, None, "NAMES_RECORD",
+                  f"`{field.name}` in {ctx.describes} is the name of a {field.name}, not its value",
+                  0.85)  # fmt: skip
     if field.is_repeated and ftype.scalar == "string" and raw_words(field.name)[-1:] == ["keys"]:
         # `id_keys`, `description_keys`: the names of attribute keys, not key values.
         return _v(P, None, "KEY_NAMES", f"`{field.name}` lists key names", 0.9)
@@ -604,6 +614,18 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
         said = _from_comment(field, ctx, only=frozenset({"employee_id"}))
         if said is not None and said.level.rank > verdict.level.rank:
             verdict = said
+    if (
+        ftype.cls == TypeClass.MESSAGE
+        and verdict.rule == "NAME_WORD"
+        and verdict.pii_type in _PERSONAL_FACT_TYPES
+        and not ctx.record.about_people
+        and not ctx.has(*_ABOUT_A_PERSON)
+    ):
+        # `income_range` of an ad's targeting criterion: a structure on a record about no
+        # person selects a group; only its content can make it personal.
+        return _v(P, None, "MESSAGE_CONTENT",
+                  f"`{field.name}` is a structure on {ctx.describes}, a record about no person: "
+                  "its content decides", 0.8)  # fmt: skip
     if ftype.cls == TypeClass.MESSAGE and verdict.types:
         # Several kinds in the name of a structure: no one type (POLICY.md, rule 18).
         verdict = _v(verdict.level, None, verdict.rule, verdict.reason, verdict.confidence)
@@ -651,30 +673,52 @@ def _unplaced(
     message_typed = ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER)
     if not about_person or message_typed or _administrative(tokens):
         return _v(P, None, "NO_SIGNAL", nothing, 0.9)
-    # Only text and categories state a fact; a number may be a dose or a quantity
-    # dispensed, so it is flagged, not raised. And only on a record the message's own
-    # name makes clinical or criminal, or on the person: a device, a kit or a workout in
-    # a health package holds facts about things.
-    states = ftype.scalar in _TEXT_SCALARS or ftype.cls == TypeClass.ENUM
-    own_topic = record.subject == Subject.PERSON or bool(
-        ctx.words & (DOMAIN_WORDS[Domain.CRIMINAL_JUSTICE] | lx.HEALTH_NOUNS)
-    )
-    if (
-        record.domain in (Domain.HEALTH, Domain.CRIMINAL_JUSTICE)
-        and not ctx.has(Kind.REQUEST)
-        and states
-        and own_topic
-    ):
-        health = record.domain == Domain.HEALTH
-        what = "a fact about the person's health or care" if health else "criminal-offence data"
-        return _v(H, PiiType.SPECIAL_CATEGORY if health else None, "RECORD_CONTEXT",
-                  f"`{field.name}` in {ctx.describes}, {_a(record.describes)} "
-                  f"({record.evidence}): {what}", 0.55,
-                  f"an unfamiliar name in a {record.domain.value.replace('_', ' ')} record "
-                  "about a person, read as sensitive: confirm the level")  # fmt: skip
+    fact = _health_fact(field, tokens, ctx, ftype)
+    if fact is not None:
+        return fact
     if _worth_review(ctx):
         return _v(P, None, "NO_SIGNAL", nothing, 0.4, _ABOUT_PEOPLE_REVIEW)
     return _v(P, None, "NO_SIGNAL", nothing, 0.8)
+
+
+def _health_fact(
+    field: FieldModel, tokens: tuple[str, ...], ctx: MessageContext, ftype: FieldType
+) -> Verdict | None:
+    """A fact in a health or criminal record about a person (policy v2), or None.
+
+    Text and categories state facts. A bare number may be a quantity dispensed or a
+    count of refills, so it is flagged, not raised; but a number with a unit of
+    measurement (`amh_pmol_l`, `endometrium_mm`, `dose_iu`) in a health record is a
+    lab value or a dose of that person. Only on a record the message's own name makes
+    clinical or criminal, or on the person: a device, a kit or a workout in a health
+    package holds facts about things.
+    """
+    record = ctx.record
+    about_person = record.about_people and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
+    if not about_person or _administrative(tokens) or ctx.has(Kind.REQUEST):
+        return None
+    health = record.domain == Domain.HEALTH
+    states = ftype.scalar in _TEXT_SCALARS or ftype.cls == TypeClass.ENUM
+    if health and ftype.scalar in lx.INTEGER_TYPES | {"float", "double"}:
+        states = states or bool(set(raw_words(field.name)[1:]) & _MEASUREMENT_UNITS)
+    own_topic = record.subject == Subject.PERSON or bool(
+        ctx.words & (DOMAIN_WORDS[Domain.CRIMINAL_JUSTICE] | lx.HEALTH_NOUNS)
+    )
+    if record.domain not in (Domain.HEALTH, Domain.CRIMINAL_JUSTICE) or not states or not own_topic:
+        return None
+    what = "a fact about the person's health or care" if health else "criminal-offence data"
+    return _v(H, PiiType.SPECIAL_CATEGORY if health else None, "RECORD_CONTEXT",
+              f"`{field.name}` in {ctx.describes}, {_a(record.describes)} "
+              f"({record.evidence}): {what}", 0.55,
+              f"an unfamiliar name in a {record.domain.value.replace('_', ' ')} record "
+              "about a person, read as sensitive: confirm the level")  # fmt: skip
+
+
+# Units a measurement of a body or a dose is given in (the last words of a field name).
+_MEASUREMENT_UNITS = frozenset(
+    {"mm", "cm", "kg", "g", "mg", "mcg", "ug", "ml", "l", "iu", "mmol", "pmol", "nmol",
+     "umol", "mol", "dl", "bpm", "mmhg", "celsius", "pct", "percent", "units", "u"}
+)  # fmt: skip
 
 
 # Domains where a fact about a person the rules cannot place is likely sensitive.
@@ -884,7 +928,7 @@ def _temporal(name: _Name | None, ctx: MessageContext) -> Verdict:
 def _boolean(matches: Iterable[Match], ctx: MessageContext) -> Verdict:
     # On a thing that points at nobody (`Venue.wheelchair_accessible`), the flag is about
     # the thing: POLICY.md's "booleans about records".
-    about_a_thing = _is_a_thing(ctx) or _is_system(ctx)
+    about_a_thing = _is_a_thing(ctx) or _is_system(ctx) or _points_at_nobody(ctx)
     for match in matches:
         if lx.FACT in match.concept.flags and not about_a_thing:
             concept = match.concept
@@ -900,6 +944,19 @@ def _is_system(ctx: MessageContext) -> bool:
     technical = record.domain in (Domain.TELEMETRY, Domain.INFRASTRUCTURE)
     return (record.subject == Subject.CONFIG or technical) and not ctx.has(
         Kind.PERSON, Kind.SUBJECT_PERSON, Kind.HEALTH, Kind.PERSON_LINKED
+    )
+
+
+def _points_at_nobody(ctx: MessageContext) -> bool:
+    """A record of a thing or of settings with no person and no reference to one: an
+    incubator in a clinic's API, a polling place. Its flags describe the thing. A message
+    its own name makes clinical (`LabResult`), or a record in a domain about people
+    (a payroll `BenefitElection`), is about a person even without an id."""
+    return (
+        ctx.record.subject in (Subject.THING, Subject.CONFIG)
+        and ctx.record.domain not in _REVIEW_DOMAINS
+        and not ctx.has(Kind.PERSON, Kind.PERSON_LINKED, Kind.SUBJECT_PERSON, Kind.REQUEST)
+        and not ctx.words & lx.HEALTH_NOUNS
     )
 
 
@@ -1509,7 +1566,7 @@ def _fingerprint(name: _Name, ctx: MessageContext) -> Verdict:
     persons = prefix & (lx.PERSON_NOUNS | {"finger", "thumb", "biometric", "person"})
     if (
         persons
-        or set(name.tail) & _SIGNATURE_IMAGE | {"template", "wsq", "minutiae"}
+        or set(name.tail) & (_SIGNATURE_IMAGE | {"template", "wsq", "minutiae"})
         or (ctx.has(Kind.PERSON, Kind.SUBJECT_PERSON, Kind.IDENTITY) and not _is_system(ctx))
     ):
         return _v(H, PiiType.BIOMETRIC, "NAME_WORD", "a person's fingerprint is biometric data")
