@@ -159,6 +159,8 @@ class _ChangeLike(Protocol):
     @property
     def file(self) -> str | None: ...
 
+    buf_rules: list[str]
+
 
 C = TypeVar("C", bound=_ChangeLike)
 GoverningConfig = tuple[
@@ -173,15 +175,15 @@ def obeying_breaking_config(
     package_of: Callable[[str], str | None],
 ) -> list[C]:
     """The findings of rules that stand for buf rules, kept only where the repository's
-    breaking configuration selects one of those buf rules for the finding's file.
+    breaking configuration selects one of the buf rules the finding stands for in its
+    file; each kept finding names just those (`buf_rules`), as buf would report them.
 
     Findings of rules with no buf counterpart pass through: protoguard.yaml governs them.
     """
     kept: list[C] = []
     selections: dict[str, frozenset[str]] = {}
     for change in changes:
-        counterparts = buf_rules_of.get(change.rule, ())
-        if not counterparts or not change.file:
+        if not buf_rules_of.get(change.rule, ()) or not change.file:
             kept.append(change)
             continue
         if change.file not in selections:
@@ -189,7 +191,9 @@ def obeying_breaking_config(
             selections[change.file] = selected_buf_rules(
                 config, ignore_only, version, change.file, package_of(change.file), policies
             )
-        if selections[change.file] & set(counterparts):
+        named = [rule for rule in change.buf_rules if rule in selections[change.file]]
+        if named:
+            change.buf_rules = named
             kept.append(change)
     return kept
 

@@ -360,7 +360,11 @@ def _unchanged(base: Element, head: Element) -> bool:
 
 
 def _content(element: Element) -> dict[str, object]:
-    return {key: value for key, value in element.__dict__.items() if key != "location"}
+    return {
+        key: value
+        for key, value in element.__dict__.items()
+        if key not in ("location", "option_locations")
+    }
 
 
 def _keyed_containers(
@@ -610,4 +614,5 @@ def _to_change(rule: Rule, hit: Hit, pair: ElementPair, config: RulesConfigLike 
         before=hit.before,
         after=hit.after,
         potential=rule.potential if hit.potential is None else hit.potential,
+        buf_rules=list(rule.buf_rules if hit.buf_rules is None else hit.buf_rules),
     )

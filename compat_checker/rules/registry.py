@@ -35,6 +35,10 @@ class Hit:
     before: str | None = None
     after: str | None = None
     potential: bool | None = None  # None: the rule's own `potential`
+    # The buf rules this firing stands for (a subset of the rule's `buf_rules`: a deleted
+    # field whose number is reserved is FIELD_NO_DELETE but not ..._UNLESS_NUMBER_RESERVED).
+    # None: all of the rule's.
+    buf_rules: tuple[str, ...] | None = None
 
 
 CheckFn = Callable[["ElementPair", "DiffContext"], Iterable[Hit]]
