@@ -179,19 +179,32 @@ def obeying_breaking_config(
     file; each kept finding names just those (`buf_rules`), as buf would report them.
 
     Findings of rules with no buf counterpart pass through: protoguard.yaml governs them.
+    So do those whose buf rules the configuration's version does not have (FIELD_SAME_DEFAULT
+    is v2 only): under a v1 buf.yaml, the rule is protoguard's own.
     """
     kept: list[C] = []
-    selections: dict[str, frozenset[str]] = {}
+    selections: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
     for change in changes:
         if not buf_rules_of.get(change.rule, ()) or not change.file:
             kept.append(change)
             continue
         if change.file not in selections:
             config, ignore_only, version, policies = governing(change.file)
-            selections[change.file] = selected_buf_rules(
-                config, ignore_only, version, change.file, package_of(change.file), policies
+            known = frozenset(rule_categories(version))
+            if policies:
+                known |= frozenset(rule_categories("v2"))
+            selections[change.file] = (
+                known,
+                selected_buf_rules(
+                    config, ignore_only, version, change.file, package_of(change.file), policies
+                ),
             )
-        named = [rule for rule in change.buf_rules if rule in selections[change.file]]
+        known, selected = selections[change.file]
+        if not known & set(buf_rules_of[change.rule]):
+            change.buf_rules = []
+            kept.append(change)
+            continue
+        named = [rule for rule in change.buf_rules if rule in selected]
         if named:
             change.buf_rules = named
             kept.append(change)
