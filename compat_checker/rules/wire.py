@@ -700,7 +700,8 @@ def message_reserved_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hi
     if base is not None and head is not None:
         yield from _reserved_hits(
             head.fqn,
-            uncovered(base.reserved_ranges, head.reserved_ranges),
+            base.reserved_ranges,
+            head.reserved_ranges,
             [n for n in base.reserved_names if n not in head.reserved_names],
             reused={f.number: f.name for f in head.fields},
         )
@@ -731,29 +732,40 @@ def enum_reserved_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     if base is not None and head is not None:
         yield from _reserved_hits(
             head.fqn,
-            uncovered(base.reserved_ranges, head.reserved_ranges),
+            base.reserved_ranges,
+            head.reserved_ranges,
             [n for n in base.reserved_names if n not in head.reserved_names],
             reused={v.number: v.name for v in head.values},
         )
 
 
 def _reserved_hits(
-    fqn: str, ranges: list[ReservedRange], names: list[str], *, reused: dict[int, str]
+    fqn: str,
+    before: list[ReservedRange],
+    after: list[ReservedRange],
+    names: list[str],
+    *,
+    reused: dict[int, str],
 ) -> Iterator[Hit]:
-    if not ranges and not names:
-        return
-    parts = []
-    if ranges:
-        parts.append(f"numbers {describe_ranges(ranges)}")
-    if names:
-        parts.append("names " + ", ".join(f'"{n}"' for n in names))
-    taken = [
-        f"{name} = {number}"
-        for number, name in sorted(reused.items())
-        if any(number in r for r in ranges)
-    ]
-    now = f"; now reused by {', '.join(taken)}" if taken else ""
-    yield Hit(message=f"{fqn} no longer reserves {' and '.join(parts)}{now}")
+    """One hit per reserved range that lost numbers and per dropped name, as buf counts."""
+    for reserved in before:
+        missing = uncovered([reserved], after)
+        if not missing:
+            continue
+        taken = [
+            f"{name} = {number}"
+            for number, name in sorted(reused.items())
+            if any(number in r for r in missing)
+        ]
+        now = f"; now reused by {', '.join(taken)}" if taken else ""
+        yield Hit(
+            message=f"{fqn} no longer reserves numbers {describe_ranges(missing)}{now}",
+            kind=f"reserved-range:{reserved.start}-{reserved.end}",
+        )
+    for name in names:
+        yield Hit(
+            message=f'{fqn} no longer reserves the name "{name}"', kind=f"reserved-name:{name}"
+        )
 
 
 _EXTENDABLE = proto2(
@@ -781,6 +793,10 @@ def message_extension_range_removed(pair: ElementPair, ctx: DiffContext) -> Iter
     base, head = message_sides(pair)
     if base is None or head is None:
         return
-    missing = uncovered(base.extension_ranges, head.extension_ranges)
-    if missing:
-        yield Hit(message=f"{head.fqn} no longer accepts extensions {describe_ranges(missing)}")
+    for extensions in base.extension_ranges:  # one hit per range that shrank, as buf counts
+        missing = uncovered([extensions], head.extension_ranges)
+        if missing:
+            yield Hit(
+                message=f"{head.fqn} no longer accepts extensions {describe_ranges(missing)}",
+                kind=f"extension-range:{extensions.start}-{extensions.end}",
+            )
