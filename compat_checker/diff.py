@@ -563,8 +563,9 @@ def change_id(rule_id: str, element: str, kind: str) -> str:
     return hashlib.sha256(f"{rule_id}\0{element}\0{kind}".encode()).hexdigest()[:12]
 
 
-def change_sort_key(change: Change) -> tuple[str, int, int, str, str]:
-    return (change.file, change.line, change.column, change.rule, change.element)
+def change_sort_key(change: Change) -> tuple[str, int, int, str, str, str]:
+    # the id last: one rule may report an element more than once (one finding per range)
+    return (change.file, change.line, change.column, change.rule, change.element, change.id)
 
 
 def _element_name(pair: ElementPair) -> str:

@@ -153,7 +153,14 @@ def merge_findings(
     for finding in ordered:
         place = locator.locate(finding)
         candidates = frozenset(our_rules_for.get(finding.rule, ()))
-        target = next((c for c in by_element[place.element] if c.rule in candidates), None)
+        ours = sorted(
+            (c for c in by_element[place.element] if c.rule in candidates), key=lambda c: c.id
+        )
+        # A rule that fires once per range (reserved, extension ranges) meets buf's one
+        # finding per range: each joins a change that does not name that buf rule yet.
+        target = next((c for c in ours if finding.rule not in c.buf_rules), None) or next(
+            iter(ours), None
+        )
         if target is None:
             # buf rules that could be the same rule of ours (FIELD_SAME_NAME and
             # FIELD_SAME_JSON_NAME: a rename) on one element are one problem, as is the
