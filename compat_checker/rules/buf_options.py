@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from compat_checker.findings import Category, Severity
-from compat_checker.rules.common import file_sides, method_sides, proto3
+from compat_checker.rules.common import field_sides, file_sides, method_sides, proto3
 from compat_checker.rules.registry import Hit, rule
 from protomodel.model import Element, ElementKind, Location, OptionValue
 
@@ -242,6 +242,45 @@ def rpc_idempotency_level_changed(pair: ElementPair, ctx: DiffContext) -> Iterat
         yield Hit(
             message=f"idempotency_level of rpc {head.fqn} changed from {before} to {after}",
             location=option_location(head, name),
+            before=str(before),
+            after=str(after),
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# Field options
+
+_INT64_TYPES = frozenset({"int64", "uint64", "sint64", "fixed64", "sfixed64"})
+_COUNTER = "message Counter {\n  int64 total = 1%s;\n}"
+
+
+@rule(
+    id="FIELD_JSTYPE_CHANGED",
+    category=Category.SOURCE,
+    severity=Severity.MEDIUM,
+    on=ElementKind.FIELD,
+    doc=(
+        "A 64-bit integer field's `jstype` changed: generated JavaScript code now holds it "
+        "as a string where it held a number (or the reverse), and code using it breaks."
+    ),
+    fix="Restore the field's `jstype`; to change it, add a new field and migrate readers.",
+    before=proto3(_COUNTER % " [jstype = JS_STRING]"),
+    after=proto3(_COUNTER % " [jstype = JS_NUMBER]"),
+    buf_rules=("FIELD_SAME_JSTYPE",),
+    quiet_pairs=((proto3(_COUNTER % ""), proto3(_COUNTER % " [jstype = JS_NORMAL]")),),
+)
+def field_jstype_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    base, head = field_sides(pair)
+    if base is None or head is None:
+        return
+    if base.type not in _INT64_TYPES or head.type not in _INT64_TYPES:
+        return  # jstype only means something for 64-bit integers
+    before = option_value(base, "jstype", "JS_NORMAL")
+    after = option_value(head, "jstype", "JS_NORMAL")
+    if before != after:
+        yield Hit(
+            message=f"jstype of {head.fqn} changed from {before} to {after}",
+            location=option_location(head, "jstype"),
             before=str(before),
             after=str(after),
         )
