@@ -15,9 +15,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from compat_checker.findings import Category, Severity
-from compat_checker.rules.common import field_sides, file_sides, method_sides, proto3
+from compat_checker.rules.common import (
+    enum_sides,
+    field_sides,
+    file_sides,
+    message_sides,
+    method_sides,
+    proto3,
+)
 from compat_checker.rules.registry import Hit, rule
-from protomodel.model import Element, ElementKind, Location, OptionValue
+from protomodel.model import Element, ElementKind, Location, OptionValue, ProtoTree
 
 if TYPE_CHECKING:
     from compat_checker.diff import DiffContext, ElementPair
@@ -283,4 +290,156 @@ def field_jstype_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
             location=option_location(head, "jstype"),
             before=str(before),
             after=str(after),
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# Messages and enums: generated-code and JSON options, editions features
+
+
+def resolved_feature(tree: ProtoTree, element: Element, name: str) -> OptionValue | None:
+    """An editions feature as it applies to the element: set on it, else on the nearest
+    enclosing message, else on its file; None when nothing sets it (the syntax decides)."""
+    fqn = element.fqn
+    while fqn:
+        holder = element if fqn == element.fqn else tree.find(fqn)
+        features = holder.options.get("features") if holder is not None else None
+        if isinstance(features, dict) and name in features:
+            return features[name]
+        fqn = fqn.rpartition(".")[0]
+    file = tree.file_of(element.fqn)
+    features = file.options.get("features") if file is not None else None
+    if isinstance(features, dict):
+        return features.get(name)
+    return None
+
+
+def _json_format(tree: ProtoTree, element: Element) -> str:
+    """ALLOW or LEGACY_BEST_EFFORT: proto2 defaults to the latter, proto3 and editions to
+    the former."""
+    value = resolved_feature(tree, element, "json_format")
+    if value is not None:
+        return str(value)
+    file = tree.file_of(element.fqn)
+    return "LEGACY_BEST_EFFORT" if file is not None and file.syntax == "proto2" else "ALLOW"
+
+
+def _json_format_hits(pair: ElementPair, ctx: DiffContext, what: str) -> Iterator[Hit]:
+    base, head = pair.base, pair.head
+    if base is None or head is None:
+        return
+    before, after = _json_format(ctx.base, base), _json_format(ctx.head, head)
+    if before == "ALLOW" and after != "ALLOW":
+        yield Hit(
+            message=(
+                f"{what} {head.fqn} no longer guarantees a JSON mapping (json_format "
+                f"{before} → {after}); JSON clients may stop parsing it"
+            ),
+            location=option_location(head, "features"),
+            before=before,
+            after=after,
+        )
+
+
+_EDITION_ENUM = (
+    'edition = "2023";\n\npackage acme.v1;\n\nenum Status {\n%s  STATUS_UNSPECIFIED = 0;\n}\n'
+)
+_EDITION_MESSAGE = (
+    'edition = "2023";\n\npackage acme.v1;\n\nmessage Task {\n%s  string id = 1;\n}\n'
+)
+_LEGACY_JSON = "  option features.json_format = LEGACY_BEST_EFFORT;\n"
+
+
+@rule(
+    id="ENUM_JSON_FORMAT_CHANGED",
+    category=Category.JSON,
+    severity=Severity.MEDIUM,
+    on=ElementKind.ENUM,
+    doc=(
+        "An enum's `json_format` feature went from ALLOW to LEGACY_BEST_EFFORT: its JSON "
+        "mapping is no longer guaranteed to be valid, so JSON clients may break."
+    ),
+    fix="Keep `features.json_format = ALLOW` on the enum, its parents and its file.",
+    before=_EDITION_ENUM % "",
+    after=_EDITION_ENUM % _LEGACY_JSON,
+    buf_rules=("ENUM_SAME_JSON_FORMAT",),
+)
+def enum_json_format_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    yield from _json_format_hits(pair, ctx, "enum")
+
+
+@rule(
+    id="MESSAGE_JSON_FORMAT_CHANGED",
+    category=Category.JSON,
+    severity=Severity.MEDIUM,
+    on=ElementKind.MESSAGE,
+    doc=(
+        "A message's `json_format` feature went from ALLOW to LEGACY_BEST_EFFORT: its JSON "
+        "mapping is no longer guaranteed to be valid, so JSON clients may break."
+    ),
+    fix="Keep `features.json_format = ALLOW` on the message, its parents and its file.",
+    before=_EDITION_MESSAGE % "",
+    after=_EDITION_MESSAGE % _LEGACY_JSON,
+    buf_rules=("MESSAGE_SAME_JSON_FORMAT",),
+)
+def message_json_format_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    yield from _json_format_hits(pair, ctx, "message")
+
+
+@rule(
+    id="ENUM_OPENNESS_CHANGED",
+    category=Category.WIRE,
+    severity=Severity.HIGH,
+    on=ElementKind.ENUM,
+    doc=(
+        "An enum switched between open and closed (proto2 ↔ proto3, or `features.enum_type`): "
+        "a closed enum field keeps unknown numbers as unknown fields instead of its value, so "
+        "old and new peers read the same bytes differently."
+    ),
+    fix="Restore the enum's type (open or closed); move it to a new enum to change it.",
+    before=_EDITION_ENUM % "",
+    after=_EDITION_ENUM % "  option features.enum_type = CLOSED;\n",
+    buf_rules=("ENUM_SAME_TYPE",),
+)
+def enum_openness_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    base, head = enum_sides(pair)
+    if base is None or head is None or base.closed == head.closed:
+        return
+    before, after = ("closed", "open") if base.closed else ("open", "closed")
+    yield Hit(
+        message=f"enum {head.fqn} changed from {before} to {after}",
+        location=option_location(head, "features"),
+        before=before,
+        after=after,
+    )
+
+
+_ACCESSOR = "message Task {\n%s  string id = 1;\n}"
+
+
+@rule(
+    id="MESSAGE_DESCRIPTOR_ACCESSOR_REMOVED",
+    category=Category.SOURCE,
+    severity=Severity.MEDIUM,
+    on=ElementKind.MESSAGE,
+    doc=(
+        "A message turned on `no_standard_descriptor_accessor`: its generated `descriptor()` "
+        "accessor disappears, and code calling it stops compiling."
+    ),
+    fix="Remove `option no_standard_descriptor_accessor = true;` from the message.",
+    before=proto3(_ACCESSOR % ""),
+    after=proto3(_ACCESSOR % "  option no_standard_descriptor_accessor = true;\n"),
+    buf_rules=("MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",),
+)
+def message_descriptor_accessor_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    base, head = message_sides(pair)
+    if base is None or head is None:
+        return
+    name = "no_standard_descriptor_accessor"
+    if not option_value(base, name, False) and option_value(head, name, False):
+        yield Hit(
+            message=f"message {head.fqn} no longer has its standard descriptor accessor",
+            location=option_location(head, name),
+            before="false",
+            after="true",
         )
