@@ -323,6 +323,7 @@ def match_elements(
 
     for container in [p for p in pairs if p.base is not None and p.head is not None]:
         assert container.base is not None and container.head is not None
+        same_context = _same_context(container)
         for kind, base_items, head_items, by_number in _child_groups(
             container.base, container.head
         ):
@@ -330,7 +331,8 @@ def match_elements(
                 base_items, head_items, by_number=by_number
             ):
                 if (
-                    old_child is not None
+                    same_context
+                    and old_child is not None
                     and new_child is not None
                     and _unchanged(old_child, new_child)
                 ):
@@ -348,6 +350,20 @@ def match_elements(
                     )
                 )
     return pairs
+
+
+def _same_context(container: ElementPair) -> bool:
+    """Whether what children inherit stayed: the files' syntax, edition and options (editions
+    features, `java_string_check_utf8`) and the container's own options. When it changed,
+    an unchanged child still changes meaning (proto3 → proto2 stops validating UTF-8)."""
+    base_file, head_file = container.base_file, container.head_file
+    if base_file is None or head_file is None or container.base is None or container.head is None:
+        return False
+    return (base_file.syntax, base_file.edition, base_file.options) == (
+        head_file.syntax,
+        head_file.edition,
+        head_file.options,
+    ) and container.base.options == container.head.options
 
 
 def _unchanged(base: Element, head: Element) -> bool:

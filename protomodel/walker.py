@@ -687,10 +687,12 @@ class FileWalker:
                 self._place_option(element, path, option)
 
     def _place_option(self, element: Element, path: list[str], ctx: Any) -> None:
+        """Where the option is set, by its first name component and by its whole dotted
+        name (`features` and `features.utf8_validation`); the first setting wins."""
         if path:
-            element.option_locations.setdefault(
-                path[0], self._location(ctx.start, ctx.stop)
-            )
+            place = self._location(ctx.start, ctx.stop)
+            element.option_locations.setdefault(path[0], place)
+            element.option_locations.setdefault(".".join(path), place)
 
     def _option_name(self, ctx: Grammar.OptionNameContext) -> list[str]:
         """``(validate.rules).string.min_len`` → ``["(validate.rules)", "string", "min_len"]``."""

@@ -21,10 +21,20 @@ from compat_checker.rules.common import (
     file_sides,
     message_sides,
     method_sides,
+    proto2,
     proto3,
 )
 from compat_checker.rules.registry import Hit, rule
-from protomodel.model import Element, ElementKind, Location, OptionValue, ProtoTree
+from protomodel.model import (
+    Element,
+    ElementKind,
+    FieldModel,
+    FileModel,
+    Location,
+    OptionValue,
+    ProtoTree,
+    TypeKind,
+)
 
 if TYPE_CHECKING:
     from compat_checker.diff import DiffContext, ElementPair
@@ -297,20 +307,26 @@ def field_jstype_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
 # Messages and enums: generated-code and JSON options, editions features
 
 
-def resolved_feature(tree: ProtoTree, element: Element, name: str) -> OptionValue | None:
-    """An editions feature as it applies to the element: set on it, else on the nearest
-    enclosing message, else on its file; None when nothing sets it (the syntax decides)."""
-    fqn = element.fqn
+def resolved_feature(tree: ProtoTree, element: Element, *name: str) -> OptionValue | None:
+    """An editions feature (`utf8_validation`, or `pb.cpp`, `string_type`) as it applies
+    to the element: set on it, else on the nearest enclosing message, else on its file;
+    None when nothing sets it (the syntax or edition decides)."""
+    holders: list[Element] = [element]
+    fqn = element.fqn.rpartition(".")[0]
     while fqn:
-        holder = element if fqn == element.fqn else tree.find(fqn)
-        features = holder.options.get("features") if holder is not None else None
-        if isinstance(features, dict) and name in features:
-            return features[name]
+        enclosing = tree.find(fqn)
+        if enclosing is not None:
+            holders.append(enclosing)
         fqn = fqn.rpartition(".")[0]
     file = tree.file_of(element.fqn)
-    features = file.options.get("features") if file is not None else None
-    if isinstance(features, dict):
-        return features.get(name)
+    if file is not None:
+        holders.append(file)
+    for holder in holders:
+        value: OptionValue = holder.options.get("features")
+        for part in name:
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is not None:
+            return value
     return None
 
 
@@ -443,3 +459,183 @@ def message_descriptor_accessor_removed(pair: ElementPair, ctx: DiffContext) -> 
             before="false",
             after="true",
         )
+
+
+# ---------------------------------------------------------------------------------------
+# Strings: UTF-8 validation and the C++ string type
+
+_PROTO2_TEXT = "message Note {\n  optional string text = 1%s;\n}"
+_EDITION_TEXT = (
+    'edition = "2023";\n\npackage acme.v1;\n%s\nmessage Note {\n  string text = 1%s;\n}\n'
+)
+
+
+def _string_components(field: FieldModel) -> list[str]:
+    """The string-typed parts buf checks: the field, or a map's key and value entries."""
+    if field.type_kind == TypeKind.MAP:
+        return [
+            part
+            for part, type_name in (("key", field.map_key_type), ("value", field.map_value_type))
+            if type_name == "string"
+        ]
+    return ["field"] if field.type == "string" else []
+
+
+def _file_of(tree: ProtoTree, field: FieldModel) -> FileModel | None:
+    return tree.file_of(field.fqn)
+
+
+def _utf8_validation(tree: ProtoTree, field: FieldModel) -> str:
+    """VERIFY or NONE: proto2 defaults to NONE, proto3 and editions to VERIFY."""
+    value = resolved_feature(tree, field, "utf8_validation")
+    if value is not None:
+        return str(value)
+    file = _file_of(tree, field)
+    return "NONE" if file is not None and file.syntax == "proto2" else "VERIFY"
+
+
+def _string_pairs(pair: ElementPair) -> Iterator[tuple[FieldModel, FieldModel, str]]:
+    base, head = field_sides(pair)
+    if base is None or head is None:
+        return
+    base_parts, head_parts = _string_components(base), _string_components(head)
+    for part in base_parts:
+        if part in head_parts:
+            yield base, head, part
+
+
+@rule(
+    id="FIELD_UTF8_VALIDATION_CHANGED",
+    category=Category.WIRE,
+    severity=Severity.HIGH,
+    on=ElementKind.FIELD,
+    doc=(
+        "A string field's UTF-8 validation changed (proto2 ↔ proto3, or "
+        "`features.utf8_validation`): a peer that validates rejects messages the other "
+        "side accepts, so a whole message fails to parse over one invalid string."
+    ),
+    fix="Keep the field's UTF-8 validation as it was (set `features.utf8_validation`).",
+    before=_EDITION_TEXT % ("", ""),
+    after=_EDITION_TEXT % ("", " [features.utf8_validation = NONE]"),
+    buf_rules=("FIELD_SAME_UTF8_VALIDATION",),
+)
+def field_utf8_validation_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    for base, head, part in _string_pairs(pair):
+        before, after = _utf8_validation(ctx.base, base), _utf8_validation(ctx.head, head)
+        if before != after:
+            what = head.fqn if part == "field" else f"{head.fqn} (map {part})"
+            yield Hit(
+                message=f"UTF-8 validation of {what} changed from {before} to {after}",
+                location=option_location(head, "features.utf8_validation"),
+                kind=f"utf8-validation:{part}",
+                before=before,
+                after=after,
+            )
+
+
+def _java_utf8_validation(tree: ProtoTree, field: FieldModel) -> str:
+    """What generated Java checks: `java_string_check_utf8` outside editions (or where the
+    file sets it), else the `pb.java` feature; VERIFY either way, or the field's own."""
+    default = _utf8_validation(tree, field)
+    file = _file_of(tree, field)
+    if file is not None and (file.syntax != "editions" or "java_string_check_utf8" in file.options):
+        return "VERIFY" if file.options.get("java_string_check_utf8") else default
+    if resolved_feature(tree, field, "pb.java", "utf8_validation") == "VERIFY":
+        return "VERIFY"
+    return default
+
+
+def _java_utf8_location(tree: ProtoTree, field: FieldModel) -> Location:
+    file = _file_of(tree, field)
+    if file is not None and "java_string_check_utf8" in file.option_locations:
+        return file.option_locations["java_string_check_utf8"]
+    return option_location(field, "features.pb.java.utf8_validation")
+
+
+@rule(
+    id="FIELD_JAVA_UTF8_VALIDATION_CHANGED",
+    category=Category.SOURCE,
+    severity=Severity.MEDIUM,
+    on=ElementKind.FIELD,
+    doc=(
+        "Generated Java code's UTF-8 check of a string field changed "
+        "(`java_string_check_utf8`, `features.(pb.java).utf8_validation`): Java builders "
+        "and parsers start or stop throwing on invalid strings."
+    ),
+    fix="Restore `java_string_check_utf8` (or the `pb.java` utf8_validation feature).",
+    before=proto2(_PROTO2_TEXT % ""),
+    after=proto2("option java_string_check_utf8 = true;\n\n" + _PROTO2_TEXT % ""),
+    buf_rules=("FIELD_SAME_JAVA_UTF8_VALIDATION",),
+)
+def field_java_utf8_validation_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    for base, head, part in _string_pairs(pair):
+        before = _java_utf8_validation(ctx.base, base)
+        after = _java_utf8_validation(ctx.head, head)
+        if before != after:
+            what = head.fqn if part == "field" else f"{head.fqn} (map {part})"
+            yield Hit(
+                message=f"Java UTF-8 validation of {what} changed from {before} to {after}",
+                location=_java_utf8_location(ctx.head, head),
+                kind=f"java-utf8-validation:{part}",
+                before=before,
+                after=after,
+            )
+
+
+def _cpp_string_type(tree: ProtoTree, field: FieldModel) -> tuple[str, bool]:
+    """(C++ string type, whether it is a STRING_PIECE) the way buf reads it: `ctype` before
+    edition 2024, then the `pb.cpp` string_type feature (VIEW from 2024, else STRING)."""
+    file = _file_of(tree, field)
+    editions = file is not None and file.syntax == "editions"
+    edition = (file.edition or "") if file is not None else ""
+    if edition < "2024" and "ctype" in field.options:
+        ctype = field.options["ctype"]
+        if ctype == "CORD":
+            return "CORD", False
+        if ctype == "STRING_PIECE":
+            return "STRING", True
+        if ctype == "STRING" or not editions:
+            return "STRING", False
+    value = resolved_feature(tree, field, "pb.cpp", "string_type")
+    if value is not None:
+        return str(value), False
+    return ("VIEW" if editions and edition >= "2024" else "STRING"), False
+
+
+@rule(
+    id="FIELD_CPP_STRING_TYPE_CHANGED",
+    category=Category.SOURCE,
+    severity=Severity.MEDIUM,
+    on=ElementKind.FIELD,
+    doc=(
+        "A string or bytes field's C++ type changed (`ctype`, "
+        "`features.(pb.cpp).string_type`: STRING, CORD, VIEW): generated C++ accessors "
+        "return another type and code using them stops compiling."
+    ),
+    fix="Restore the field's `ctype` / `pb.cpp` string_type.",
+    before=proto2(_PROTO2_TEXT % ""),
+    after=proto2(_PROTO2_TEXT % " [ctype = CORD]"),
+    buf_rules=("FIELD_SAME_CPP_STRING_TYPE",),
+    quiet_pairs=((proto2(_PROTO2_TEXT % ""), proto2(_PROTO2_TEXT % " [ctype = STRING]")),),
+)
+def field_cpp_string_type_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    base, head = field_sides(pair)
+    if base is None or head is None:
+        return
+    if base.type not in ("string", "bytes") or head.type not in ("string", "bytes"):
+        return  # map entries are left alone too: their type is fixed
+    before, before_piece = _cpp_string_type(ctx.base, base)
+    after, after_piece = _cpp_string_type(ctx.head, head)
+    if (before, before_piece) == (after, after_piece) or (before_piece and after == "STRING"):
+        return
+    shown_before = "STRING_PIECE" if before_piece else before
+    shown_after = "STRING_PIECE" if after_piece else after
+    location = head.option_locations.get("ctype") or option_location(
+        head, "features.pb.cpp.string_type"
+    )
+    yield Hit(
+        message=f"C++ string type of {head.fqn} changed from {shown_before} to {shown_after}",
+        location=location,
+        before=shown_before,
+        after=shown_after,
+    )
