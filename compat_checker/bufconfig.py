@@ -175,8 +175,9 @@ def obeying_breaking_config(
     package_of: Callable[[str], str | None],
 ) -> list[C]:
     """The findings of rules that stand for buf rules, kept only where the repository's
-    breaking configuration selects one of the buf rules the finding stands for in its
-    file; each kept finding names just those (`buf_rules`), as buf would report them.
+    breaking configuration selects one of the rule's buf rules for the finding's file; each
+    kept finding names the selected buf rules it reproduces (`buf_rules`, as buf would
+    report them; none when another finding on the element reproduces them).
 
     Findings of rules with no buf counterpart pass through: protoguard.yaml governs them.
     So do those whose buf rules the configuration's version does not have (FIELD_SAME_DEFAULT
@@ -204,9 +205,9 @@ def obeying_breaking_config(
             change.buf_rules = []
             kept.append(change)
             continue
-        named = [rule for rule in change.buf_rules if rule in selected]
-        if named:
-            change.buf_rules = named
+        if selected & set(buf_rules_of[change.rule]):
+            # runs where one of its counterparts is selected; names those it reproduces
+            change.buf_rules = [rule for rule in change.buf_rules if rule in selected]
             kept.append(change)
     return kept
 

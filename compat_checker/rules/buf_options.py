@@ -30,8 +30,10 @@ from protomodel.model import (
     ElementKind,
     FieldModel,
     FileModel,
+    Label,
     Location,
     OptionValue,
+    Presence,
     ProtoTree,
     TypeKind,
 )
@@ -639,3 +641,75 @@ def field_cpp_string_type_changed(pair: ElementPair, ctx: DiffContext) -> Iterat
         before=shown_before,
         after=shown_after,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Cardinality as buf classes it
+
+_CARDINALITY_RULES = (
+    "FIELD_SAME_CARDINALITY",
+    "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+    "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
+)
+# buf's groups: what the wire (and, for the second, JSON) cannot tell apart.
+_WIRE_GROUP = {"explicit": 1, "implicit": 1, "required": 2, "repeated": 3, "map": 3}
+_WIRE_JSON_GROUP = {"explicit": 1, "implicit": 1, "required": 2, "repeated": 3, "map": 4}
+
+
+def buf_cardinality(field: FieldModel) -> str:
+    """map, repeated, required, explicit or implicit (presence), as buf classes a field."""
+    if field.type_kind == TypeKind.MAP:
+        return "map"
+    if field.label == Label.REPEATED:
+        return "repeated"
+    if field.label == Label.REQUIRED:
+        return "required"
+    return "implicit" if field.presence == Presence.IMPLICIT else "explicit"
+
+
+def cardinality_buf_rules(base: FieldModel, head: FieldModel) -> tuple[str, ...]:
+    """The cardinality rules buf reports for a field pair (matched by number)."""
+    before, after = buf_cardinality(base), buf_cardinality(head)
+    if before == after:
+        return ()
+    named = ["FIELD_SAME_CARDINALITY"]
+    if _WIRE_GROUP[before] != _WIRE_GROUP[after]:
+        named.append("FIELD_WIRE_COMPATIBLE_CARDINALITY")
+    if _WIRE_JSON_GROUP[before] != _WIRE_JSON_GROUP[after]:
+        named.append("FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY")
+    return tuple(named)
+
+
+_CARDINALITY_TASK = "message Task {\n  %s priority = 1;\n}"
+
+
+@rule(
+    id="FIELD_CARDINALITY_CLASS_CHANGED",
+    category=Category.SOURCE,
+    severity=Severity.MEDIUM,
+    on=ElementKind.FIELD,
+    doc=(
+        "A field changed cardinality as buf classes it (implicit or explicit presence, "
+        "required, repeated, map): buf's FIELD_SAME_CARDINALITY, and its wire and wire+JSON "
+        "variants where the two sides encode differently. The finding that says what breaks "
+        "is the more specific rule next to it (FIELD_CARDINALITY_CHANGED, "
+        "FIELD_PRESENCE_CHANGED, FIELD_REQUIRED_CHANGED, ...); this one names buf's rules."
+    ),
+    fix="Keep the field's cardinality; add a new field with the new one and migrate.",
+    before=proto3(_CARDINALITY_TASK % "int32"),
+    after=proto3(_CARDINALITY_TASK % "optional int32"),
+    buf_rules=_CARDINALITY_RULES,
+)
+def field_cardinality_class_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    base, head = field_sides(pair)
+    if base is None or head is None:
+        return
+    named = cardinality_buf_rules(base, head)
+    if named:
+        before, after = buf_cardinality(base), buf_cardinality(head)
+        yield Hit(
+            message=f"field {head.fqn} changed cardinality from {before} to {after}",
+            before=before,
+            after=after,
+            buf_rules=named,
+        )

@@ -436,6 +436,7 @@ def field_presence_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]
             ),
             before=base.presence.value,
             after=head.presence.value,
+            buf_rules=(),  # FIELD_SAME_CARDINALITY: FIELD_CARDINALITY_CLASS_CHANGED names it
         )
 
 

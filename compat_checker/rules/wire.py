@@ -44,6 +44,17 @@ from protomodel.model import (
 if TYPE_CHECKING:
     from compat_checker.diff import DiffContext, ElementPair
 
+# buf's cardinality rules are FIELD_CARDINALITY_CLASS_CHANGED's to name, one finding each
+# (map ↔ non-map is a cardinality change too); the field rules name the rest.
+_TYPE_ONLY = (
+    "FIELD_SAME_TYPE",
+    "FIELD_WIRE_COMPATIBLE_TYPE",
+    "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
+    "MESSAGE_NO_DELETE",
+)
+_REQUIRED_ONLY = ("MESSAGE_SAME_REQUIRED_FIELDS",)
+_ONEOF_ONLY = ("FIELD_SAME_ONEOF",)
+
 # ---------------------------------------------------------------------------------------
 # Files
 
@@ -432,6 +443,7 @@ def field_type_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
             ),
             before=describe_type(base),
             after=describe_type(head),
+            buf_rules=_TYPE_ONLY,
         )
 
 
@@ -496,13 +508,18 @@ def field_required_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]
     was_required = base is not None and base.label == Label.REQUIRED
     is_required = head.label == Label.REQUIRED
     if base is None and is_required:
-        yield Hit(message=f"required field {head.fqn} ({head.number}) was added", after="required")
+        yield Hit(
+            message=f"required field {head.fqn} ({head.number}) was added",
+            after="required",
+            buf_rules=_REQUIRED_ONLY,
+        )
     elif base is not None and was_required != is_required:
         change = "became required" if is_required else "is no longer required"
         yield Hit(
             message=f"field {head.fqn} {change}",
             before=describe_label(base),
             after=describe_label(head),
+            buf_rules=_REQUIRED_ONLY,
         )
 
 
@@ -562,6 +579,7 @@ def field_oneof_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
             severity=Severity.LOW,
             before=before,
             after=after,
+            buf_rules=_ONEOF_ONLY,
         )
         return
     if base.oneof is None and new_members == {head.name}:
@@ -571,6 +589,7 @@ def field_oneof_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
             severity=Severity.MEDIUM,
             before=before,
             after=after,
+            buf_rules=_ONEOF_ONLY,
         )
         return
     if base.oneof is None:
@@ -579,7 +598,9 @@ def field_oneof_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
         where = f"out of oneof {base.oneof}"
     else:
         where = f"from oneof {base.oneof} to oneof {head.oneof}"
-    yield Hit(message=f"field {head.fqn} moved {where}", before=before, after=after)
+    yield Hit(
+        message=f"field {head.fqn} moved {where}", before=before, after=after, buf_rules=_ONEOF_ONLY
+    )
 
 
 def _oneof_members(message: object, oneof: str | None) -> set[str]:
