@@ -205,7 +205,7 @@ def obeying_breaking_config(
             change.buf_rules = []
             kept.append(change)
             continue
-        if selected & set(buf_rules_of[change.rule]):
+        if selected & {*buf_rules_of[change.rule], *change.buf_rules}:
             # runs where one of its counterparts is selected; names those it reproduces
             change.buf_rules = [rule for rule in change.buf_rules if rule in selected]
             kept.append(change)

@@ -571,7 +571,37 @@ def run_rules(
                 change = _to_change(rule, hit, pair, config)
                 # The id is the verdict's identity of a finding: one per rule, element, kind.
                 changes.setdefault(change.id, change)
-    return sorted(changes.values(), key=change_sort_key)
+    return sorted(_joined(list(changes.values()), active), key=change_sort_key)
+
+
+def _joined(changes: list[Change], rules: Iterable[Rule]) -> list[Change]:
+    """Findings of `joins_element_findings` rules folded into another finding on the same
+    element whose rule stands for the buf rules they name; kept alone otherwise."""
+    by_id = {rule.id: rule for rule in rules}
+    joining = {rule_id for rule_id, rule in by_id.items() if rule.joins_element_findings}
+    if not joining:
+        return changes
+    kept: list[Change] = []
+    folded: set[str] = set()
+    for change in changes:
+        if change.rule not in joining:
+            continue
+        named = set(change.buf_rules)
+        target = next(
+            (
+                other
+                for other in sorted(changes, key=lambda c: c.id)
+                if other.rule not in joining
+                and other.element == change.element
+                and named & set(by_id[other.rule].buf_rules)
+            ),
+            None,
+        )
+        if target is not None:
+            target.buf_rules = sorted({*target.buf_rules, *change.buf_rules})
+            folded.add(change.id)
+    kept = [change for change in changes if change.id not in folded]
+    return kept
 
 
 def change_id(rule_id: str, element: str, kind: str) -> str:

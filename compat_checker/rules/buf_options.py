@@ -32,6 +32,7 @@ from protomodel.model import (
     FileModel,
     Label,
     Location,
+    MessageModel,
     OptionValue,
     Presence,
     ProtoTree,
@@ -40,6 +41,16 @@ from protomodel.model import (
 
 if TYPE_CHECKING:
     from compat_checker.diff import DiffContext, ElementPair
+
+
+def buf_field_sides(pair: ElementPair) -> tuple[FieldModel | None, FieldModel | None]:
+    """The field pair as buf makes it: the head field with the base field of the same
+    number in the same message (buf pairs fields by number, whatever their names)."""
+    base, head = field_sides(pair)
+    if head is None or head.extendee or not isinstance(pair.parent_base, MessageModel):
+        return base, head
+    same_number = [f for f in pair.parent_base.fields if f.number == head.number]
+    return (same_number[0] if len(same_number) == 1 else None), head
 
 
 @dataclass(frozen=True)
@@ -289,7 +300,7 @@ _COUNTER = "message Counter {\n  int64 total = 1%s;\n}"
     quiet_pairs=((proto3(_COUNTER % ""), proto3(_COUNTER % " [jstype = JS_NORMAL]")),),
 )
 def field_jstype_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
-    base, head = field_sides(pair)
+    base, head = buf_field_sides(pair)
     if base is None or head is None:
         return
     if base.type not in _INT64_TYPES or head.type not in _INT64_TYPES:
@@ -497,7 +508,7 @@ def _utf8_validation(tree: ProtoTree, field: FieldModel) -> str:
 
 
 def _string_pairs(pair: ElementPair) -> Iterator[tuple[FieldModel, FieldModel, str]]:
-    base, head = field_sides(pair)
+    base, head = buf_field_sides(pair)
     if base is None or head is None:
         return
     base_parts, head_parts = _string_components(base), _string_components(head)
@@ -621,7 +632,7 @@ def _cpp_string_type(tree: ProtoTree, field: FieldModel) -> tuple[str, bool]:
     quiet_pairs=((proto2(_PROTO2_TEXT % ""), proto2(_PROTO2_TEXT % " [ctype = STRING]")),),
 )
 def field_cpp_string_type_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
-    base, head = field_sides(pair)
+    base, head = buf_field_sides(pair)
     if base is None or head is None:
         return
     if base.type not in ("string", "bytes") or head.type not in ("string", "bytes"):
@@ -699,9 +710,10 @@ _CARDINALITY_TASK = "message Task {\n  %s priority = 1;\n}"
     before=proto3(_CARDINALITY_TASK % "int32"),
     after=proto3(_CARDINALITY_TASK % "optional int32"),
     buf_rules=_CARDINALITY_RULES,
+    joins_element_findings=True,
 )
 def field_cardinality_class_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
-    base, head = field_sides(pair)
+    base, head = buf_field_sides(pair)
     if base is None or head is None:
         return
     named = cardinality_buf_rules(base, head)
@@ -713,3 +725,148 @@ def field_cardinality_class_changed(pair: ElementPair, ctx: DiffContext) -> Iter
             after=after,
             buf_rules=named,
         )
+
+
+# ---------------------------------------------------------------------------------------
+# Types as buf classes them
+
+_INTEGER_WIRE = {"int32": 1, "int64": 1, "uint32": 1, "uint64": 1, "bool": 1, "sint32": 2}
+_WIRE_TYPE_GROUP = {
+    **_INTEGER_WIRE,
+    "sint64": 2,
+    "string": 3,
+    "bytes": 4,
+    "fixed32": 5,
+    "sfixed32": 5,
+    "fixed64": 6,
+    "sfixed64": 6,
+    "double": 7,
+    "float": 8,
+    "group": 9,
+    "message": 10,
+    "enum": 11,
+}
+_WIRE_JSON_TYPE_GROUP = {
+    "int32": 1,
+    "uint32": 1,
+    "int64": 2,
+    "uint64": 2,
+    "fixed32": 3,
+    "sfixed32": 3,
+    "fixed64": 4,
+    "sfixed64": 4,
+    "bool": 5,
+    "sint32": 6,
+    "sint64": 7,
+    "string": 8,
+    "bytes": 9,
+    "double": 10,
+    "float": 11,
+    "group": 12,
+    "message": 13,
+    "enum": 14,
+}
+
+
+def _kind_and_name(type_name: str, kind: TypeKind | None) -> tuple[str, str]:
+    """(buf's kind, type name) of a field or map part: a scalar is its own kind."""
+    if kind == TypeKind.ENUM:
+        return "enum", type_name
+    if kind in (TypeKind.MESSAGE, TypeKind.MAP):
+        return "message", type_name
+    if kind == TypeKind.GROUP:
+        return "group", type_name
+    return type_name, ""
+
+
+def _enum_kept(ctx: DiffContext, before: str, after: str) -> bool:
+    """buf's wire check of an enum swapped for another: same short name, and every old
+    value still there with its number."""
+    old, new = ctx.base.enum(before), ctx.head.enum(after)
+    if old is None or new is None or old.name != new.name:
+        return False
+    numbers = {value.name: value.number for value in new.values}
+    return all(numbers.get(value.name) == value.number for value in old.values)
+
+
+def type_buf_rules(
+    ctx: DiffContext, before: tuple[str, str], after: tuple[str, str]
+) -> tuple[str, ...]:
+    """The type rules buf reports for one (kind, type name) pair."""
+    (old_kind, base_name), (new_kind, new_name) = before, after
+    old_name = ctx.head_fqn(base_name) if base_name else base_name  # a package rename is one finding of its own
+    if old_kind == new_kind and old_name == new_name:
+        return ()
+    named = ["FIELD_SAME_TYPE"]
+    for rule_id, groups in (
+        ("FIELD_WIRE_COMPATIBLE_TYPE", _WIRE_TYPE_GROUP),
+        ("FIELD_WIRE_JSON_COMPATIBLE_TYPE", _WIRE_JSON_TYPE_GROUP),
+    ):
+        if groups.get(old_kind) != groups.get(new_kind):
+            if rule_id == "FIELD_WIRE_COMPATIBLE_TYPE" and (old_kind, new_kind) == (
+                "string",
+                "bytes",
+            ):
+                continue  # string → bytes is wire compatible; bytes → string is not
+            named.append(rule_id)
+        elif old_name != new_name:
+            if old_kind == "enum" and _enum_kept(ctx, base_name, new_name):
+                continue
+            named.append(rule_id)
+    return tuple(named)
+
+
+def _type_parts(field: FieldModel) -> list[tuple[str, tuple[str, str]]]:
+    """The typed parts buf compares: a map is a message plus its key and value fields."""
+    if field.type_kind != TypeKind.MAP:
+        return [("field", _kind_and_name(field.type, field.type_kind))]
+    return [
+        ("key", _kind_and_name(field.map_key_type or "", TypeKind.SCALAR)),
+        ("value", _kind_and_name(field.map_value_type or "", field.map_value_kind)),
+    ]
+
+
+_TYPED_TASK = "message Task {\n  %s priority = 1;\n}"
+
+
+@rule(
+    id="FIELD_TYPE_CLASS_CHANGED",
+    category=Category.SOURCE,
+    severity=Severity.MEDIUM,
+    on=ElementKind.FIELD,
+    doc=(
+        "A field's type changed as buf compares types (the kind, or the message or enum it "
+        "names; map keys and values on their own): buf's FIELD_SAME_TYPE, and its wire and "
+        "wire+JSON variants where the encodings differ. The finding that says what breaks "
+        "is the more specific rule next to it (FIELD_TYPE_CHANGED, _JSON, _SOURCE); this one "
+        "names buf's rules."
+    ),
+    fix="Keep the field's type; add a new field with the new type and migrate.",
+    before=proto3(_TYPED_TASK % "int32"),
+    after=proto3(_TYPED_TASK % "uint32"),
+    buf_rules=("FIELD_SAME_TYPE", "FIELD_WIRE_COMPATIBLE_TYPE", "FIELD_WIRE_JSON_COMPATIBLE_TYPE"),
+    joins_element_findings=True,
+)
+def field_type_class_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    base, head = buf_field_sides(pair)
+    if base is None or head is None:
+        return
+    if (base.type_kind == TypeKind.MAP) != (head.type_kind == TypeKind.MAP):
+        old_parts = [("field", _kind_and_name(base.type, base.type_kind))]
+        new_parts = [("field", _kind_and_name(head.type, head.type_kind))]
+    else:
+        old_parts, new_parts = _type_parts(base), _type_parts(head)
+    for (part, before), (_, after) in zip(old_parts, new_parts, strict=True):
+        named = type_buf_rules(ctx, before, after)
+        if named:
+            what = head.fqn if part == "field" else f"{head.fqn} (map {part})"
+            yield Hit(
+                message=(
+                    f"type of {what} changed from {before[1] or before[0]} to "
+                    f"{after[1] or after[0]}"
+                ),
+                kind=f"type-class:{part}",
+                before=before[1] or before[0],
+                after=after[1] or after[0],
+                buf_rules=named,
+            )

@@ -63,6 +63,10 @@ class Rule:
     # Findings that cannot be proven (documented semantics, CEL): the LLM review may
     # confirm or refute them; nothing else can clear them.
     potential: bool = False
+    # A rule that exists to name buf rules the way buf classes a change (cardinality and
+    # type classes): its finding joins another finding on the same element whose rule
+    # stands for those buf rules, so one problem stays one finding.
+    joins_element_findings: bool = False
 
 
 _REGISTRY: dict[str, Rule] = {}
@@ -82,6 +86,7 @@ def rule(
     buf_rules: tuple[str, ...] = (),
     quiet_pairs: tuple[tuple[str, str], ...] = (),
     potential: bool = False,
+    joins_element_findings: bool = False,
 ) -> Callable[[CheckFn], CheckFn]:
     """Register the decorated check function as a rule."""
 
@@ -102,6 +107,7 @@ def rule(
             buf_rules=buf_rules,
             quiet_pairs=quiet_pairs,
             potential=potential,
+            joins_element_findings=joins_element_findings,
         )
         return check
 

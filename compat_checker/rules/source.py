@@ -398,6 +398,7 @@ def field_type_changed_source(pair: ElementPair, ctx: DiffContext) -> Iterator[H
             ),
             before=describe_type(base),
             after=describe_type(head),
+            buf_rules=(),  # FIELD_TYPE_CLASS_CHANGED names buf's type rules
         )
 
 

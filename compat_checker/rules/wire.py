@@ -44,14 +44,9 @@ from protomodel.model import (
 if TYPE_CHECKING:
     from compat_checker.diff import DiffContext, ElementPair
 
-# buf's cardinality rules are FIELD_CARDINALITY_CLASS_CHANGED's to name, one finding each
-# (map ↔ non-map is a cardinality change too); the field rules name the rest.
-_TYPE_ONLY = (
-    "FIELD_SAME_TYPE",
-    "FIELD_WIRE_COMPATIBLE_TYPE",
-    "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
-    "MESSAGE_NO_DELETE",
-)
+# buf's cardinality and type rules are FIELD_CARDINALITY_CLASS_CHANGED's and
+# FIELD_TYPE_CLASS_CHANGED's to name, one finding each; the field rules name the rest.
+_TYPE_ONLY = ("MESSAGE_NO_DELETE",)  # the type rules: FIELD_TYPE_CLASS_CHANGED's
 _REQUIRED_ONLY = ("MESSAGE_SAME_REQUIRED_FIELDS",)
 _ONEOF_ONLY = ("FIELD_SAME_ONEOF",)
 
