@@ -16,8 +16,9 @@ One line per commit says who blocked and why (rule IDs), then a last line
 
 `errors` counts commits where protoguard failed (exit 2, a crash or a timeout), each with
 its one-line message; `buf_errors` counts commits where buf itself could not build (for
-example BSR dependencies that cannot be fetched offline); those commits are compared as
-"buf did not block". `median_s` is protoguard's median wall time per commit. `--json FILE`
+example BSR dependencies that cannot be fetched offline, or a tree that did not build before
+the change either); those commits are compared as "buf did not block". A head that buf
+cannot build where the base builds counts as buf blocking (`COMPILE`). `median_s` is protoguard's median wall time per commit. `--json FILE`
 writes every commit's result so that two runs can be compared.
 """
 
@@ -160,6 +161,14 @@ def run_buf(clone: Path, parent: str, sha: str, scratch: Path, timeout: float) -
             rules.add(json.loads(line)["type"])
         except (json.JSONDecodeError, KeyError, TypeError):
             continue
+    if rules == {"COMPILE"}:
+        # buf could not build: a change that broke the build is a block, a tree that did
+        # not build before the change either gives buf no opinion on it.
+        base_build = subprocess.run(
+            [buf, "build", str(base_dir)], capture_output=True, text=True, timeout=timeout
+        )
+        if base_build.returncode != 0:
+            return ToolResult(error="does not build before or after the change", seconds=seconds)
     if done.returncode == BUF_BREAKING and rules:
         return ToolResult(blocked=True, rules=sorted(rules), seconds=seconds)
     return ToolResult(error=first_line(done.stderr or done.stdout), seconds=seconds)

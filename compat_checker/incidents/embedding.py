@@ -7,7 +7,9 @@ reopen the collection and embed queries the same way without being handed the fu
 * `HashingEmbeddingFunction` (default): offline, deterministic, nothing to download. Feature
   hashing (`text.features`: words, character n-grams, rule IDs, FQNs and their parent),
   signed, L2-normalised, fixed dimension.
-* `VertexTextEmbeddingFunction`: Vertex AI text embeddings via langchain-google-vertexai.
+* `VertexTextEmbeddingFunction`: Vertex AI text embeddings through google-genai (the client
+  LangChain's Google integrations use; langchain-google-vertexai's `VertexAIEmbeddings` is
+  deprecated), with a time limit on every request.
 
 Each function gets its own collection (`collection_name`), because dimensions and vector
 spaces differ and mixing them would make every score meaningless.
@@ -18,7 +20,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import warnings
 from typing import Any, ClassVar
 
 import numpy as np
@@ -116,39 +117,59 @@ class VertexTextEmbeddingFunction(EmbeddingFunction[Documents]):
         model: str = "text-embedding-005",
         project: str | None = None,
         location: str = "us-central1",
+        timeout_seconds: float = 20.0,
     ) -> None:
         self.model = model
         self.project = project
         self.location = location
+        self.timeout_seconds = timeout_seconds
         self._client: Any = None  # built on first use: reopening a store must not need credentials
 
-    def _embeddings(self) -> Any:
+    def _models(self) -> Any:
         if self._client is None:
-            from langchain_google_vertexai import VertexAIEmbeddings
+            from google import genai
+            from google.genai import types
 
-            # The class is deprecated in favour of langchain-google-genai, which is not a
-            # dependency; the warning would be printed on every gate run.
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                try:
-                    self._client = VertexAIEmbeddings(
-                        model=self.model, project=self.project, location=self.location
-                    )
-                except Exception as exc:
-                    raise GateError(
-                        f"Vertex AI embeddings ({self.model}) could not start: {first_line(exc)}",
-                        hint="check credentials and incidents.vertex_project, or use embedding: hashing",
-                    ) from exc
-        return self._client
+            # google-genai would otherwise send every request with no time limit and retry
+            # on its own; one attempt, bounded, and the caller's deadline decides the rest.
+            options = types.HttpOptions(
+                timeout=int(self.timeout_seconds * 1000),
+                retry_options=types.HttpRetryOptions(attempts=1),
+            )
+            try:
+                self._client = genai.Client(
+                    vertexai=True,
+                    project=self.project,
+                    location=self.location,
+                    http_options=options,
+                )
+            except Exception as exc:
+                raise GateError(
+                    f"Vertex AI embeddings ({self.model}) could not start: {first_line(exc)}",
+                    hint="check credentials and incidents.vertex_project, or use embedding: hashing",
+                ) from exc
+        return self._client.models
 
     def _embed(self, texts: list[str], task: str) -> Embeddings:
-        client = self._embeddings()
+        from google.genai import types
+
+        models = self._models()
         try:
-            vectors = client.embed(texts, task)
+            result = models.embed_content(
+                model=self.model,
+                contents=texts,
+                config=types.EmbedContentConfig(task_type=task),
+            )
         except Exception as exc:
             raise GateError(
                 f"Vertex AI embeddings ({self.model}) failed: {first_line(exc)}"
             ) from exc
+        vectors = [embedding.values for embedding in result.embeddings or []]
+        if len(vectors) != len(texts) or any(not vector for vector in vectors):
+            raise GateError(
+                f"Vertex AI embeddings ({self.model}) failed: {len(vectors)} vectors "
+                f"for {len(texts)} texts"
+            )
         return [np.asarray(vector, dtype=np.float32) for vector in vectors]
 
     def __call__(self, input: Documents) -> Embeddings:
@@ -207,5 +228,6 @@ def embedding_for(config: IncidentsConfig) -> IncidentEmbedding:
             model=config.vertex_model,
             project=config.vertex_project,
             location=config.vertex_location,
+            timeout_seconds=config.read_timeout_seconds,
         )
     return HashingEmbeddingFunction()

@@ -368,9 +368,12 @@ class IncidentMemory:
                 for start in range(0, len(changed), _BATCH):
                     self._write(collection, changed[start : start + _BATCH])
                 self._verify_written(collection, changed)
-            except BaseException:
-                self._roll_back(collection, changed, stored, vectors)
-                raise
+            except BaseException as exc:
+                undone = self._roll_back(collection, changed, stored, vectors)
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                error = exc if isinstance(exc, GateError) else self._store_error("storing", exc)
+                raise GateError(f"{error}; {_after_failed_write(undone)}") from exc
         return report
 
     @staticmethod
@@ -422,7 +425,7 @@ class IncidentMemory:
                 raise GateError(
                     f"incident store {self.location}: incidents did not read back as written "
                     f"({what})",
-                    hint="nothing was stored; retry, or check the store's disk",
+                    hint="retry, or check the store's disk",
                 )
 
     @staticmethod
@@ -432,13 +435,15 @@ class IncidentMemory:
         before: dict[str, Incident],
         vectors: dict[str, Any],
     ) -> None:
-        """Undo a failed write: new incidents removed, replaced ones restored.
+        """Undo a failed write: new incidents removed, replaced ones restored. True when
+        the undo went through.
 
         Each Chroma call is one SQLite transaction, so a failure leaves whole batches written
-        or not; this puts back the state from before the first batch. If the store itself is
-        broken the undo fails too, and the first error is the one reported.
+        or not; this puts back the state from before the first batch. A store that broke, or
+        a server that died, cannot be undone: the caller says so, and since every incident is
+        stored by its id, running the same write again completes it without duplicates.
         """
-        with contextlib.suppress(Exception):
+        try:
             added = [i.id for i in changed if i.id not in before]
             for start in range(0, len(added), _BATCH):
                 collection.delete(ids=added[start : start + _BATCH])
@@ -446,6 +451,9 @@ class IncidentMemory:
             for start in range(0, len(replaced), _BATCH):
                 batch = replaced[start : start + _BATCH]
                 IncidentMemory._write(collection, batch, [vectors[i.id] for i in batch])
+        except Exception:
+            return False
+        return True
 
     def remove(self, incident_id: str) -> bool:
         with self._store("removing an incident") as collection:
@@ -684,6 +692,15 @@ def _bounded(fn: Any, seconds: float, *, what: str) -> Any:
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
+
+
+def _after_failed_write(undone: bool) -> str:
+    if undone:
+        return "nothing was stored"
+    return (
+        "the undo failed too, so part of the batch may be stored; run the same command "
+        "again to complete it (incidents are stored by id: nothing is duplicated)"
+    )
 
 
 def _is_timeout(exc: BaseException) -> bool:

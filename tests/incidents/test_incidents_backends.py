@@ -9,48 +9,29 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
-from google import genai
 
 from compat_checker.config.incidents import IncidentsConfig
 from compat_checker.errors import GateError
-from compat_checker.incidents import HashingEmbeddingFunction, Incident, IncidentMemory
-
-
-class FakeModels:
-    """`genai.Client().models`: the one call VertexAIEmbeddings makes over the network."""
-
-    def __init__(self, calls: list[dict[str, Any]], fail: bool) -> None:
-        self.calls = calls
-        self.fail = fail
-        self.vectors = HashingEmbeddingFunction(dimension=64)  # stands in for the model
-
-    def embed_content(self, *, model: str, contents: list[str], config: Any) -> Any:
-        self.calls.append({"model": model, "texts": list(contents), "task": config.task_type})
-        if self.fail:
-            raise RuntimeError("403 Permission denied on resource project acme")
-        return SimpleNamespace(
-            embeddings=[
-                SimpleNamespace(values=[float(x) for x in v]) for v in self.vectors(contents)
-            ]
-        )
+from compat_checker.incidents import Incident, IncidentMemory
+from tests.failures.servers import VertexServer, VertexState, service_account_file
 
 
 @pytest.fixture
-def fake_vertex(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    state: dict[str, Any] = {"calls": [], "clients": [], "fail": False}
-
-    class FakeClient:
-        def __init__(self, **kwargs: Any) -> None:
-            state["clients"].append(kwargs)
-            self.models = FakeModels(state["calls"], state["fail"])
-
-    monkeypatch.setattr(genai, "Client", FakeClient)
-    return state
+def vertex(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[VertexServer]:
+    """A Vertex AI `:predict` endpoint on 127.0.0.1, reached by the real google-genai client
+    with a real service-account token exchange (GOOGLE_VERTEX_BASE_URL points it there)."""
+    with VertexServer(VertexState(hang_seconds=10)) as server:
+        key = service_account_file(tmp_path, f"{server.url}/token")
+        monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
+        monkeypatch.setenv("GOOGLE_VERTEX_BASE_URL", server.url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+            monkeypatch.delenv(proxy, raising=False)
+        yield server
 
 
 def vertex_config(**overrides: Any) -> IncidentsConfig:
@@ -64,47 +45,61 @@ def vertex_config(**overrides: Any) -> IncidentsConfig:
 
 
 def test_vertex_embeddings_store_and_search(
-    tmp_path: Path, fake_vertex: dict[str, Any], example_incidents: list[Incident]
+    tmp_path: Path, vertex: VertexServer, example_incidents: list[Incident]
 ) -> None:
     memory = IncidentMemory.open(vertex_config(), tmp_path)
     assert memory.collection_name == "incidents__vertex_text-embedding-005"
     memory.upsert(example_incidents)
     hits = memory.search("new TaskStatus value TASK_STATUS_ARCHIVED crashed Android", k=1)
     assert hits[0].incident.id == "INC-2024-072"
-    assert fake_vertex["clients"][0] == {
-        "vertexai": True,
-        "project": "acme-ci",
-        "location": "europe-west4",
-        "credentials": None,
-    }
-    tasks = [call["task"] for call in fake_vertex["calls"]]
+    assert vertex.state.tokens >= 1
+    tasks = [task for _, task in vertex.state.embedded]
     assert tasks[0] == "RETRIEVAL_DOCUMENT" and tasks[-1] == "RETRIEVAL_QUERY"
-    assert {call["model"] for call in fake_vertex["calls"]} == {"text-embedding-005"}
+    assert {model for model, _ in vertex.state.embedded} == {"text-embedding-005"}
     # The hashing memory in the same store is a different collection, and says so.
     with pytest.raises(GateError, match="only incidents__vertex_text-embedding-005"):
         IncidentMemory.open(IncidentsConfig(path="store"), tmp_path)
 
 
-def test_vertex_failure_is_a_gate_error(tmp_path: Path, fake_vertex: dict[str, Any]) -> None:
-    fake_vertex["fail"] = True
+def test_vertex_failure_is_a_gate_error(tmp_path: Path, vertex: VertexServer) -> None:
+    vertex.state.modes["embed"] = "403"
     memory = IncidentMemory.open(vertex_config(), tmp_path)
     with pytest.raises(
         GateError,
-        match=r"Vertex AI embeddings \(text-embedding-005\) failed: 403 Permission denied",
+        match=r"Vertex AI embeddings \(text-embedding-005\) failed: 403 PERMISSION_DENIED",
     ):
         memory.upsert(
             [Incident(id="A-1", title="t", date="2024-01-01", impact="i", severity="LOW")]
         )
 
 
+def test_a_hung_embedding_service_is_cut_by_the_read_timeout(
+    tmp_path: Path, vertex: VertexServer
+) -> None:
+    vertex.state.modes["embed"] = "hang"
+    memory = IncidentMemory.open(vertex_config(read_timeout_seconds=1), tmp_path)
+    started = time.monotonic()
+    with pytest.raises(GateError, match=r"Vertex AI embeddings \(text-embedding-005\) failed"):
+        memory.upsert(
+            [Incident(id="A-1", title="t", date="2024-01-01", impact="i", severity="LOW")]
+        )
+    assert time.monotonic() - started < 5
+    assert vertex.state.requests == ["embed"]  # one attempt: the caller's deadline decides
+    assert memory.all() == []  # nothing half-written
+
+
 def test_reopening_a_vertex_store_needs_no_credentials(
-    tmp_path: Path, fake_vertex: dict[str, Any], example_incidents: list[Incident]
+    tmp_path: Path,
+    vertex: VertexServer,
+    example_incidents: list[Incident],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     IncidentMemory.open(vertex_config(), tmp_path).upsert(example_incidents)
-    fake_vertex["clients"].clear()
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS")
+    asked = len(vertex.state.requests)
     memory = IncidentMemory.open(vertex_config(), tmp_path)
     assert [i.id for i in memory.all()] == sorted(i.id for i in example_incidents)
-    assert fake_vertex["clients"] == []  # listing and export never call the model
+    assert len(vertex.state.requests) == asked  # listing and export never call the model
 
 
 # A shared Chroma server (`chroma run`) on localhost ---------------------------------------
