@@ -794,7 +794,8 @@ def type_buf_rules(
 ) -> tuple[str, ...]:
     """The type rules buf reports for one (kind, type name) pair."""
     (old_kind, base_name), (new_kind, new_name) = before, after
-    old_name = ctx.head_fqn(base_name) if base_name else base_name  # a package rename is one finding of its own
+    # a package rename is one finding of its own (FILE_PACKAGE_CHANGED)
+    old_name = ctx.head_fqn(base_name) if base_name else base_name
     if old_kind == new_kind and old_name == new_name:
         return ()
     named = ["FIELD_SAME_TYPE"]

@@ -117,7 +117,9 @@ def comparable_files(tree: ProtoTree, names: Iterable[str]) -> dict[str, dict[st
 
 def _without_option_locations(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _without_option_locations(v) for k, v in value.items() if k != "option_locations"}
+        return {
+            k: _without_option_locations(v) for k, v in value.items() if k != "option_locations"
+        }
     if isinstance(value, list):
         return [_without_option_locations(item) for item in value]
     return value
