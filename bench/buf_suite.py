@@ -45,7 +45,11 @@ def _copy_tree(source: Path, target: Path) -> None:
         if item.name != ".git":
             shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
     if source.is_dir():
-        shutil.copytree(source, target, dirs_exist_ok=True, symlinks=True)
+        # copy, not copy2: a file of the same size with its source's old mtime looks
+        # unchanged to git's index, and the commit would silently keep the previous text
+        shutil.copytree(
+            source, target, dirs_exist_ok=True, symlinks=True, copy_function=shutil.copy
+        )
 
 
 def _buf() -> str:

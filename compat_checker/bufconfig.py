@@ -159,6 +159,8 @@ class _ChangeLike(Protocol):
     @property
     def file(self) -> str | None: ...
 
+    buf_rules: list[str]
+
 
 C = TypeVar("C", bound=_ChangeLike)
 GoverningConfig = tuple[
@@ -173,23 +175,39 @@ def obeying_breaking_config(
     package_of: Callable[[str], str | None],
 ) -> list[C]:
     """The findings of rules that stand for buf rules, kept only where the repository's
-    breaking configuration selects one of those buf rules for the finding's file.
+    breaking configuration selects one of the rule's buf rules for the finding's file; each
+    kept finding names the selected buf rules it reproduces (`buf_rules`, as buf would
+    report them; none when another finding on the element reproduces them).
 
     Findings of rules with no buf counterpart pass through: protoguard.yaml governs them.
+    So do those whose buf rules the configuration's version does not have (FIELD_SAME_DEFAULT
+    is v2 only): under a v1 buf.yaml, the rule is protoguard's own.
     """
     kept: list[C] = []
-    selections: dict[str, frozenset[str]] = {}
+    selections: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
     for change in changes:
-        counterparts = buf_rules_of.get(change.rule, ())
-        if not counterparts or not change.file:
+        if not buf_rules_of.get(change.rule, ()) or not change.file:
             kept.append(change)
             continue
         if change.file not in selections:
             config, ignore_only, version, policies = governing(change.file)
-            selections[change.file] = selected_buf_rules(
-                config, ignore_only, version, change.file, package_of(change.file), policies
+            known = frozenset(rule_categories(version))
+            if policies:
+                known |= frozenset(rule_categories("v2"))
+            selections[change.file] = (
+                known,
+                selected_buf_rules(
+                    config, ignore_only, version, change.file, package_of(change.file), policies
+                ),
             )
-        if selections[change.file] & set(counterparts):
+        known, selected = selections[change.file]
+        if not known & set(buf_rules_of[change.rule]):
+            change.buf_rules = []
+            kept.append(change)
+            continue
+        if selected & {*buf_rules_of[change.rule], *change.buf_rules}:
+            # runs where one of its counterparts is selected; names those it reproduces
+            change.buf_rules = [rule for rule in change.buf_rules if rule in selected]
             kept.append(change)
     return kept
 

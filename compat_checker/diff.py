@@ -325,6 +325,7 @@ def match_elements(
 
     for container in [p for p in pairs if p.base is not None and p.head is not None]:
         assert container.base is not None and container.head is not None
+        same_context = _same_context(container)
         for kind, base_items, head_items, by_number in _child_groups(
             container.base, container.head
         ):
@@ -332,7 +333,8 @@ def match_elements(
                 base_items, head_items, by_number=by_number
             ):
                 if (
-                    old_child is not None
+                    same_context
+                    and old_child is not None
                     and new_child is not None
                     and _unchanged(old_child, new_child)
                 ):
@@ -352,6 +354,20 @@ def match_elements(
     return pairs
 
 
+def _same_context(container: ElementPair) -> bool:
+    """Whether what children inherit stayed: the files' syntax, edition and options (editions
+    features, `java_string_check_utf8`) and the container's own options. When it changed,
+    an unchanged child still changes meaning (proto3 → proto2 stops validating UTF-8)."""
+    base_file, head_file = container.base_file, container.head_file
+    if base_file is None or head_file is None or container.base is None or container.head is None:
+        return False
+    return (base_file.syntax, base_file.edition, base_file.options) == (
+        head_file.syntax,
+        head_file.edition,
+        head_file.options,
+    ) and container.base.options == container.head.options
+
+
 def _unchanged(base: Element, head: Element) -> bool:
     """Equal apart from where it sits: reordering and reformatting only move locations.
 
@@ -362,7 +378,11 @@ def _unchanged(base: Element, head: Element) -> bool:
 
 
 def _content(element: Element) -> dict[str, object]:
-    return {key: value for key, value in element.__dict__.items() if key != "location"}
+    return {
+        key: value
+        for key, value in element.__dict__.items()
+        if key not in ("location", "option_locations")
+    }
 
 
 def _keyed_containers(
@@ -572,7 +592,37 @@ def run_rules(
                 change = _to_change(rule, hit, pair, config)
                 # The id is the verdict's identity of a finding: one per rule, element, kind.
                 changes.setdefault(change.id, change)
-    return sorted(changes.values(), key=change_sort_key)
+    return sorted(_joined(list(changes.values()), active), key=change_sort_key)
+
+
+def _joined(changes: list[Change], rules: Iterable[Rule]) -> list[Change]:
+    """Findings of `joins_element_findings` rules folded into another finding on the same
+    element whose rule stands for the buf rules they name; kept alone otherwise."""
+    by_id = {rule.id: rule for rule in rules}
+    joining = {rule_id for rule_id, rule in by_id.items() if rule.joins_element_findings}
+    if not joining:
+        return changes
+    kept: list[Change] = []
+    folded: set[str] = set()
+    for change in changes:
+        if change.rule not in joining:
+            continue
+        named = set(change.buf_rules)
+        target = next(
+            (
+                other
+                for other in sorted(changes, key=lambda c: c.id)
+                if other.rule not in joining
+                and other.element == change.element
+                and named & set(by_id[other.rule].buf_rules)
+            ),
+            None,
+        )
+        if target is not None:
+            target.buf_rules = sorted({*target.buf_rules, *change.buf_rules})
+            folded.add(change.id)
+    kept = [change for change in changes if change.id not in folded]
+    return kept
 
 
 def change_id(rule_id: str, element: str, kind: str) -> str:
@@ -580,8 +630,9 @@ def change_id(rule_id: str, element: str, kind: str) -> str:
     return hashlib.sha256(f"{rule_id}\0{element}\0{kind}".encode()).hexdigest()[:12]
 
 
-def change_sort_key(change: Change) -> tuple[str, int, int, str, str]:
-    return (change.file, change.line, change.column, change.rule, change.element)
+def change_sort_key(change: Change) -> tuple[str, int, int, str, str, str]:
+    # the id last: one rule may report an element more than once (one finding per range)
+    return (change.file, change.line, change.column, change.rule, change.element, change.id)
 
 
 def _element_name(pair: ElementPair) -> str:
@@ -631,4 +682,5 @@ def _to_change(rule: Rule, hit: Hit, pair: ElementPair, config: RulesConfigLike 
         before=hit.before,
         after=hit.after,
         potential=rule.potential if hit.potential is None else hit.potential,
+        buf_rules=list(rule.buf_rules if hit.buf_rules is None else hit.buf_rules),
     )

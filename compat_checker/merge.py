@@ -132,11 +132,17 @@ def merge_findings(
     base: ProtoTree,
     *,
     rules: Iterable[Rule] | None = None,
+    buf_ran: bool = True,
 ) -> list[Change]:
-    """The rules' changes with buf's findings folded in, sorted by (file, line, column, rule)."""
+    """The rules' changes with buf's findings folded in, sorted by (file, line, column, rule).
+
+    When buf ran, the buf rules a change names are the ones buf reported for it; otherwise
+    (`--no-buf`, buf missing or failed) the rules' own reading of them stays.
+    """
     our_rules_for = buf_rule_index(all_rules().values() if rules is None else rules)
     locator = _Locator(head, base)
-    merged = [change.model_copy(deep=True) for change in rule_changes]
+    cleared = {"buf_rules": []} if buf_ran else {}
+    merged = [change.model_copy(deep=True, update=cleared) for change in rule_changes]
     by_element: dict[str, list[Change]] = defaultdict(list)
     for change in merged:
         by_element[change.element].append(change)
@@ -147,7 +153,14 @@ def merge_findings(
     for finding in ordered:
         place = locator.locate(finding)
         candidates = frozenset(our_rules_for.get(finding.rule, ()))
-        target = next((c for c in by_element[place.element] if c.rule in candidates), None)
+        ours = sorted(
+            (c for c in by_element[place.element] if c.rule in candidates), key=lambda c: c.id
+        )
+        # A rule that fires once per range (reserved, extension ranges) meets buf's one
+        # finding per range: each joins a change that does not name that buf rule yet.
+        target = next((c for c in ours if finding.rule not in c.buf_rules), None) or next(
+            iter(ours), None
+        )
         if target is None:
             # buf rules that could be the same rule of ours (FIELD_SAME_NAME and
             # FIELD_SAME_JSON_NAME: a rename) on one element are one problem, as is the

@@ -63,6 +63,7 @@ class GateState(TypedDict, total=False):
     head: BuiltVersion
     buf_runner: BufRunner | None  # None: buf disabled or not installed
     buf_findings: list[Any]
+    buf_ran: bool  # buf breaking ran to the end: its findings are the word on buf rules
     rule_changes: list[Change]
     compile_changes: list[Change]  # compile errors the change brings (head only)
     pii_changes: list[Change]
@@ -216,6 +217,7 @@ def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[s
         )
     return {
         "buf_findings": findings,
+        "buf_ran": True,
         "layers": [Layer(name="buf", status=LayerStatus.RAN, detail=detail)],
     }
 
@@ -313,6 +315,7 @@ def merge_findings_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str
         state.get("buf_findings", []),
         head=state["head"].tree,
         base=state["base"].tree,
+        buf_ran=state.get("buf_ran", False),
     )
     base, head = state["base"], state["head"]
     merged = without_fixed_compile_errors(

@@ -305,6 +305,7 @@ class _FileConverter:
             location=self._location(()),
             comments=self._comments((_FILE_SYNTAX,)),
             options=_options(proto, "options"),
+            option_locations={},
             kind=ElementKind.FILE,
             repo_path=self._repo_path,
             package=proto.package,
@@ -359,6 +360,7 @@ class _FileConverter:
             location=self._location(path),
             comments=self._comments(path),
             options=_options(proto, "options"),
+            option_locations={},
             kind=ElementKind.MESSAGE,
             fields=[],
             oneofs=[],
@@ -410,6 +412,7 @@ class _FileConverter:
                 location=self._location(oneof_path),
                 comments=self._comments(oneof_path),
                 options=_options(oneof, "options"),
+                option_locations={},
                 kind=ElementKind.ONEOF,
                 field_names=[],
             )
@@ -452,6 +455,7 @@ class _FileConverter:
             location=self._location(path),
             comments=self._comments(path),
             options=options,
+            option_locations={},
             kind=ElementKind.FIELD,
             number=proto.number,
             type=type_name,
@@ -492,6 +496,7 @@ class _FileConverter:
             location=self._location(path),
             comments=self._comments(path),
             options=options,
+            option_locations={},
             kind=ElementKind.ENUM,
             values=[
                 self._enum_value(value, fqn, (*path, _ENUM_VALUES, index))
@@ -510,6 +515,7 @@ class _FileConverter:
             location=self._location(path),
             comments=self._comments(path),
             options=_options(proto, "options"),
+            option_locations={},
             kind=ElementKind.ENUM_VALUE,
             number=proto.number,
         )
@@ -523,6 +529,7 @@ class _FileConverter:
             location=self._location(path),
             comments=self._comments(path),
             options=_options(proto, "options"),
+            option_locations={},
             kind=ElementKind.SERVICE,
             methods=[
                 self._method(method, fqn, (*path, _SERVICE_METHODS, index))
@@ -538,6 +545,7 @@ class _FileConverter:
             location=self._location(path),
             comments=self._comments(path),
             options=_options(proto, "options"),
+            option_locations={},
             kind=ElementKind.METHOD,
             input_type=proto.input_type.lstrip("."),
             output_type=proto.output_type.lstrip("."),

@@ -67,6 +67,10 @@ class Element(_Model):
     location: Location
     comments: Comments = Field(default_factory=Comments)
     options: dict[str, OptionValue] = Field(default_factory=dict)
+    # Where each option is set, by the first component of its name (`java_package`,
+    # `(google.api.http)`): buf reports an option's change there. Parser builds only
+    # (descriptor builds leave it empty); a place, like `location`, so no content change.
+    option_locations: dict[str, Location] = Field(default_factory=dict)
 
     kind: ElementKind
 

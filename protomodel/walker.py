@@ -154,6 +154,7 @@ class FileWalker:
             location=self._file_location(),
             comments=no_comments(),
             options={},
+            option_locations={},
             kind=ElementKind.FILE,
             repo_path=self._repo_path,
             package=self._package(),
@@ -251,6 +252,7 @@ class FileWalker:
             location=self._location(first, last),
             comments=self._element_comments(first, open_brace.symbol),
             options={},
+            option_locations={},
             kind=ElementKind.MESSAGE,
             fields=[],
             oneofs=[],
@@ -307,6 +309,7 @@ class FileWalker:
             location=self._location(ctx.start, ctx.stop),
             comments=self._element_comments(ctx.start, ctx.getChild(2).symbol),
             options={},
+            option_locations={},
             kind=ElementKind.ONEOF,
             field_names=[],
         )
@@ -474,6 +477,7 @@ class FileWalker:
             location=self._location(ctx.start, ctx.stop),
             comments=comments,
             options={},
+            option_locations={},
             kind=ElementKind.FIELD,
             number=number,
             type=type,
@@ -508,6 +512,7 @@ class FileWalker:
                 field.default = self._default(value_ctx, written_type)
             else:
                 add_option(field.options, path, self._value(value_ctx))
+            self._place_option(field, path, option)
 
     def _default(self, ctx: Any, written_type: str) -> str:
         """The default as buf stores it in ``default_value``."""
@@ -531,6 +536,7 @@ class FileWalker:
             location=self._location(ctx.start, ctx.stop),
             comments=self._element_comments(ctx.start, ctx.getChild(2).symbol),
             options={},
+            option_locations={},
             kind=ElementKind.ENUM,
             values=[],
             reserved_ranges=[],
@@ -560,6 +566,7 @@ class FileWalker:
             location=self._location(ctx.start, ctx.stop),
             comments=self._element_comments(ctx.start, ctx.stop),
             options={},
+            option_locations={},
             kind=ElementKind.ENUM_VALUE,
             number=parse_int(self._text(ctx.getChild(2))),
         )
@@ -616,6 +623,7 @@ class FileWalker:
             location=self._location(ctx.start, ctx.stop),
             comments=self._element_comments(ctx.start, ctx.getChild(2).symbol),
             options={},
+            option_locations={},
             kind=ElementKind.SERVICE,
             methods=[],
         )
@@ -641,6 +649,7 @@ class FileWalker:
             location=self._location(ctx.start, last),
             comments=self._element_comments(ctx.start, closing),
             options={},
+            option_locations={},
             kind=ElementKind.METHOD,
             input_type=self._text(request.getChild(request.getChildCount() - 2)),
             output_type=self._text(response.getChild(response.getChildCount() - 2)),
@@ -666,15 +675,24 @@ class FileWalker:
         self._parsed.option_owners.append(OptionOwner(element, _OPTIONS_TYPES[kind], scope))
 
     def _option_statement(self, ctx: Grammar.OptionDeclContext, element: Element) -> None:
-        add_option(
-            element.options, self._option_name(ctx.getChild(1)), self._value(ctx.getChild(3))
-        )
+        path = self._option_name(ctx.getChild(1))
+        add_option(element.options, path, self._value(ctx.getChild(3)))
+        self._place_option(element, path, ctx)
 
     def _compact_options(self, ctx: Grammar.CompactOptionsContext, element: Element) -> None:
         for option in ctx.children:
             if isinstance(option, Grammar.CompactOptionContext):
                 path = self._option_name(option.getChild(0))
                 add_option(element.options, path, self._value(option.getChild(2)))
+                self._place_option(element, path, option)
+
+    def _place_option(self, element: Element, path: list[str], ctx: Any) -> None:
+        """Where the option is set, by its first name component and by its whole dotted
+        name (`features` and `features.utf8_validation`); the first setting wins."""
+        if path:
+            place = self._location(ctx.start, ctx.stop)
+            element.option_locations.setdefault(path[0], place)
+            element.option_locations.setdefault(".".join(path), place)
 
     def _option_name(self, ctx: Grammar.OptionNameContext) -> list[str]:
         """``(validate.rules).string.min_len`` → ``["(validate.rules)", "string", "min_len"]``."""

@@ -34,6 +34,7 @@ _TRUNCATED = " …[truncated]"
 _NOT_OWN = frozenset(
     {
         "location",
+        "option_locations",
         "fields",
         "oneofs",
         "messages",

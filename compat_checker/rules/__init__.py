@@ -13,6 +13,7 @@ RULE_MODULES: tuple[str, ...] = (
     "google_api",
     "behavior",
     "semantic",
+    "buf_options",
 )
 
 

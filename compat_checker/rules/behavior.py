@@ -7,7 +7,9 @@ Presence changes (`optional` added or removed) are FIELD_PRESENCE_CHANGED in `so
 
 from __future__ import annotations
 
+import math
 import re
+import struct
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -15,7 +17,15 @@ from compat_checker.findings import Category, Severity
 from compat_checker.rules._fixtures import proto3_file, with_service
 from compat_checker.rules.common import enum_sides, field_sides, proto2, value_sides
 from compat_checker.rules.registry import Hit, rule
-from protomodel.model import Element, ElementKind, EnumModel
+from protomodel.model import (
+    Element,
+    ElementKind,
+    EnumModel,
+    FieldModel,
+    Label,
+    ProtoTree,
+    TypeKind,
+)
 
 if TYPE_CHECKING:
     from compat_checker.diff import DiffContext, ElementPair
@@ -35,23 +45,71 @@ def _defaults(default: str = "") -> str:
     return proto2(_DEFAULTS.format(default=f" [default = {default}]" if default else ""))
 
 
-def _same_default(before: str | None, after: str | None) -> bool:
-    """Defaults as written: `5`, `5.0` and `0x5` are the same number; text compares as text."""
-    if before == after:
-        return True
-    if before is None or after is None:
-        return False
-    try:
-        return _as_number(before) == _as_number(after)
-    except ValueError:
-        return before.strip("\"'") == after.strip("\"'")
+_TEXT_TYPES = frozenset({"string", "bytes"})
+_FLOAT32 = struct.Struct("<f")
 
 
-def _as_number(text: str) -> float:
+def _effective_default(field: FieldModel, tree: ProtoTree) -> str | float | None:
+    """The default a reader of an unset field sees, as buf compares it: text for string
+    and bytes, a number for everything else (bool 0/1, an enum value by its number, the
+    first value's when none is written); None when the field cannot have a default."""
+    if field.label == Label.REPEATED or field.type_kind not in (TypeKind.SCALAR, TypeKind.ENUM):
+        return None
+    written = field.default
+    if field.type in _TEXT_TYPES:
+        return written or ""
+    if field.type_kind == TypeKind.ENUM:
+        enum = tree.enum(field.type)
+        if enum is None or not enum.values:
+            return None
+        if written is None:
+            return float(enum.values[0].number)
+        value = next((v for v in enum.values if v.name == written), None)
+        return float(value.number) if value is not None else None
+    if written is None:
+        return 0.0
+    return _number(written, field.type)
+
+
+def _number(text: str, type_name: str) -> float | None:
     cleaned = text.strip().lower()
-    if cleaned.lstrip("-").startswith("0x"):
-        return float(int(cleaned, 16))
-    return float(cleaned)
+    try:
+        if cleaned in ("true", "false"):
+            value = 1.0 if cleaned == "true" else 0.0
+        elif cleaned.lstrip("-").startswith("0x"):
+            value = float(int(cleaned, 16))
+        else:
+            value = float(cleaned)  # also inf, -inf, nan
+    except ValueError:
+        return None
+    return _as_float32(value) if type_name == "float" else value  # what a float field holds
+
+
+def _as_float32(value: float) -> float:
+    if not math.isfinite(value):
+        return value
+    try:
+        return _FLOAT32.unpack(_FLOAT32.pack(value))[0]
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
+def _same_default(
+    base: FieldModel, before: str | float, head: FieldModel, after: str | float
+) -> bool:
+    """buf's comparison: text with text; numbers (bool, enum, int, float) by value, float
+    against double at float precision; NaN equals NaN. Text against a number differs."""
+    if isinstance(before, str) or isinstance(after, str):
+        return before == after
+    if math.isnan(before) or math.isnan(after):
+        return math.isnan(before) and math.isnan(after)
+    if {base.type, head.type} == {"float", "double"}:
+        return _as_float32(before) == _as_float32(after)
+    return before == after
+
+
+def _is_zero(value: str | float) -> bool:
+    return value == "" or (not isinstance(value, str) and value == 0)
 
 
 @rule(
@@ -69,17 +127,31 @@ def _as_number(text: str) -> float:
     ),
     before=_defaults("1"),
     after=_defaults("2"),
-    quiet_pairs=((_defaults("1"), _defaults("1.0")),),
+    buf_rules=("FIELD_SAME_DEFAULT",),
+    quiet_pairs=(
+        (_defaults("1"), _defaults("1.0")),
+        (_defaults(), _defaults("0")),  # an explicit zero is the default unset fields had
+    ),
 )
 def field_default_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     base, head = field_sides(pair)
-    if base is None or head is None or _same_default(base.default, head.default):
+    if base is None or head is None:
         return
-    before, after = base.default or "(type default)", head.default or "(type default)"
+    before = _effective_default(base, ctx.base)
+    after = _effective_default(head, ctx.head)
+    if before is None or after is None or (_is_zero(before) and _is_zero(after)):
+        return
+    if _same_default(base, before, head, after):
+        return
+    shown_before, shown_after = base.default or "(type default)", head.default or "(type default)"
     yield Hit(
-        message=f"default of {head.fqn} changed: {before} → {after}; unset fields now read differently",
-        before=before,
-        after=after,
+        message=(
+            f"default of {head.fqn} changed: {shown_before} → {shown_after}; unset fields "
+            "now read differently"
+        ),
+        location=head.option_locations.get("default", head.location),
+        before=shown_before,
+        after=shown_after,
     )
 
 

@@ -254,6 +254,7 @@ def cardinality_hits(pair: ElementPair, level: Impact) -> Iterator[Hit]:
             message=f"field {head.fqn} changed from {before} to {after}",
             before=before,
             after=after,
+            buf_rules=(),  # buf's cardinality rules: FIELD_CARDINALITY_CLASS_CHANGED names them
         )
 
 

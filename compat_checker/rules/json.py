@@ -145,6 +145,7 @@ def field_type_changed_json(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit
             ),
             before=describe_type(base),
             after=describe_type(head),
+            buf_rules=(),  # FIELD_TYPE_CLASS_CHANGED names buf's type rules
         )
 
 

@@ -35,6 +35,10 @@ class Hit:
     before: str | None = None
     after: str | None = None
     potential: bool | None = None  # None: the rule's own `potential`
+    # The buf rules this firing stands for (a subset of the rule's `buf_rules`: a deleted
+    # field whose number is reserved is FIELD_NO_DELETE but not ..._UNLESS_NUMBER_RESERVED).
+    # None: all of the rule's.
+    buf_rules: tuple[str, ...] | None = None
 
 
 CheckFn = Callable[["ElementPair", "DiffContext"], Iterable[Hit]]
@@ -59,6 +63,10 @@ class Rule:
     # Findings that cannot be proven (documented semantics, CEL): the LLM review may
     # confirm or refute them; nothing else can clear them.
     potential: bool = False
+    # A rule that exists to name buf rules the way buf classes a change (cardinality and
+    # type classes): its finding joins another finding on the same element whose rule
+    # stands for those buf rules, so one problem stays one finding.
+    joins_element_findings: bool = False
 
 
 _REGISTRY: dict[str, Rule] = {}
@@ -78,6 +86,7 @@ def rule(
     buf_rules: tuple[str, ...] = (),
     quiet_pairs: tuple[tuple[str, str], ...] = (),
     potential: bool = False,
+    joins_element_findings: bool = False,
 ) -> Callable[[CheckFn], CheckFn]:
     """Register the decorated check function as a rule."""
 
@@ -98,6 +107,7 @@ def rule(
             buf_rules=buf_rules,
             quiet_pairs=quiet_pairs,
             potential=potential,
+            joins_element_findings=joins_element_findings,
         )
         return check
 

@@ -398,6 +398,7 @@ def field_type_changed_source(pair: ElementPair, ctx: DiffContext) -> Iterator[H
             ),
             before=describe_type(base),
             after=describe_type(head),
+            buf_rules=(),  # FIELD_TYPE_CLASS_CHANGED names buf's type rules
         )
 
 
@@ -436,6 +437,7 @@ def field_presence_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]
             ),
             before=base.presence.value,
             after=head.presence.value,
+            buf_rules=(),  # FIELD_SAME_CARDINALITY: FIELD_CARDINALITY_CLASS_CHANGED names it
         )
 
 

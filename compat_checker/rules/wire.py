@@ -44,6 +44,12 @@ from protomodel.model import (
 if TYPE_CHECKING:
     from compat_checker.diff import DiffContext, ElementPair
 
+# buf's cardinality and type rules are FIELD_CARDINALITY_CLASS_CHANGED's and
+# FIELD_TYPE_CLASS_CHANGED's to name, one finding each; the field rules name the rest.
+_TYPE_ONLY = ("MESSAGE_NO_DELETE",)  # the type rules: FIELD_TYPE_CLASS_CHANGED's
+_REQUIRED_ONLY = ("MESSAGE_SAME_REQUIRED_FIELDS",)
+_ONEOF_ONLY = ("FIELD_SAME_ONEOF",)
+
 # ---------------------------------------------------------------------------------------
 # Files
 
@@ -432,6 +438,7 @@ def field_type_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
             ),
             before=describe_type(base),
             after=describe_type(head),
+            buf_rules=_TYPE_ONLY,
         )
 
 
@@ -496,13 +503,18 @@ def field_required_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]
     was_required = base is not None and base.label == Label.REQUIRED
     is_required = head.label == Label.REQUIRED
     if base is None and is_required:
-        yield Hit(message=f"required field {head.fqn} ({head.number}) was added", after="required")
+        yield Hit(
+            message=f"required field {head.fqn} ({head.number}) was added",
+            after="required",
+            buf_rules=_REQUIRED_ONLY,
+        )
     elif base is not None and was_required != is_required:
         change = "became required" if is_required else "is no longer required"
         yield Hit(
             message=f"field {head.fqn} {change}",
             before=describe_label(base),
             after=describe_label(head),
+            buf_rules=_REQUIRED_ONLY,
         )
 
 
@@ -562,6 +574,7 @@ def field_oneof_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
             severity=Severity.LOW,
             before=before,
             after=after,
+            buf_rules=_ONEOF_ONLY,
         )
         return
     if base.oneof is None and new_members == {head.name}:
@@ -571,6 +584,7 @@ def field_oneof_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
             severity=Severity.MEDIUM,
             before=before,
             after=after,
+            buf_rules=_ONEOF_ONLY,
         )
         return
     if base.oneof is None:
@@ -579,7 +593,9 @@ def field_oneof_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
         where = f"out of oneof {base.oneof}"
     else:
         where = f"from oneof {base.oneof} to oneof {head.oneof}"
-    yield Hit(message=f"field {head.fqn} moved {where}", before=before, after=after)
+    yield Hit(
+        message=f"field {head.fqn} moved {where}", before=before, after=after, buf_rules=_ONEOF_ONLY
+    )
 
 
 def _oneof_members(message: object, oneof: str | None) -> set[str]:
@@ -700,7 +716,8 @@ def message_reserved_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hi
     if base is not None and head is not None:
         yield from _reserved_hits(
             head.fqn,
-            uncovered(base.reserved_ranges, head.reserved_ranges),
+            base.reserved_ranges,
+            head.reserved_ranges,
             [n for n in base.reserved_names if n not in head.reserved_names],
             reused={f.number: f.name for f in head.fields},
         )
@@ -731,29 +748,40 @@ def enum_reserved_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     if base is not None and head is not None:
         yield from _reserved_hits(
             head.fqn,
-            uncovered(base.reserved_ranges, head.reserved_ranges),
+            base.reserved_ranges,
+            head.reserved_ranges,
             [n for n in base.reserved_names if n not in head.reserved_names],
             reused={v.number: v.name for v in head.values},
         )
 
 
 def _reserved_hits(
-    fqn: str, ranges: list[ReservedRange], names: list[str], *, reused: dict[int, str]
+    fqn: str,
+    before: list[ReservedRange],
+    after: list[ReservedRange],
+    names: list[str],
+    *,
+    reused: dict[int, str],
 ) -> Iterator[Hit]:
-    if not ranges and not names:
-        return
-    parts = []
-    if ranges:
-        parts.append(f"numbers {describe_ranges(ranges)}")
-    if names:
-        parts.append("names " + ", ".join(f'"{n}"' for n in names))
-    taken = [
-        f"{name} = {number}"
-        for number, name in sorted(reused.items())
-        if any(number in r for r in ranges)
-    ]
-    now = f"; now reused by {', '.join(taken)}" if taken else ""
-    yield Hit(message=f"{fqn} no longer reserves {' and '.join(parts)}{now}")
+    """One hit per reserved range that lost numbers and per dropped name, as buf counts."""
+    for reserved in before:
+        missing = uncovered([reserved], after)
+        if not missing:
+            continue
+        taken = [
+            f"{name} = {number}"
+            for number, name in sorted(reused.items())
+            if any(number in r for r in missing)
+        ]
+        now = f"; now reused by {', '.join(taken)}" if taken else ""
+        yield Hit(
+            message=f"{fqn} no longer reserves numbers {describe_ranges(missing)}{now}",
+            kind=f"reserved-range:{reserved.start}-{reserved.end}",
+        )
+    for name in names:
+        yield Hit(
+            message=f'{fqn} no longer reserves the name "{name}"', kind=f"reserved-name:{name}"
+        )
 
 
 _EXTENDABLE = proto2(
@@ -781,6 +809,10 @@ def message_extension_range_removed(pair: ElementPair, ctx: DiffContext) -> Iter
     base, head = message_sides(pair)
     if base is None or head is None:
         return
-    missing = uncovered(base.extension_ranges, head.extension_ranges)
-    if missing:
-        yield Hit(message=f"{head.fqn} no longer accepts extensions {describe_ranges(missing)}")
+    for extensions in base.extension_ranges:  # one hit per range that shrank, as buf counts
+        missing = uncovered([extensions], head.extension_ranges)
+        if missing:
+            yield Hit(
+                message=f"{head.fqn} no longer accepts extensions {describe_ranges(missing)}",
+                kind=f"extension-range:{extensions.start}-{extensions.end}",
+            )

@@ -91,14 +91,14 @@ def test_ignore_ignore_only_and_unstable_packages_apply_per_file():
 
 
 class _Change:
-    def __init__(self, rule: str, file: str) -> None:
-        self.rule, self.file = rule, file
+    def __init__(self, rule: str, file: str, buf_rules: list[str] | None = None) -> None:
+        self.rule, self.file, self.buf_rules = rule, file, buf_rules or []
 
 
 def test_own_rules_are_kept_only_where_a_counterpart_is_selected():
     changes = [
-        _Change("FIELD_REMOVED", "proto/legacy/a.proto"),
-        _Change("FIELD_REMOVED", "proto/a.proto"),
+        _Change("FIELD_REMOVED", "proto/legacy/a.proto", ["FIELD_NO_DELETE"]),
+        _Change("FIELD_REMOVED", "proto/a.proto", ["FIELD_NO_DELETE"]),
         _Change("VALIDATION_TIGHTENED", "proto/legacy/a.proto"),
     ]
     config = BufBreakingConfig(ignore=["proto/legacy"])
@@ -112,6 +112,22 @@ def test_own_rules_are_kept_only_where_a_counterpart_is_selected():
         ("FIELD_REMOVED", "proto/a.proto"),
         ("VALIDATION_TIGHTENED", "proto/legacy/a.proto"),
     ]
+    assert kept[0].buf_rules == ["FIELD_NO_DELETE"]
+
+
+def test_a_kept_finding_names_only_the_buf_rules_the_configuration_selects():
+    change = _Change(
+        "FIELD_REMOVED",
+        "a.proto",
+        ["FIELD_NO_DELETE", "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED"],
+    )
+    kept = obeying_breaking_config(
+        [change],
+        {"FIELD_REMOVED": ("FIELD_NO_DELETE", "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED")},
+        lambda _path: (BufBreakingConfig(use=["WIRE"]), {}, "v1", ()),
+        lambda _path: "acme.v1",
+    )
+    assert [c.buf_rules for c in kept] == [["FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED"]]
 
 
 # --- reading buf.yaml ----------------------------------------------------------------------

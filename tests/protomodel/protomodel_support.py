@@ -105,13 +105,24 @@ def model_differences(left: Any, right: Any, path: str = "") -> Iterator[str]:
 
 
 def comparable_files(tree: ProtoTree, names: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """File dumps without ``sha256`` (source bytes vs descriptor bytes by design)."""
+    """File dumps without ``sha256`` (source bytes vs descriptor bytes by design) and
+    without ``option_locations`` (only the parser records where options are set)."""
     dumps = {}
     for name in names:
-        dump = tree.files[name].model_dump()
+        dump = _without_option_locations(tree.files[name].model_dump())
         dump.pop("sha256")
         dumps[name] = dump
     return dumps
+
+
+def _without_option_locations(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _without_option_locations(v) for k, v in value.items() if k != "option_locations"
+        }
+    if isinstance(value, list):
+        return [_without_option_locations(item) for item in value]
+    return value
 
 
 def _write(path: Path, content: str | bytes) -> None:

@@ -266,9 +266,13 @@ def test_rules_config_disables_enables_and_overrides() -> None:
     assert fired(RulesConfig(disable=["FIELD_RENAMED"])) == {
         "FIELD_TYPE_CHANGED_JSON": Severity.HIGH
     }
-    assert fired(RulesConfig(disable=[Category.JSON.value])) == {}
+    # what is left names buf's type rules (generated code changes type): a SOURCE rule
+    assert fired(RulesConfig(disable=[Category.JSON.value])) == {
+        "FIELD_TYPE_CLASS_CHANGED": Severity.MEDIUM
+    }
     assert fired(RulesConfig(disable=["JSON"], enable=["FIELD_RENAMED"])) == {
-        "FIELD_RENAMED": Severity.HIGH
+        "FIELD_RENAMED": Severity.HIGH,
+        "FIELD_TYPE_CLASS_CHANGED": Severity.MEDIUM,
     }
     assert (
         fired(RulesConfig(severity={"FIELD_RENAMED": Severity.LOW}))["FIELD_RENAMED"]

@@ -39,7 +39,7 @@ FILE = "<file>"  # the file's own attributes (imports, options)
 
 
 def _signature(element: Element, children: set[str]) -> dict[str, Any]:
-    return element.model_dump(exclude={"location", *children})
+    return element.model_dump(exclude={"location", "option_locations", *children})
 
 
 def _flatten(file: FileModel) -> dict[str, dict[str, Any]]:
