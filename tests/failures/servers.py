@@ -286,3 +286,75 @@ class ChromaServerProcess:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+class TokenProxy(ThreadingHTTPServer):
+    """A reverse proxy on 127.0.0.1 in front of a Chroma server, as deployments protect one:
+    it serves Chroma's API under a path prefix and answers 401 unless the request carries
+    the expected header."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream: str, prefix: str, header: str, value: str) -> None:
+        self.upstream = upstream
+        self.prefix = prefix.rstrip("/")
+        self.header = header
+        self.value = value
+        self.refused = 0
+        super().__init__((HOST, 0), _TokenProxyHandler)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.server_address[1]}{self.prefix}"
+
+    def __enter__(self) -> TokenProxy:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class _TokenProxyHandler(BaseHTTPRequestHandler):
+    server: TokenProxy
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet tests
+        pass
+
+    def _forward(self) -> None:
+        proxy = self.server
+        if self.headers.get(proxy.header) != proxy.value:
+            proxy.refused += 1
+            body = b'{"error": "Unauthorized", "message": "missing or wrong token"}'
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if not self.path.startswith(proxy.prefix + "/"):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        headers = {
+            key: value
+            for key, value in self.headers.items()
+            if key.lower() in ("content-type", "accept")
+        }
+        answer = httpx.request(
+            self.command,
+            proxy.upstream + self.path[len(proxy.prefix) :],
+            content=raw or None,
+            headers=headers,
+            timeout=60,
+        )
+        self.send_response(answer.status_code)
+        self.send_header("Content-Type", answer.headers.get("content-type", "application/json"))
+        self.send_header("Content-Length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _forward
