@@ -18,12 +18,10 @@ from pii_detector.levels import Sensitivity
 from pii_detector.results import PiiAnalysis
 from protomodel.model import (
     EnumModel,
-    FieldModel,
     FileModel,
     MessageModel,
     iter_all_enums,
     iter_all_messages,
-    iter_file_elements,
 )
 
 SEVERITY_RANK: dict[Severity, int] = {"ERROR": 0, "WARNING": 1, "INFO": 2}
@@ -278,13 +276,11 @@ def deleted_enum_value_not_reserved(ctx: AuditContext) -> Iterator[AuditHit]:
     "(or, if that is too late, document that 0 also means 'not set').",
 )
 def enum_zero_value_meaningful(ctx: AuditContext) -> Iterator[AuditHit]:
-    used = _field_types(ctx.files)
     for file in ctx.files:
         for enum in iter_all_enums(file):
             zero = enum.value_by_number(0)
             if (
                 enum.closed
-                or enum.fqn not in used  # no field holds it: nothing reads as zero
                 or zero is None
                 or zero.name in _ZERO_NAMES
                 or zero.name.endswith(_ZERO_SUFFIXES)
@@ -301,16 +297,6 @@ def enum_zero_value_meaningful(ctx: AuditContext) -> Iterator[AuditHit]:
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def _field_types(files: list[FileModel]) -> set[str]:
-    """The message and enum FQNs some field or extension of ``files`` has as its type."""
-    return {
-        element.element_type.lstrip(".")
-        for file in files
-        for element in iter_file_elements(file)
-        if isinstance(element, FieldModel)
-    }
 
 
 def _tracked(

@@ -130,12 +130,10 @@ def test_a_repository_of_google_protos_only_is_that_project(repo: Path, tmp_path
     assert "left out" not in stderr
 
 
-def test_the_zero_value_check_skips_not_set_names_and_enums_no_field_holds(
-    repo: Path, tmp_path: Path
-):
+def test_the_zero_value_check_skips_not_set_names(repo: Path, tmp_path: Path):
     body = (
         "enum StatusCode {\n  STATUS_CODE_UNSET = 0;\n  STATUS_CODE_OK = 1;\n}\n"
-        "enum LogRecordFlags {\n  LOG_RECORD_FLAGS_MASK_ALL = 0;\n  LOG_RECORD_FLAGS_TRACE = 255;\n}\n"
+        "enum LogRecordFlags {\n  LOG_RECORD_FLAGS_DO_NOT_USE = 0;\n  LOG_RECORD_FLAGS_TRACE = 255;\n}\n"
         "enum Kind {\n  KIND_INTERNAL = 0;\n  KIND_SERVER = 1;\n}\n"
         "message Span {\n  StatusCode code = 1;\n  Kind kind = 2;\n  fixed32 flags = 3;\n}"
     )
