@@ -173,3 +173,24 @@ def test_a_server_killed_mid_import_says_so_and_a_rerun_completes_it(
     assert done.returncode == 0, done.stderr
     assert f"{total - partial} added" in done.stdout and f"{partial} unchanged" in done.stdout
     assert stored(chroma.url) == total
+
+
+def test_incidents_commands_against_a_hung_server_end_with_one_line(tmp_path: Path) -> None:
+    """`protoguard incidents …` has no verdict to fall back on: a hung server is exit 2
+    with one line naming the timeout, not a process that waits forever."""
+    (tmp_path / "protoguard.yaml").write_text(
+        "incidents:\n  connect_timeout_seconds: 1\n  read_timeout_seconds: 2\n"
+    )
+    env = {**os.environ, "NO_PROXY": HOST}
+    with SilentServer() as server:
+        done = subprocess.run(
+            [PROTOGUARD, "incidents", "--chroma-url", server.url, "search", "field removed"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,  # a hang would end here, failing the test
+        )
+    assert done.returncode == 2, done.stdout + done.stderr
+    [line] = [x for x in done.stderr.splitlines() if x.strip()]
+    assert line.startswith("protoguard: error:") and "did not answer within" in line
