@@ -31,6 +31,7 @@ from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from compat_checker.errors import GateError
 from compat_checker.findings import ChangedFile, FileStatus, RefInfo
+from compat_checker.modules import list_protos
 
 PROTO_SUFFIX = ".proto"
 # buf configuration that decides module roots and breaking settings (buf.gen.yaml does not).
@@ -277,24 +278,13 @@ def _names_a_path(against: str) -> bool:
     return Path(against).is_absolute() or against.startswith(("./", "../", "~", ".\\"))
 
 
-def _proto_paths(root: Path) -> set[str]:
-    found = set()
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d != ".git"]
-        rel = Path(directory).relative_to(root).as_posix()
-        found.update(
-            name if rel == "." else f"{rel}/{name}" for name in filenames if name.endswith(".proto")
-        )
-    return found
-
-
 def _mount_like_head(base_root: Path, head_root: Path) -> None:
     """A base directory given as the proto root (`--against old/proto`, as one gives buf a
     module) holds the files at their import paths, not at repository paths: move them under
     the prefix that lines them up with the head's files (`proto/`), so that an unchanged file
     is not reported as moved and added. Done only when that prefix matches more files than
     the base does as it is."""
-    base, head = _proto_paths(base_root), _proto_paths(head_root)
+    base, head = set(list_protos(base_root)), set(list_protos(head_root))
     votes: Counter[str] = Counter()
     for path in head:
         for candidate in base:

@@ -200,8 +200,8 @@ def discover_layouts(base_root: Path, head_root: Path) -> tuple[ModuleLayout, Mo
     """Layouts of both sides. Inferred roots are inferred from both sides together: buf
     matches files by module path, so roots that differed between base and head only
     because a file was added would show up as files deleted and added."""
-    base_files = _list_protos(Path(base_root))
-    head_files = _list_protos(Path(head_root))
+    base_files = list_protos(Path(base_root))
+    head_files = list_protos(Path(head_root))
     base_infos = _scan_files(Path(base_root), base_files)
     head_infos = _scan_files(Path(head_root), head_files)
     combined = {**base_infos, **head_infos}
@@ -223,7 +223,7 @@ def _discover(
     infos: dict[str, _FileInfo] | None = None,
 ) -> ModuleLayout:
     if files is None:
-        files = _list_protos(root)
+        files = list_protos(root)
     if infos is None:
         infos = _scan_files(root, files)
     warnings: list[str] = []
@@ -781,7 +781,7 @@ def _googleapis_files(imports: list[str]) -> dict[str, str]:
 # Files and paths.
 
 
-def _list_protos(root: Path) -> list[str]:
+def list_protos(root: Path) -> list[str]:
     result: list[str] = []
     for directory, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d != ".git"]
