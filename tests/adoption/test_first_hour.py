@@ -60,12 +60,7 @@ def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
 
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+def repo(tmp_path: Path, isolated_git_home: Path) -> Path:
     path = tmp_path / "team"
     (path / "proto/shop/v1").mkdir(parents=True)
     git(path, "init", "--quiet", "--initial-branch=main")

@@ -52,12 +52,7 @@ def git(repo: Path, *args: str) -> None:
 
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+def repo(tmp_path: Path, isolated_git_home: Path) -> Path:
     path = tmp_path / "repo"
     (path / "proto/acme/todo/v1").mkdir(parents=True)
     git(path, "init", "--quiet", "--initial-branch=main")
