@@ -201,11 +201,15 @@ def obeying_breaking_config(
                 ),
             )
         known, selected = selections[change.file]
-        if not known & set(buf_rules_of[change.rule]):
+        # A finding that names its own buf rules (a deleted extension is EXTENSION_NO_DELETE,
+        # not FIELD_NO_DELETE) is governed by those; one that leaves the naming to another
+        # finding on its element (empty) by all of its rule's.
+        counterparts = set(change.buf_rules or buf_rules_of[change.rule])
+        if not known & counterparts:
             change.buf_rules = []
             kept.append(change)
             continue
-        if selected & {*buf_rules_of[change.rule], *change.buf_rules}:
+        if selected & counterparts:
             # runs where one of its counterparts is selected; names those it reproduces
             change.buf_rules = [rule for rule in change.buf_rules if rule in selected]
             kept.append(change)

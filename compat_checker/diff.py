@@ -662,6 +662,8 @@ def _to_change(rule: Rule, hit: Hit, pair: ElementPair, config: RulesConfigLike 
     file, location = _report_place(pair)
     if hit.location is not None:
         location = hit.location
+    if hit.repo_path is not None:
+        file = hit.repo_path
     severity = hit.severity or rule.severity
     if config is not None and rule.id in config.severity:
         severity = config.severity[rule.id]  # the repository's word beats the rule's

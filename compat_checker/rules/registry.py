@@ -28,6 +28,9 @@ class Hit:
     message: str
     element: str | None = None
     location: Location | None = None
+    # The repository path the finding points at when it is not the pair's (buf reports a
+    # type that moved to another file in the file that lost it).
+    repo_path: str | None = None
     severity: Severity | None = None
     is_breaking: bool | None = None
     recommendation: str | None = None

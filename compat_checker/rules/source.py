@@ -155,16 +155,51 @@ _MOVE_FIX = (
 )
 
 
-def _moved_hit(pair: ElementPair, what: str) -> Iterator[Hit]:
-    if pair.moved and pair.base_file is not None and pair.head_file is not None:
+def _moved_hit(pair: ElementPair, ctx: DiffContext, what: str) -> Iterator[Hit]:
+    """The move, reported as buf reports it: in the file that lost the type (it survives,
+    else this is no move), at file level, once for the type and once for each message, enum
+    and extension declared inside it (buf's *_NO_DELETE rules compare each file's nested
+    names)."""
+    if not (pair.moved and pair.base_file is not None and pair.head_file is not None):
+        return
+    old_path, new_path = pair.base_file.repo_path, pair.head_file.repo_path
+    lost_from = next((f for f in ctx.head.files.values() if f.repo_path == old_path), None)
+    place = lost_from.location if lost_from is not None else None
+    yield Hit(
+        message=f"{what} {pair.element.fqn} moved from {old_path} to {new_path}",
+        location=place,
+        repo_path=old_path,
+        before=old_path,
+        after=new_path,
+        buf_rules=(f"{what.upper()}_NO_DELETE",),
+    )
+    if not isinstance(pair.element, MessageModel):
+        return
+    for inner, buf_rule in _declared_inside(pair.element):
         yield Hit(
             message=(
-                f"{what} {pair.element.fqn} moved from {pair.base_file.repo_path} "
-                f"to {pair.head_file.repo_path}"
+                f"{inner.fqn} moved with {what} {pair.element.fqn} from {old_path} to {new_path}"
             ),
-            before=pair.base_file.repo_path,
-            after=pair.head_file.repo_path,
+            element=inner.fqn,
+            location=place,
+            repo_path=old_path,
+            kind=f"moved_inside:{buf_rule}",
+            before=old_path,
+            after=new_path,
+            buf_rules=(buf_rule,),
         )
+
+
+def _declared_inside(message: MessageModel) -> Iterator[tuple[Element, str]]:
+    """Every message, enum and extension declared in `message` (at any depth), with the buf
+    rule that reports it deleted from its file."""
+    for extension in message.extensions:
+        yield extension, "EXTENSION_NO_DELETE"
+    for enum in message.enums:
+        yield enum, "ENUM_NO_DELETE"
+    for nested in message.messages:
+        yield nested, "MESSAGE_NO_DELETE"
+        yield from _declared_inside(nested)
 
 
 @rule(
@@ -176,10 +211,10 @@ def _moved_hit(pair: ElementPair, what: str) -> Iterator[Hit]:
     fix=_MOVE_FIX,
     before=_MOVE_BEFORE,
     after=_MOVE_AFTER,
-    buf_rules=("MESSAGE_NO_DELETE",),
+    buf_rules=("MESSAGE_NO_DELETE", "ENUM_NO_DELETE", "EXTENSION_NO_DELETE"),
 )
 def message_moved(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
-    yield from _moved_hit(pair, "message")
+    yield from _moved_hit(pair, ctx, "message")
 
 
 @rule(
@@ -194,7 +229,7 @@ def message_moved(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     buf_rules=("ENUM_NO_DELETE",),
 )
 def enum_moved(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
-    yield from _moved_hit(pair, "enum")
+    yield from _moved_hit(pair, ctx, "enum")
 
 
 @rule(
@@ -209,7 +244,7 @@ def enum_moved(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     buf_rules=("SERVICE_NO_DELETE",),
 )
 def service_moved(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
-    yield from _moved_hit(pair, "service")
+    yield from _moved_hit(pair, ctx, "service")
 
 
 # ---------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from compat_checker.rules.common import (
     file_sides,
     message_sides,
     method_sides,
+    name_reserved,
     number_reserved,
     proto2,
     proto3,
@@ -35,6 +36,9 @@ from compat_checker.rules.common import (
 from compat_checker.rules.registry import Hit, rule
 from protomodel.model import (
     ElementKind,
+    EnumModel,
+    EnumValueModel,
+    FieldModel,
     Label,
     MessageModel,
     ReservedRange,
@@ -369,7 +373,22 @@ def field_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
             f"{_direction(ctx, parent) if not base.extendee else ''}"
         ),
         before=f"{describe_type(base)} {base.name} = {base.number}",
+        buf_rules=_deletion_buf_rules(base, pair.parent_head),
     )
+
+
+def _deletion_buf_rules(base: FieldModel, parent_head: object) -> tuple[str, ...]:
+    """The buf rules a deleted field whose number is not reserved breaks: buf's field rules
+    for a message field (the name-reserved one unless its name is reserved, the required
+    fields one for a required field), its extension rules for an extension."""
+    if base.extendee:
+        return ("EXTENSION_NO_DELETE", "PACKAGE_EXTENSION_NO_DELETE")
+    rules = ["FIELD_NO_DELETE", "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED"]
+    if not name_reserved(parent_head, base.name):
+        rules.append("FIELD_NO_DELETE_UNLESS_NAME_RESERVED")
+    if base.label == Label.REQUIRED:
+        rules.append("MESSAGE_SAME_REQUIRED_FIELDS")
+    return tuple(rules)
 
 
 @rule(
@@ -438,7 +457,8 @@ def field_type_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
             ),
             before=describe_type(base),
             after=describe_type(head),
-            buf_rules=_TYPE_ONLY,
+            # a map that is no map any more drops its synthetic entry message
+            buf_rules=_TYPE_ONLY if base.is_map and not head.is_map else (),
         )
 
 
@@ -646,7 +666,27 @@ def enum_value_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
         yield Hit(
             message=f"enum value {base.fqn} ({base.number}) was removed without reserving its number",
             before=f"{base.name} = {base.number}",
+            buf_rules=_value_deletion_buf_rules(base, pair.parent_base, pair.parent_head),
         )
+
+
+def _value_deletion_buf_rules(
+    base: EnumValueModel, enum_base: object, enum_head: object
+) -> tuple[str, ...]:
+    """buf's enum value rules count a number that left the enum once, whatever its aliases
+    (the first of them names the rules); the name-reserved rule lets it go when every
+    name it had is reserved."""
+    aliases = [
+        value.name
+        for value in (enum_base.values if isinstance(enum_base, EnumModel) else [base])
+        if value.number == base.number
+    ]
+    if aliases and aliases[0] != base.name:
+        return ()
+    rules = ["ENUM_VALUE_NO_DELETE", "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED"]
+    if not all(name_reserved(enum_head, name) for name in aliases or [base.name]):
+        rules.append("ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED")
+    return tuple(rules)
 
 
 @rule(
@@ -670,10 +710,17 @@ def enum_value_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
 def enum_value_number_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     base, head = value_sides(pair)
     if base is not None and head is not None and base.number != head.number:
+        enum = pair.parent_head
+        number_gone = not value_number_kept(enum, base.number)
         yield Hit(
             message=f"enum value {head.fqn} changed number from {base.number} to {head.number}",
             before=str(base.number),
             after=str(head.number),
+            # buf sees the old number deleted from the enum, and says so at the enum
+            location=enum.location if number_gone and enum is not None else None,
+            buf_rules=_value_deletion_buf_rules(base, pair.parent_base, enum)
+            if number_gone
+            else (),
         )
 
 

@@ -1,0 +1,168 @@
+"""The standalone engine names buf's rules as buf reports them: which rule, in which file, at
+which line, under the buf rules a configuration selects. Each case is a small before/after
+pair written here for the behaviour buf's own breaking tests pin down."""
+
+from __future__ import annotations
+
+from compat_checker.bufconfig import BufBreakingConfig, obeying_breaking_config
+from compat_checker.rules.registry import all_rules
+
+from ._harness import diff
+
+
+def named(before: str, after: str, *use: str) -> list[tuple[str, int, str]]:
+    """(file, line, buf rule) of every buf rule the findings name under `use` (buf.yaml v2)."""
+    config = BufBreakingConfig(use=list(use))
+    kept = obeying_breaking_config(
+        diff(before, after),
+        {rule.id: rule.buf_rules for rule in all_rules().values()},
+        lambda _path: (config, {}, "v2", ()),
+        lambda _path: "a",
+    )
+    return sorted((c.file, c.line, rule) for c in kept for rule in c.buf_rules)
+
+
+def rules_of(before: str, after: str, *use: str) -> list[str]:
+    """The protoguard rules that still report under `use`."""
+    config = BufBreakingConfig(use=list(use))
+    kept = obeying_breaking_config(
+        diff(before, after),
+        {rule.id: rule.buf_rules for rule in all_rules().values()},
+        lambda _path: (config, {}, "v2", ()),
+        lambda _path: "a",
+    )
+    return sorted(c.rule for c in kept)
+
+
+_FIELDS = """\
+syntax = "proto2";
+package a;
+message Foo {
+  optional int32 one = 1;
+  optional int32 two = 2;
+  extensions 10 to 100;
+}
+extend Foo {
+  optional string label = 10;
+}
+"""
+
+
+def test_a_deleted_field_with_its_name_reserved_is_no_name_reserved_break():
+    after = _FIELDS.replace("  optional int32 two = 2;\n", '  reserved "two";\n')
+    assert named(_FIELDS, after, "FIELD_NO_DELETE_UNLESS_NAME_RESERVED") == []
+    assert rules_of(_FIELDS, after, "FIELD_NO_DELETE_UNLESS_NAME_RESERVED") == []
+    assert named(_FIELDS, after, "FIELD_NO_DELETE") == [("fixture.proto", 3, "FIELD_NO_DELETE")]
+
+
+def test_a_deleted_extension_is_an_extension_rule_not_a_field_rule():
+    after = _FIELDS.replace("extend Foo {\n  optional string label = 10;\n}\n", "")
+    assert named(_FIELDS, after, "FIELD_NO_DELETE") == []
+    assert rules_of(_FIELDS, after, "FIELD_NO_DELETE") == []
+    assert named(_FIELDS, after, "EXTENSION_NO_DELETE") == [
+        ("fixture.proto", 1, "EXTENSION_NO_DELETE")
+    ]
+
+
+_ENUM = """\
+syntax = "proto3";
+package a;
+enum Color {
+  option allow_alias = true;
+  COLOR_UNSPECIFIED = 0;
+  COLOR_RED = 1;
+  COLOR_CRIMSON = 1;
+  COLOR_BLUE = 2;
+}
+"""
+
+
+def test_a_deleted_enum_number_is_one_break_whatever_its_aliases():
+    after = _ENUM.replace("  COLOR_RED = 1;\n  COLOR_CRIMSON = 1;\n", "")
+    assert named(_ENUM, after, "ENUM_VALUE_NO_DELETE") == [
+        ("fixture.proto", 3, "ENUM_VALUE_NO_DELETE")
+    ]
+
+
+def test_an_enum_number_is_deleted_unless_every_alias_name_is_reserved():
+    one = _ENUM.replace("  COLOR_RED = 1;\n  COLOR_CRIMSON = 1;\n", '  reserved "COLOR_RED";\n')
+    both = one.replace('"COLOR_RED"', '"COLOR_RED", "COLOR_CRIMSON"')
+    rule = "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED"
+    assert named(_ENUM, one, rule) == [("fixture.proto", 3, rule)]
+    assert named(_ENUM, both, rule) == []
+
+
+def test_a_renumbered_enum_value_deletes_its_old_number_at_the_enum():
+    after = _ENUM.replace("COLOR_BLUE = 2", "COLOR_BLUE = 3")
+    assert named(_ENUM, after, "ENUM_VALUE_NO_DELETE") == [
+        ("fixture.proto", 3, "ENUM_VALUE_NO_DELETE")
+    ]
+
+
+_MOVE_BEFORE = """\
+// file: a.proto
+syntax = "proto2";
+package a;
+message Keep {
+  optional int32 one = 1;
+}
+message Foo {
+  extensions 10 to 100;
+  message Bar {
+    extend Foo {
+      optional string label = 10;
+    }
+    enum Kind {
+      KIND_UNSPECIFIED = 0;
+    }
+  }
+}
+// file: b.proto
+syntax = "proto2";
+package a;
+message Other {
+  optional int32 one = 1;
+}
+"""
+_MOVE_AFTER = """\
+// file: a.proto
+syntax = "proto2";
+package a;
+message Keep {
+  optional int32 one = 1;
+}
+// file: b.proto
+syntax = "proto2";
+package a;
+message Other {
+  optional int32 one = 1;
+}
+message Foo {
+  extensions 10 to 100;
+  message Bar {
+    extend Foo {
+      optional string label = 10;
+    }
+    enum Kind {
+      KIND_UNSPECIFIED = 0;
+    }
+  }
+}
+"""
+
+
+def test_a_type_moved_to_another_file_is_deleted_from_the_file_that_lost_it():
+    found = named(_MOVE_BEFORE, _MOVE_AFTER, "FILE")
+    assert found == [
+        ("a.proto", 1, "ENUM_NO_DELETE"),
+        ("a.proto", 1, "EXTENSION_NO_DELETE"),
+        ("a.proto", 1, "MESSAGE_NO_DELETE"),
+        ("a.proto", 1, "MESSAGE_NO_DELETE"),
+    ]
+    assert named(_MOVE_BEFORE, _MOVE_AFTER, "PACKAGE") == []
+
+
+def test_a_message_field_retyped_to_another_message_deletes_no_message():
+    before = 'syntax = "proto3";\npackage a;\nmessage A {\n  A a = 1;\n}\nmessage B {}\n'
+    after = before.replace("  A a = 1;", "  B a = 1;")
+    assert named(before, after, "FILE") == [("fixture.proto", 4, "FIELD_SAME_TYPE")]
