@@ -68,6 +68,7 @@ _DESCRIPTOR_PROTO = "google/protobuf/descriptor.proto"
 
 # Field numbers of descriptor.proto, the steps of SourceCodeInfo paths.
 _FILE_MESSAGES, _FILE_ENUMS, _FILE_SERVICES, _FILE_EXTENSIONS, _FILE_SYNTAX = 4, 5, 6, 7, 12
+_FILE_PACKAGE = 2
 _MESSAGE_FIELDS = 2
 _MESSAGE_NESTED = 3
 _MESSAGE_ENUMS = 4
@@ -309,6 +310,7 @@ class _FileConverter:
             kind=ElementKind.FILE,
             repo_path=self._repo_path,
             package=proto.package,
+            package_location=self._location((_FILE_PACKAGE,)) if proto.package else None,
             syntax=self._syntax,
             edition=_edition(proto) if self._syntax == EDITIONS else None,
             imports=list(_imports(proto)),

@@ -243,6 +243,7 @@ class FileModel(Element):
     kind: ElementKind = ElementKind.FILE
     repo_path: str  # path relative to the repository (or --against directory) root
     package: str = ""
+    package_location: Location | None = None  # the `package` statement; None without one
     syntax: str = "proto2"  # proto2 | proto3 | editions
     edition: str | None = None
     imports: list[Import] = Field(default_factory=list)

@@ -147,6 +147,7 @@ class FileWalker:
     # ---- file level
 
     def walk(self, declarations: Iterator[Any]) -> ParsedFile:
+        package, package_location = self._package()
         file = construct(
             FileModel,
             name=self._path,
@@ -157,7 +158,8 @@ class FileWalker:
             option_locations={},
             kind=ElementKind.FILE,
             repo_path=self._repo_path,
-            package=self._package(),
+            package=package,
+            package_location=package_location,
             syntax=PROTO2,
             edition=None,
             imports=[],
@@ -177,8 +179,9 @@ class FileWalker:
                 self._syntax_declaration(declaration, file)
         return self._parsed
 
-    def _package(self) -> str:
-        """The package, read ahead from the tokens: it scopes declarations written before it."""
+    def _package(self) -> tuple[str, Location | None]:
+        """The package and its statement, read ahead from the tokens: it scopes declarations
+        written before it."""
         depth = 0
         tokens = self._tokens
         for index, token in enumerate(tokens):
@@ -190,8 +193,9 @@ class FileWalker:
                     for i in range(index, len(tokens))
                     if tokens[i].type in (Grammar.SEMICOLON, Token.EOF)
                 )
-                return "".join(t.text for t in tokens[index + 1 : end])
-        return ""
+                name = "".join(t.text for t in tokens[index + 1 : end])
+                return name, self._location(token, tokens[end]) if name else None
+        return "", None
 
     def _syntax_declaration(self, ctx: Any, file: FileModel) -> None:
         level = decode_text(unescape(ctx.getChild(2).start.text))

@@ -119,6 +119,7 @@ def file_package_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
             ),
             before=base.package,
             after=head.package,
+            location=head.package_location,  # buf's place: the `package` statement
         )
 
 

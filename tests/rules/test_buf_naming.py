@@ -166,3 +166,12 @@ def test_a_message_field_retyped_to_another_message_deletes_no_message():
     before = 'syntax = "proto3";\npackage a;\nmessage A {\n  A a = 1;\n}\nmessage B {}\n'
     after = before.replace("  A a = 1;", "  B a = 1;")
     assert named(before, after, "FILE") == [("fixture.proto", 4, "FIELD_SAME_TYPE")]
+
+
+def test_a_package_change_is_reported_at_the_package_statement():
+    before = 'syntax = "proto3";\n\npackage a;\n\nmessage A {}\n'
+    assert named(before, before.replace("package a;", "package b;"), "FILE") == [
+        ("fixture.proto", 3, "FILE_SAME_PACKAGE")
+    ]
+    unpackaged = 'syntax = "proto3";\n\nmessage A {}\n'
+    assert named(unpackaged, before, "FILE") == [("fixture.proto", 3, "FILE_SAME_PACKAGE")]
