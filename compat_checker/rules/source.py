@@ -70,7 +70,9 @@ def file_moved(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     if base is None:
         return
     if head is not None:
-        if pair.renamed:
+        # A file whose import path stayed (a v1beta1 `roots:` directory that became the
+        # module root) moved nowhere an importer or buf can see.
+        if pair.renamed and base.name != head.name:
             yield Hit(
                 message=f"file {base.repo_path} was renamed to {head.repo_path}",
                 element=base.repo_path,  # what importers name, and what buf reports

@@ -5,7 +5,10 @@ pair written here for the behaviour buf's own breaking tests pin down."""
 from __future__ import annotations
 
 from compat_checker.bufconfig import BufBreakingConfig, obeying_breaking_config
+from compat_checker.diff import DiffContext, match_elements, run_rules
+from compat_checker.findings import ChangedFile, FileStatus
 from compat_checker.rules.registry import all_rules
+from protomodel.parse import build_tree
 
 from ._harness import diff
 
@@ -175,3 +178,20 @@ def test_a_package_change_is_reported_at_the_package_statement():
     ]
     unpackaged = 'syntax = "proto3";\n\nmessage A {}\n'
     assert named(unpackaged, before, "FILE") == [("fixture.proto", 3, "FILE_SAME_PACKAGE")]
+
+
+def test_a_file_whose_import_path_stayed_did_not_move():
+    """A v1beta1 `roots: [root]` module that became a v1 module at the repository root: git
+    sees root/a/a.proto renamed to a/a.proto, importers and buf see a/a.proto both times."""
+    text = 'syntax = "proto3";\npackage a;\nmessage A {\n  string id = 1;\n}\n'
+    base = build_tree({"a/a.proto": text}, repo_paths={"a/a.proto": "root/a/a.proto"})
+    head = build_tree({"a/a.proto": text + "message B {}\n"})
+    changed = [ChangedFile(path="a/a.proto", old_path="root/a/a.proto", status=FileStatus.RENAMED)]
+    ctx = DiffContext(base=base, head=head, changed_files=changed)
+    found = run_rules(ctx, match_elements(base, head, changed), all_rules())
+    assert [c.rule for c in found if c.rule == "FILE_MOVED"] == []
+    moved = build_tree({"b/a.proto": text + "message B {}\n"})
+    changed = [ChangedFile(path="b/a.proto", old_path="root/a/a.proto", status=FileStatus.RENAMED)]
+    ctx = DiffContext(base=base, head=moved, changed_files=changed)
+    found = run_rules(ctx, match_elements(base, moved, changed), all_rules())
+    assert [c.rule for c in found if c.rule == "FILE_MOVED"] == ["FILE_MOVED"]
