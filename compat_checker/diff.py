@@ -351,7 +351,66 @@ def match_elements(
                         head_file=container.head_file,
                     )
                 )
+    pairs.extend(_extensions_by_number(file_pairs, pairs))
     return pairs
+
+
+_ExtensionKey = tuple[str, int]  # (extendee, number)
+_PlacedExtension = tuple[FieldModel, Element, FileModel]  # (extension, scope, file)
+
+
+def _extensions_by_number(
+    file_pairs: Sequence[_FilePair], pairs: Sequence[ElementPair]
+) -> list[ElementPair]:
+    """Extensions paired as buf pairs them, by extendee and number across the changed
+    files, where pairing by scope and name did not pair them: an extension renamed, declared
+    in another scope, or moved to another file. Such a pair is `renamed` when the full
+    name changed (what JSON and text formats write as the key)."""
+    paired = {
+        (id(pair.base), id(pair.head))
+        for pair in pairs
+        if pair.kind == ElementKind.FIELD and pair.base is not None and pair.head is not None
+    }
+    base_index = _extension_index(pair.base for pair in file_pairs)
+    head_index = _extension_index(pair.head for pair in file_pairs)
+    found: list[ElementPair] = []
+    for key, (old, old_scope, old_file) in base_index.items():
+        if key not in head_index:
+            continue
+        new, new_scope, new_file = head_index[key]
+        if (id(old), id(new)) in paired:
+            continue
+        if old.fqn == new.fqn and old_file.repo_path == new_file.repo_path:
+            continue  # the same extension, left unpaired because nothing changed
+        found.append(
+            ElementPair(
+                kind=ElementKind.FIELD,
+                base=old,
+                head=new,
+                parent_base=old_scope,
+                parent_head=new_scope,
+                renamed=old.fqn != new.fqn,
+                base_file=old_file,
+                head_file=new_file,
+            )
+        )
+    return found
+
+
+def _extension_index(files: Iterable[FileModel | None]) -> dict[_ExtensionKey, _PlacedExtension]:
+    index: dict[_ExtensionKey, _PlacedExtension] = {}
+
+    def add(scope: FileModel | MessageModel, file: FileModel) -> None:
+        for extension in scope.extensions:
+            if extension.extendee:
+                index.setdefault((extension.extendee, extension.number), (extension, scope, file))
+        for message in scope.messages:
+            add(message, file)
+
+    for file in files:
+        if file is not None:
+            add(file, file)
+    return index
 
 
 def _same_context(container: ElementPair) -> bool:

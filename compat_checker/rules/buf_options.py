@@ -817,10 +817,22 @@ def type_buf_rules(
     return tuple(named)
 
 
-def _type_parts(field: FieldModel) -> list[tuple[str, tuple[str, str]]]:
+def _field_kind(tree: ProtoTree, field: FieldModel) -> tuple[str, str]:
+    """(buf's kind, type name) of a field: an editions message field encoded DELIMITED is a
+    group, as in its descriptor."""
+    kind, name = _kind_and_name(field.type, field.type_kind)
+    if (
+        field.type_kind == TypeKind.MESSAGE
+        and resolved_feature(tree, field, "message_encoding") == "DELIMITED"
+    ):
+        return "group", name
+    return kind, name
+
+
+def _type_parts(tree: ProtoTree, field: FieldModel) -> list[tuple[str, tuple[str, str]]]:
     """The typed parts buf compares: a map is a message plus its key and value fields."""
     if field.type_kind != TypeKind.MAP:
-        return [("field", _kind_and_name(field.type, field.type_kind))]
+        return [("field", _field_kind(tree, field))]
     return [
         ("key", _kind_and_name(field.map_key_type or "", TypeKind.SCALAR)),
         ("value", _kind_and_name(field.map_value_type or "", field.map_value_kind)),
@@ -853,19 +865,19 @@ def field_type_class_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hi
     if base is None or head is None:
         return
     if (base.type_kind == TypeKind.MAP) != (head.type_kind == TypeKind.MAP):
-        old_parts = [("field", _kind_and_name(base.type, base.type_kind))]
-        new_parts = [("field", _kind_and_name(head.type, head.type_kind))]
+        old_parts = [("field", _field_kind(ctx.base, base))]
+        new_parts = [("field", _field_kind(ctx.head, head))]
     else:
-        old_parts, new_parts = _type_parts(base), _type_parts(head)
+        old_parts, new_parts = _type_parts(ctx.base, base), _type_parts(ctx.head, head)
     for (part, before), (_, after) in zip(old_parts, new_parts, strict=True):
         named = type_buf_rules(ctx, before, after)
         if named:
             what = head.fqn if part == "field" else f"{head.fqn} (map {part})"
+            old_type, new_type = before[1] or before[0], after[1] or after[0]
+            if old_type == new_type:  # the same message, now a group (or the reverse)
+                old_type, new_type = f"{before[0]} {old_type}", f"{after[0]} {new_type}"
             yield Hit(
-                message=(
-                    f"type of {what} changed from {before[1] or before[0]} to "
-                    f"{after[1] or after[0]}"
-                ),
+                message=f"type of {what} changed from {old_type} to {new_type}",
                 kind=f"type-class:{part}",
                 before=before[1] or before[0],
                 after=after[1] or after[0],

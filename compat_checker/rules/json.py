@@ -21,6 +21,7 @@ from compat_checker.rules.common import (
     field_sides,
     name_reserved,
     number_reserved,
+    proto2,
     proto3,
     type_impact,
     value_number_kept,
@@ -68,8 +69,8 @@ message Task {
 )
 def field_renamed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     base, head = field_sides(pair)
-    if not pair.renamed or base is None or head is None:
-        return
+    if not pair.renamed or base is None or head is None or base.extendee:
+        return  # an extension's name is EXTENSION_RENAMED's
     if base.effective_json_name != head.effective_json_name:
         yield Hit(
             message=(
@@ -78,6 +79,49 @@ def field_renamed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
             ),
             before=base.name,
             after=head.name,
+        )
+
+
+_EXTENDED = """
+message Task {
+  optional string id = 1;
+  extensions 100 to 199;
+}
+
+extend Task {
+  optional string owner = 100;
+}
+"""
+
+
+@rule(
+    id="EXTENSION_RENAMED",
+    category=Category.JSON,
+    severity=Severity.HIGH,
+    on=ElementKind.FIELD,
+    doc=(
+        "An extension kept its extendee and number but changed its full name (renamed, or "
+        "declared in another scope): JSON and text formats key it by that name, so old "
+        "readers reject the new key; generated code changes too (the wire is unaffected)."
+    ),
+    fix=(
+        "Restore the name and scope. To rename, declare a new extension under a new "
+        "number, write both, deprecate the old one, and reserve its number once unused."
+    ),
+    before=proto2(_EXTENDED),
+    after=proto2(_EXTENDED.replace("string owner", "string assignee")),
+    buf_rules=("FIELD_SAME_NAME",),
+)
+def extension_renamed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
+    base, head = field_sides(pair)
+    if pair.renamed and base is not None and head is not None and base.extendee:
+        yield Hit(
+            message=(
+                f"extension {base.fqn} of {head.extendee} ({head.number}) is now {head.fqn}; "
+                f"its JSON key changed from [{base.fqn}] to [{head.fqn}]"
+            ),
+            before=base.fqn,
+            after=head.fqn,
         )
 
 

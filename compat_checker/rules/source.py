@@ -394,8 +394,8 @@ message Task {
 )
 def field_renamed_source(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     base, head = field_sides(pair)
-    if not pair.renamed or base is None or head is None:
-        return
+    if not pair.renamed or base is None or head is None or base.extendee:
+        return  # an extension's name is EXTENSION_RENAMED's
     if base.effective_json_name == head.effective_json_name:
         yield Hit(
             message=(

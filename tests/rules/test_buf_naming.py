@@ -195,3 +195,80 @@ def test_a_file_whose_import_path_stayed_did_not_move():
     ctx = DiffContext(base=base, head=moved, changed_files=changed)
     found = run_rules(ctx, match_elements(base, moved, changed), all_rules())
     assert [c.rule for c in found if c.rule == "FILE_MOVED"] == ["FILE_MOVED"]
+
+
+_SCOPES_BEFORE = """\
+// file: a.proto
+syntax = "proto2";
+package a;
+message Target {
+  extensions 100 to 199;
+}
+message Holder {
+  extend Target {
+    optional string label = 100;
+  }
+}
+extend Target {
+  optional int32 size = 101;
+}
+// file: b.proto
+syntax = "proto2";
+package a;
+import "a.proto";
+message Other {
+  optional int32 one = 1;
+}
+"""
+
+
+def test_extensions_pair_by_extendee_and_number_across_scopes_and_files():
+    """buf pairs extensions by extendee and number: one declared in another scope is a new
+    name (FIELD_SAME_NAME), one moved to another file with a new type a type change."""
+    after = (
+        _SCOPES_BEFORE.replace(
+            "message Holder {\n  extend Target {\n    optional string label = 100;\n  }\n}\n",
+            "message Holder {}\n",
+        )
+        .replace("extend Target {\n  optional int32 size = 101;\n}\n", "")
+        .replace(
+            "message Other {\n  optional int32 one = 1;\n}\n",
+            "message Other {\n  optional int32 one = 1;\n  extend Target {\n"
+            "    optional string label = 100;\n  }\n}\n"
+            "extend Target {\n  optional string size = 101;\n}\n",
+        )
+    )
+    found = named(_SCOPES_BEFORE, after, "FIELD_SAME_NAME", "FIELD_SAME_TYPE")
+    assert found == [("b.proto", 7, "FIELD_SAME_NAME"), ("b.proto", 11, "FIELD_SAME_TYPE")]
+
+
+def test_an_unchanged_extension_in_its_place_pairs_with_nothing_new():
+    after = _SCOPES_BEFORE.replace("optional int32 one = 1;", "optional int64 one = 1;")
+    assert [r for r in rules_of(_SCOPES_BEFORE, after, "FILE") if "EXTENSION" in r] == []
+
+
+_EDITION = """\
+edition = "2023";
+package a;
+message M {
+  M plain = 1;
+  M grouped = 2 [features.message_encoding = DELIMITED];
+}
+"""
+
+
+def test_a_delimited_message_field_is_a_group_to_buf():
+    swapped = _EDITION.replace(
+        "  M plain = 1;\n  M grouped = 2 [features.message_encoding = DELIMITED];\n",
+        "  M plain = 1 [features.message_encoding = DELIMITED];\n  M grouped = 2;\n",
+    )
+    assert named(_EDITION, swapped, "FIELD_WIRE_COMPATIBLE_TYPE") == [
+        ("fixture.proto", 4, "FIELD_WIRE_COMPATIBLE_TYPE"),
+        ("fixture.proto", 5, "FIELD_WIRE_COMPATIBLE_TYPE"),
+    ]
+    file_wide = _EDITION.replace(
+        "package a;\n", "package a;\noption features.message_encoding = DELIMITED;\n"
+    ).replace(" [features.message_encoding = DELIMITED]", "")
+    assert named(_EDITION, file_wide, "FIELD_SAME_TYPE") == [
+        ("fixture.proto", 5, "FIELD_SAME_TYPE")
+    ]
