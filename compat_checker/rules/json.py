@@ -28,7 +28,7 @@ from compat_checker.rules.common import (
     value_sides,
 )
 from compat_checker.rules.registry import Hit, rule
-from protomodel.model import ElementKind, EnumModel
+from protomodel.model import ElementKind, EnumModel, EnumValueModel
 
 if TYPE_CHECKING:
     from compat_checker.diff import DiffContext, ElementPair
@@ -310,12 +310,36 @@ def enum_value_renamed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
             before=base.name,
             after=head.name,
         )
+        yield from _aliases_of_renamed(pair, head)
         return
     yield Hit(
         message=f"enum value {base.fqn} ({head.number}) was renamed to {head.name}",
         before=base.name,
         after=head.name,
     )
+    yield from _aliases_of_renamed(pair, head)
+
+
+def _aliases_of_renamed(pair: ElementPair, head: EnumValueModel) -> Iterator[Hit]:
+    """buf reports a number whose old names are not all still there at every value that
+    now has it: the renamed value's aliases get a note of their own (the rename blocks)."""
+    enum = pair.parent_head
+    if not isinstance(enum, EnumModel):
+        return
+    for alias in enum.values:
+        if alias.number == head.number and alias.name != head.name:
+            yield Hit(
+                message=(
+                    f"enum value {alias.fqn} ({alias.number}) is an alias of renamed "
+                    f"{head.fqn}: the names of number {alias.number} changed"
+                ),
+                element=alias.fqn,
+                location=alias.location,
+                severity=Severity.LOW,
+                is_breaking=False,
+                kind="alias_of_renamed",
+                buf_rules=("ENUM_VALUE_SAME_NAME",),
+            )
 
 
 _VALUE_REMOVED_AFTER = _STATUS.replace("  STATUS_DONE = 2;\n", "  reserved 2;\n")

@@ -272,3 +272,13 @@ def test_a_delimited_message_field_is_a_group_to_buf():
     assert named(_EDITION, file_wide, "FIELD_SAME_TYPE") == [
         ("fixture.proto", 5, "FIELD_SAME_TYPE")
     ]
+
+
+def test_a_renamed_enum_value_names_its_aliases_too_without_blocking_on_them():
+    after = _ENUM.replace("COLOR_CRIMSON = 1", "COLOR_SCARLET = 1")
+    assert named(_ENUM, after, "ENUM_VALUE_SAME_NAME") == [
+        ("fixture.proto", 6, "ENUM_VALUE_SAME_NAME"),
+        ("fixture.proto", 7, "ENUM_VALUE_SAME_NAME"),
+    ]
+    alias = next(c for c in diff(_ENUM, after) if c.element == "a.Color.COLOR_RED")
+    assert not alias.is_breaking
