@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
@@ -499,6 +499,18 @@ class DiffContext:
     base: ProtoTree
     head: ProtoTree
     changed_files: list[ChangedFile] = field(default_factory=list)
+    # The packages every head file of the repository declares (the trees hold only the
+    # files under review and their neighbours); None: unknown, so no package is known gone.
+    list_head_packages: Callable[[], Collection[str]] | None = None
+
+    def package_gone(self, package: str) -> bool:
+        """Whether no head file of the repository declares `package` any more."""
+        if not package or self.list_head_packages is None:
+            return False
+        known = self.__dict__.get("_head_packages")
+        if known is None:
+            known = self.__dict__["_head_packages"] = frozenset(self.list_head_packages())
+        return package not in known
 
     def used_in_requests(self, type_fqn: str) -> bool:
         """Whether a message or enum is reachable from an RPC request (in head or base)."""

@@ -225,7 +225,10 @@ def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[s
 def run_rules_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
     rules = all_rules()
     context = DiffContext(
-        base=state["base"].tree, head=state["head"].tree, changed_files=state["change"].files
+        base=state["base"].tree,
+        head=state["head"].tree,
+        changed_files=state["change"].files,
+        list_head_packages=state["head"].packages,
     )
     pairs = match_elements(context.base, context.head, state["change"].files)
     base, head, config = state["base"], state["head"], state["config"]

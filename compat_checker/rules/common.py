@@ -12,6 +12,7 @@ the first layer where an old peer and a new peer disagree:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from enum import IntEnum
 from typing import TYPE_CHECKING, TypeVar
 
@@ -22,11 +23,13 @@ from protomodel.model import (
     FieldModel,
     FileModel,
     Label,
+    Location,
     MessageModel,
     MethodModel,
     ReservedRange,
     ServiceModel,
     TypeKind,
+    iter_all_messages,
 )
 
 if TYPE_CHECKING:
@@ -318,3 +321,78 @@ def proto3(body: str, package: str = "acme.v1") -> str:
 def proto2(body: str, package: str = "acme.v1") -> str:
     """A complete proto2 fixture file (for required fields and extension ranges)."""
     return f'syntax = "proto2";\n\npackage {package};\n\n{body.strip()}\n'
+
+
+# ---- where buf reports a deletion ----
+
+
+def lost_from(pair: ElementPair, ctx: DiffContext) -> FileModel | None:
+    """The head file at the path a removed element was declared in (None: the file went)."""
+    if pair.base_file is None:
+        return None
+    path = pair.base_file.repo_path
+    return next((f for f in ctx.head.files.values() if f.repo_path == path), None)
+
+
+def _enclosing_fqns(fqn: str) -> Iterator[str]:
+    while "." in fqn:
+        fqn = fqn.rpartition(".")[0]
+        yield fqn
+
+
+def file_deletion_place(file: FileModel, fqn: str) -> Location:
+    """buf's place for an element deleted from `file` (its *_NO_DELETE rules): the nearest
+    enclosing message still in that file, else the file itself."""
+    messages = {message.fqn: message for message in iter_all_messages(file)}
+    for enclosing in _enclosing_fqns(fqn):
+        if enclosing in messages:
+            return messages[enclosing].location
+    return file.location
+
+
+def package_deletion_place(ctx: DiffContext, file: FileModel, fqn: str) -> tuple[str, Location]:
+    """buf's place for a message deleted from its package (PACKAGE_MESSAGE_NO_DELETE): the
+    nearest enclosing message still in the package, whichever file holds it, else `file`."""
+    for enclosing in _enclosing_fqns(fqn):
+        message = ctx.head.message(enclosing)
+        home = ctx.head.file_of(enclosing) if message is not None else None
+        if message is not None and home is not None:
+            return home.repo_path, message.location
+    return file.repo_path, file.location
+
+
+def deletion_hits(
+    pair: ElementPair,
+    ctx: DiffContext,
+    fqn: str,
+    hit: Hit,
+    file_rules: tuple[str, ...],
+    package_rules: tuple[str, ...],
+    *,
+    package_anywhere: bool = False,
+) -> Iterator[Hit]:
+    """`hit` placed as buf places the deletion of `fqn`: its file rules in the file it was
+    declared in, its package rules there too, or (`package_anywhere`: messages) at the
+    nearest enclosing message left in the package. Two hits when the places differ."""
+    file = lost_from(pair, ctx)
+    if file is None:
+        yield replace(hit, buf_rules=(*file_rules, *package_rules))
+        return
+    file_place = (file.repo_path, file_deletion_place(file, fqn))
+    package_place = package_deletion_place(ctx, file, fqn) if package_anywhere else file_place
+    if package_place == file_place:
+        yield replace(
+            hit,
+            repo_path=file_place[0],
+            location=file_place[1],
+            buf_rules=(*file_rules, *package_rules),
+        )
+        return
+    kind = hit.kind or ""
+    for (path, location), rules, scope in (
+        (file_place, file_rules, "file"),
+        (package_place, package_rules, "package"),
+    ):
+        yield replace(
+            hit, repo_path=path, location=location, buf_rules=rules, kind=f"{kind}:{scope}"
+        )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from compat_checker.findings import Category, Severity
 from compat_checker.rules.common import (
     Impact,
+    deletion_hits,
     describe_type,
     enum_sides,
     field_sides,
@@ -282,12 +283,46 @@ enum Status {
     ),
     before=proto3(_TYPES),
     after=proto3(_TYPES.replace("message Note {\n  string text = 1;\n}\n\n", "")),
-    buf_rules=("MESSAGE_NO_DELETE", "PACKAGE_MESSAGE_NO_DELETE"),
+    buf_rules=(
+        "MESSAGE_NO_DELETE",
+        "PACKAGE_MESSAGE_NO_DELETE",
+        "ENUM_NO_DELETE",
+        "PACKAGE_ENUM_NO_DELETE",
+        "EXTENSION_NO_DELETE",
+        "PACKAGE_EXTENSION_NO_DELETE",
+    ),
 )
 def message_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     base, head = message_sides(pair)
-    if base is not None and head is None:
-        yield Hit(message=f"message {base.fqn} was removed")
+    if base is None or head is not None:
+        return
+    yield from deletion_hits(
+        pair,
+        ctx,
+        base.fqn,
+        Hit(message=f"message {base.fqn} was removed", kind="message_removed"),
+        ("MESSAGE_NO_DELETE",),
+        ("PACKAGE_MESSAGE_NO_DELETE",),
+        package_anywhere=True,
+    )
+    # buf reports each message, enum and extension declared inside as deleted too: notes
+    # next to the finding that blocks
+    for inner, file_rule in _declared_inside(base):
+        yield from deletion_hits(
+            pair,
+            ctx,
+            inner.fqn,
+            Hit(
+                message=f"{inner.fqn} went with message {base.fqn}",
+                element=inner.fqn,
+                severity=Severity.LOW,
+                is_breaking=False,
+                kind="removed_inside",
+            ),
+            (file_rule,),
+            (f"PACKAGE_{file_rule}",),
+            package_anywhere=isinstance(inner, MessageModel),
+        )
 
 
 @rule(
@@ -307,7 +342,14 @@ def message_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
 def enum_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     base, head = enum_sides(pair)
     if base is not None and head is None:
-        yield Hit(message=f"enum {base.fqn} was removed")
+        yield from deletion_hits(
+            pair,
+            ctx,
+            base.fqn,
+            Hit(message=f"enum {base.fqn} was removed", kind="enum_removed"),
+            ("ENUM_NO_DELETE",),
+            ("PACKAGE_ENUM_NO_DELETE",),
+        )
 
 
 _ONEOF = """

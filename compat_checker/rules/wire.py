@@ -8,12 +8,14 @@ when the change only opens the door to a future misread (a reservation dropped).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from compat_checker.findings import Category, Severity
 from compat_checker.rules.common import (
     Impact,
     cardinality_hits,
+    deletion_hits,
     describe_label,
     describe_ranges,
     describe_type,
@@ -39,6 +41,7 @@ from protomodel.model import (
     EnumModel,
     EnumValueModel,
     FieldModel,
+    FileModel,
     Label,
     MessageModel,
     ReservedRange,
@@ -77,7 +80,7 @@ _FILE_REMOVED_AFTER = proto3("message Task {\n  string title = 1;\n}")
     ),
     before=_FILE_REMOVED_BEFORE,
     after=_FILE_REMOVED_AFTER,
-    buf_rules=("FILE_NO_DELETE",),
+    buf_rules=("FILE_NO_DELETE", "PACKAGE_NO_DELETE"),
 )
 def file_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     base, head = file_sides(pair)
@@ -87,7 +90,19 @@ def file_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     lost = [element.fqn for element in top_level if ctx.head.find(element.fqn) is None]
     if lost or not top_level:
         what = ", ".join(lost) if lost else "nothing"
-        yield Hit(message=f"file {base.repo_path} was deleted; gone with it: {what}")
+        yield Hit(
+            message=f"file {base.repo_path} was deleted; gone with it: {what}",
+            buf_rules=("FILE_NO_DELETE", *_package_gone_with(base, ctx)),
+        )
+
+
+def _package_gone_with(file: FileModel, ctx: DiffContext) -> tuple[str, ...]:
+    """PACKAGE_NO_DELETE when `file` took the last of its package with it: buf reports a
+    package gone once, with the first of its files by path."""
+    if not ctx.package_gone(file.package):
+        return ()
+    first = min(f.name for f in ctx.base.files.values() if f.package == file.package)
+    return ("PACKAGE_NO_DELETE",) if first == file.name else ()
 
 
 @rule(
@@ -368,7 +383,7 @@ def field_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
         return
     what = "extension" if base.extendee else "field"
     parent = pair.parent_head.fqn if pair.parent_head is not None else ""
-    yield Hit(
+    hit = Hit(
         message=(
             f"{what} {base.fqn} ({base.number}) was removed without reserving its number"
             f"{_direction(ctx, parent) if not base.extendee else ''}"
@@ -376,6 +391,17 @@ def field_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
         before=f"{describe_type(base)} {base.name} = {base.number}",
         buf_rules=_deletion_buf_rules(base, pair.parent_head),
     )
+    if base.extendee:  # buf's extension rules place it in the file it was declared in
+        yield from deletion_hits(
+            pair,
+            ctx,
+            base.fqn,
+            replace(hit, kind="field_removed"),
+            ("EXTENSION_NO_DELETE",),
+            ("PACKAGE_EXTENSION_NO_DELETE",),
+        )
+    else:
+        yield hit
 
 
 def _deletion_buf_rules(base: FieldModel, parent_head: object) -> tuple[str, ...]:

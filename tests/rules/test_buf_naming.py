@@ -5,12 +5,12 @@ pair written here for the behaviour buf's own breaking tests pin down."""
 from __future__ import annotations
 
 from compat_checker.bufconfig import BufBreakingConfig, obeying_breaking_config
-from compat_checker.diff import DiffContext, match_elements, run_rules
+from compat_checker.diff import DiffContext, infer_changed_files, match_elements, run_rules
 from compat_checker.findings import ChangedFile, FileStatus
 from compat_checker.rules.registry import all_rules
 from protomodel.parse import build_tree
 
-from ._harness import diff
+from ._harness import diff, parse_fixture
 
 
 def named(before: str, after: str, *use: str) -> list[tuple[str, int, str]]:
@@ -282,3 +282,82 @@ def test_a_renamed_enum_value_names_its_aliases_too_without_blocking_on_them():
     ]
     alias = next(c for c in diff(_ENUM, after) if c.element == "a.Color.COLOR_RED")
     assert not alias.is_breaking
+
+
+_PACKAGE_BEFORE = """\
+// file: a1.proto
+syntax = "proto3";
+package a;
+message Outer {
+  message Inner {
+    enum Kind {
+      KIND_UNSPECIFIED = 0;
+    }
+  }
+}
+enum Top {
+  TOP_UNSPECIFIED = 0;
+}
+// file: a2.proto
+syntax = "proto3";
+package a;
+message Other {}
+"""
+_PACKAGE_AFTER = """\
+// file: a1.proto
+syntax = "proto3";
+package a;
+// file: a2.proto
+syntax = "proto3";
+package a;
+message Other {}
+message Outer {}
+"""
+
+
+def test_deletions_from_a_package_are_placed_as_buf_places_them():
+    """A message at the nearest enclosing message left in the package (another file here),
+    an enum in the file it was declared in; what a removed message held is reported too."""
+    assert named(_PACKAGE_BEFORE, _PACKAGE_AFTER, "PACKAGE") == [
+        ("a1.proto", 1, "PACKAGE_ENUM_NO_DELETE"),
+        ("a1.proto", 1, "PACKAGE_ENUM_NO_DELETE"),
+        ("a2.proto", 4, "PACKAGE_MESSAGE_NO_DELETE"),
+    ]
+    assert named(_PACKAGE_BEFORE, _PACKAGE_AFTER, "ENUM_NO_DELETE", "MESSAGE_NO_DELETE") == [
+        ("a1.proto", 1, "ENUM_NO_DELETE"),
+        ("a1.proto", 1, "ENUM_NO_DELETE"),
+        ("a1.proto", 1, "MESSAGE_NO_DELETE"),
+        ("a1.proto", 1, "MESSAGE_NO_DELETE"),
+    ]
+    notes = [c for c in diff(_PACKAGE_BEFORE, _PACKAGE_AFTER) if c.kind == "removed_inside"]
+    assert [c.element for c in notes] == ["a.Outer.Inner.Kind"]
+    assert not any(c.is_breaking for c in notes)
+
+
+def test_the_last_file_of_a_package_deleted_is_package_no_delete_once():
+    before = (
+        '// file: c1.proto\nsyntax = "proto3";\npackage c;\n'
+        '// file: c2.proto\nsyntax = "proto3";\npackage c;\n'
+        '// file: d.proto\nsyntax = "proto3";\npackage d;\n'
+    )
+    after = '// file: d.proto\nsyntax = "proto3";\npackage d;\nmessage D {}\n'
+    base, head = parse_fixture(before), parse_fixture(after)
+    changed = infer_changed_files(base, head)
+
+    def package_rules(head_packages: set[str] | None) -> list[tuple[str, list[str]]]:
+        ctx = DiffContext(
+            base=base,
+            head=head,
+            changed_files=changed,
+            list_head_packages=None if head_packages is None else lambda: head_packages,
+        )
+        found = run_rules(ctx, match_elements(base, head, changed), all_rules())
+        return [(c.file, c.buf_rules) for c in found if c.rule == "FILE_REMOVED"]
+
+    assert package_rules({"d"}) == [
+        ("c1.proto", ["FILE_NO_DELETE", "PACKAGE_NO_DELETE"]),
+        ("c2.proto", ["FILE_NO_DELETE"]),
+    ]
+    unknown = [("c1.proto", ["FILE_NO_DELETE"]), ("c2.proto", ["FILE_NO_DELETE"])]
+    assert package_rules(None) == unknown
+    assert package_rules({"c", "d"}) == unknown
