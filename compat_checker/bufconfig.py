@@ -173,6 +173,7 @@ def obeying_breaking_config(
     buf_rules_of: Mapping[str, tuple[str, ...]],
     governing: Callable[[str], GoverningConfig],
     package_of: Callable[[str], str | None],
+    judged_path: Callable[[str], str] = lambda path: path,
 ) -> list[C]:
     """The findings of rules that stand for buf rules, kept only where the repository's
     breaking configuration selects one of the rule's buf rules for the finding's file; each
@@ -190,14 +191,15 @@ def obeying_breaking_config(
             kept.append(change)
             continue
         if change.file not in selections:
-            config, ignore_only, version, policies = governing(change.file)
+            path = judged_path(change.file)
+            config, ignore_only, version, policies = governing(path)
             known = frozenset(rule_categories(version))
             if policies:
                 known |= frozenset(rule_categories("v2"))
             selections[change.file] = (
                 known,
                 selected_buf_rules(
-                    config, ignore_only, version, change.file, package_of(change.file), policies
+                    config, ignore_only, version, path, package_of(change.file), policies
                 ),
             )
         known, selected = selections[change.file]
@@ -226,6 +228,21 @@ def governing_breaking_config(
         fixed: GoverningConfig = (config.buf.breaking, {}, layout.config_version, ())
         return lambda _path: fixed
     return layout.breaking_for
+
+
+def path_in_head(head: ModuleLayout, base: ModuleLayout) -> Callable[[str], str]:
+    """A repo path as buf judges it against the head's configuration: buf compares import
+    paths, so a file the head no longer has is judged where its import path lies in the
+    head's module (a v1beta1 `roots:` directory that became the module root)."""
+    in_head = set(head.module_files.values())
+
+    def judged(repo_path: str) -> str:
+        if repo_path in in_head or len(head.modules) != 1:
+            return repo_path
+        module_path = base.to_module_path(repo_path)
+        return repo_path if module_path is None else head.to_repo_path(module_path)
+
+    return judged
 
 
 def package_lookup(*trees: ProtoTree) -> Callable[[str], str | None]:

@@ -28,6 +28,7 @@ from compat_checker.bufconfig import (
     governing_breaking_config,
     obeying_breaking_config,
     package_lookup,
+    path_in_head,
 )
 from compat_checker.config import Config, load_config
 from compat_checker.diff import DiffContext, change_sort_key, match_elements, run_rules
@@ -237,6 +238,7 @@ def run_rules_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any
         {rule.id: tuple(rule.buf_rules) for rule in rules.values()},
         governing_breaking_config(head.layout, base.layout, config),
         package_lookup(context.head, context.base),
+        path_in_head(head.layout, base.layout),
     )
     if config.buf.breaking is None and head.layout.modules:
         changes += config_relaxed_changes(

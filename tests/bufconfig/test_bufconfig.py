@@ -311,3 +311,26 @@ def test_an_unchanged_or_stricter_config_is_no_finding(tmp_path):
         {"buf.yaml": strict, "a.proto": MESSAGE + "// more\n"},
     )
     assert not [c for c in _check(repo).changes if c.rule == "BREAKING_CONFIG_RELAXED"]
+
+
+@pytest.mark.skipif(not BUF.available, reason="buf not installed")
+@pytest.mark.parametrize("no_buf", [False, True])
+def test_a_deleted_file_is_judged_by_its_import_path_when_roots_became_the_module(tmp_path, no_buf):
+    """A v1beta1 `roots: [root]` module became a module at the repository root: buf judges
+    the deleted root/legacy/a.proto by its import path legacy/a.proto, which the head's
+    `ignore: [legacy]` covers; root/b.proto → b.proto kept its import path (no move)."""
+    base_yaml = "version: v1beta1\nbuild:\n  roots: [root]\n"
+    head_yaml = "version: v1beta1\nbreaking:\n  use: [FILE_NO_DELETE]\n  ignore: [legacy]\n"
+    repo = _repo(
+        tmp_path,
+        {
+            "buf.yaml": base_yaml,
+            "root/legacy/a.proto": MESSAGE,
+            "root/b.proto": MESSAGE.replace("acme.v1", "acme.b"),
+        },
+        {"buf.yaml": head_yaml, "b.proto": MESSAGE.replace("acme.v1", "acme.b")},
+    )
+    verdict = _check(repo, no_buf=no_buf)
+    assert not [c for c in verdict.changes if c.buf_rules], [
+        (c.rule, c.file) for c in verdict.changes
+    ]
