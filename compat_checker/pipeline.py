@@ -41,6 +41,7 @@ from compat_checker.merge import (
     without_fixed_compile_errors,
 )
 from compat_checker.options import CheckOptions
+from compat_checker.promises import promises_in
 from compat_checker.rules.registry import all_rules
 from compat_checker.trees import BuiltVersion, build_versions, reviewed_paths
 from compat_checker.verdict import (
@@ -234,6 +235,7 @@ def run_rules_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any
         {rule.id: tuple(rule.buf_rules) for rule in rules.values()},
         governing_breaking_config(head.layout, base.layout, config),
         package_lookup(context.head, context.base),
+        promises_in(head.snapshot.read_text_if_present) if config.buf.breaking is None else (),
     )
     if config.buf.breaking is None and head.layout.modules:
         changes += config_relaxed_changes(
