@@ -7,6 +7,7 @@ load_change → build_models ─┬→ run_buf_breaking ─┐
 
 from __future__ import annotations
 
+import gc
 import operator
 import os
 import threading
@@ -172,6 +173,9 @@ def build_models_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, 
             own_packages=head.packages(),
             own_import_dirs={m.rpartition("/")[0] for m in head.layout.module_files},
         )
+    # Both models live until the verdict: the cyclic collector need not walk their
+    # millions of objects again on every full collection the rules and PII analysis cause.
+    gc.freeze()
     return {
         "base": base,
         "head": head,
@@ -553,8 +557,11 @@ def run_check(
     if _GRAPH is None:
         _GRAPH = build_graph()
     run = GateRun(options=options, progress=progress or (lambda _step: None), chat_model=chat_model)
-    with run.resources:
-        state = _GRAPH.invoke({"layers": [], "timings": {}}, context=run)
+    try:
+        with run.resources:
+            state = _GRAPH.invoke({"layers": [], "timings": {}}, context=run)
+    finally:
+        gc.unfreeze()
     return state["verdict"]
 
 
