@@ -186,6 +186,8 @@ def _moved_hit(pair: ElementPair, ctx: DiffContext, what: str) -> Iterator[Hit]:
             element=inner.fqn,
             location=place,
             repo_path=old_path,
+            severity=Severity.LOW,
+            is_breaking=False,  # a note next to the move, which blocks
             kind=f"moved_inside:{buf_rule}",
             before=old_path,
             after=new_path,

@@ -163,6 +163,9 @@ def test_a_type_moved_to_another_file_is_deleted_from_the_file_that_lost_it():
         ("a.proto", 1, "MESSAGE_NO_DELETE"),
     ]
     assert named(_MOVE_BEFORE, _MOVE_AFTER, "PACKAGE") == []
+    blocking = [c.element for c in diff(_MOVE_BEFORE, _MOVE_AFTER) if c.is_breaking]
+    assert "a.Foo" in blocking
+    assert not {"a.Foo.Bar", "a.Foo.Bar.Kind", "a.Foo.Bar.label"} & set(blocking)
 
 
 def test_a_message_field_retyped_to_another_message_deletes_no_message():
