@@ -38,7 +38,10 @@ def pii_change(finding: PiiGateFinding) -> Change:
         rule=rule,
         category=Category.PII,
         is_breaking=finding.blocking,
-        severity=Severity(finding.sensitivity.value),
+        # A PUBLIC guess that needs review is still a warning to act on, not INFO.
+        severity=Severity(finding.sensitivity.value)
+        if finding.sensitivity.is_pii
+        else Severity.LOW,
         element=finding.element,
         file=finding.file,
         line=finding.line,
