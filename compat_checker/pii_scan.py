@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -58,16 +57,11 @@ def open_review(setting: str, *, no_cache: bool, max_calls: int | None, max_toke
     from compat_checker.config.llm import with_flags
     from compat_checker.llm import open_llm
 
-    root = _repo_root()
+    root = pii_cli.repo_root()  # where `pii scan` reads its overrides from
     config, _path = load_config(None, root)
     settings = with_flags(config.llm, provider=setting, max_calls=max_calls, max_tokens=max_tokens)
     llm, skipped = open_llm(settings, os.environ, root=root, setting=setting, no_cache=no_cache)
     return LlmReview(llm, skipped)
-
-
-def _repo_root() -> Path:
-    here = Path.cwd().resolve()
-    return next((d for d in (here, *here.parents) if (d / ".git").exists()), here)
 
 
 def scan_with_llm(

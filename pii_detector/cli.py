@@ -189,7 +189,7 @@ def correct(
         raise PiiCliError("--reason is required: say why, for the reviewers of the file")
     level = _level_option(sensitivity, "--sensitivity")
     kind = _type_option(pii_type)
-    path = Path(overrides_path) if overrides_path else _repo_root() / OVERRIDES_FILE
+    path = Path(overrides_path) if overrides_path else repo_root() / OVERRIDES_FILE
     try:
         recorded = record_override(
             path, element, sensitivity=level, pii_type=kind, reason=reason, who=who
@@ -217,7 +217,7 @@ def init(root_option: str | None, force: bool) -> None:
     the repository has none; a committed copy makes the annotations compile for every other
     tool (buf, protoc, code generators) too.
     """
-    repo = _repo_root()
+    repo = repo_root()
     root = Path(root_option).resolve() if root_option else _options_root(repo)
     target = root / OPTIONS_IMPORT
     text = options_proto_text()
@@ -393,7 +393,7 @@ def _merge(analyses: Sequence[PiiAnalysis]) -> PiiAnalysis:
 
 
 def _load_overrides(path: str | None) -> Overrides:
-    target = Path(path) if path else _repo_root() / OVERRIDES_FILE
+    target = Path(path) if path else repo_root() / OVERRIDES_FILE
     if path and not target.is_file():
         raise PiiCliError(f"{path}: no such overrides file")
     try:
@@ -402,7 +402,8 @@ def _load_overrides(path: str | None) -> Overrides:
         raise PiiCliError(str(error)) from None
 
 
-def _repo_root() -> Path:
+def repo_root() -> Path:
+    """The repository the command runs in: the nearest directory with `.git`, else here."""
     here = Path.cwd().resolve()
     return next((d for d in (here, *here.parents) if (d / ".git").exists()), here)
 
