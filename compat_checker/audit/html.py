@@ -326,6 +326,7 @@ def _summary(report: AuditReport) -> str:
             unannotated_total,
             _breakdown(totals.unannotated, PII_LEVELS, "lv"),
         ),
+        ("review", "Need review", totals.needs_review, "fields the rules could not place"),
         ("exposures", "HIGH-data RPCs", totals.exposures, f"{_n(bulk)} bulk (list/search/batch)"),
         (
             "findings",
@@ -442,6 +443,16 @@ def _sorted_exposures(exposures: Iterable[Exposure]) -> list[Exposure]:
     )
 
 
+def _review_row(field: InventoryField, link: Linker) -> str:
+    return (
+        f'<tr data-level="{_e(field.sensitivity)}">'
+        f'<td class="mono name field" title="{_e(field.element)}">{_breakable(field.field_path)}</td>'
+        f'<td data-sort="{_LEVEL_RANK.get(field.sensitivity, 9)}">{_level_badge(field.sensitivity)}</td>'
+        f"<td>{_location(link, field.file, field.line)}</td>"
+        f'<td class="why">{_e(field.review_reason or "")}</td></tr>'
+    )
+
+
 def _sorted_inventory(fields: Iterable[InventoryField]) -> list[InventoryField]:
     return sorted(
         fields,
@@ -539,6 +550,18 @@ def render_html(report: AuditReport, *, link_base: str | None = None) -> str:
         choices=[LEVEL_CHOICE, Choice("annotated", "Annotated", [("yes", "yes"), ("no", "no")])],
         scroll=True,
     )
+    review = _table(
+        "review-table",
+        "review",
+        [
+            Column("field", "Field"),
+            Column("level", "Level", numeric=True),
+            Column("location", "Location"),
+            Column("reason", "Why it needs review"),
+        ],
+        [_review_row(f, link) for f in report.inventory if f.needs_review],
+        empty="The rules placed every field.",
+    )
     errors = _table(
         "errors-table",
         "errors",
@@ -583,6 +606,14 @@ def render_html(report: AuditReport, *, link_base: str | None = None) -> str:
             services,
         ),
         _section(
+            "review",
+            "Fields that need review",
+            report.totals.needs_review,
+            "Fields of records about people that no rule places: decide each with "
+            "<code>protoguard pii correct</code> or annotate it.",
+            review,
+        ),
+        _section(
             "inventory",
             "PII inventory",
             len(report.inventory),
@@ -601,6 +632,7 @@ def render_html(report: AuditReport, *, link_base: str | None = None) -> str:
             ("exposures", "Exposures"),
             ("packages", "Packages"),
             ("services", "Services"),
+            ("review", "Needs review"),
             ("inventory", "Inventory"),
             ("errors", "Errors"),
         ]
