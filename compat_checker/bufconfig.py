@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import Protocol, TypeVar
@@ -26,6 +26,7 @@ from compat_checker.config import BufBreakingConfig, Config
 from compat_checker.diff import change_id
 from compat_checker.findings import Category, Change, Severity, Source
 from compat_checker.modules import ModuleLayout
+from compat_checker.promises import Promise, promise_for
 from compat_checker.rules.catalogue import BREAKING_CONFIG_RELAXED
 from protomodel.model import ProtoTree
 
@@ -173,6 +174,7 @@ def obeying_breaking_config(
     buf_rules_of: Mapping[str, tuple[str, ...]],
     governing: Callable[[str], GoverningConfig],
     package_of: Callable[[str], str | None],
+    promises: Sequence[Promise] = (),
 ) -> list[C]:
     """The findings of rules that stand for buf rules, kept only where the repository's
     breaking configuration selects one of the rule's buf rules for the finding's file; each
@@ -182,9 +184,13 @@ def obeying_breaking_config(
     Findings of rules with no buf counterpart pass through: protoguard.yaml governs them.
     So do those whose buf rules the configuration's version does not have (FIELD_SAME_DEFAULT
     is v2 only): under a v1 buf.yaml, the rule is protoguard's own.
+
+    A finding the selection leaves out is kept when the repository's documentation
+    promises one of its buf rules (`promises`) and no ignore covers the file; its message
+    quotes the promise.
     """
     kept: list[C] = []
-    selections: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    selections: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
     for change in changes:
         if not buf_rules_of.get(change.rule, ()) or not change.file:
             kept.append(change)
@@ -194,22 +200,38 @@ def obeying_breaking_config(
             known = frozenset(rule_categories(version))
             if policies:
                 known |= frozenset(rule_categories("v2"))
+            package = package_of(change.file)
             selections[change.file] = (
                 known,
-                selected_buf_rules(
-                    config, ignore_only, version, change.file, package_of(change.file), policies
-                ),
+                selected_buf_rules(config, ignore_only, version, change.file, package, policies),
+                _selected(_every_rule(config), ignore_only, version, change.file, package),
             )
-        known, selected = selections[change.file]
-        if not known & set(buf_rules_of[change.rule]):
+        known, selected, not_ignored = selections[change.file]
+        counterparts = set(buf_rules_of[change.rule])
+        if not known & counterparts:
             change.buf_rules = []
             kept.append(change)
             continue
-        if selected & {*buf_rules_of[change.rule], *change.buf_rules}:
+        if selected & {*counterparts, *change.buf_rules}:
             # runs where one of its counterparts is selected; names those it reproduces
             change.buf_rules = [rule for rule in change.buf_rules if rule in selected]
             kept.append(change)
+            continue
+        promise = promise_for(promises, counterparts & not_ignored)
+        if promise is not None:
+            change.buf_rules = []  # buf does not check it here: the finding is ours alone
+            change.message += f" (buf.yaml does not select this check, but {promise.cite()})"
+            kept.append(change)
     return kept
+
+
+def _every_rule(config: BufBreakingConfig | None) -> BufBreakingConfig | None:
+    """``config`` with every built-in rule selected and its ignores kept."""
+    if config is None:
+        return None
+    return config.model_copy(
+        update={"use": list(DEFAULT_USE), "except_": [], "disable_builtin": False}
+    )
 
 
 def governing_breaking_config(

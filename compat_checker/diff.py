@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from compat_checker.findings import Change, ChangedFile, FileStatus, Severity, Source
 from compat_checker.rules.registry import Hit, Rule
@@ -48,6 +48,8 @@ from protomodel.model import (
     iter_file_elements,
     iter_messages,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,15 +376,13 @@ def _unchanged(base: Element, head: Element) -> bool:
     Such a child pair carries no change, and most fields of a changed file are like
     that, so they are not paired at all (comments and options still count as changes).
     """
-    return type(base) is type(head) and _content(base) == _content(head)
+    if type(base) is not type(head):
+        return False
+    old, new = base.__dict__, head.__dict__
+    return all(value == new[key] for key, value in old.items() if key not in _PLACEMENT)
 
 
-def _content(element: Element) -> dict[str, object]:
-    return {
-        key: value
-        for key, value in element.__dict__.items()
-        if key not in ("location", "option_locations")
-    }
+_PLACEMENT = frozenset({"location", "option_locations"})
 
 
 def _keyed_containers(
@@ -440,6 +440,13 @@ class DiffContext:
     base: ProtoTree
     head: ProtoTree
     changed_files: list[ChangedFile] = field(default_factory=list)
+    _shared: dict[Hashable, object] = field(default_factory=dict, init=False, repr=False)
+
+    def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A fact several rules need about the same thing (``key``), computed once per run."""
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]  # type: ignore[return-value]
 
     def used_in_requests(self, type_fqn: str) -> bool:
         """Whether a message or enum is reachable from an RPC request (in head or base)."""

@@ -32,6 +32,7 @@ from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 from compat_checker.errors import GateError
 from compat_checker.findings import ChangedFile, FileStatus, RefInfo
 from compat_checker.modules import list_protos
+from compat_checker.promises import PROMISE_DOCUMENTS
 
 PROTO_SUFFIX = ".proto"
 # buf configuration that decides module roots and breaking settings (buf.gen.yaml does not).
@@ -143,10 +144,16 @@ def scratch_parent() -> str | None:
 
 
 def wanted_file(path: str) -> bool:
-    """The files a snapshot holds: proto sources, the buf config that places them, and
-    local buf policy files (`buf.policy.yaml`, `*.policy.yaml`) that a buf.yaml names."""
+    """The files a snapshot holds: proto sources, the buf config that places them, local
+    buf policy files (`buf.policy.yaml`, `*.policy.yaml`) that a buf.yaml names, and the
+    documents where a repository states its compatibility promises (promises.py)."""
     name = PurePosixPath(path).name
-    return name.endswith(PROTO_SUFFIX) or name in CONFIG_NAMES or bool(_POLICY_RE.match(name))
+    return (
+        name.endswith(PROTO_SUFFIX)
+        or name in CONFIG_NAMES
+        or bool(_POLICY_RE.match(name))
+        or path in PROMISE_DOCUMENTS
+    )
 
 
 def validate_ref(ref: str) -> str:
@@ -480,6 +487,7 @@ class _Source:
             "*.policy.yml",
             "buf.policy*.yaml",
             "*/buf.policy*.yaml",
+            *(f":(literal){path}" for path in PROMISE_DOCUMENTS),
         )
         paths = sorted({p for p in out.split("\0") if p and wanted_file(p)})
         _copy_files(self.worktree, paths, dest)

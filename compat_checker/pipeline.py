@@ -7,6 +7,7 @@ load_change → build_models ─┬→ run_buf_breaking ─┐
 
 from __future__ import annotations
 
+import gc
 import operator
 import os
 import threading
@@ -41,6 +42,7 @@ from compat_checker.merge import (
     without_fixed_compile_errors,
 )
 from compat_checker.options import CheckOptions
+from compat_checker.promises import promises_in
 from compat_checker.rules.registry import all_rules
 from compat_checker.trees import BuiltVersion, build_versions, reviewed_paths
 from compat_checker.verdict import (
@@ -171,6 +173,9 @@ def build_models_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, 
             own_packages=head.packages(),
             own_import_dirs={m.rpartition("/")[0] for m in head.layout.module_files},
         )
+    # Both models live until the verdict: the cyclic collector need not walk their
+    # millions of objects again on every full collection the rules and PII analysis cause.
+    gc.freeze()
     return {
         "base": base,
         "head": head,
@@ -234,6 +239,7 @@ def run_rules_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any
         {rule.id: tuple(rule.buf_rules) for rule in rules.values()},
         governing_breaking_config(head.layout, base.layout, config),
         package_lookup(context.head, context.base),
+        promises_in(head.snapshot.read_text_if_present) if config.buf.breaking is None else (),
     )
     if config.buf.breaking is None and head.layout.modules:
         changes += config_relaxed_changes(
@@ -551,8 +557,11 @@ def run_check(
     if _GRAPH is None:
         _GRAPH = build_graph()
     run = GateRun(options=options, progress=progress or (lambda _step: None), chat_model=chat_model)
-    with run.resources:
-        state = _GRAPH.invoke({"layers": [], "timings": {}}, context=run)
+    try:
+        with run.resources:
+            state = _GRAPH.invoke({"layers": [], "timings": {}}, context=run)
+    finally:
+        gc.unfreeze()
     return state["verdict"]
 
 

@@ -87,15 +87,19 @@ def _was_deprecated(base: Element) -> bool:
     return base.deprecated or any(_DEPRECATED_IN_PROSE.search(s) for s in opening)
 
 
-def _changed_comments(pair: ElementPair) -> Iterator[tuple[Element, Element, str]]:
+def _changed_comments(pair: ElementPair, ctx: DiffContext) -> list[tuple[Element, Element, str]]:
     """(base, head, text added elsewhere in the file) of every element of the file pair
-    whose comment text changed.
+    whose comment text changed; worked out once per file pair for all the comment rules.
 
     Elements are matched by FQN within the file pair: a renamed or moved element has no
     counterpart here (its rename or move is a finding of its own). The text added
     elsewhere (the enclosing message's or the file's comment, another element's) lets a
     guarantee that moved there count as kept.
     """
+    return ctx.shared(("changed comments", id(pair)), lambda: list(_comment_changes(pair)))
+
+
+def _comment_changes(pair: ElementPair) -> Iterator[tuple[Element, Element, str]]:
     base_file, head_file = file_sides(pair)
     if base_file is None or head_file is None:
         return
@@ -105,12 +109,19 @@ def _changed_comments(pair: ElementPair) -> Iterator[tuple[Element, Element, str
         base = base_elements.get(head.fqn)
         if base is None or base.kind != head.kind:
             continue
-        if base.comments.text == head.comments.text or _was_deprecated(base):
+        if _same_comment(base, head) or _was_deprecated(base):
             continue
         if added is None:
             before = _file_sentences(base_file)
             added = {k: v for k, v in _file_sentences(head_file).items() if k not in before}
         yield base, head, _moved_to(base, head, added)
+
+
+def _same_comment(base: Element, head: Element) -> bool:
+    old, new = base.comments, head.comments
+    if old.leading == new.leading and old.trailing == new.trailing:
+        return True
+    return old.text == new.text
 
 
 def _excerpt(text: str, index: int) -> str:
@@ -145,10 +156,11 @@ def _where(
 
 def _claim_hits(
     pair: ElementPair,
+    ctx: DiffContext,
     pick: Callable[[ClaimChanges], tuple[str, ...]],
     describe: Callable[[str, str], str],
 ) -> Iterator[Hit]:
-    for base, head, elsewhere in _changed_comments(pair):
+    for base, head, elsewhere in _changed_comments(pair, ctx):
         changes = pick(compare_claims(base.comments.text, head.comments.text, elsewhere))
         if changes:
             before, after = _where(base.comments.text, head.comments.text, pick)
@@ -207,6 +219,7 @@ _TIMEOUT = "How long to wait, in seconds. Always set by the server.\nAt most 30 
 def doc_unit_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     yield from _claim_hits(
         pair,
+        ctx,
         lambda changes: changes.units,
         lambda element, what: f"documented unit of {element} changed: {what}",
     )
@@ -239,6 +252,7 @@ def doc_unit_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
 def doc_guarantee_removed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     yield from _claim_hits(
         pair,
+        ctx,
         lambda changes: changes.guarantees_removed,
         lambda element, what: f"documented guarantee of {element} removed: {what}",
     )
@@ -272,6 +286,7 @@ _LISTED = "Tasks, sorted by create_time descending (newest first)."
 def doc_ordering_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     yield from _claim_hits(
         pair,
+        ctx,
         lambda changes: changes.ordering,
         lambda element, what: f"documented ordering of {element} changed: {what}",
     )
@@ -301,6 +316,7 @@ def doc_ordering_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
 def doc_nullability_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     yield from _claim_hits(
         pair,
+        ctx,
         lambda changes: changes.nullability,
         lambda element, what: f"documented nullability of {element} changed: {what}",
     )
@@ -331,6 +347,7 @@ def doc_nullability_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit
 def doc_limit_changed(pair: ElementPair, ctx: DiffContext) -> Iterator[Hit]:
     yield from _claim_hits(
         pair,
+        ctx,
         lambda changes: changes.limits,
         lambda element, what: f"documented limit of {element} changed: {what}",
     )
