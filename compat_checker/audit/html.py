@@ -808,8 +808,9 @@ def render_html(
     )
     banner = (
         f'<p class="capped banner" role="note"><b>A large report:</b> each table lists at most '
-        f"{_n(max_rows)} rows; left out of this page: {', '.join(left_out)}. The counts above and "
-        "the by-rule and by-file tables cover everything; each table says where its full list is.</p>"
+        f"{_n(max_rows)} rows; left out of this page: {', '.join(left_out)}. The summary "
+        "above and the findings-by-rule table count everything; each capped table says where "
+        "its full list is.</p>"
         if left_out
         else ""
     )
