@@ -48,9 +48,8 @@ LEVELS = ("HIGH", "MEDIUM", "LOW", "PUBLIC")  # most sensitive first: the order 
 PII_LEVELS = ("HIGH", "MEDIUM", "LOW")
 SEVERITIES = ("ERROR", "WARNING", "INFO")
 PAGE_ROWS = 500  # rows shown per page in long tables; the rest wait behind "Show more"
-MAX_ROWS = (
-    2000  # rows written per table (~600 bytes each): the page stays a few MB at 250k findings
-)
+# Rows written per table (~600 bytes each): the page stays a few MB at 250k findings.
+MAX_ROWS = 2000
 CHART_BARS = 100  # packages drawn in the chart; more bars than this are not read anyway
 
 _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}

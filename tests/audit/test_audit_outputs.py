@@ -8,13 +8,13 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from compat_checker.audit.html import FullData, render_html
+from compat_checker.audit.html import CHART_BARS, FullData, render_html
 from compat_checker.audit.jsonl import render_jsonl
 from compat_checker.audit.model import AUDIT_SCHEMA_VERSION, Finding
 from compat_checker.cli import main
 
 from .conftest import GITHUB_VARS, audit, commit, proto
-from .test_audit_html import body_rows, large_report, parse, sample_report
+from .test_audit_html import assemble, body_rows, field, large_report, parse, sample_report
 
 CONTACTS = proto(
     "crm.v1",
@@ -100,6 +100,30 @@ def test_counts_by_rule_and_by_file_cover_every_finding_however_few_rows_are_lis
     )
 
 
+def test_the_chart_draws_the_packages_with_the_most_high_fields_only():
+    inventory = [
+        field(
+            f"p{i:03d}.v1",
+            "M.email",
+            "string",
+            "HIGH" if i % 2 else "LOW",
+            file=f"p{i}.proto",
+            line=3,
+        )
+        for i in range(CHART_BARS + 20)
+    ]
+    dom = parse(render_html(assemble(inventory)))
+    bars = [g for g in dom.find("svg").find_all("g") if g.has_class("bar")]
+    assert len(bars) == CHART_BARS
+    assert all(g.attrs["data-package"] for g in bars[:60])
+    assert {g.attrs["data-package"] for g in bars[:60]} == {
+        f"p{i:03d}.v1" for i in range(1, 120, 2)
+    }
+    intro = dom.find("section", id="chart").find("p").text()
+    assert f"The {CHART_BARS} packages with the most HIGH fields, of {CHART_BARS + 20}" in intro
+    assert len(body_rows(dom, "packages-table")) == CHART_BARS + 20  # under the row cap
+
+
 def test_an_uncapped_report_has_no_notes():
     dom = parse(render_html(sample_report()))
     assert notes(dom) == []
@@ -147,6 +171,10 @@ def test_cli_jsonl_round_trips_the_json_reports_findings(repo: Path, tmp_path: P
     records = [json.loads(line) for line in lines]
     assert all(r.pop("schema_version") == 1 for r in records)
     assert [Finding.model_validate(r) for r in records] == report.findings
+    # The JSON report is the same with or without the other outputs.
+    alone = tmp_path / "alone.json"
+    audit(str(repo), "--json", str(alone))
+    assert alone.read_bytes() == out_json.read_bytes()
 
 
 def test_cli_html_cap_names_the_jsonl_file_or_asks_for_it(repo: Path, tmp_path: Path):
