@@ -1,8 +1,8 @@
 """The Markdown audit report (`--markdown`): short enough for a job summary or an issue.
 
-The full inventory lives in the JSON and HTML reports; here only the numbers, the
-findings, the fields that need review (the first `MAX_ROWS` of each table) and the
-per-package summary.
+The full inventory lives in the JSON report (and, up to a cap, the HTML one); here only
+the numbers, the findings, the fields that need review (the first `MAX_ROWS` of each
+table) and the per-package summary.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ MAX_ROWS = 100
 def _table(header: list[str], rows: list[list[object]], total: int) -> list[str]:
     lines = table(header, rows[:MAX_ROWS])
     if total > MAX_ROWS:
-        lines[-1:] = [f"\n… and {total - MAX_ROWS} more in the JSON/HTML report.", ""]
+        # Not "in the HTML report": it caps its tables too (at a larger number).
+        lines[-1:] = [f"\n… and {total - MAX_ROWS} more in the JSON report (`--json`).", ""]
     return lines
 
 
