@@ -184,7 +184,10 @@ def obeying_breaking_config(
 
     Findings of rules with no buf counterpart pass through: protoguard.yaml governs them.
     So do those whose buf rules the configuration's version does not have (FIELD_SAME_DEFAULT
-    is v2 only): under a v1 buf.yaml, the rule is protoguard's own.
+    is v2 only): under a v1 buf.yaml, the rule is protoguard's own. Only a file the
+    configuration leaves out altogether (an `ignore` path, an unstable package under
+    `ignore_unstable_packages`) drops every finding: the repository said it checks nothing
+    there (protovalidate's conformance cases).
 
     A finding the selection leaves out is kept when the repository's documentation
     promises one of its buf rules (`promises`) and no ignore covers the file; its message
@@ -193,7 +196,7 @@ def obeying_breaking_config(
     kept: list[C] = []
     selections: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
     for change in changes:
-        if not buf_rules_of.get(change.rule, ()) or not change.file:
+        if not change.file:
             kept.append(change)
             continue
         if change.file not in selections:
@@ -209,6 +212,11 @@ def obeying_breaking_config(
                 _selected(_every_rule(config), ignore_only, version, path, package),
             )
         known, selected, not_ignored = selections[change.file]
+        if not not_ignored and not selected:
+            continue  # an ignored path (or unstable package): the repository checks nothing here
+        if not buf_rules_of.get(change.rule, ()):
+            kept.append(change)
+            continue
         # A finding that names its own buf rules (a deleted extension is EXTENSION_NO_DELETE,
         # not FIELD_NO_DELETE) is governed by those; one that leaves the naming to another
         # finding on its element (empty) by all of its rule's.

@@ -100,6 +100,7 @@ def test_own_rules_are_kept_only_where_a_counterpart_is_selected():
         _Change("FIELD_REMOVED", "proto/legacy/a.proto", ["FIELD_NO_DELETE"]),
         _Change("FIELD_REMOVED", "proto/a.proto", ["FIELD_NO_DELETE"]),
         _Change("VALIDATION_TIGHTENED", "proto/legacy/a.proto"),
+        _Change("VALIDATION_TIGHTENED", "proto/a.proto"),
     ]
     config = BufBreakingConfig(ignore=["proto/legacy"])
     kept = obeying_breaking_config(
@@ -108,9 +109,10 @@ def test_own_rules_are_kept_only_where_a_counterpart_is_selected():
         lambda _path: (config, {}, "v1", ()),
         lambda _path: "acme.v1",
     )
+    # A rule with no buf counterpart runs wherever the file is checked at all.
     assert [(c.rule, c.file) for c in kept] == [
         ("FIELD_REMOVED", "proto/a.proto"),
-        ("VALIDATION_TIGHTENED", "proto/legacy/a.proto"),
+        ("VALIDATION_TIGHTENED", "proto/a.proto"),
     ]
     assert kept[0].buf_rules == ["FIELD_NO_DELETE"]
 
@@ -334,3 +336,28 @@ def test_a_deleted_file_is_judged_by_its_import_path_when_roots_became_the_modul
     assert not [c for c in verdict.changes if c.buf_rules], [
         (c.rule, c.file) for c in verdict.changes
     ]
+
+
+@pytest.mark.skipif(not BUF.available, reason="buf not installed")
+@pytest.mark.parametrize("ignored", [True, False])
+def test_an_ignored_path_gets_no_findings_from_rules_buf_has_no_counterpart_for(tmp_path, ignored):
+    # protovalidate's conformance cases: buf.yaml ignores them, so tightening a rule
+    # there (FIELD_BEHAVIOR_REQUIRED_ADDED has no buf counterpart) blocks nothing.
+    ignore = "  ignore: [cases]\n" if ignored else ""
+    buf_yaml = f"version: v1\nbreaking:\n  use: [FILE]\n{ignore}"
+    before = (
+        'syntax = "proto3";\npackage acme.cases.v1;\n'
+        'import "google/api/field_behavior.proto";\n'
+        "message Case {\n  string name = 1;\n}\n"
+    )
+    after = before.replace(
+        "string name = 1;", "string name = 1 [(google.api.field_behavior) = REQUIRED];"
+    )
+    repo = _repo(
+        tmp_path,
+        {"buf.yaml": buf_yaml, "cases/case.proto": before},
+        {"buf.yaml": buf_yaml, "cases/case.proto": after},
+    )
+    verdict = _check(repo)
+    rules = [c.rule for c in verdict.changes if c.blocks]
+    assert rules == ([] if ignored else ["FIELD_BEHAVIOR_REQUIRED_ADDED"])
