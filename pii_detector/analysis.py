@@ -25,6 +25,9 @@ from pii_detector.classifier import (
     Verdict,
     classify_field,
     field_type,
+    linked_context,
+    links_to_people,
+    may_link,
     message_context,
     own_person_noun,
 )
@@ -153,6 +156,7 @@ class _Engine:
             if package in local:
                 nouns = lx.PERSON_NOUNS | local[package]
                 self.contexts[fqn] = message_context(message, package, nouns, self.topics[fqn])
+        self.link_records()
         # Extensions are fields of the message they extend: judged in its context and
         # counted in its level. Extensions of descriptor options declare options, not data.
         self.extensions: dict[str, list[FieldModel]] = {}
@@ -178,6 +182,53 @@ class _Engine:
                 target = ftype.name
                 if ftype.cls == TypeClass.MESSAGE and target in self.messages:
                     self.target[field.fqn] = target
+
+    def link_records(self) -> None:
+        """Records about a person through a chain of ids or holders (policy v2: the record
+        decides).
+
+        A message of the same file that points at a person's record in a sensitive domain
+        through `<noun>_id` (`Embryo.cycle_id` → `TreatmentCycle`, which has a
+        `patient_id`), or that such a record holds (`TreatmentCycle.medications`), is a
+        record of what happened to that person, whatever its own words. Chains are
+        followed to a fixed point; only the file's own messages count, so a file's result
+        does not depend on which other files are analysed with it.
+        """
+        by_noun: dict[tuple[str, str], list[str]] = {}
+        held_by: dict[str, list[tuple[str, str]]] = {}
+        for fqn, message in self.messages.items():
+            file = self.file_of[fqn].name
+            by_noun.setdefault((file, self.contexts[fqn].noun), []).append(fqn)
+            for field in message.fields:
+                ftype = field_type(field, self.tree)
+                held = ftype.name
+                same_file = held in self.messages and self.file_of[held].name == file
+                if ftype.cls == TypeClass.MESSAGE and same_file and held != fqn:
+                    held_by.setdefault(held, []).append((fqn, field.name))
+        changed = True
+        while changed:
+            changed = False
+            for fqn, message in self.messages.items():
+                ctx = self.contexts[fqn]
+                if not may_link(ctx):
+                    continue
+                file = self.file_of[fqn].name
+                sources = [
+                    (target, f"through `{field.name}`")
+                    for field in message.fields
+                    if (tokens := words(field.name))[-1:] in (("id",), ("ids",))
+                    and len(tokens) >= 2
+                    for target in by_noun.get((file, tokens[-2]), ())
+                    if target != fqn
+                ]
+                sources += [
+                    (holder, f"that holds it in `{name}`") for holder, name in held_by.get(fqn, ())
+                ]
+                for source, via in sources:
+                    if links_to_people(self.contexts[source]):
+                        self.contexts[fqn] = linked_context(ctx, self.contexts[source], via)
+                        changed = True
+                        break
 
     def fields_of(self, message_fqn: str) -> list[FieldModel]:
         """The fields of a message, its extensions included."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
 
@@ -186,6 +186,9 @@ class MessageContext:
     record: Record = _NO_RECORD
     # A message of open values (`AnyValue`: string_value, int_value, bool_value …).
     open_value: bool = False
+    # The record about a person in a sensitive domain this one points at through an id or
+    # is held by (`Embryo.cycle_id` → `TreatmentCycle` → a patient): analysis.link_records.
+    linked: str = ""
 
     def has(self, *kinds: Kind) -> bool:
         return any(kind in self.kinds for kind in kinds)
@@ -239,6 +242,39 @@ def own_person_noun(ctx: MessageContext) -> str | None:
     if ctx.noun in lx.PERSON_NOUNS or ctx.noun in _NOT_PERSON_NOUNS:
         return None
     return ctx.noun
+
+
+def linked_context(ctx: MessageContext, source: MessageContext, via: str) -> MessageContext:
+    """`ctx` read as a record of what happened to the person `source` is about.
+
+    An embryo, a scan or a dose of a treatment cycle of a patient is that patient's health
+    data even though its own name and fields mention no person: the record decides.
+    """
+    name = source.fqn.rsplit(".", 1)[-1]
+    record = Record(Subject.ACTIVITY, source.record.domain, f"linked to {name} {via}")
+    return replace(ctx, record=record, linked=source.fqn, kinds=ctx.kinds | {Kind.PERSON_LINKED})
+
+
+def links_to_people(ctx: MessageContext) -> bool:
+    """A record about a person (or linked to one) in a health, criminal-justice or
+    social-services domain: what points at it, or what it holds, is about that person."""
+    record = ctx.record
+    return (
+        record.about_people
+        and record.domain in SENSITIVE_DOMAINS
+        and not ctx.has(Kind.REQUEST, Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
+        and (record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED))
+    )
+
+
+def may_link(ctx: MessageContext) -> bool:
+    """A record whose subject a link may decide: not already a person's sensitive record,
+    not an RPC's envelope, an organisation, an animal or a catalog thing."""
+    if ctx.linked or ctx.has(Kind.REQUEST, Kind.ANIMAL, Kind.VETERINARY, Kind.ORG, Kind.PERSON):
+        return False
+    if ctx.record.domain in (Domain.TELEMETRY, Domain.INFRASTRUCTURE):
+        return False
+    return ctx.noun not in lx.THING_NOUNS and not links_to_people(ctx)
 
 
 _NOT_PERSON_NOUNS = (
@@ -701,8 +737,10 @@ def _health_fact(
     states = ftype.scalar in _TEXT_SCALARS or ftype.cls == TypeClass.ENUM
     if health and ftype.scalar in lx.INTEGER_TYPES | {"float", "double"}:
         states = states or bool(set(raw_words(field.name)[1:]) & _MEASUREMENT_UNITS)
-    own_topic = record.subject == Subject.PERSON or bool(
-        ctx.words & (DOMAIN_WORDS[Domain.CRIMINAL_JUSTICE] | lx.HEALTH_NOUNS)
+    own_topic = (
+        record.subject == Subject.PERSON
+        or bool(ctx.linked)
+        or bool(ctx.words & (DOMAIN_WORDS[Domain.CRIMINAL_JUSTICE] | lx.HEALTH_NOUNS))
     )
     if record.domain not in (Domain.HEALTH, Domain.CRIMINAL_JUSTICE) or not states or not own_topic:
         return None

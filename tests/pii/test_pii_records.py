@@ -260,3 +260,31 @@ def test_every_field_has_a_confidence_between_0_and_1() -> None:
         result(analysis, "Customer.ssn").confidence
         > result(analysis, "Customer.aura_colour").confidence
     )
+
+
+# ---- records linked to a person through ids and holders ------------------------------
+
+_CLINIC = """
+message Patient { string patient_id = 1; string full_name = 2; }
+message TreatmentCycle {
+  string cycle_id = 1;
+  string patient_id = 2;
+  repeated Dose doses = 3;
+}
+message Dose { string drug = 1; string route = 2; }
+message Follicle { string follicle_id = 1; string cycle_id = 2; string morphology = 3; }
+message Incubator { string incubator_id = 1; string morphology = 2; }
+"""
+
+
+def test_a_record_linked_to_a_patient_through_an_id_or_a_holder_is_that_patients() -> None:
+    clinic = analyze(_CLINIC)
+    # `Follicle` names no person, but its `cycle_id` leads to a patient's treatment cycle.
+    linked = result(clinic, "Follicle.morphology")
+    assert (linked.sensitivity, linked.rule) == (H, "RECORD_CONTEXT")
+    assert "linked to TreatmentCycle" in linked.reasoning and linked.needs_review
+    # `Dose` is held by the cycle: what it says is about the same patient.
+    assert result(clinic, "Dose.route").sensitivity == H
+    # An incubator points at nobody: the same word there is about a machine.
+    assert result(clinic, "Incubator.morphology").sensitivity == P
+    assert result(clinic, "Follicle.follicle_id").sensitivity == P
