@@ -108,6 +108,9 @@ class _Level:
     fields: dict[str, Sensitivity]
     messages: dict[str, Sensitivity]
     witness: dict[str, str]  # message FQN → the field that gives it its level
+    # The same, counting levels the rules are unsure of (they do not spread).
+    possible: dict[str, Sensitivity]
+    possible_witness: dict[str, str]
 
 
 class _Engine:
@@ -242,7 +245,21 @@ class _Engine:
         `content[m]` is the highest *certain* level inside message m: a doubtful guess
         (a verdict below `CERTAIN`) keeps its own field's level but does not climb into
         the messages that hold it, so one guess cannot spread through a whole API.
+        `possible[m]` counts the doubtful guesses too: a field that holds more than it
+        is certain of is flagged for review instead.
         """
+        content, witness = self._contents(floors, certain_only=True)
+        possible, possible_witness = self._contents(floors, certain_only=False)
+        fields = {
+            field.fqn: self._field_level(field.fqn, content, floors)
+            for fqn in content
+            for field in self.fields_of(fqn)
+        }
+        return _Level(fields, content, witness, possible, possible_witness)
+
+    def _contents(
+        self, floors: Mapping[str, Sensitivity], *, certain_only: bool
+    ) -> tuple[dict[str, Sensitivity], dict[str, str]]:
         content = dict.fromkeys((*self.messages, *self.extensions), P)
         witness: dict[str, str] = {}
         changed = True
@@ -251,19 +268,14 @@ class _Engine:
             for fqn in content:
                 best, best_field = P, ""
                 for field in self.fields_of(fqn):
-                    level = self._field_level(field.fqn, content, floors, certain_only=True)
+                    level = self._field_level(field.fqn, content, floors, certain_only)
                     if level.rank > best.rank:
                         best, best_field = level, field.fqn
                 if best != content[fqn]:
                     content[fqn] = best
                     witness[fqn] = best_field
                     changed = True
-        fields = {
-            field.fqn: self._field_level(field.fqn, content, floors)
-            for fqn in content
-            for field in self.fields_of(fqn)
-        }
-        return _Level(fields, content, witness)
+        return content, witness
 
     def _field_level(
         self,
@@ -371,6 +383,7 @@ class _Engine:
             return floor
         own = self.own[field.fqn]
         target = self.target.get(field.fqn)
+        unsure = self._unsure_content(target, level, levels)
         if target is not None and (level.rank > own.level.rank or not own.level.is_pii):
             held = levels.messages[target]
             inside = self.path(target, levels)
@@ -392,7 +405,10 @@ class _Engine:
                     if held.is_pii
                     else f"MESSAGE_CONTENT: {target} holds no personal data{named}"
                 ),
+                needs_review=unsure is not None,
+                review_reason=unsure,
             )
+        review = own.review if level == own.level else None
         return FieldResult(
             **base,
             sensitivity=level,
@@ -401,9 +417,20 @@ class _Engine:
             rule=own.rule,
             reasoning=own.reasoning,
             confidence=own.confidence,
-            needs_review=own.review is not None and level == own.level,
-            review_reason=own.review if level == own.level else None,
+            needs_review=(review or unsure) is not None,
+            review_reason=review or unsure,
         )
+
+    def _unsure_content(self, target: str | None, level: Sensitivity, levels: _Level) -> str | None:
+        """Why a message-typed field needs review: the message it holds may hold more than
+        the rules are sure of (a guess inside does not spread, but a reviewer sees it)."""
+        if target is None:
+            return None
+        possible = levels.possible[target]
+        if possible.rank <= level.rank:
+            return None
+        inside = self._short(levels.possible_witness.get(target, target))
+        return f"{target.rsplit('.', 1)[-1]} may hold {possible.value} data ({inside} needs review)"
 
     def message_results(self, scope: Iterable[FileModel], levels: _Level) -> list[MessageResult]:
         out: list[MessageResult] = []

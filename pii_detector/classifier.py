@@ -549,7 +549,15 @@ class _Name:
 
 
 def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict:
-    """The level the field's own declaration implies (message content not included)."""
+    """The level the field's own declaration implies (message content not included).
+
+    A PUBLIC answer that only says what the field is *not* sure to be, on a record about
+    a person, is flagged for review (`_unsure_on_a_person`).
+    """
+    return _unsure_on_a_person(_classify_field(field, ctx, ftype), field, ctx, ftype)
+
+
+def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict:
     tokens = words(field.name)
     if field.is_map and "by" in tokens[1:-1]:
         # `deductions_by_code`: a map from the key after "by" to the value before it.
@@ -770,6 +778,109 @@ def _worth_review(ctx: MessageContext) -> bool:
         return False
     return record.subject == Subject.PERSON or (
         record.about_people and record.domain in _REVIEW_DOMAINS
+    )
+
+
+# PUBLIC answers that come from what a name lacks or from its shape, not from knowing the
+# field: on a record about a person they may be wrong, so a reviewer sees them.
+_CONTEXT_BLIND_RULES = frozenset({"NO_SIGNAL", "BOOL_FLAG", "ENUM_STATE", "THING_ID"})
+# Words of dates that date the record itself, not a fact about the person.
+_LIFECYCLE_WORDS = frozenset(
+    {"create", "created", "update", "updated", "delete", "deleted", "modified", "modify",
+     "expire", "expires", "expiry", "expiration", "sync", "synced", "submitted", "received",
+     "sent", "read", "last", "next", "valid", "effective", "publish", "published", "issued"}
+)  # fmt: skip
+
+
+def _unsure_on_a_person(
+    verdict: Verdict, field: FieldModel, ctx: MessageContext, ftype: FieldType
+) -> Verdict:
+    """Policy v2: a field the rules cannot place, on a record about a person, is *needs
+    review* rather than silently PUBLIC.
+
+    That covers a flag or a category on any record about people (an incident's
+    `driver_injured`), a name no rule knows on such a record (numbers only on a person's
+    own record or in a sensitive domain, and not counts or measurements of the record),
+    a `<thing>_number` or `<thing>_code` on a person's record (it may be the person's
+    number at that thing: `hospital_number`), and, in a health record, a date that is not
+    the record's own (`lmp`, a dose's `start_date`). Message-typed fields are left to what
+    they hold.
+    """
+    if verdict.level != P or verdict.review is not None or ctx.has(Kind.REQUEST):
+        return verdict
+    if ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER) or not _on_people(ctx):
+        return verdict
+    tokens = words(field.name)
+    raw = raw_words(field.name)
+    if set(tokens) & _RECORD_FLAG_WORDS:
+        return verdict
+    why = _ABOUT_PEOPLE_REVIEW
+    if verdict.rule == "TEMPORAL_TYPE":
+        dated = set(raw) - {"date", "time", "at", "on", "timestamp", "day"}
+        own = ctx.record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED)
+        if ctx.record.domain != Domain.HEALTH or not own or not dated or dated & _LIFECYCLE_WORDS:
+            return verdict
+        why = f"a date in {_a(ctx.record.describes)} may date a fact about the person's health"
+    elif verdict.rule in {"BOOL_FLAG", "ENUM_STATE"}:
+        if _administrative(tokens):
+            return verdict
+    elif verdict.rule == "THING_ID":
+        numbered = tokens[-1:] in (("number",), ("code",)) and tokens[:-1] != (ctx.noun,)
+        if not numbered or (ctx.record.subject != Subject.PERSON and not ctx.linked):
+            return verdict
+        why = "a number or code on a record about a person may be that person's own"
+    elif verdict.rule == "NO_SIGNAL" and _qualified_status(tokens, ctx):
+        why = f"`{field.name}` on a person's record may state a fact about them"
+    elif verdict.rule == "NO_SIGNAL":
+        if _administrative(tokens) or (
+            ftype.scalar in _NUMBER_SCALARS and not _person_number(raw, ctx)
+        ):
+            return verdict
+    else:
+        return verdict
+    return Verdict(verdict.level, None, verdict.rule, verdict.reason, (), 0.5, why)
+
+
+def _qualified_status(tokens: Sequence[str], ctx: MessageContext) -> bool:
+    """`legal_status`, `residency_status` on a person's own record: a state of the person,
+    not of the record (`status`, `review_status` are the record's)."""
+    return (
+        ctx.record.subject == Subject.PERSON
+        and len(tokens) >= 2
+        and tokens[-1] in {"status", "state"}
+        and not set(tokens[:-1]) & (_ADMINISTRATIVE | _RECORD_FLAG_WORDS)
+    )
+
+
+# Units a record's own measurements are given in (distances, speeds, durations, money).
+_RECORD_UNITS = _MEASUREMENT_UNITS | frozenset(
+    {"km", "kph", "mph", "m", "deg", "degrees", "litres", "liters", "minutes", "seconds",
+     "hours", "days", "ms", "pence", "cents", "pennies", "bytes", "kwh", "wh", "w", "kw"}
+)  # fmt: skip
+
+
+def _person_number(raw: Sequence[str], ctx: MessageContext) -> bool:
+    """A number that may state a fact about a person (`weekly_allowance_pence` of a carer,
+    `oocytes_retrieved` of a patient), not a count or a measurement of the record
+    (`speeding_events`, `distance_km` of a trip)."""
+    if not _worth_review(ctx):
+        return False
+    last = raw[-1] if raw else ""
+    own = ctx.record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED)
+    if ctx.record.domain == Domain.HEALTH and own:
+        return True
+    counted = last.endswith("s") and not last.endswith("ss") and last not in _RECORD_UNITS
+    measured = last in _RECORD_UNITS and ctx.record.subject != Subject.PERSON
+    return not counted and not measured
+
+
+def _on_people(ctx: MessageContext) -> bool:
+    """A record about a person or about what happened to one, outside technical domains."""
+    record = ctx.record
+    return (
+        record.about_people
+        and record.domain not in (Domain.TELEMETRY, Domain.INFRASTRUCTURE)
+        and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
     )
 
 

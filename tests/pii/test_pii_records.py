@@ -288,3 +288,34 @@ def test_a_record_linked_to_a_patient_through_an_id_or_a_holder_is_that_patients
     # An incubator points at nobody: the same word there is about a machine.
     assert result(clinic, "Incubator.morphology").sensitivity == P
     assert result(clinic, "Follicle.follicle_id").sensitivity == P
+
+
+def test_a_field_the_rules_cannot_place_on_a_record_about_people_needs_review() -> None:
+    fleet = analyze(
+        "message Driver { string driver_id = 1; string full_name = 2; string email = 3;\n"
+        "  string hospital_number = 4; string residency_status = 5; string status = 6; }\n"
+        "message Trip { string trip_id = 1; string driver_id = 2; bool driver_injured = 3;\n"
+        "  double distance_km = 4; uint32 speeding_events = 5; }\n"
+        "message Depot { string depot_id = 1; bool gated = 2; }"
+    )
+    flagged = {
+        "Driver.hospital_number", "Driver.residency_status", "Trip.driver_injured"
+    }  # fmt: skip
+    for path in flagged:
+        found = result(fleet, path)
+        assert found.needs_review and found.review_reason, path
+    # The record's own ids, states, counts and measurements, and a thing's flags: no review.
+    for path in ("Driver.status", "Trip.trip_id", "Trip.distance_km", "Trip.speeding_events",
+                 "Depot.gated"):  # fmt: skip
+        assert not result(fleet, path).needs_review, path
+
+
+def test_a_structure_that_may_hold_more_than_is_certain_needs_review() -> None:
+    clinic = analyze(
+        "message Patient { string patient_id = 1; string full_name = 2; string qtc = 3; }\n"
+        "message GetPatientResponse { Patient patient = 1; }"
+    )
+    held = result(clinic, "GetPatientResponse.patient")
+    # `qtc` is a guess (HIGH, needs review): it does not spread, but the holder is flagged.
+    assert held.sensitivity == L and held.needs_review
+    assert "may hold HIGH" in (held.review_reason or "")
