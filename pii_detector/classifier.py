@@ -806,13 +806,21 @@ def _unsure_on_a_person(
     the record's own (`lmp`, a dose's `start_date`). Message-typed fields are left to what
     they hold.
     """
-    if verdict.level != P or verdict.review is not None or ctx.has(Kind.REQUEST):
+    # A request that writes a person's sensitive record (`StartCycleRequest` with a
+    # `patient_id`) carries that record's facts.
+    writes_a_record = ctx.has(Kind.PERSON_LINKED) and ctx.record.domain in SENSITIVE_DOMAINS
+    if verdict.level != P or verdict.review is not None:
+        return verdict
+    if ctx.has(Kind.REQUEST) and not writes_a_record:
         return verdict
     if ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER) or not _on_people(ctx):
         return verdict
     tokens = words(field.name)
     raw = raw_words(field.name)
-    if set(tokens) & _RECORD_FLAG_WORDS:
+    handling = set(tokens) & _RECORD_FLAG_WORDS
+    if "test" in handling and "test" not in (tokens[0], tokens[-1]):
+        handling.discard("test")  # `breath_test_positive`: a test of the person, not a sandbox
+    if handling:
         return verdict
     why = _ABOUT_PEOPLE_REVIEW
     if verdict.rule == "TEMPORAL_TYPE":
@@ -831,6 +839,8 @@ def _unsure_on_a_person(
         why = "a number or code on a record about a person may be that person's own"
     elif verdict.rule == "NO_SIGNAL" and _qualified_status(tokens, ctx):
         why = f"`{field.name}` on a person's record may state a fact about them"
+    elif verdict.rule == "NO_SIGNAL" and _media_of_a_person(tokens, ctx):
+        why = f"`{field.name}` links a picture, recording or document of a person's record"
     elif verdict.rule == "NO_SIGNAL":
         if _administrative(tokens) or (
             ftype.scalar in _NUMBER_SCALARS and not _person_number(raw, ctx)
@@ -849,6 +859,22 @@ def _qualified_status(tokens: Sequence[str], ctx: MessageContext) -> bool:
         and len(tokens) >= 2
         and tokens[-1] in {"status", "state"}
         and not set(tokens[:-1]) & (_ADMINISTRATIVE | _RECORD_FLAG_WORDS)
+    )
+
+
+_MEDIA_WORDS = frozenset(
+    {"image", "photo", "scan", "picture", "pic", "img", "photocopy", "document", "form", "file", "attachment", "recording", "video", "audio", "letter",
+     "report", "certificate", "consent"}
+)  # fmt: skip
+
+
+def _media_of_a_person(tokens: Sequence[str], ctx: MessageContext) -> bool:
+    """`image_uri`, `consent_form_url` on a person's own record: what it links shows them."""
+    own = ctx.record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED)
+    return (
+        own
+        and tokens[-1:] in (("url",), ("uri",), ("link",))
+        and bool(set(tokens[:-1]) & _MEDIA_WORDS)
     )
 
 

@@ -319,3 +319,15 @@ def test_a_structure_that_may_hold_more_than_is_certain_needs_review() -> None:
     # `qtc` is a guess (HIGH, needs review): it does not spread, but the holder is flagged.
     assert held.sensitivity == L and held.needs_review
     assert "may hold HIGH" in (held.review_reason or "")
+
+
+def test_a_request_that_writes_a_patients_record_and_media_links_need_review() -> None:
+    clinic = analyze(
+        "message Patient { string patient_id = 1; string full_name = 2; string scan_url = 3; }\n"
+        "message Visit { string visit_id = 1; string patient_id = 2;\n"
+        "  bool breath_test_positive = 3; bool test_mode = 4; }\n"
+        "message StartTherapyRequest { string patient_id = 1; string regimen = 2; }"
+    )
+    for path in ("Patient.scan_url", "Visit.breath_test_positive", "StartTherapyRequest.regimen"):
+        assert result(clinic, path).needs_review, path
+    assert not result(clinic, "Visit.test_mode").needs_review
