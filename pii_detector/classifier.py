@@ -1324,12 +1324,35 @@ def _postal_code(name: _Name, ctx: MessageContext) -> Verdict:
 def _latlng(name: _Name, ctx: MessageContext) -> Verdict:
     if ctx.has(Kind.GEO_THING) and not ctx.has(Kind.PERSON):
         return _v(P, None, "GEOGRAPHY", f"a position describing {ctx.describes}")
+    if _a_named_place(ctx):
+        return _v(P, None, "GEOGRAPHY", f"a position of {ctx.describes}, a thing no person is in")
     if ctx.words & lx.NEARBY_WORDS and not name.prefix:
         return _v(M, PiiType.GEOLOCATION, "NAME_WORD",
                   f"the position {ctx.describes} searches near is the caller's")  # fmt: skip
     if _is_work(name, ctx):
         return _v(L, PiiType.GEOLOCATION, "WORK_CONTACT", "the position of an organisation's place")
     return _v(M, PiiType.GEOLOCATION, "NAME_WORD", "a precise position (latitude/longitude)")
+
+
+# Nouns of bare positions: whose they are is decided by the field that holds them.
+_POSITION_NOUNS = frozenset(
+    {"point", "location", "position", "coordinate", "coordinates", "geo", "latlng", "fix",
+     "address", "place", "ping", "waypoint", "geolocation", "gps", "lat", "lng", "lon",
+     "latitude", "longitude", "geopoint", "coord", "coords"}
+)  # fmt: skip
+
+
+def _a_named_place(ctx: MessageContext) -> bool:
+    """A thing with a name of its own that points at no person and is no organisation
+    (`Vertex` of a zone): its position is the thing's. Bare positions (`GeoPoint`, `LatLng`) are
+    left to the field that holds them."""
+    return (
+        ctx.record.subject in (Subject.THING, Subject.CONFIG)
+        and ctx.noun not in _POSITION_NOUNS
+        and ctx.record.domain != Domain.TELEMETRY  # a device's heartbeat: its owner's
+        and not ctx.has(*_ABOUT_A_PERSON, Kind.REQUEST, Kind.ADDRESS, Kind.ORG, Kind.DEVICE)
+        and not ctx.words & _POSITION_NOUNS
+    )
 
 
 def _location(name: _Name, ctx: MessageContext) -> Verdict:

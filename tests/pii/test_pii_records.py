@@ -331,3 +331,15 @@ def test_a_request_that_writes_a_patients_record_and_media_links_need_review() -
     for path in ("Patient.scan_url", "Visit.breath_test_positive", "StartTherapyRequest.regimen"):
         assert result(clinic, path).needs_review, path
     assert not result(clinic, "Visit.test_mode").needs_review
+
+
+def test_the_position_of_a_thing_no_person_is_in_is_the_things() -> None:
+    zones = analyze(
+        "message Vertex { double lat = 1; double lng = 2; }\n"
+        "message LatLng { double lat = 1; double lng = 2; }\n"
+        "message Warehouse { string name = 1; double lat = 2; double lng = 3; }"
+    )
+    assert result(zones, "Vertex.lat").sensitivity == P
+    # A bare position is whoever holds it; an organisation's place is work contact data.
+    assert result(zones, "LatLng.lat").sensitivity == M
+    assert result(zones, "Warehouse.lat").sensitivity == L
