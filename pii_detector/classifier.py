@@ -715,6 +715,18 @@ def _unplaced(
     nothing = f"nothing in `{field.name}` or its type points at a person"
     about_person = record.about_people and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
     message_typed = ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER)
+    if (
+        "language" in tokens
+        and record.subject == Subject.PERSON
+        and about_person
+        and not ctx.has(Kind.REQUEST)
+        and ftype.scalar in _TEXT_SCALARS | {None}
+        and not message_typed
+    ):
+        # A person's language is a personal attribute outside the lists (policy v2: LOW);
+        # a request's or a document's language is a locale.
+        return _v(L, None, "PERSONAL_ATTRIBUTE",
+                  f"`{field.name}` on {ctx.describes} is the person's language", 0.75)  # fmt: skip
     if not about_person or message_typed or _administrative(tokens):
         return _v(P, None, "NO_SIGNAL", nothing, 0.9)
     fact = _health_fact(field, tokens, ctx, ftype)

@@ -343,3 +343,14 @@ def test_the_position_of_a_thing_no_person_is_in_is_the_things() -> None:
     # A bare position is whoever holds it; an organisation's place is work contact data.
     assert result(zones, "LatLng.lat").sensitivity == M
     assert result(zones, "Warehouse.lat").sensitivity == L
+
+
+def test_a_persons_language_is_a_personal_attribute_a_requests_is_a_locale() -> None:
+    found = analyze(
+        "message Patient { string patient_id = 1; string full_name = 2; string email = 3;\n"
+        "  string first_language = 4; }\n"
+        "message TranslateRequest { string text = 1; string language = 2; }"
+    )
+    spoken = result(found, "Patient.first_language")
+    assert (spoken.sensitivity, spoken.pii_type) == (L, None)
+    assert result(found, "TranslateRequest.language").sensitivity == P
