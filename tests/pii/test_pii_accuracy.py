@@ -31,8 +31,13 @@ FLOORS = {
     "final": (0.97, 0.96),
     "blind_a": (0.98, 0.96),
     "blind_b": (0.94, 0.89),
-    "blind_e": (0.74, 0.52),
+    "blind_e": (0.77, 0.59),
 }
+# split → share of gold-HIGH fields that are HIGH or flagged *needs review* (a reviewer sees them)
+HIGH_OR_FLAGGED_FLOORS = {
+    "dev": 1.0, "heldout": 1.0, "fresh": 1.0, "final": 1.0,
+    "blind_a": 0.96, "blind_b": 0.96, "blind_e": 0.93,
+}  # fmt: skip
 
 
 def test_every_tuned_split_has_floors_and_a_first_run_record() -> None:
@@ -80,3 +85,4 @@ def test_no_regression(split: str) -> None:
     accuracy, high_recall = FLOORS[split]
     assert scores.sensitivity_accuracy >= accuracy
     assert scores.high_recall >= high_recall
+    assert scores.high_or_flagged >= HIGH_OR_FLAGGED_FLOORS[split]
