@@ -9,13 +9,15 @@ temporary directory, then one line is changed (a field is added to the middle me
 committed as the head. Then, each in its own process:
 
 - `protoguard check --no-llm --against HEAD~1 --head HEAD --format json`
+- the same with `--no-buf` (protoguard's own engine alone)
 - `protoguard audit run . --no-history --jobs 1 --json audit.json`
 - `protoguard pii scan api/v1/big.proto --format json`
 
-Each command runs under an address-space limit (`--limit-gb`, via prlimit in the child) and
-a timeout, so a runaway is killed rather than taking the shared machine down; a killed run
-is printed as `killed`. Peak memory is the child's maximum resident set size
-(`os.wait4` on each child: getrusage(RUSAGE_CHILDREN) would be cumulative). One line per size, then a summary line.
+Each command runs under an address-space limit (`--limit-gb`, via prlimit, inherited by
+buf) and a timeout, so a runaway is killed rather than taking the shared machine down; a
+killed run is printed as `killed`. Memory is sampled from /proc per process: protoguard's
+peak resident set, and buf's (`+ buf N MB`), which runs as a separate process during
+`check`. One line per size, then a summary line.
 """
 
 from __future__ import annotations
@@ -109,8 +111,10 @@ def make_repo(directory: Path, megabytes: float) -> int:
 
 def measure(
     command: list[str], cwd: Path, bin_dir: Path, limit_bytes: int, timeout: float
-) -> tuple[str, str]:
-    """(seconds, peak MB) of one command, or ('killed', ...) when it hit a limit."""
+) -> tuple[str, str, str]:
+    """(seconds, protoguard's peak MB, buf's peak MB) of one command; seconds is 'killed'
+    or 'timeout' when it hit a limit. Peaks are sampled from /proc every 50 ms, per process
+    (buf runs as a child of protoguard), so a short spike between samples can be missed."""
     started = time.perf_counter()
     process = subprocess.Popen(
         ["prlimit", f"--as={limit_bytes}", "--", *command],
@@ -119,33 +123,57 @@ def measure(
         stderr=subprocess.PIPE,
         env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "NO_COLOR": "1"},
     )
-    try:
-        _, status, usage = _wait4(process, timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        _, status, usage = os.wait4(process.pid, 0)
-        return "timeout", f"{usage.ru_maxrss / 1024:.0f}"
+    peaks = {"buf": 0, "protoguard": 0}
+    deadline = time.monotonic() + timeout
+    while process.poll() is None:
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            return "timeout", _mb(peaks["protoguard"]), _mb(peaks["buf"])
+        for pid in _tree(process.pid):
+            name, rss = _name_and_rss(pid)
+            if name:
+                key = "buf" if name == "buf" else "protoguard"
+                peaks[key] = max(peaks[key], rss)
+        time.sleep(0.05)
     elapsed = time.perf_counter() - started
-    peak = f"{usage.ru_maxrss / 1024:.0f}"
-    code = os.waitstatus_to_exitcode(status)
+    code = process.returncode
     if code not in (0, 1):
         stderr = process.stderr.read().decode(errors="replace").strip().splitlines()
         last = stderr[-1] if stderr else f"exit {code}"
         print(f"    {command[0]} {command[1]}: exit {code}: {last[:160]}", file=sys.stderr)
-        return "killed", peak
-    return f"{elapsed:.1f}", peak
+        return "killed", _mb(peaks["protoguard"]), _mb(peaks["buf"])
+    return f"{elapsed:.1f}", _mb(peaks["protoguard"]), _mb(peaks["buf"])
 
 
-def _wait4(process: subprocess.Popen, timeout: float):
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            process.returncode = os.waitstatus_to_exitcode(status)
-            return pid, status, usage
-        if time.monotonic() > deadline:
-            raise subprocess.TimeoutExpired(process.args, timeout)
-        time.sleep(0.05)
+def _mb(size: int) -> str:
+    return f"{size / 1024**2:.0f}"
+
+
+def _tree(pid: int) -> list[int]:
+    """pid and its descendants, from /proc/PID/task/*/children."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    queue.extend(int(child) for child in handle.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _name_and_rss(pid: int) -> tuple[str, int]:
+    try:
+        with open(f"/proc/{pid}/comm") as handle:
+            name = handle.read().strip()
+        with open(f"/proc/{pid}/statm") as handle:
+            rss = int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return "", 0
+    return name, rss
 
 
 def main() -> None:
@@ -164,12 +192,15 @@ def main() -> None:
     commands = {
         "check": [protoguard, "check", "--no-llm", "--against", "HEAD~1", "--head", "HEAD",
                   "--format", "json"],
+        "check --no-buf": [protoguard, "check", "--no-llm", "--no-buf", "--against", "HEAD~1",
+                           "--head", "HEAD", "--format", "json"],
         "audit": [protoguard, "audit", "run", ".", "--no-history", "--jobs", "1",
                   "--json", "audit.json"],
         "pii scan": [protoguard, "pii", "scan", "api/v1/big.proto", "--format", "json"],
     }  # fmt: skip
     print(
-        f"limit {args.limit_gb:g} GB address space, timeout {args.timeout:g} s; seconds / peak MB"
+        f"limit {args.limit_gb:g} GB address space, timeout {args.timeout:g} s;"
+        " seconds / protoguard's peak MB (+ buf's peak MB, a separate process)"
     )
     summary = []
     for megabytes in args.sizes:
@@ -178,13 +209,17 @@ def main() -> None:
             messages = make_repo(repo, megabytes)
             cells = []
             for label, command in commands.items():
-                seconds, peak = measure(command, repo, args.bin, limit, args.timeout)
-                cells.append(f"{label} {seconds} s {peak} MB")
+                seconds, peak, buf_peak = measure(command, repo, args.bin, limit, args.timeout)
+                with_buf = f" (+ buf {buf_peak} MB)" if buf_peak != "0" else ""
+                cells.append(f"{label} {seconds} s {peak} MB{with_buf}")
                 summary.append((megabytes, label, seconds, peak))
             print(f"{megabytes:g} MB ({messages} messages): " + "; ".join(cells), flush=True)
     worst = max((float(p) for _, _, _, p in summary if p.replace(".", "").isdigit()), default=0.0)
     killed = sum(1 for _, _, s, _ in summary if not s.replace(".", "").isdigit())
-    print(f"summary: {len(summary)} runs, {killed} killed or timed out, worst peak {worst:.0f} MB")
+    print(
+        f"summary: {len(summary)} runs, {killed} killed or timed out,"
+        f" protoguard's worst peak {worst:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

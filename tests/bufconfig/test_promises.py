@@ -139,3 +139,18 @@ def test_a_promise_does_not_reach_into_ignored_paths(tmp_path):
         {"buf.yaml": buf_yaml, "README.md": OTEL_LIKE_README, "legacy/trace.proto": renamed},
     )
     assert _check(repo).can_deploy
+
+
+@pytest.mark.skipif(not BUF.available, reason="buf not installed")
+def test_the_working_tree_s_readme_is_read_too(tmp_path):
+    from compat_checker.options import CheckOptions
+    from compat_checker.pipeline import run_check
+
+    repo = _repo(
+        tmp_path,
+        {"buf.yaml": WIRE_ONLY, "README.md": OTEL_LIKE_README, "trace.proto": SPAN},
+        {"buf.yaml": WIRE_ONLY, "README.md": OTEL_LIKE_README + "\n", "trace.proto": SPAN},
+    )
+    (repo / "trace.proto").write_text(SPAN.replace("string trace_id", "string trace"))
+    verdict = run_check(CheckOptions(repo=repo, against="HEAD", llm="none"))
+    assert [c.rule for c in verdict.changes if c.blocks] == ["FIELD_RENAMED"]
