@@ -409,6 +409,8 @@ class _Engine:
                 review_reason=unsure,
             )
         review = own.review if level == own.level else None
+        if own.level.is_pii and own.confidence >= CERTAIN:
+            unsure = None  # sure of its own level: a doubt inside must not soften the gate
         return FieldResult(
             **base,
             sensitivity=level,

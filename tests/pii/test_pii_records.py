@@ -354,3 +354,19 @@ def test_a_persons_language_is_a_personal_attribute_a_requests_is_a_locale() -> 
     spoken = result(found, "Patient.first_language")
     assert (spoken.sensitivity, spoken.pii_type) == (L, None)
     assert result(found, "TranslateRequest.language").sensitivity == P
+
+
+def test_a_field_sure_of_its_own_level_is_not_softened_by_a_guess_inside() -> None:
+    found = analyze(
+        "message Patient { string patient_id = 1; string full_name = 2;\n"
+        "  Residence home_address = 3; Residence stay = 4; }\n"
+        "message Residence { string street = 1; string qtc = 2; }"
+    )
+    # `Residence` is held by a patient's record, so its `qtc` is a guess (HIGH, needs
+    # review) that does not spread. `home_address` is MEDIUM by its own name: the gate may
+    # block on it, and the doubt inside must not turn that into a review warning; `stay`
+    # says nothing itself, so it is flagged.
+    assert result(found, "Residence.qtc").needs_review
+    held = result(found, "Patient.home_address")
+    assert held.sensitivity == M and not held.needs_review
+    assert result(found, "Patient.stay").needs_review
