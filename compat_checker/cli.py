@@ -12,11 +12,12 @@ from rich.console import Console
 
 from compat_checker import __version__
 from compat_checker.errors import GateError
+from compat_checker.llm_flags import llm_flags
 
 # Subcommand groups owned by other layers, imported only when used so that
 # `protoguard check` does not pay for chromadb's or the LLM stack's import time.
 LAZY_COMMANDS = {
-    "pii": "pii_detector.cli:pii",
+    "pii": "compat_checker.pii_scan:pii",
     "incidents": "compat_checker.incidents.cli:incidents",
     "scenario": "compat_checker.scenarios:scenario",
     "hook": "compat_checker.hook:hook",
@@ -155,28 +156,8 @@ def _exit_cleanly_on_sigterm() -> None:
     metavar="REASON",
     help="Let new or changed fields with unannotated personal data through, recording why.",
 )
-@click.option(
-    "--llm",
-    "llm_setting",
-    metavar="auto|none|vertex|PROVIDER:MODEL",
-    help="LLM review (default: llm.provider in protoguard.yaml, else auto: Vertex AI when credentials are present).",
-)
-@click.option("--no-llm", is_flag=True, help="Same as --llm none.")
-@click.option(
-    "--llm-required",
-    is_flag=True,
-    help="Fail closed: exit 2 when an LLM review (compatibility or PII) does not complete.",
-)
-@click.option("--no-cache", is_flag=True, help="Do not read or write the LLM answer cache.")
-@click.option(
-    "--max-llm-calls",
-    type=click.IntRange(min=0),
-    help="Stop calling the LLM after this many calls.",
-)
-@click.option(
-    "--max-llm-tokens",
-    type=click.IntRange(min=0),
-    help="Stop calling the LLM after this many tokens.",
+@llm_flags(
+    llm_help="LLM review (default: llm.provider in protoguard.yaml, else auto: Vertex AI when credentials are present)."
 )
 @click.option(
     "--pii-fail-on",
@@ -314,8 +295,16 @@ def _exit_code(verdict) -> int:
     Every layer that failed gets one line on stderr, whatever the output format: a failed
     advisory layer is a warning (the verdict stands without it), a required one an error.
     """
+    if announce_layer_failures(verdict.layers):
+        return EXIT_ERROR
+    return EXIT_SAFE if verdict.can_deploy else EXIT_BLOCKED
+
+
+def announce_layer_failures(layers, *, fallback: str = "verdict from the other layers") -> bool:
+    """One line on stderr per layer that did not run; True when a required one is among
+    them (the run exits 2)."""
     failed_required = False
-    for layer in verdict.layers:
+    for layer in layers:
         if layer.fails_run:
             failed_required = True
             click.echo(
@@ -324,13 +313,10 @@ def _exit_code(verdict) -> int:
             )
         elif layer.status.value == "failed":
             click.echo(
-                f"protoguard: warning: {layer.name} failed, verdict from the other layers: "
-                f"{layer.detail}",
+                f"protoguard: warning: {layer.name} failed, {fallback}: {layer.detail}",
                 err=True,
             )
-    if failed_required:
-        return EXIT_ERROR
-    return EXIT_SAFE if verdict.can_deploy else EXIT_BLOCKED
+    return failed_required
 
 
 def _warn_if_reviewed_next_time(annotate_dir: Path, repo: Path) -> None:

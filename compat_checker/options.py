@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from compat_checker.config import Config
+from compat_checker.config.llm import with_flags
 
 
 class CheckOptions(BaseModel):
@@ -41,17 +42,14 @@ class CheckOptions(BaseModel):
             updates["fail_on"] = self.fail_on
         if self.pii_fail_on:
             updates["pii"] = config.pii.model_copy(update={"fail_on": self.pii_fail_on})
-        llm_updates = {
-            key: value
-            for key, value in (
-                ("provider", self.llm),
-                ("max_calls", self.max_llm_calls),
-                ("max_tokens", self.max_llm_tokens),
-            )
-            if value is not None
-        }
-        if llm_updates:
-            updates["llm"] = config.llm.model_copy(update=llm_updates)
+        llm = with_flags(
+            config.llm,
+            provider=self.llm,
+            max_calls=self.max_llm_calls,
+            max_tokens=self.max_llm_tokens,
+        )
+        if llm is not config.llm:
+            updates["llm"] = llm
         incidents_updates: dict = {}
         if self.chroma_url:
             incidents_updates["url"] = self.chroma_url

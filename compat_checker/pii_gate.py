@@ -18,7 +18,7 @@ from pii_detector.annotate import annotate_file, options_proto_text
 from pii_detector.gate import PiiGateFinding, gate_findings
 from pii_detector.llm_review import PiiLlmAnswer, review_with_llm
 from pii_detector.overrides import Overrides, OverridesError, load_overrides
-from pii_detector.report import build_report
+from pii_detector.report import NO_LLM, ReportLayer, build_report
 from protomodel.model import ElementKind, FieldModel, ProtoTree
 
 PII_RULE = PII_UNANNOTATED
@@ -38,7 +38,10 @@ def pii_change(finding: PiiGateFinding) -> Change:
         rule=rule,
         category=Category.PII,
         is_breaking=finding.blocking,
-        severity=Severity(finding.sensitivity.value),
+        # A PUBLIC guess that needs review is still a warning to act on, not INFO.
+        severity=Severity(finding.sensitivity.value)
+        if finding.sensitivity.is_pii
+        else Severity.LOW,
         element=finding.element,
         file=finding.file,
         line=finding.line,
@@ -121,12 +124,19 @@ def _overrides(path: Path) -> Overrides:
         raise GateError(str(exc), hint="fix or delete it") from None
 
 
-def report_json(analysis: PiiAnalysis) -> dict:
-    return build_report(analysis).model_dump(mode="json")
+def report_json(analysis: PiiAnalysis, llm_status=None) -> dict:
+    """The PII report; its `layers` say whether the LLM review (its LlmStatus) took part."""
+    llm = NO_LLM if llm_status is None else report_layer(llm_status)
+    return build_report(analysis, llm).model_dump(mode="json")
+
+
+def report_layer(status) -> ReportLayer:
+    """The PII report's `llm` layer from the review's LlmStatus (the same four states)."""
+    return ReportLayer(name="llm", status=status.state.value, detail=status.reason)
 
 
 PII_LLM_LAYER = "pii-llm"
-PII_PROMPT = ("pii_review", 1)
+PII_PROMPT = ("pii_review", 2)
 
 
 class PiiLlmCalls:

@@ -270,7 +270,7 @@ def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, A
             "pii_report": None,
             "layers": [skipped("pii", "pii.enabled: false")],
         }
-    llm, _status = runtime.context.llm(config, change.repo_root)
+    llm, review = runtime.context.llm(config, change.repo_root)
     calls = pii_gate.llm_ask(llm) if llm is not None else None
     analysis, changes = pii_gate.analyze_change(
         state["base"].tree,
@@ -302,7 +302,7 @@ def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, A
     )
     return {
         "pii_changes": changes,
-        "pii_report": pii_gate.report_json(analysis),
+        "pii_report": pii_gate.report_json(analysis, review),
         "layers": [Layer(name="pii", status=LayerStatus.RAN, detail=detail), *layers],
     }
 

@@ -442,6 +442,7 @@ class _Engine:
                     continue
                 level = levels.messages[message.fqn]
                 inside = self.path(message.fqn, levels)
+                record = self.contexts[message.fqn].record
                 out.append(
                     MessageResult(
                         element=message.fqn,
@@ -456,6 +457,9 @@ class _Engine:
                             else "no field holds personal data"
                         ),
                         annotated=has_option(message.options, "pii.v1.message_sensitivity"),
+                        subject=record.subject,
+                        domain=record.domain,
+                        record_evidence=record.evidence,
                     )
                 )
         return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import click
 import yaml
@@ -35,7 +36,7 @@ from pii_detector.overrides import (
     load_overrides,
     record_override,
 )
-from pii_detector.report import build_report, report_json
+from pii_detector.report import NO_LLM, ReportLayer, build_report, report_json
 from pii_detector.results import FieldResult, PiiAnalysis
 from protomodel.errors import ProtoParseError
 from protomodel.model import ProtoTree
@@ -78,7 +79,29 @@ def pii() -> None:
     metavar="FILE",
     help=f"Corrections file (default {OVERRIDES_FILE} of the repository).",
 )
-def scan(
+def scan(**options: Any) -> None:
+    """Classify every field of the .proto files under PATH (files or directories)."""
+    raise SystemExit(run_scan(**options))
+
+
+class Review(Protocol):
+    """How `run_scan` classifies one tree, and what it says about it in the report's
+    `layers`. The rules alone here; `protoguard pii scan --llm` adds the gate's LLM review."""
+
+    def analyze(self, tree: ProtoTree, overrides: Overrides) -> PiiAnalysis: ...
+
+    def llm_layer(self) -> ReportLayer: ...
+
+
+class RulesOnly:
+    def analyze(self, tree: ProtoTree, overrides: Overrides) -> PiiAnalysis:
+        return analyze_tree(tree, overrides=overrides)
+
+    def llm_layer(self) -> ReportLayer:
+        return NO_LLM
+
+
+def run_scan(
     paths: Sequence[str],
     json_path: str | None,
     output: str | None,
@@ -87,8 +110,10 @@ def scan(
     fail_on: str,
     fmt: str,
     overrides_path: str | None,
-) -> None:
-    """Classify every field of the .proto files under PATH (files or directories)."""
+    review: Review | None = None,
+) -> int:
+    """`pii scan`: classify, write and print; 1 when `check` finds fields to annotate."""
+    review = review or RulesOnly()
     threshold = _level_option(fail_on, "--fail-on")
     if threshold == Sensitivity.PUBLIC:
         raise PiiCliError("--fail-on must be LOW, MEDIUM or HIGH")
@@ -104,9 +129,9 @@ def scan(
     overrides = _load_overrides(overrides_path)
     groups = _by_root(inputs)
     trees = [_build(group) for group in groups]
-    analysis = _merge([analyze_tree(tree, overrides=overrides) for tree in trees])
-
-    report = build_report(analysis)
+    analysis = _merge([review.analyze(tree, overrides) for tree in trees])
+    llm_layer = review.llm_layer()
+    report = build_report(analysis, llm_layer)
     if json_path:
         _write(json_path, report_json(report))
     for tree, group in zip(trees, groups, strict=True):
@@ -117,7 +142,7 @@ def scan(
     if fmt == "json":
         click.echo(report_json(report), nl=False)
     else:
-        _print_text(analysis, threshold)
+        _print_text(analysis, threshold, llm_layer)
     missing = analysis.unannotated(threshold)
     under = analysis.under_annotated(threshold)
     if check and (missing or under):
@@ -133,7 +158,8 @@ def scan(
                 f"{f.annotated_sensitivity.value}; annotate it {f.option_line}",
                 err=True,
             )
-        raise SystemExit(1)
+        return 1
+    return 0
 
 
 @pii.command("correct")
@@ -163,7 +189,7 @@ def correct(
         raise PiiCliError("--reason is required: say why, for the reviewers of the file")
     level = _level_option(sensitivity, "--sensitivity")
     kind = _type_option(pii_type)
-    path = Path(overrides_path) if overrides_path else _repo_root() / OVERRIDES_FILE
+    path = Path(overrides_path) if overrides_path else repo_root() / OVERRIDES_FILE
     try:
         recorded = record_override(
             path, element, sensitivity=level, pii_type=kind, reason=reason, who=who
@@ -191,7 +217,7 @@ def init(root_option: str | None, force: bool) -> None:
     the repository has none; a committed copy makes the annotations compile for every other
     tool (buf, protoc, code generators) too.
     """
-    repo = _repo_root()
+    repo = repo_root()
     root = Path(root_option).resolve() if root_option else _options_root(repo)
     target = root / OPTIONS_IMPORT
     text = options_proto_text()
@@ -362,11 +388,12 @@ def _merge(analyses: Sequence[PiiAnalysis]) -> PiiAnalysis:
         methods=[m for a in analyses for m in a.methods],
         disagreements=[d for a in analyses for d in a.disagreements],
         unused_overrides=sorted({e for a in analyses for e in a.unused_overrides}),
+        llm_errors=[e for a in analyses for e in a.llm_errors],
     )
 
 
 def _load_overrides(path: str | None) -> Overrides:
-    target = Path(path) if path else _repo_root() / OVERRIDES_FILE
+    target = Path(path) if path else repo_root() / OVERRIDES_FILE
     if path and not target.is_file():
         raise PiiCliError(f"{path}: no such overrides file")
     try:
@@ -375,7 +402,8 @@ def _load_overrides(path: str | None) -> Overrides:
         raise PiiCliError(str(error)) from None
 
 
-def _repo_root() -> Path:
+def repo_root() -> Path:
+    """The repository the command runs in: the nearest directory with `.git`, else here."""
     here = Path.cwd().resolve()
     return next((d for d in (here, *here.parents) if (d / ".git").exists()), here)
 
@@ -480,7 +508,7 @@ def _why(f: FieldResult) -> str:
     return f"{escape(f.reasoning)}; [yellow]needs review[/]{reason}"
 
 
-def _print_text(analysis: PiiAnalysis, threshold: Sensitivity) -> None:
+def _print_text(analysis: PiiAnalysis, threshold: Sensitivity, llm_layer: ReportLayer) -> None:
     console = Console()
     for path, part in analysis.by_file().items():
         pii_fields = [f for f in part.fields if f.sensitivity.is_pii]
@@ -521,5 +549,7 @@ def _print_text(analysis: PiiAnalysis, threshold: Sensitivity) -> None:
         + f", {len(analysis.under_annotated(threshold))} annotated below their level"
         + f", {sum(f.needs_review for f in analysis.fields)} need review"
     )
+    llm = "rules + LLM" if llm_layer.status == "ran" else f"rules (LLM {llm_layer.status})"
+    console.print(f"layers: {llm}: {escape(llm_layer.detail)}")
     for element in analysis.unused_overrides:
         console.print(f"[yellow]note[/]: override for {element} matches no field")

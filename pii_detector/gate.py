@@ -1,5 +1,6 @@
 """The PII gate: new or changed fields at or above ``fail_on`` without an annotation,
-or annotated with a lower level than their classification (under-annotated).
+or annotated with a lower level than their classification (under-annotated), and new or
+changed unannotated fields the rules flag *needs review*, whatever their level.
 
 The gate (`compat_checker`) turns each `PiiGateFinding` into a blocking verdict change;
 this module only decides which fields those are and what to add to each.
@@ -83,9 +84,13 @@ def gate_findings(
     findings: list[PiiGateFinding] = []
     for file, field, change, before in candidates:
         result = results.get(field.fqn)
-        if result is None or not result.sensitivity.at_least(threshold):
+        if result is None:
             continue
         if result.annotated and not result.under_annotated:
+            continue
+        # A field the rules cannot place is declared whatever its guessed level: a
+        # warning (a block under fail_on_review) with the option line that declares it.
+        if not result.sensitivity.at_least(threshold) and not _undecided(result):
             continue
         renamed_from = before.name if before is not None and before.name != field.name else None
         finding = _finding(file, field, result, change, renamed_from)
@@ -94,6 +99,11 @@ def gate_findings(
             finding = finding.model_copy(update={"blocking": False, "why_not_blocking": why_not})
         findings.append(finding)
     return sorted(findings, key=lambda f: (f.file, f.line, f.element))
+
+
+def _undecided(result: FieldResult) -> bool:
+    """The rules flagged the field and neither a correction nor the LLM decided it."""
+    return result.needs_review and result.source is Source.RULES and not result.annotated
 
 
 def _why_not_blocking(result: FieldResult, fail_on_review: bool) -> str | None:
@@ -221,6 +231,11 @@ def _finding(
         message = (
             f"{subject} holds {what} personal data but is annotated "
             f"{result.annotated_sensitivity.value}; annotate it {option_line}"
+        )
+    elif not result.sensitivity.is_pii:
+        message = (
+            f"{subject} may hold personal data (the rules cannot place it) and has no PII "
+            f"annotation; declare it: add {option_line}, or the level it holds"
         )
     else:
         message = (

@@ -4,7 +4,7 @@ pii_detector has no LLM dependency. The caller (the gate's LLM layer) injects
 ``ask(prompt_input) -> PiiLlmAnswer | None``; for the project's prompt that is::
 
     def ask(prompt_input: PiiReviewInput) -> PiiLlmAnswer | None:
-        answer, _record = llm.ask("pii_review", 1, prompt_input.prompt_variables(), PiiLlmAnswer)
+        answer, _record = llm.ask("pii_review", 2, prompt_input.prompt_variables(), PiiLlmAnswer)
         return answer
 
     analysis = review_with_llm(tree, ask, overrides=overrides)
@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pii_detector.levels import PiiType, Sensitivity
 from pii_detector.overrides import Override
+from pii_detector.records import Domain, Record, Subject
 from pii_detector.results import Disagreement, FieldResult, PiiAnalysis, Source
 from pii_detector.syntax import declaration
 from protomodel.model import ProtoTree, iter_all_messages
@@ -54,15 +55,28 @@ class ReviewFile(_Model):
     package: str
 
 
+class ReviewRecord(_Model):
+    """What a message is about, as the rules decided it before any of its fields."""
+
+    message: str  # FQN
+    subject: Subject
+    domain: Domain
+    about_people: bool
+    evidence: str
+
+
 class ReviewField(_Model):
     element: str
     declaration: str  # the field as declared: "repeated string emails = 3;"
-    message: str  # FQN of the enclosing message
+    message: str  # FQN of the enclosing message (its record is in `records`)
     siblings: list[str]  # names of the other fields of the message
     comments: str
     rule_sensitivity: Sensitivity
     rule_pii_type: PiiType | None
     rule_reasoning: str
+    # The rules could not place the field (a record about a person): the model decides it.
+    needs_review: bool
+    review_reason: str | None
 
 
 class ReviewCorrection(_Model):
@@ -74,13 +88,15 @@ class ReviewCorrection(_Model):
 
 class PiiReviewInput(_Model):
     file: ReviewFile
-    fields: list[ReviewField]
+    records: list[ReviewRecord]
+    fields: list[ReviewField]  # the fields that need review first
     corrections: list[ReviewCorrection]
 
     def prompt_variables(self) -> dict[str, Any]:
-        """Variables of prompts/pii_review.v1.md (all untrusted data except the policy)."""
+        """Variables of prompts/pii_review.v2.md (all untrusted data except the policy)."""
         return {
             "file": self.file.model_dump(mode="json"),
+            "records": [r.model_dump(mode="json") for r in self.records],
             "fields": [f.model_dump(mode="json") for f in self.fields],
             "corrections": [c.model_dump(mode="json") for c in self.corrections],
         }
@@ -92,8 +108,10 @@ def build_review_input(
     path: str,
     overrides: Mapping[str, Override] | None = None,
 ) -> PiiReviewInput:
-    """The structured input for one file: rule results plus each field's declaration."""
-    results = {f.element: f for f in analysis.for_file(path).fields}
+    """The structured input for one file: each message's record, then its fields with
+    their declaration and rule result, the fields the rules could not place first."""
+    part = analysis.for_file(path)
+    results = {f.element: f for f in part.fields}
     file = tree.files.get(path) or next(
         (f for f in tree.files.values() if path in (f.repo_path, f.name)), None
     )
@@ -115,8 +133,24 @@ def build_review_input(
                         rule_sensitivity=result.sensitivity,
                         rule_pii_type=result.pii_type,
                         rule_reasoning=result.reasoning,
+                        needs_review=result.needs_review,
+                        review_reason=result.review_reason,
                     )
                 )
+    # Stable: within each group the fields keep their order in the file.
+    fields.sort(key=lambda f: not f.needs_review)
+    described = {f.message for f in fields}
+    records = [
+        ReviewRecord(
+            message=m.element,
+            subject=m.subject,
+            domain=m.domain,
+            about_people=Record(m.subject, m.domain, m.record_evidence).about_people,
+            evidence=m.record_evidence,
+        )
+        for m in part.messages
+        if m.element in described
+    ]
     corrections = [
         ReviewCorrection(
             element=element, sensitivity=o.sensitivity, pii_type=o.pii_type, reason=o.reason
@@ -127,6 +161,7 @@ def build_review_input(
         file=ReviewFile(
             path=file.repo_path if file else path, package=file.package if file else ""
         ),
+        records=records,
         fields=fields,
         corrections=corrections,
     )

@@ -2,11 +2,14 @@
 
 One file:   ``{"schema_version": 1, "file": …, "total_fields": …, "pii_fields": …,
               "fields": […], "messages": […], "methods": […], "summary": {…},
-              "disagreements": […]}``
-Several:    ``{"schema_version": 1, "files": [<one report per file>], "total": {…}}``
+              "disagreements": […], "layers": […]}``
+Several:    ``{"schema_version": 1, "files": [<one report per file>], "total": {…},
+              "layers": […]}``
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
@@ -87,6 +90,19 @@ class Summary(_Model):
     PUBLIC: int = 0
 
 
+class ReportLayer(_Model):
+    """One layer of the classification and what it did: `rules` always ran; `llm` ran
+    (every file answered), was partial or failed (those files keep the rules' levels),
+    or was skipped (no model configured, or not asked for)."""
+
+    name: Literal["rules", "llm"]
+    status: Literal["ran", "partial", "failed", "skipped"]
+    detail: str
+
+
+NO_LLM = ReportLayer(name="llm", status="skipped", detail="no LLM review asked for")
+
+
 class FileReport(_Model):
     schema_version: int = SCHEMA_VERSION
     file: str
@@ -97,6 +113,16 @@ class FileReport(_Model):
     methods: list[MethodEntry]
     summary: Summary
     disagreements: list[Disagreement] = Field(default_factory=list)
+    # Which layers decided the levels: on the report itself, not on each file of a
+    # several-file report (there the report's top level says it once).
+    layers: list[ReportLayer] | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_layers_inside_a_multi_report(self, handler: SerializerFunctionWrapHandler) -> dict:
+        data = handler(self)
+        if data.get("layers") is None:
+            data.pop("layers", None)
+        return data
 
 
 class Total(_Model):
@@ -110,6 +136,7 @@ class MultiReport(_Model):
     schema_version: int = SCHEMA_VERSION
     files: list[FileReport]
     total: Total
+    layers: list[ReportLayer]
 
 
 def file_report(analysis: PiiAnalysis, path: str) -> FileReport:
@@ -167,12 +194,20 @@ def _report(path: str, part: PiiAnalysis) -> FileReport:
     )
 
 
-def build_report(analysis: PiiAnalysis) -> FileReport | MultiReport:
-    """One report for one file, ``{"files": […], "total": …}`` for several."""
+def build_report(analysis: PiiAnalysis, llm: ReportLayer = NO_LLM) -> FileReport | MultiReport:
+    """One report for one file, ``{"files": […], "total": …}`` for several; its `layers`
+    say which layers decided the levels: the rules, and `llm` (by default not asked for)."""
+    review = sum(f.needs_review for f in analysis.fields)
+    rules = ReportLayer(
+        name="rules",
+        status="ran",
+        detail=f"{len(analysis.fields)} fields classified, {review} need review",
+    )
+    layers = [rules, llm]
     parts = analysis.by_file()
     reports = [_report(path, part) for path, part in parts.items()]
     if len(reports) == 1:
-        return reports[0]
+        return reports[0].model_copy(update={"layers": layers})
     summary = Summary()
     for report in reports:
         for level in Sensitivity:
@@ -189,6 +224,7 @@ def build_report(analysis: PiiAnalysis) -> FileReport | MultiReport:
             pii_fields=sum(r.pii_fields for r in reports),
             summary=summary,
         ),
+        layers=layers,
     )
 
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from pii_detector.levels import PiiType, Sensitivity
+from pii_detector.records import Domain, Subject
 
 
 class _Model(BaseModel):
@@ -69,6 +70,11 @@ class MessageResult(_Model):
     sensitivity: Sensitivity
     reasoning: str
     annotated: bool = False  # carries (pii.v1.message_sensitivity)
+    # What the message is about (records.py), decided before its fields: the LLM review
+    # sees it, so that it judges a field the way the rules did, from its record.
+    subject: Subject = Subject.THING
+    domain: Domain = Domain.GENERAL
+    record_evidence: str = ""
 
 
 class MethodResult(_Model):

@@ -6,6 +6,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from compat_checker.audit.checks import SEVERITY_RANK
 from compat_checker.audit.files import parse_shard
+from compat_checker.audit.html import MAX_ROWS
 from compat_checker.audit.model import AuditReport
 from compat_checker.audit.pool import default_jobs
 from compat_checker.audit.run import (
@@ -54,6 +56,13 @@ def _outputs(function: Callable) -> Callable:
                 help="Write the report as JSON (schema_version 1).",
             ),
             click.option(
+                "--jsonl",
+                "jsonl_path",
+                type=click.Path(path_type=Path),
+                help="Write every finding as JSON Lines: one JSON object per line, each with "
+                "schema_version (for reports too large for one JSON document or the HTML page).",
+            ),
+            click.option(
                 "--markdown",
                 "markdown_path",
                 type=click.Path(path_type=Path),
@@ -63,7 +72,16 @@ def _outputs(function: Callable) -> Callable:
                 "--html",
                 "html_path",
                 type=click.Path(path_type=Path),
-                help="Write the self-contained HTML report.",
+                help="Write the self-contained HTML report. Each table lists at most "
+                "--html-max-rows rows and says where the rest are.",
+            ),
+            click.option(
+                "--html-max-rows",
+                type=click.IntRange(min=1),
+                default=MAX_ROWS,
+                show_default=True,
+                help="Rows per table in the HTML report (findings: the most severe first); "
+                "the counts always cover everything.",
             ),
             click.option(
                 "--link-base",
@@ -132,8 +150,10 @@ def audit() -> None:
 def run_command(
     path: Path,
     json_path: Path | None,
+    jsonl_path: Path | None,
     markdown_path: Path | None,
     html_path: Path | None,
+    html_max_rows: int,
     link_base: str | None,
     fail_on: str,
     baseline: Path | None,
@@ -175,7 +195,11 @@ def run_command(
             f"were not checked: {first.file}: {first.message}{more}",
             hint="fix them, or pass --skip-unparsable to audit the rest and list them",
         )
-    _finish(run, json_path, markdown_path, html_path, link_base, fail_on)
+    _finish(
+        run,
+        Outputs(json_path, jsonl_path, markdown_path, html_path, html_max_rows, link_base),
+        fail_on,
+    )
 
 
 @audit.command("merge")
@@ -184,36 +208,59 @@ def run_command(
 def merge_command(
     reports: tuple[Path, ...],
     json_path: Path | None,
+    jsonl_path: Path | None,
     markdown_path: Path | None,
     html_path: Path | None,
+    html_max_rows: int,
     link_base: str | None,
     fail_on: str,
 ) -> None:
     """Combine the JSON reports of every shard of one `audit --shard I/N` run."""
     merged = merge_reports([load_report(path, "report") for path in reports])
-    _finish(AuditRun(merged), json_path, markdown_path, html_path, link_base, fail_on)
+    _finish(
+        AuditRun(merged),
+        Outputs(json_path, jsonl_path, markdown_path, html_path, html_max_rows, link_base),
+        fail_on,
+    )
 
 
-def _finish(
-    run: AuditRun,
-    json_path: Path | None,
-    markdown_path: Path | None,
-    html_path: Path | None,
-    link_base: str | None,
-    fail_on: str,
-) -> None:
+@dataclass(frozen=True)
+class Outputs:
+    """The report files asked for on the command line."""
+
+    json: Path | None
+    jsonl: Path | None
+    markdown: Path | None
+    html: Path | None
+    html_max_rows: int
+    link_base: str | None
+
+
+def _finish(run: AuditRun, outputs: Outputs, fail_on: str) -> None:
     report = run.report
-    links = resolve_link_base(link_base, report.commit, os.environ)
-    if json_path is not None:
-        _write(json_path, report.model_dump_json(indent=2) + "\n")
-    if markdown_path is not None:
+    links = resolve_link_base(outputs.link_base, report.commit, os.environ)
+    if outputs.json is not None:
+        _write(outputs.json, report.model_dump_json(indent=2) + "\n")
+    # Before the HTML, whose note on left-out findings names this file: it must exist.
+    if outputs.jsonl is not None:
+        from compat_checker.audit.jsonl import render_jsonl
+
+        _write(outputs.jsonl, render_jsonl(report.findings))
+    if outputs.markdown is not None:
         from compat_checker.audit.markdown import render_markdown
 
-        _write(markdown_path, render_markdown(report, link_base=links))
-    if html_path is not None:
-        from compat_checker.audit.html import render_html
+        _write(outputs.markdown, render_markdown(report, link_base=links))
+    if outputs.html is not None:
+        from compat_checker.audit.html import FullData, render_html
 
-        _write(html_path, render_html(report, link_base=links))
+        full_data = FullData(
+            jsonl=None if outputs.jsonl is None else str(outputs.jsonl),
+            json=None if outputs.json is None else str(outputs.json),
+        )
+        html = render_html(
+            report, link_base=links, max_rows=outputs.html_max_rows, full_data=full_data
+        )
+        _write(outputs.html, html)
     _print_summary(run)
     sys.exit(1 if failing(report, fail_on) else 0)
 
@@ -296,7 +343,9 @@ def _print_summary(run: AuditRun) -> None:
             f"{finding.message}",
         )
     if len(report.findings) > 20:
-        console.print(f"  … {len(report.findings) - 20} more (see --json/--markdown/--html)")
+        console.print(
+            f"  … {len(report.findings) - 20} more (see --json/--jsonl/--markdown/--html)"
+        )
 
 
 class _ProgressBar:

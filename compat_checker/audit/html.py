@@ -9,17 +9,28 @@ inline script (by hash) as a second line of defence.
 Tables are plain HTML, so the page is readable with JavaScript off; the small script adds
 click-to-sort, filters, and shows long tables a page at a time so that an inventory of tens
 of thousands of fields stays responsive.
+
+The page stays small enough for a browser however large the repository: counts come from
+every finding (by rule, severity, file and package), but each long table lists at most
+`max_rows` rows, the first ones in its display order (findings most severe first), and
+says how many it left out and where they are: the JSON Lines file of `--jsonl` for
+findings, the JSON report of `--json` for the rest. A 3,000-file tree with 250k findings
+gave a 300 MB page before, which no browser opens.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
+from operator import attrgetter
+from typing import TypeVar
 from urllib.parse import quote
 
 from compat_checker.audit.history import commit_label
@@ -37,6 +48,9 @@ LEVELS = ("HIGH", "MEDIUM", "LOW", "PUBLIC")  # most sensitive first: the order 
 PII_LEVELS = ("HIGH", "MEDIUM", "LOW")
 SEVERITIES = ("ERROR", "WARNING", "INFO")
 PAGE_ROWS = 500  # rows shown per page in long tables; the rest wait behind "Show more"
+# Rows written per table (~600 bytes each): the page stays a few MB at 250k findings.
+MAX_ROWS = 2000
+CHART_BARS = 100  # packages drawn in the chart; more bars than this are not read anyway
 
 _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
@@ -51,6 +65,16 @@ _HISTORY_TEXT = {
 }
 
 Linker = Callable[[str, int | None], str]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FullData:
+    """Where the rows a capped table leaves out can be found: the output paths as the user
+    gave them (None: not written this run, so the note says which option writes them)."""
+
+    jsonl: str | None = None  # --jsonl: every finding, one per line
+    json: str | None = None  # --json: the whole report
 
 
 def _e(text: object) -> str:
@@ -137,7 +161,9 @@ def _table(
     empty: str,
     choices: Sequence[Choice] = (),
     scroll: bool = False,
+    left_out: str = "",
 ) -> str:
+    """`left_out`: the note of a capped table (`_left_out`), shown above it."""
     if not rows:
         return f'<p class="empty">{_e(empty)}</p>'
     selects = "".join(
@@ -165,7 +191,37 @@ def _table(
         f'<table id="{table_id}" class="sortable" data-page="{PAGE_ROWS}" aria-label="{_e(label)}">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
-    return toolbar + f'<div class="{"scroll" if scroll else "table-x"}">{table}</div>'
+    return left_out + toolbar + f'<div class="{"scroll" if scroll else "table-x"}">{table}</div>'
+
+
+def _left_out(total: int, shown: int, noun: str, order: str, where: str) -> str:
+    """The note of a table that lists `shown` of `total` rows; '' when nothing is left out."""
+    if shown >= total:
+        return ""
+    return (
+        f'<p class="capped" role="note"><b>Showing the first {_n(shown)} of {_n(total)} {noun}</b> '
+        f"({order}): {_n(total - shown)} are left out so that this page opens in a browser; "
+        f"sorting and filters apply to the rows shown. {where}</p>"
+    )
+
+
+def _where_findings(full: FullData) -> str:
+    if full.jsonl is not None:
+        return (
+            f"Every finding is in the JSON Lines file <code>{_e(full.jsonl)}</code>, "
+            "one JSON object per line."
+        )
+    also = f" (or read the JSON report <code>{_e(full.json)}</code>)" if full.json else ""
+    return (
+        "Run the audit with <code>--jsonl FILE</code> to keep every finding, one JSON object "
+        f"per line{also}."
+    )
+
+
+def _where_report(full: FullData, noun: str) -> str:
+    if full.json is not None:
+        return f"Every {noun} is in the JSON report <code>{_e(full.json)}</code>."
+    return f"Run the audit with <code>--json FILE</code> to keep every {noun}."
 
 
 def _finding_row(finding: Finding, link: Linker) -> str:
@@ -326,6 +382,7 @@ def _summary(report: AuditReport) -> str:
             unannotated_total,
             _breakdown(totals.unannotated, PII_LEVELS, "lv"),
         ),
+        ("review", "Need review", totals.needs_review, "fields the rules could not place"),
         ("exposures", "HIGH-data RPCs", totals.exposures, f"{_n(bulk)} bulk (list/search/batch)"),
         (
             "findings",
@@ -357,7 +414,7 @@ def _chart(packages: Sequence[PackageSummary], by_level: dict[str, int]) -> str:
         return '<p class="empty">No packages were audited.</p>'
     ordered = sorted(
         packages, key=lambda p: (*(-p.by_level.get(level, 0) for level in LEVELS), p.package)
-    )
+    )[:CHART_BARS]
     label_w, bar_w, count_w, row_h, bar_h, top = 270, 900, 60, 26, 16, 26
     width = label_w + bar_w + count_w
     height = top + row_h * len(ordered) + 6
@@ -423,40 +480,139 @@ def _section(section_id: str, title: str, count: int | None, intro: str, body: s
     )
 
 
-def _sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
-    return sorted(
-        findings,
-        key=lambda f: (_SEVERITY_RANK.get(f.severity, 9), f.rule, f.file, f.line, f.element),
+# Display orders, as sort keys: a capped table takes its first rows without sorting the rest.
+
+
+def _finding_order(f: Finding) -> tuple:
+    return (_SEVERITY_RANK.get(f.severity, 9), f.rule, f.file, f.line, f.element)
+
+
+def _review_row(field: InventoryField, link: Linker) -> str:
+    return (
+        f'<tr data-level="{_e(field.sensitivity)}">'
+        f'<td class="mono name field" title="{_e(field.element)}">{_breakable(field.field_path)}</td>'
+        f'<td data-sort="{_LEVEL_RANK.get(field.sensitivity, 9)}">{_level_badge(field.sensitivity)}</td>'
+        f"<td>{_location(link, field.file, field.line)}</td>"
+        f'<td class="why">{_e(field.review_reason or "")}</td></tr>'
     )
 
 
-def _sorted_exposures(exposures: Iterable[Exposure]) -> list[Exposure]:
-    return sorted(
-        exposures,
-        key=lambda x: (
-            not x.bulk,
-            _LEVEL_RANK.get(x.sensitivity, 9),
-            x.audit_pii_access,
-            x.element,
-        ),
-    )
+def _exposure_order(x: Exposure) -> tuple:
+    return (not x.bulk, _LEVEL_RANK.get(x.sensitivity, 9), x.audit_pii_access, x.element)
 
 
-def _sorted_inventory(fields: Iterable[InventoryField]) -> list[InventoryField]:
-    return sorted(
-        fields,
-        key=lambda f: (_LEVEL_RANK.get(f.sensitivity, 9), f.annotated, f.file, f.line, f.element),
-    )
+def _inventory_order(f: InventoryField) -> tuple:
+    return (_LEVEL_RANK.get(f.sensitivity, 9), f.annotated, f.file, f.line, f.element)
+
+
+Tally = tuple[str, dict[str, int]]  # a rule or a file, and its findings per severity
+
+
+def _most_severe_order(tally: Tally) -> tuple:
+    name, counts = tally
+    return (-counts["ERROR"], -counts["WARNING"], -counts["INFO"], name)
+
+
+def _tally(findings: Iterable[Finding], key: Callable[[Finding], str]) -> list[Tally]:
+    """Findings per severity for each value of `key` (a rule, a file), in no order."""
+    # One C-level count over (key, severity) pairs: a Counter per key costs seconds at 250k.
+    pairs = Counter((key(finding), finding.severity) for finding in findings)
+    tallies: dict[str, dict[str, int]] = {}
+    for (name, severity), n in pairs.items():
+        tallies.setdefault(name, dict.fromkeys(SEVERITIES, 0))[severity] = n
+    return list(tallies.items())
 
 
 LEVEL_CHOICE = Choice("level", "Level", [(level, level) for level in LEVELS])
 
 
-def render_html(report: AuditReport, *, link_base: str | None = None) -> str:
+def _rule_row(rule: str, counts: dict[str, int], files: int) -> str:
+    return (
+        f'<tr><td><code class="rule">{_e(rule)}</code></td>'
+        f"{_level_cells(counts, SEVERITIES)}"
+        f'<td class="num">{_n(sum(counts.values()))}</td><td class="num">{_n(files)}</td></tr>'
+    )
+
+
+def _file_row(path: str, counts: dict[str, int], link: Linker) -> str:
+    return (
+        f"<tr><td>{_location(link, path, None)}</td>"
+        f"{_level_cells(counts, SEVERITIES)}"
+        f'<td class="num">{_n(sum(counts.values()))}</td></tr>'
+    )
+
+
+SEVERITY_COLUMNS = [Column(f"severity-{s}", s, numeric=True) for s in SEVERITIES]
+
+
+def render_html(
+    report: AuditReport,
+    *,
+    link_base: str | None = None,
+    max_rows: int = MAX_ROWS,
+    full_data: FullData = FullData(),
+) -> str:
     """The whole report as one HTML document. `link_base` (e.g.
     `https://github.com/org/repo/blob/<sha>/`) prefixes file links; without it links are
-    relative to the report's directory, which suits a report written at the repository root."""
+    relative to the report's directory, which suits a report written at the repository root.
+
+    Each table lists at most `max_rows` rows and says how many it left out and where
+    `full_data` keeps them; the counts always cover every finding and field."""
     link = _linker(link_base)
+    left_out: list[str] = []  # "12,000 findings", for the banner at the top
+
+    def capped(
+        items: Sequence[T], key: Callable[[T], tuple] | None, noun: str, order: str, where: str
+    ) -> tuple[list[T], str]:
+        """The first `max_rows` items by `key` (None: as given), and the note saying what
+        was left out."""
+        if len(items) > max_rows:
+            left_out.append(f"{_n(len(items) - max_rows)} {noun}")
+        shown = list(items[:max_rows]) if key is None else heapq.nsmallest(max_rows, items, key)
+        return shown, _left_out(len(items), len(shown), noun, order, where)
+
+    rule_tallies = _tally(report.findings, attrgetter("rule"))
+    files_per_rule: dict[str, set[str]] = {}
+    for finding in report.findings:
+        files_per_rule.setdefault(finding.rule, set()).add(finding.file)
+    by_rule = _table(
+        "rules-table",
+        "rules",
+        [
+            Column("rule", "Rule"),
+            *SEVERITY_COLUMNS,
+            Column("total", "Total", numeric=True),
+            Column("files", "Files", numeric=True),
+        ],
+        [
+            _rule_row(rule, counts, len(files_per_rule[rule]))
+            for rule, counts in sorted(rule_tallies, key=_most_severe_order)
+        ],
+        empty="No findings.",
+    )
+    all_file_tallies = _tally(report.findings, attrgetter("file"))
+    file_tallies, file_note = capped(
+        all_file_tallies,
+        _most_severe_order,
+        "files with findings",
+        "most errors first",
+        _where_findings(full_data),
+    )
+    by_file = _table(
+        "files-table",
+        "files",
+        [Column("file", "File"), *SEVERITY_COLUMNS, Column("total", "Total", numeric=True)],
+        [_file_row(path, counts, link) for path, counts in file_tallies],
+        empty="No findings.",
+        left_out=file_note,
+    )
+    finding_rows, findings_note = capped(
+        report.findings,
+        _finding_order,
+        "findings",
+        "most severe first",
+        _where_findings(full_data),
+    )
     findings = _table(
         "findings-table",
         "findings",
@@ -468,9 +624,17 @@ def render_html(report: AuditReport, *, link_base: str | None = None) -> str:
             Column("message", "Finding"),
             Column("fix", "Fix"),
         ],
-        [_finding_row(f, link) for f in _sorted_findings(report.findings)],
+        [_finding_row(f, link) for f in finding_rows],
         empty="No findings." if report.baseline is None else "No new findings since the baseline.",
         choices=[Choice("severity", "Severity", [(s, s) for s in SEVERITIES])],
+        left_out=findings_note,
+    )
+    exposure_rows, exposures_note = capped(
+        report.exposures,
+        _exposure_order,
+        "exposures",
+        "bulk reads first",
+        _where_report(full_data, "exposure"),
     )
     exposures = _table(
         "exposures-table",
@@ -484,8 +648,12 @@ def render_html(report: AuditReport, *, link_base: str | None = None) -> str:
             Column("location", "Location"),
             Column("note", "Note"),
         ],
-        [_exposure_row(x, link) for x in _sorted_exposures(report.exposures)],
+        [_exposure_row(x, link) for x in exposure_rows],
         empty="No RPC returns HIGH data.",
+        left_out=exposures_note,
+    )
+    package_rows, packages_note = capped(
+        report.packages, None, "packages", "by name", _where_report(full_data, "package")
     )
     packages = _table(
         "packages-table",
@@ -501,8 +669,12 @@ def render_html(report: AuditReport, *, link_base: str | None = None) -> str:
             ),
             Column("findings", "Findings", numeric=True),
         ],
-        [_package_row(p) for p in report.packages],
+        [_package_row(p) for p in package_rows],
         empty="No packages were audited.",
+        left_out=packages_note,
+    )
+    service_rows, services_note = capped(
+        report.services, None, "services", "by name", _where_report(full_data, "service")
     )
     services = _table(
         "services-table",
@@ -516,9 +688,17 @@ def render_html(report: AuditReport, *, link_base: str | None = None) -> str:
             Column("exposures", "HIGH exposures", numeric=True),
             Column("unaudited", "PII methods not audited", numeric=True),
         ],
-        [_service_row(s, link) for s in report.services],
+        [_service_row(s, link) for s in service_rows],
         empty="No services were found.",
         choices=[LEVEL_CHOICE],
+        left_out=services_note,
+    )
+    inventory_rows, inventory_note = capped(
+        report.inventory,
+        _inventory_order,
+        "fields",
+        "most sensitive and unannotated first",
+        _where_report(full_data, "field"),
     )
     inventory = _table(
         "inventory-table",
@@ -534,25 +714,74 @@ def render_html(report: AuditReport, *, link_base: str | None = None) -> str:
             Column("location", "Location"),
             Column("reasoning", "Why"),
         ],
-        [_inventory_row(f, link) for f in _sorted_inventory(report.inventory)],
+        [_inventory_row(f, link) for f in inventory_rows],
         empty="No fields were found.",
         choices=[LEVEL_CHOICE, Choice("annotated", "Annotated", [("yes", "yes"), ("no", "no")])],
         scroll=True,
+        left_out=inventory_note,
+    )
+    error_rows, errors_note = capped(
+        report.errors,
+        None,
+        "files that could not be audited",
+        "by path",
+        _where_report(full_data, "error"),
+    )
+    review_rows, review_note = capped(
+        [f for f in report.inventory if f.needs_review],
+        _inventory_order,
+        "fields that need review",
+        "most sensitive first",
+        _where_report(full_data, "field"),
+    )
+    review = _table(
+        "review-table",
+        "review",
+        [
+            Column("field", "Field"),
+            Column("level", "Level", numeric=True),
+            Column("location", "Location"),
+            Column("reason", "Why it needs review"),
+        ],
+        [_review_row(f, link) for f in review_rows],
+        empty="The rules placed every field.",
+        left_out=review_note,
     )
     errors = _table(
         "errors-table",
         "errors",
         [Column("file", "File"), Column("message", "Error")],
-        [_error_row(err, link) for err in report.errors],
+        [_error_row(err, link) for err in error_rows],
         empty="Every file was parsed.",
+        left_out=errors_note,
     )
+    chart_intro = "Packages with the most HIGH fields first. Hover a bar for its counts."
+    if len(report.packages) > CHART_BARS:
+        chart_intro = (
+            f"The {CHART_BARS} packages with the most HIGH fields, of {_n(len(report.packages))}; "
+            "the Packages table lists the others. Hover a bar for its counts."
+        )
     sections = [
         _section(
             "chart",
             "Fields by sensitivity, per package",
             len(report.packages),
-            "Packages with the most HIGH fields first. Hover a bar for its counts.",
+            chart_intro,
             _chart(report.packages, report.totals.by_level),
+        ),
+        _section(
+            "rules",
+            "Findings by rule",
+            len(rule_tallies),
+            "How many findings each check raised, and in how many files.",
+            by_rule,
+        ),
+        _section(
+            "files",
+            "Findings by file",
+            len(all_file_tallies),
+            "The files with the most errors first: where fixing starts.",
+            by_file,
         ),
         _section(
             "findings",
@@ -583,6 +812,14 @@ def render_html(report: AuditReport, *, link_base: str | None = None) -> str:
             services,
         ),
         _section(
+            "review",
+            "Fields that need review",
+            report.totals.needs_review,
+            "Fields of records about people that no rule places: decide each with "
+            "<code>protoguard pii correct</code> or annotate it.",
+            review,
+        ),
+        _section(
             "inventory",
             "PII inventory",
             len(report.inventory),
@@ -597,13 +834,24 @@ def render_html(report: AuditReport, *, link_base: str | None = None) -> str:
         f'<a href="#{sid}">{label}</a>'
         for sid, label in [
             ("chart", "Chart"),
+            ("rules", "By rule"),
+            ("files", "By file"),
             ("findings", "Findings"),
             ("exposures", "Exposures"),
             ("packages", "Packages"),
             ("services", "Services"),
+            ("review", "Needs review"),
             ("inventory", "Inventory"),
             ("errors", "Errors"),
         ]
+    )
+    banner = (
+        f'<p class="capped banner" role="note"><b>A large report:</b> each table lists at most '
+        f"{_n(max_rows)} rows; left out of this page: {', '.join(left_out)}. The summary "
+        "above and the findings-by-rule table count everything; each capped table says where "
+        "its full list is.</p>"
+        if left_out
+        else ""
     )
     return "".join(
         [
@@ -617,6 +865,7 @@ def render_html(report: AuditReport, *, link_base: str | None = None) -> str:
             _header(report),
             f'<nav class="wrap">{nav}</nav><main class="wrap">',
             _summary(report),
+            banner,
             *sections,
             "</main>",
             f'<footer class="wrap">Generated by {_e(report.tool)} from audit schema '
@@ -717,7 +966,12 @@ td.name{min-width:19ch}td.field{min-width:27ch}
 tbody tr:hover td{background:#f8fafc}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 td.zero{color:#b8c2cc}
-td.n-HIGH{color:var(--high);font-weight:650}td.n-MEDIUM{color:var(--med-ink);font-weight:600}
+td.n-HIGH,td.n-ERROR{color:var(--high);font-weight:650}
+td.n-MEDIUM,td.n-WARNING{color:var(--med-ink);font-weight:600}
+.capped{background:var(--med-bg);border:1px solid #f5d48a;border-radius:8px;padding:8px 12px;margin:0 0 10px;
+color:var(--med-ink)}
+.capped code{color:var(--ink)}
+.capped.banner{margin:0 0 18px}
 td.fix,td.why{color:#3e4c59;font-size:12.5px}
 a.loc{color:#0b5cad;font-family:var(--mono);font-size:12px;text-decoration:none}
 a.loc:hover{text-decoration:underline}

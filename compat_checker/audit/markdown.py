@@ -1,7 +1,8 @@
 """The Markdown audit report (`--markdown`): short enough for a job summary or an issue.
 
-The full inventory lives in the JSON and HTML reports; here only the numbers, the
-findings (the first `MAX_ROWS` of each table) and the per-package summary.
+The full inventory lives in the JSON report (and, up to a cap, the HTML one); here only
+the numbers, the findings, the fields that need review (the first `MAX_ROWS` of each
+table) and the per-package summary.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ MAX_ROWS = 100
 def _table(header: list[str], rows: list[list[object]], total: int) -> list[str]:
     lines = table(header, rows[:MAX_ROWS])
     if total > MAX_ROWS:
-        lines[-1:] = [f"\n… and {total - MAX_ROWS} more in the JSON/HTML report.", ""]
+        # Not "in the HTML report": it caps its tables too (at a larger number).
+        lines[-1:] = [f"\n… and {total - MAX_ROWS} more in the JSON report (`--json`).", ""]
     return lines
 
 
@@ -68,7 +70,8 @@ def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str
         f"**{t.files}** files · **{t.fields}** fields · **{t.pii_fields}** hold personal data "
         f"(HIGH {t.by_level['HIGH']}, MEDIUM {t.by_level['MEDIUM']}, LOW {t.by_level['LOW']}) · "
         f"unannotated: HIGH {t.unannotated['HIGH']}, MEDIUM {t.unannotated['MEDIUM']}, "
-        f"LOW {t.unannotated['LOW']} · **{t.exposures}** RPCs expose HIGH data",
+        f"LOW {t.unannotated['LOW']} · **{t.needs_review}** need review · "
+        f"**{t.exposures}** RPCs expose HIGH data",
         "",
         "Findings: "
         + ", ".join(f"{n} {severity}" for severity, n in t.findings_by_severity.items())
@@ -104,6 +107,28 @@ def render_markdown(report: AuditReport, *, link_base: str | None = None) -> str
                 for e in report.exposures
             ],
             len(report.exposures),
+        )
+    review = [i for i in report.inventory if i.needs_review]
+    if review:
+        lines += [
+            "### Fields that need review",
+            "",
+            "The rules could not place these fields of records about people: decide each "
+            f"with {code('protoguard pii correct')} or annotate it.",
+            "",
+        ]
+        lines += _table(
+            ["field", "level", "location", "why"],
+            [
+                [
+                    code(i.element),
+                    i.sensitivity,
+                    location(i.file, i.line),
+                    literal(i.review_reason or ""),
+                ]
+                for i in review
+            ],
+            len(review),
         )
     if report.packages:
         lines += ["### Packages", ""]

@@ -36,6 +36,10 @@ class InventoryField(_Model):
     existing_annotation: str | None = None
     reasoning: str
     source: Literal["rules", "llm", "override"] = "rules"
+    # The rules could not place the field (a record about a person): a human decides it,
+    # with `protoguard pii correct`; `review_reason` says why it is doubtful.
+    needs_review: bool = False
+    review_reason: str | None = None
 
 
 class Exposure(_Model):
@@ -116,6 +120,7 @@ class Totals(_Model):
     pii_fields: int
     by_level: dict[Level, int]
     unannotated: dict[Level, int]
+    needs_review: int = 0  # inventory fields flagged `needs_review`
     exposures: int
     findings_by_rule: dict[str, int]
     findings_by_severity: dict[Severity, int]

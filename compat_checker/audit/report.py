@@ -56,6 +56,8 @@ def inventory_of(analysis: PiiAnalysis | None, package_of: dict[str, str]) -> li
             existing_annotation=f.existing_annotation,
             reasoning=f.reasoning,
             source=f.source.value,
+            needs_review=f.needs_review,
+            review_reason=f.review_reason,
         )
         for f in analysis.fields
     ]
@@ -224,6 +226,7 @@ def totals_of(
         pii_fields=sum(levels[level] for level in PII_LEVELS),
         by_level={level: levels[level] for level in LEVELS},
         unannotated={level: unannotated[level] for level in PII_LEVELS},
+        needs_review=sum(i.needs_review for i in inventory),
         exposures=len(exposures),
         findings_by_rule={rule: rules[rule] for rule in sorted({*all_checks(), *rules})},
         findings_by_severity={severity: severities[severity] for severity in SEVERITIES},

@@ -152,3 +152,23 @@ def apply_env(config: LlmConfig, env: Mapping[str, str]) -> LlmConfig:
         error = exc.errors()[0]
         name = next(n for n, (key, _) in ENV_VARS.items() if key == error["loc"][0])
         raise GateError(f"{name}: {error['msg']}") from None
+
+
+def with_flags(
+    config: LlmConfig,
+    *,
+    provider: str | None = None,
+    max_calls: int | None = None,
+    max_tokens: int | None = None,
+) -> LlmConfig:
+    """`config` with the command-line LLM flags that were given (they win over the file)."""
+    updates = {
+        key: value
+        for key, value in (
+            ("provider", provider),
+            ("max_calls", max_calls),
+            ("max_tokens", max_tokens),
+        )
+        if value is not None
+    }
+    return config.model_copy(update=updates) if updates else config

@@ -38,6 +38,7 @@ from compat_checker.io import atomic_write_text
 from compat_checker.options import CheckOptions
 from compat_checker.report.github import (
     append_step_summary,
+    needs_review_fields,
     render_github,
     render_step_summary,
     workflow_command,
@@ -269,6 +270,7 @@ def verdict_outputs(verdict: Verdict) -> dict[str, str]:
         "verdict": text,
         "breaking-count": str(verdict.summary.breaking),
         "pii-count": str(pii),
+        "pii-review-count": str(len(needs_review_fields(verdict.pii))),
     }
 
 

@@ -169,36 +169,60 @@ def _pii_entries(pii: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
     return entries
 
 
+def needs_review_fields(pii: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The fields of the PII report the rules flagged `needs_review` (each with its file)."""
+    return [f for f in _pii_entries(pii or {}, "fields") if f.get("needs_review")]
+
+
 def _pii_section(pii: Mapping[str, Any]) -> list[str]:
+    # A field the rules could not place is listed whatever its guessed level: a human
+    # decides it, so it must not hide among the PUBLIC fields.
     fields = [
         f
         for f in _pii_entries(pii, "fields")
-        if str(f.get("sensitivity", "")).upper() in _PII_LEVELS
+        if str(f.get("sensitivity", "")).upper() in _PII_LEVELS or f.get("needs_review")
     ]
     if not fields:
         return ["### Personal data", "", "No field of the changed files holds personal data.", ""]
+    ranks = (*_PII_LEVELS, "PUBLIC")
     fields.sort(
         key=lambda f: (
-            _PII_LEVELS.index(str(f["sensitivity"]).upper()),
+            ranks.index(str(f["sensitivity"]).upper())
+            if str(f["sensitivity"]).upper() in ranks
+            else 9,
             bool(f.get("annotated")),
             str(f.get("element") or f.get("field_path") or ""),
         )
     )
-    unannotated = sum(not f.get("annotated") for f in fields)
+    personal = [f for f in fields if str(f.get("sensitivity", "")).upper() in _PII_LEVELS]
+    unannotated = sum(not f.get("annotated") for f in personal)
+    review = sum(bool(f.get("needs_review")) for f in fields)
     lines = [
         "### Personal data",
         "",
-        f"{_plural(len(fields), 'field')} hold personal data, {unannotated} without an annotation.",
+        f"{_plural(len(personal), 'field')} hold personal data, {unannotated} without an annotation"
+        + (
+            f"; {review} need review (the rules could not place them: decide each with "
+            "`protoguard pii correct`, or annotate it)."
+            if review
+            else "."
+        ),
         "",
     ]
     rows = [
         (
             code(f.get("element") or f.get("field_path") or f.get("field_name", "")),
             code(f"{f.get('file', '')}:{f.get('line', 0)}"),
-            literal(f.get("sensitivity")),
+            literal(f.get("sensitivity"))
+            + (" · **needs review**" if f.get("needs_review") else ""),
             literal(f.get("pii_type") or ""),
             "yes" if f.get("annotated") else "**no**",
-            literal(f.get("reasoning") or ""),
+            literal(f.get("reasoning") or "")
+            + (
+                f"; needs review: {literal(f.get('review_reason') or '')}"
+                if f.get("needs_review")
+                else ""
+            ),
         )
         for f in fields[:MAX_SUMMARY_PII_FIELDS]
     ]

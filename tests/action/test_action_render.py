@@ -213,6 +213,33 @@ def test_step_summary_has_verdict_findings_pii_incidents_and_llm_usage() -> None
     assert "### LLM review" in summary and "$0.0012" in summary and "| **total** | 1 |" in summary
 
 
+def test_step_summary_lists_fields_that_need_review_whatever_their_level() -> None:
+    reason = "no rule places this field of a record about a person"
+    pii = {
+        "schema_version": 1,
+        "file": "proto/acme/v1/user.proto",
+        "fields": [
+            {"element": "acme.v1.User.email", "line": 5, "sensitivity": "MEDIUM",
+             "pii_type": "EMAIL_PERSONAL", "annotated": False, "reasoning": "e-mail"},
+            {"element": "acme.v1.User.favourite_quark", "line": 6, "sensitivity": "PUBLIC",
+             "pii_type": None, "annotated": False, "reasoning": "NO_SIGNAL: no rule applies",
+             "needs_review": True, "review_reason": reason},
+            {"element": "acme.v1.User.id", "line": 4, "sensitivity": "PUBLIC",
+             "pii_type": None, "annotated": False, "reasoning": "identifier"},
+        ],
+        "methods": [],
+    }  # fmt: skip
+    summary = render_step_summary(verdict_of([change()], pii=pii))
+    assert (
+        "1 field hold personal data, 1 without an annotation; 1 need review (the rules could "
+        "not place them: decide each with `protoguard pii correct`, or annotate it)."
+    ) in summary
+    [row] = [line for line in summary.splitlines() if "favourite_quark" in line]
+    assert "PUBLIC · **needs review**" in row and f"needs review: {reason}" in row
+    assert summary.index("acme.v1.User.email") < summary.index("favourite_quark")
+    assert "acme.v1.User.id" not in summary  # a plain PUBLIC field stays out
+
+
 def test_step_summary_of_a_safe_verdict_has_no_optional_sections() -> None:
     summary = render_step_summary(
         verdict_of([change(breaking=False, severity=Severity.LOW, category=Category.BEHAVIOR)])

@@ -55,7 +55,18 @@ def test_outputs_round_trip_through_the_runner_format(tmp_path: Path) -> None:
     assert parsed["earlier"] == "step"
     assert parsed["can-deploy"] == "false"
     assert parsed["breaking-count"] == "2" and parsed["pii-count"] == "1"
+    assert parsed["pii-review-count"] == "0"
     assert parsed["verdict"] == verdict.model_dump_json(indent=2)
+
+
+def test_the_pii_review_count_counts_the_fields_that_need_review() -> None:
+    fields = [
+        {"element": "a.v1.U.quark", "sensitivity": "PUBLIC", "needs_review": True},
+        {"element": "a.v1.U.email", "sensitivity": "MEDIUM"},
+        {"element": "a.v1.U.dx", "sensitivity": "HIGH", "needs_review": True},
+    ]
+    pii = {"schema_version": 1, "files": [{"file": "a.proto", "fields": fields}]}
+    assert verdict_outputs(verdict_of([change()], pii=pii))["pii-review-count"] == "2"
 
 
 def test_an_oversized_verdict_output_drops_the_findings_detail() -> None:

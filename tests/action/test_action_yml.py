@@ -63,6 +63,6 @@ def test_every_gate_input_reaches_the_script_through_env() -> None:
 
 def test_outputs_come_from_the_gate_step() -> None:
     outputs = load_action()["outputs"]
-    for name in ("can-deploy", "verdict", "breaking-count", "pii-count"):
+    for name in ("can-deploy", "verdict", "breaking-count", "pii-count", "pii-review-count"):
         assert outputs[name]["value"] == f"${{{{ steps.gate.outputs.{name} }}}}"
         assert outputs[name]["description"].strip()

@@ -701,3 +701,39 @@ def test_protoguard_yaml_pii_disabled_and_invalid(repo: Path, tmp_path: Path):
     (repo / "protoguard.yaml").write_text("pii:\n  enabeld: false\n")
     code, _, stderr = audit(str(repo))
     assert code == 2 and "pii.enabeld: unknown key" in stderr
+
+
+DOUBTFUL = proto(
+    "crm.v1",
+    """message Customer {
+  string customer_id = 1;
+  string email = 2;
+  string favourite_quark = 3;
+}""",
+)
+
+
+def test_fields_that_need_review_are_counted_and_listed_with_their_reason(
+    repo: Path, tmp_path: Path
+):
+    commit(repo, {"api/crm/v1/customer.proto": DOUBTFUL}, "crm")
+    out, md, html = tmp_path / "a.json", tmp_path / "a.md", tmp_path / "a.html"
+    audit(str(repo), "--json", str(out), "--markdown", str(md), "--html", str(html))
+    report = AuditReport.model_validate_json(out.read_text())
+    inventory = {i.field_path: i for i in report.inventory}
+    quark = inventory["Customer.favourite_quark"]
+    assert (quark.sensitivity, quark.needs_review) == ("PUBLIC", True)
+    reason = "no rule places this field of a record about a person"
+    assert quark.review_reason == reason
+    assert not inventory["Customer.email"].needs_review
+    assert inventory["Customer.email"].review_reason is None
+    assert report.totals.needs_review == 1
+    text = md.read_text()
+    assert "**1** need review" in text
+    section = text[text.index("### Fields that need review") :]
+    assert "`crm.v1.Customer.favourite_quark`" in section and reason in section
+    page = html.read_text()
+    assert 'data-stat="review"' in page and 'id="review-table"' in page
+    review = page[page.index('<section id="review"') :]
+    review = review[: review.index("</section>")]
+    assert "favourite_quark" in review and reason in review and "email" not in review

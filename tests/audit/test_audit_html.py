@@ -78,9 +78,20 @@ def assemble(
 ) -> AuditReport:
     """A consistent report: packages and totals computed from the inventory and findings."""
     files = sorted({f.file for f in inventory} | {e.file for e in errors})
+    # Grouped in one pass each, so that the bench's 500k-field reports build in seconds.
+    by_package: dict[str, list[InventoryField]] = {}
+    for f in inventory:
+        by_package.setdefault(f.package, []).append(f)
+    findings_in: Counter[str] = Counter()  # findings whose element lies in the package
+    for x in findings:
+        parts = x.element.split(".")
+        findings_in.update(
+            prefix
+            for prefix in (".".join(parts[:i]) for i in range(1, len(parts)))
+            if prefix in by_package
+        )
     packages = []
-    for name in sorted({f.package for f in inventory}):
-        mine = [f for f in inventory if f.package == name]
+    for name, mine in sorted(by_package.items()):
         packages.append(
             PackageSummary(
                 package=name,
@@ -90,7 +101,7 @@ def assemble(
                 unannotated={
                     lv: sum(f.sensitivity == lv and not f.annotated for f in mine) for lv in LEVELS
                 },
-                findings=sum(1 for x in findings if x.element.startswith(name + ".")),
+                findings=findings_in[name],
             )
         )
     totals = Totals(
@@ -911,7 +922,9 @@ COUNT_VISIBLE = """
 @pytest.mark.slow
 def test_large_inventory_pages_in_headless_chromium(tmp_path):
     page = tmp_path / "audit.html"
-    page.write_text(inject_script(render_html(large_report(20_000)), COUNT_VISIBLE), "utf-8")
+    page.write_text(
+        inject_script(render_html(large_report(20_000), max_rows=20_000), COUNT_VISIBLE), "utf-8"
+    )
     document = dump_dom(page, tmp_path)
     assert re.search(r'<body[^>]* data-ready="1"', document), "the page script did not run"
     assert script_result(document) == {

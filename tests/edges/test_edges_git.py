@@ -104,13 +104,18 @@ def test_committed_add_modify_delete_rename(repo: GitRepo) -> None:
         assert change.repo_root == repo.path
         assert len(change.commit_messages) == 1
         assert "Protoguard-Allow-Breaking: billing is gone on purpose" in change.commit_messages[0]
-        # Only protos and buf configs are materialised; buf.gen.yaml and README are not.
+        # Only protos, buf configs and the README (where compatibility promises are
+        # written, promises.py) are materialised; buf.gen.yaml is not.
         assert change.base.proto_paths() == [
             "proto/acme/billing/v1/billing.proto",
             "proto/acme/todo/v1/todo.proto",
             "proto/acme/user/v1/user.proto",
         ]
-        assert sorted(p.name for p in change.base.root.iterdir()) == ["buf.yaml", "proto"]
+        assert sorted(p.name for p in change.base.root.iterdir()) == [
+            "README.md",
+            "buf.yaml",
+            "proto",
+        ]
         assert "string note = 6;" in change.head.read_text("proto/acme/todo/v1/todo.proto")
         assert "string note = 6;" not in change.base.read_text("proto/acme/todo/v1/todo.proto")
         roots = (change.base.root, change.head.root)

@@ -95,3 +95,24 @@ def test_annotate_dir_inside_the_repo_warns_unless_git_ignores_it(example_repo, 
     (example_repo / ".gitignore").write_text("out/\n")
     assert not warned(example_repo / "out")
     assert not warned(tmp_path / "elsewhere")
+
+
+def test_a_new_field_that_needs_review_warns_with_the_option_line_to_add(example_repo):
+    """Below pii.fail_on too: the rules cannot place it, so the warning says how to declare
+    it; `pii.fail_on_review: true` makes the same finding block."""
+    add_to_person(example_repo, "string favourite_quark = 42;")
+    verdict = run_check(CheckOptions(repo=example_repo, against="main", llm="none"))
+    [finding] = [c for c in verdict.changes if c.element == "acme.todo.v1.Person.favourite_quark"]
+    assert finding.rule == "PII_UNANNOTATED" and not finding.is_breaking
+    assert "add [(pii.v1.sensitivity) = PUBLIC]" in finding.message
+    assert "(a warning: the rules are not sure: " in finding.message
+    assert "pii.fail_on_review: true makes it block" in finding.message
+    assert "string favourite_quark = 42 [(pii.v1.sensitivity) = PUBLIC];" in (
+        finding.recommendation or ""
+    )
+    assert verdict.can_deploy
+    config = example_repo / "protoguard.yaml"
+    config.write_text("version: 1\npii:\n  fail_on_review: true\n")
+    verdict = run_check(CheckOptions(repo=example_repo, against="main", llm="none"))
+    [finding] = [c for c in verdict.changes if c.element == "acme.todo.v1.Person.favourite_quark"]
+    assert finding.is_breaking and not verdict.can_deploy

@@ -116,6 +116,12 @@ def test_pii_prompt_inserts_the_policy_shipped_by_pii_detector() -> None:
     )
     assert load_pii_policy().strip() in str(system.content)
     assert str(user.content).count(DATA_BEGIN) == 3
+    system, user = render(
+        load_prompt("pii_review", 2),
+        {"file": {}, "records": [], "fields": [], "corrections": []},
+    )
+    assert load_pii_policy().strip() in str(system.content)
+    assert str(user.content).count(DATA_BEGIN) == 4  # file, records, fields, corrections
 
 
 def test_rule_docs_come_from_the_registry() -> None:

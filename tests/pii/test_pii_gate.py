@@ -155,3 +155,20 @@ def test_a_field_holding_a_message_with_secrets_inside_does_not_block() -> None:
     assert inherited is None or not inherited.blocking
     if inherited is not None:
         assert "message type it holds" in (inherited.why_not_blocking or "")
+
+
+def test_a_needs_review_field_below_fail_on_is_a_warning_that_says_how_to_declare_it() -> None:
+    base = tree_of("message Customer { string customer_id = 1; }")
+    head = tree_of("message Customer { string customer_id = 1; string favourite_quark = 2; }")
+    [warning] = gate_findings(base, head, [FILE], "HIGH")
+    assert warning.field_path == "Customer.favourite_quark" and not warning.blocking
+    assert warning.option_line == "[(pii.v1.sensitivity) = PUBLIC]"
+    assert f"add {warning.option_line}" in warning.message
+    assert "pii.fail_on_review: true makes it block" in (warning.why_not_blocking or "")
+    [blocking] = gate_findings(base, head, [FILE], "HIGH", fail_on_review=True)
+    assert blocking.blocking
+    declared = tree_of(
+        'import "pii/v1/pii.proto";\nmessage Customer { string customer_id = 1; '
+        "string favourite_quark = 2 [(pii.v1.sensitivity) = PUBLIC]; }"
+    )
+    assert gate_findings(base, declared, [FILE], "HIGH", fail_on_review=True) == []

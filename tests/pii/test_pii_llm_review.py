@@ -149,11 +149,59 @@ def test_review_input_carries_rule_results_snippets_and_corrections() -> None:
     assert data.siblings == ["email", "ssn", "color"]
     assert data.rule_sensitivity == P and data.rule_reasoning.startswith("NO_SIGNAL")
     variables = prompt_input.prompt_variables()
-    assert set(variables) == {"file", "fields", "corrections"}
+    assert set(variables) == {"file", "records", "fields", "corrections"}
     assert variables["file"] == {"path": "acme/test/v1/test.proto", "package": "acme.test.v1"}
     assert variables["corrections"] == [
         {"element": E + "color", "sensitivity": "LOW", "pii_type": "NAME", "reason": "display only"}
     ]
+
+
+CUSTOMER = """
+message Customer {
+  string customer_id = 1;
+  string email = 2;
+  string favourite_quark = 3;
+  string full_name = 4;
+}
+message Patient { string patient_id = 1; string display_name = 2; string frobnication = 3; }
+"""
+
+
+def test_review_input_puts_the_fields_that_need_review_first_with_their_reason() -> None:
+    tree = tree_of(CUSTOMER)
+    prompt_input = build_review_input(analyze_tree(tree), tree, "acme/test/v1/test.proto")
+    names = [f.element.removeprefix("acme.test.v1.") for f in prompt_input.fields]
+    assert names == [
+        "Customer.favourite_quark",  # the rules could not place these two: first
+        "Patient.frobnication",
+        "Customer.customer_id",  # then every other field in file order
+        "Customer.email",
+        "Customer.full_name",
+        "Patient.patient_id",
+        "Patient.display_name",
+    ]
+    quark = prompt_input.fields[0]
+    assert quark.needs_review and quark.review_reason == (
+        "no rule places this field of a record about a person"
+    )
+    assert not prompt_input.fields[2].needs_review and prompt_input.fields[2].review_reason is None
+
+
+def test_review_input_says_what_each_message_is_about() -> None:
+    tree = tree_of(CUSTOMER)
+    prompt_input = build_review_input(analyze_tree(tree), tree, "acme/test/v1/test.proto")
+    records = {r.message: r for r in prompt_input.records}
+    assert set(records) == {"acme.test.v1.Customer", "acme.test.v1.Patient"}
+    patient = records["acme.test.v1.Patient"]
+    assert (patient.subject, patient.domain, patient.about_people) == (
+        "person",
+        "health",
+        True,
+    )
+    assert "patient" in patient.evidence
+    variables = prompt_input.prompt_variables()
+    assert variables["records"][0]["message"] == "acme.test.v1.Customer"
+    assert variables["fields"][0]["needs_review"] is True
 
 
 def test_the_answer_schema_validates() -> None:

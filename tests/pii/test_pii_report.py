@@ -21,7 +21,7 @@ def test_single_file_report_has_exactly_the_documented_keys() -> None:
     data = json.loads(report_json(build_report(analyze(BODY))))
     assert list(data) == [
         "schema_version", "file", "total_fields", "pii_fields", "fields", "messages", "methods",
-        "summary", "disagreements",
+        "summary", "disagreements", "layers",
     ]  # fmt: skip
     assert data["schema_version"] == 1
     assert (data["file"], data["total_fields"], data["pii_fields"]) == (
@@ -68,7 +68,8 @@ def test_several_files_give_one_report_each_and_a_total() -> None:
         }
     )
     data = json.loads(report_json(build_report(analyze_tree(tree))))
-    assert list(data) == ["schema_version", "files", "total"]
+    assert list(data) == ["schema_version", "files", "total", "layers"]
+    assert all("layers" not in each for each in data["files"])  # said once, at the top
     assert [f["file"] for f in data["files"]] == ["a/v1/a.proto", "b/v1/b.proto"]
     assert data["total"] == {
         "files": 2,
@@ -92,3 +93,11 @@ def test_a_field_that_needs_review_carries_the_flag_and_its_reason() -> None:
     assert doubtful["review_reason"] == "no rule places this field of a record about a person"
     assert list(doubtful)[-2:] == ["needs_review", "review_reason"]
     assert "needs_review" not in fields["email"] and "review_reason" not in fields["email"]
+
+
+def test_the_report_says_which_layers_ran() -> None:
+    data = json.loads(report_json(build_report(analyze(BODY))))
+    assert data["layers"] == [
+        {"name": "rules", "status": "ran", "detail": "4 fields classified, 0 need review"},
+        {"name": "llm", "status": "skipped", "detail": "no LLM review asked for"},
+    ]
