@@ -25,6 +25,9 @@ from pii_detector.classifier import (
     Verdict,
     classify_field,
     field_type,
+    linked_context,
+    links_to_people,
+    may_link,
     message_context,
     own_person_noun,
 )
@@ -105,6 +108,9 @@ class _Level:
     fields: dict[str, Sensitivity]
     messages: dict[str, Sensitivity]
     witness: dict[str, str]  # message FQN → the field that gives it its level
+    # The same, counting levels the rules are unsure of (they do not spread).
+    possible: dict[str, Sensitivity]
+    possible_witness: dict[str, str]
 
 
 class _Engine:
@@ -153,6 +159,7 @@ class _Engine:
             if package in local:
                 nouns = lx.PERSON_NOUNS | local[package]
                 self.contexts[fqn] = message_context(message, package, nouns, self.topics[fqn])
+        self.link_records()
         # Extensions are fields of the message they extend: judged in its context and
         # counted in its level. Extensions of descriptor options declare options, not data.
         self.extensions: dict[str, list[FieldModel]] = {}
@@ -179,6 +186,53 @@ class _Engine:
                 if ftype.cls == TypeClass.MESSAGE and target in self.messages:
                     self.target[field.fqn] = target
 
+    def link_records(self) -> None:
+        """Records about a person through a chain of ids or holders (policy v2: the record
+        decides).
+
+        A message of the same file that points at a person's record in a sensitive domain
+        through `<noun>_id` (`Embryo.cycle_id` → `TreatmentCycle`, which has a
+        `patient_id`), or that such a record holds (`TreatmentCycle.medications`), is a
+        record of what happened to that person, whatever its own words. Chains are
+        followed to a fixed point; only the file's own messages count, so a file's result
+        does not depend on which other files are analysed with it.
+        """
+        by_noun: dict[tuple[str, str], list[str]] = {}
+        held_by: dict[str, list[tuple[str, str]]] = {}
+        for fqn, message in self.messages.items():
+            file = self.file_of[fqn].name
+            by_noun.setdefault((file, self.contexts[fqn].noun), []).append(fqn)
+            for field in message.fields:
+                ftype = field_type(field, self.tree)
+                held = ftype.name
+                same_file = held in self.messages and self.file_of[held].name == file
+                if ftype.cls == TypeClass.MESSAGE and same_file and held != fqn:
+                    held_by.setdefault(held, []).append((fqn, field.name))
+        changed = True
+        while changed:
+            changed = False
+            for fqn, message in self.messages.items():
+                ctx = self.contexts[fqn]
+                if not may_link(ctx):
+                    continue
+                file = self.file_of[fqn].name
+                sources = [
+                    (target, f"through `{field.name}`")
+                    for field in message.fields
+                    if (tokens := words(field.name))[-1:] in (("id",), ("ids",))
+                    and len(tokens) >= 2
+                    for target in by_noun.get((file, tokens[-2]), ())
+                    if target != fqn
+                ]
+                sources += [
+                    (holder, f"that holds it in `{name}`") for holder, name in held_by.get(fqn, ())
+                ]
+                for source, via in sources:
+                    if links_to_people(self.contexts[source]):
+                        self.contexts[fqn] = linked_context(ctx, self.contexts[source], via)
+                        changed = True
+                        break
+
     def fields_of(self, message_fqn: str) -> list[FieldModel]:
         """The fields of a message, its extensions included."""
         message = self.messages.get(message_fqn)
@@ -191,7 +245,21 @@ class _Engine:
         `content[m]` is the highest *certain* level inside message m: a doubtful guess
         (a verdict below `CERTAIN`) keeps its own field's level but does not climb into
         the messages that hold it, so one guess cannot spread through a whole API.
+        `possible[m]` counts the doubtful guesses too: a field that holds more than it
+        is certain of is flagged for review instead.
         """
+        content, witness = self._contents(floors, certain_only=True)
+        possible, possible_witness = self._contents(floors, certain_only=False)
+        fields = {
+            field.fqn: self._field_level(field.fqn, content, floors)
+            for fqn in content
+            for field in self.fields_of(fqn)
+        }
+        return _Level(fields, content, witness, possible, possible_witness)
+
+    def _contents(
+        self, floors: Mapping[str, Sensitivity], *, certain_only: bool
+    ) -> tuple[dict[str, Sensitivity], dict[str, str]]:
         content = dict.fromkeys((*self.messages, *self.extensions), P)
         witness: dict[str, str] = {}
         changed = True
@@ -200,19 +268,14 @@ class _Engine:
             for fqn in content:
                 best, best_field = P, ""
                 for field in self.fields_of(fqn):
-                    level = self._field_level(field.fqn, content, floors, certain_only=True)
+                    level = self._field_level(field.fqn, content, floors, certain_only)
                     if level.rank > best.rank:
                         best, best_field = level, field.fqn
                 if best != content[fqn]:
                     content[fqn] = best
                     witness[fqn] = best_field
                     changed = True
-        fields = {
-            field.fqn: self._field_level(field.fqn, content, floors)
-            for fqn in content
-            for field in self.fields_of(fqn)
-        }
-        return _Level(fields, content, witness)
+        return content, witness
 
     def _field_level(
         self,
@@ -320,6 +383,7 @@ class _Engine:
             return floor
         own = self.own[field.fqn]
         target = self.target.get(field.fqn)
+        unsure = self._unsure_content(target, level, levels)
         if target is not None and (level.rank > own.level.rank or not own.level.is_pii):
             held = levels.messages[target]
             inside = self.path(target, levels)
@@ -341,7 +405,12 @@ class _Engine:
                     if held.is_pii
                     else f"MESSAGE_CONTENT: {target} holds no personal data{named}"
                 ),
+                needs_review=unsure is not None,
+                review_reason=unsure,
             )
+        review = own.review if level == own.level else None
+        if own.level.is_pii and own.confidence >= CERTAIN:
+            unsure = None  # sure of its own level: a doubt inside must not soften the gate
         return FieldResult(
             **base,
             sensitivity=level,
@@ -350,9 +419,20 @@ class _Engine:
             rule=own.rule,
             reasoning=own.reasoning,
             confidence=own.confidence,
-            needs_review=own.review is not None and level == own.level,
-            review_reason=own.review if level == own.level else None,
+            needs_review=(review or unsure) is not None,
+            review_reason=review or unsure,
         )
+
+    def _unsure_content(self, target: str | None, level: Sensitivity, levels: _Level) -> str | None:
+        """Why a message-typed field needs review: the message it holds may hold more than
+        the rules are sure of (a guess inside does not spread, but a reviewer sees it)."""
+        if target is None:
+            return None
+        possible = levels.possible[target]
+        if possible.rank <= level.rank:
+            return None
+        inside = self._short(levels.possible_witness.get(target, target))
+        return f"{target.rsplit('.', 1)[-1]} may hold {possible.value} data ({inside} needs review)"
 
     def message_results(self, scope: Iterable[FileModel], levels: _Level) -> list[MessageResult]:
         out: list[MessageResult] = []

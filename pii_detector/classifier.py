@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
 
@@ -186,6 +186,9 @@ class MessageContext:
     record: Record = _NO_RECORD
     # A message of open values (`AnyValue`: string_value, int_value, bool_value …).
     open_value: bool = False
+    # The record about a person in a sensitive domain this one points at through an id or
+    # is held by (`Embryo.cycle_id` → `TreatmentCycle` → a patient): analysis.link_records.
+    linked: str = ""
 
     def has(self, *kinds: Kind) -> bool:
         return any(kind in self.kinds for kind in kinds)
@@ -239,6 +242,39 @@ def own_person_noun(ctx: MessageContext) -> str | None:
     if ctx.noun in lx.PERSON_NOUNS or ctx.noun in _NOT_PERSON_NOUNS:
         return None
     return ctx.noun
+
+
+def linked_context(ctx: MessageContext, source: MessageContext, via: str) -> MessageContext:
+    """`ctx` read as a record of what happened to the person `source` is about.
+
+    An embryo, a scan or a dose of a treatment cycle of a patient is that patient's health
+    data even though its own name and fields mention no person: the record decides.
+    """
+    name = source.fqn.rsplit(".", 1)[-1]
+    record = Record(Subject.ACTIVITY, source.record.domain, f"linked to {name} {via}")
+    return replace(ctx, record=record, linked=source.fqn, kinds=ctx.kinds | {Kind.PERSON_LINKED})
+
+
+def links_to_people(ctx: MessageContext) -> bool:
+    """A record about a person (or linked to one) in a health, criminal-justice or
+    social-services domain: what points at it, or what it holds, is about that person."""
+    record = ctx.record
+    return (
+        record.about_people
+        and record.domain in SENSITIVE_DOMAINS
+        and not ctx.has(Kind.REQUEST, Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
+        and (record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED))
+    )
+
+
+def may_link(ctx: MessageContext) -> bool:
+    """A record whose subject a link may decide: not already a person's sensitive record,
+    not an RPC's envelope, an organisation, an animal or a catalog thing."""
+    if ctx.linked or ctx.has(Kind.REQUEST, Kind.ANIMAL, Kind.VETERINARY, Kind.ORG, Kind.PERSON):
+        return False
+    if ctx.record.domain in (Domain.TELEMETRY, Domain.INFRASTRUCTURE):
+        return False
+    return ctx.noun not in lx.THING_NOUNS and not links_to_people(ctx)
 
 
 _NOT_PERSON_NOUNS = (
@@ -513,7 +549,15 @@ class _Name:
 
 
 def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict:
-    """The level the field's own declaration implies (message content not included)."""
+    """The level the field's own declaration implies (message content not included).
+
+    A PUBLIC answer that only says what the field is *not* sure to be, on a record about
+    a person, is flagged for review (`_unsure_on_a_person`).
+    """
+    return _unsure_on_a_person(_classify_field(field, ctx, ftype), field, ctx, ftype)
+
+
+def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict:
     tokens = words(field.name)
     if field.is_map and "by" in tokens[1:-1]:
         # `deductions_by_code`: a map from the key after "by" to the value before it.
@@ -671,6 +715,18 @@ def _unplaced(
     nothing = f"nothing in `{field.name}` or its type points at a person"
     about_person = record.about_people and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
     message_typed = ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER)
+    if (
+        "language" in tokens
+        and record.subject == Subject.PERSON
+        and about_person
+        and not ctx.has(Kind.REQUEST)
+        and ftype.scalar in _TEXT_SCALARS | {None}
+        and not message_typed
+    ):
+        # A person's language is a personal attribute outside the lists (policy v2: LOW);
+        # a request's or a document's language is a locale.
+        return _v(L, None, "PERSONAL_ATTRIBUTE",
+                  f"`{field.name}` on {ctx.describes} is the person's language", 0.75)  # fmt: skip
     if not about_person or message_typed or _administrative(tokens):
         return _v(P, None, "NO_SIGNAL", nothing, 0.9)
     fact = _health_fact(field, tokens, ctx, ftype)
@@ -701,8 +757,10 @@ def _health_fact(
     states = ftype.scalar in _TEXT_SCALARS or ftype.cls == TypeClass.ENUM
     if health and ftype.scalar in lx.INTEGER_TYPES | {"float", "double"}:
         states = states or bool(set(raw_words(field.name)[1:]) & _MEASUREMENT_UNITS)
-    own_topic = record.subject == Subject.PERSON or bool(
-        ctx.words & (DOMAIN_WORDS[Domain.CRIMINAL_JUSTICE] | lx.HEALTH_NOUNS)
+    own_topic = (
+        record.subject == Subject.PERSON
+        or bool(ctx.linked)
+        or bool(ctx.words & (DOMAIN_WORDS[Domain.CRIMINAL_JUSTICE] | lx.HEALTH_NOUNS))
     )
     if record.domain not in (Domain.HEALTH, Domain.CRIMINAL_JUSTICE) or not states or not own_topic:
         return None
@@ -732,6 +790,135 @@ def _worth_review(ctx: MessageContext) -> bool:
         return False
     return record.subject == Subject.PERSON or (
         record.about_people and record.domain in _REVIEW_DOMAINS
+    )
+
+
+# PUBLIC answers that come from what a name lacks or from its shape, not from knowing the
+# field: on a record about a person they may be wrong, so a reviewer sees them.
+_CONTEXT_BLIND_RULES = frozenset({"NO_SIGNAL", "BOOL_FLAG", "ENUM_STATE", "THING_ID"})
+# Words of dates that date the record itself, not a fact about the person.
+_LIFECYCLE_WORDS = frozenset(
+    {"create", "created", "update", "updated", "delete", "deleted", "modified", "modify",
+     "expire", "expires", "expiry", "expiration", "sync", "synced", "submitted", "received",
+     "sent", "read", "last", "next", "valid", "effective", "publish", "published", "issued"}
+)  # fmt: skip
+
+
+def _unsure_on_a_person(
+    verdict: Verdict, field: FieldModel, ctx: MessageContext, ftype: FieldType
+) -> Verdict:
+    """Policy v2: a field the rules cannot place, on a record about a person, is *needs
+    review* rather than silently PUBLIC.
+
+    That covers a flag or a category on any record about people (an incident's
+    `driver_injured`), a name no rule knows on such a record (numbers only on a person's
+    own record or in a sensitive domain, and not counts or measurements of the record),
+    a `<thing>_number` or `<thing>_code` on a person's record (it may be the person's
+    number at that thing: `hospital_number`), and, in a health record, a date that is not
+    the record's own (`lmp`, a dose's `start_date`). Message-typed fields are left to what
+    they hold.
+    """
+    # A request that writes a person's sensitive record (`StartCycleRequest` with a
+    # `patient_id`) carries that record's facts.
+    writes_a_record = ctx.has(Kind.PERSON_LINKED) and ctx.record.domain in SENSITIVE_DOMAINS
+    if verdict.level != P or verdict.review is not None:
+        return verdict
+    if ctx.has(Kind.REQUEST) and not writes_a_record:
+        return verdict
+    if ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER) or not _on_people(ctx):
+        return verdict
+    tokens = words(field.name)
+    raw = raw_words(field.name)
+    handling = set(tokens) & _RECORD_FLAG_WORDS
+    if "test" in handling and "test" not in (tokens[0], tokens[-1]):
+        handling.discard("test")  # `breath_test_positive`: a test of the person, not a sandbox
+    if handling:
+        return verdict
+    why = _ABOUT_PEOPLE_REVIEW
+    if verdict.rule == "TEMPORAL_TYPE":
+        dated = set(raw) - {"date", "time", "at", "on", "timestamp", "day"}
+        own = ctx.record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED)
+        if ctx.record.domain != Domain.HEALTH or not own or not dated or dated & _LIFECYCLE_WORDS:
+            return verdict
+        why = f"a date in {_a(ctx.record.describes)} may date a fact about the person's health"
+    elif verdict.rule in {"BOOL_FLAG", "ENUM_STATE"}:
+        if _administrative(tokens):
+            return verdict
+    elif verdict.rule == "THING_ID":
+        numbered = tokens[-1:] in (("number",), ("code",)) and tokens[:-1] != (ctx.noun,)
+        if not numbered or (ctx.record.subject != Subject.PERSON and not ctx.linked):
+            return verdict
+        why = "a number or code on a record about a person may be that person's own"
+    elif verdict.rule == "NO_SIGNAL" and _qualified_status(tokens, ctx):
+        why = f"`{field.name}` on a person's record may state a fact about them"
+    elif verdict.rule == "NO_SIGNAL" and _media_of_a_person(tokens, ctx):
+        why = f"`{field.name}` links a picture, recording or document of a person's record"
+    elif verdict.rule == "NO_SIGNAL":
+        if _administrative(tokens) or (
+            ftype.scalar in _NUMBER_SCALARS and not _person_number(raw, ctx)
+        ):
+            return verdict
+    else:
+        return verdict
+    return Verdict(verdict.level, None, verdict.rule, verdict.reason, (), 0.5, why)
+
+
+def _qualified_status(tokens: Sequence[str], ctx: MessageContext) -> bool:
+    """`legal_status`, `residency_status` on a person's own record: a state of the person,
+    not of the record (`status`, `review_status` are the record's)."""
+    return (
+        ctx.record.subject == Subject.PERSON
+        and len(tokens) >= 2
+        and tokens[-1] in {"status", "state"}
+        and not set(tokens[:-1]) & (_ADMINISTRATIVE | _RECORD_FLAG_WORDS)
+    )
+
+
+_MEDIA_WORDS = frozenset(
+    {"image", "photo", "scan", "picture", "pic", "img", "photocopy", "document", "form", "file", "attachment", "recording", "video", "audio", "letter",
+     "report", "certificate", "consent"}
+)  # fmt: skip
+
+
+def _media_of_a_person(tokens: Sequence[str], ctx: MessageContext) -> bool:
+    """`image_uri`, `consent_form_url` on a person's own record: what it links shows them."""
+    own = ctx.record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED)
+    return (
+        own
+        and tokens[-1:] in (("url",), ("uri",), ("link",))
+        and bool(set(tokens[:-1]) & _MEDIA_WORDS)
+    )
+
+
+# Units a record's own measurements are given in (distances, speeds, durations, money).
+_RECORD_UNITS = _MEASUREMENT_UNITS | frozenset(
+    {"km", "kph", "mph", "m", "deg", "degrees", "litres", "liters", "minutes", "seconds",
+     "hours", "days", "ms", "pence", "cents", "pennies", "bytes", "kwh", "wh", "w", "kw"}
+)  # fmt: skip
+
+
+def _person_number(raw: Sequence[str], ctx: MessageContext) -> bool:
+    """A number that may state a fact about a person (`weekly_allowance_pence` of a carer,
+    `oocytes_retrieved` of a patient), not a count or a measurement of the record
+    (`speeding_events`, `distance_km` of a trip)."""
+    if not _worth_review(ctx):
+        return False
+    last = raw[-1] if raw else ""
+    own = ctx.record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED)
+    if ctx.record.domain == Domain.HEALTH and own:
+        return True
+    counted = last.endswith("s") and not last.endswith("ss") and last not in _RECORD_UNITS
+    measured = last in _RECORD_UNITS and ctx.record.subject != Subject.PERSON
+    return not counted and not measured
+
+
+def _on_people(ctx: MessageContext) -> bool:
+    """A record about a person or about what happened to one, outside technical domains."""
+    record = ctx.record
+    return (
+        record.about_people
+        and record.domain not in (Domain.TELEMETRY, Domain.INFRASTRUCTURE)
+        and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
     )
 
 
@@ -1149,12 +1336,35 @@ def _postal_code(name: _Name, ctx: MessageContext) -> Verdict:
 def _latlng(name: _Name, ctx: MessageContext) -> Verdict:
     if ctx.has(Kind.GEO_THING) and not ctx.has(Kind.PERSON):
         return _v(P, None, "GEOGRAPHY", f"a position describing {ctx.describes}")
+    if _a_named_place(ctx):
+        return _v(P, None, "GEOGRAPHY", f"a position of {ctx.describes}, a thing no person is in")
     if ctx.words & lx.NEARBY_WORDS and not name.prefix:
         return _v(M, PiiType.GEOLOCATION, "NAME_WORD",
                   f"the position {ctx.describes} searches near is the caller's")  # fmt: skip
     if _is_work(name, ctx):
         return _v(L, PiiType.GEOLOCATION, "WORK_CONTACT", "the position of an organisation's place")
     return _v(M, PiiType.GEOLOCATION, "NAME_WORD", "a precise position (latitude/longitude)")
+
+
+# Nouns of bare positions: whose they are is decided by the field that holds them.
+_POSITION_NOUNS = frozenset(
+    {"point", "location", "position", "coordinate", "coordinates", "geo", "latlng", "fix",
+     "address", "place", "ping", "waypoint", "geolocation", "gps", "lat", "lng", "lon",
+     "latitude", "longitude", "geopoint", "coord", "coords"}
+)  # fmt: skip
+
+
+def _a_named_place(ctx: MessageContext) -> bool:
+    """A thing with a name of its own that points at no person and is no organisation
+    (`Vertex` of a zone): its position is the thing's. Bare positions (`GeoPoint`, `LatLng`) are
+    left to the field that holds them."""
+    return (
+        ctx.record.subject in (Subject.THING, Subject.CONFIG)
+        and ctx.noun not in _POSITION_NOUNS
+        and ctx.record.domain != Domain.TELEMETRY  # a device's heartbeat: its owner's
+        and not ctx.has(*_ABOUT_A_PERSON, Kind.REQUEST, Kind.ADDRESS, Kind.ORG, Kind.DEVICE)
+        and not ctx.words & _POSITION_NOUNS
+    )
 
 
 def _location(name: _Name, ctx: MessageContext) -> Verdict:

@@ -31,8 +31,13 @@ FLOORS = {
     "final": (0.97, 0.96),
     "blind_a": (0.98, 0.96),
     "blind_b": (0.94, 0.89),
-    "blind_e": (0.74, 0.52),
+    "blind_e": (0.77, 0.59),
 }
+# split → share of gold-HIGH fields that are HIGH or flagged *needs review* (a reviewer sees them)
+HIGH_OR_FLAGGED_FLOORS = {
+    "dev": 1.0, "heldout": 1.0, "fresh": 1.0, "final": 1.0,
+    "blind_a": 0.96, "blind_b": 0.96, "blind_e": 0.93,
+}  # fmt: skip
 
 
 def test_every_tuned_split_has_floors_and_a_first_run_record() -> None:
@@ -43,8 +48,10 @@ def test_every_tuned_split_has_floors_and_a_first_run_record() -> None:
 def test_blind_splits_are_measurable_but_never_targets() -> None:
     # Only the configuration is checked: a blind split's files are never opened here, and
     # `blind_c` may not have been written yet.
-    assert bench.BLIND_SPLITS == ("blind_c", "blind_d")
+    assert bench.BLIND_SPLITS == ("blind_c", "blind_d", "blind_f")
     assert set(bench.BLIND_SPLITS) <= set(bench.SPLITS)
+    # A blind split's first run is recorded once, before anything could be tuned on it.
+    assert bench.FIRST_RUN["blind_f"].startswith("73.0% / 38.7%")
     assert not set(bench.BLIND_SPLITS) & set(FLOORS)
     assert not set(bench.BLIND_SPLITS) & set(bench.TUNED_SPLITS)
 
@@ -78,3 +85,4 @@ def test_no_regression(split: str) -> None:
     accuracy, high_recall = FLOORS[split]
     assert scores.sensitivity_accuracy >= accuracy
     assert scores.high_recall >= high_recall
+    assert scores.high_or_flagged >= HIGH_OR_FLAGGED_FLOORS[split]

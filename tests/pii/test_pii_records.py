@@ -260,3 +260,113 @@ def test_every_field_has_a_confidence_between_0_and_1() -> None:
         result(analysis, "Customer.ssn").confidence
         > result(analysis, "Customer.aura_colour").confidence
     )
+
+
+# ---- records linked to a person through ids and holders ------------------------------
+
+_CLINIC = """
+message Patient { string patient_id = 1; string full_name = 2; }
+message TreatmentCycle {
+  string cycle_id = 1;
+  string patient_id = 2;
+  repeated Dose doses = 3;
+}
+message Dose { string drug = 1; string route = 2; }
+message Follicle { string follicle_id = 1; string cycle_id = 2; string morphology = 3; }
+message Incubator { string incubator_id = 1; string morphology = 2; }
+"""
+
+
+def test_a_record_linked_to_a_patient_through_an_id_or_a_holder_is_that_patients() -> None:
+    clinic = analyze(_CLINIC)
+    # `Follicle` names no person, but its `cycle_id` leads to a patient's treatment cycle.
+    linked = result(clinic, "Follicle.morphology")
+    assert (linked.sensitivity, linked.rule) == (H, "RECORD_CONTEXT")
+    assert "linked to TreatmentCycle" in linked.reasoning and linked.needs_review
+    # `Dose` is held by the cycle: what it says is about the same patient.
+    assert result(clinic, "Dose.route").sensitivity == H
+    # An incubator points at nobody: the same word there is about a machine.
+    assert result(clinic, "Incubator.morphology").sensitivity == P
+    assert result(clinic, "Follicle.follicle_id").sensitivity == P
+
+
+def test_a_field_the_rules_cannot_place_on_a_record_about_people_needs_review() -> None:
+    fleet = analyze(
+        "message Driver { string driver_id = 1; string full_name = 2; string email = 3;\n"
+        "  string hospital_number = 4; string residency_status = 5; string status = 6; }\n"
+        "message Trip { string trip_id = 1; string driver_id = 2; bool driver_injured = 3;\n"
+        "  double distance_km = 4; uint32 speeding_events = 5; }\n"
+        "message Depot { string depot_id = 1; bool gated = 2; }"
+    )
+    flagged = {
+        "Driver.hospital_number", "Driver.residency_status", "Trip.driver_injured"
+    }  # fmt: skip
+    for path in flagged:
+        found = result(fleet, path)
+        assert found.needs_review and found.review_reason, path
+    # The record's own ids, states, counts and measurements, and a thing's flags: no review.
+    for path in ("Driver.status", "Trip.trip_id", "Trip.distance_km", "Trip.speeding_events",
+                 "Depot.gated"):  # fmt: skip
+        assert not result(fleet, path).needs_review, path
+
+
+def test_a_structure_that_may_hold_more_than_is_certain_needs_review() -> None:
+    clinic = analyze(
+        "message Patient { string patient_id = 1; string full_name = 2; string qtc = 3; }\n"
+        "message GetPatientResponse { Patient patient = 1; }"
+    )
+    held = result(clinic, "GetPatientResponse.patient")
+    # `qtc` is a guess (HIGH, needs review): it does not spread, but the holder is flagged.
+    assert held.sensitivity == L and held.needs_review
+    assert "may hold HIGH" in (held.review_reason or "")
+
+
+def test_a_request_that_writes_a_patients_record_and_media_links_need_review() -> None:
+    clinic = analyze(
+        "message Patient { string patient_id = 1; string full_name = 2; string scan_url = 3; }\n"
+        "message Visit { string visit_id = 1; string patient_id = 2;\n"
+        "  bool breath_test_positive = 3; bool test_mode = 4; }\n"
+        "message StartTherapyRequest { string patient_id = 1; string regimen = 2; }"
+    )
+    for path in ("Patient.scan_url", "Visit.breath_test_positive", "StartTherapyRequest.regimen"):
+        assert result(clinic, path).needs_review, path
+    assert not result(clinic, "Visit.test_mode").needs_review
+
+
+def test_the_position_of_a_thing_no_person_is_in_is_the_things() -> None:
+    zones = analyze(
+        "message Vertex { double lat = 1; double lng = 2; }\n"
+        "message LatLng { double lat = 1; double lng = 2; }\n"
+        "message Warehouse { string name = 1; double lat = 2; double lng = 3; }"
+    )
+    assert result(zones, "Vertex.lat").sensitivity == P
+    # A bare position is whoever holds it; an organisation's place is work contact data.
+    assert result(zones, "LatLng.lat").sensitivity == M
+    assert result(zones, "Warehouse.lat").sensitivity == L
+
+
+def test_a_persons_language_is_a_personal_attribute_a_requests_is_a_locale() -> None:
+    found = analyze(
+        "message Patient { string patient_id = 1; string full_name = 2; string email = 3;\n"
+        "  string first_language = 4; }\n"
+        "message TranslateRequest { string text = 1; string language = 2; }"
+    )
+    spoken = result(found, "Patient.first_language")
+    assert (spoken.sensitivity, spoken.pii_type) == (L, None)
+    assert result(found, "TranslateRequest.language").sensitivity == P
+
+
+def test_a_field_sure_of_its_own_level_is_not_softened_by_a_guess_inside() -> None:
+    found = analyze(
+        "message Patient { string patient_id = 1; string full_name = 2;\n"
+        "  Residence home_address = 3; Residence stay = 4; }\n"
+        "message Residence { string street = 1; string qtc = 2; }"
+    )
+    # `Residence` is held by a patient's record, so its `qtc` is a guess (HIGH, needs
+    # review) that does not spread. `home_address` is MEDIUM by its own name: the gate may
+    # block on it, and the doubt inside must not turn that into a review warning; `stay`
+    # says nothing itself, so it is flagged.
+    assert result(found, "Residence.qtc").needs_review
+    held = result(found, "Patient.home_address")
+    assert held.sensitivity == M and not held.needs_review
+    assert result(found, "Patient.stay").needs_review
