@@ -181,8 +181,11 @@ def _status(zero: str = "STATUS_UNSPECIFIED", extra: str = "") -> str:
 
 
 # Zero values that mean "no value": renaming one to another says nothing new about zero
-# (FLAG_NONE → FLAG_DO_NOT_USE is still "not a real value").
-_SENTINEL = re.compile(r"_(UNSPECIFIED|UNKNOWN|UNSET|NONE|DEFAULT|DO_NOT_USE|INVALID)$")
+# (FLAG_NONE → FLAG_DO_NOT_USE is still "not a real value"; so is PARENT_SPAN_UNKNOWN_REMOTE,
+# where the not-set word sits inside the name).
+_SENTINEL = re.compile(
+    r"(?:^|_)(?:UNSPECIFIED|UNKNOWN|UNSET|NOT_SET|NONE|DEFAULT|DO_NOT_USE|INVALID)(?:_|$)"
+)
 
 
 @rule(

@@ -58,3 +58,13 @@ def test_a_used_enum_whose_zero_gets_a_real_meaning_still_blocks() -> None:
     after = proto3(used.replace("{zero}", "FLAG_ENABLED").replace("{mask}", "FLAG_MASK"))
     [zero] = [c for c in diff(before, after) if c.rule == "ENUM_ZERO_VALUE_CHANGED"]
     assert zero.is_breaking and "now has a real meaning" in zero.message
+
+
+def test_a_not_set_word_inside_the_name_is_still_not_set() -> None:
+    # opentelemetry-proto e75abec3: PARENT_SPAN_IS_REMOTE_UNSET → PARENT_SPAN_UNKNOWN_REMOTE
+    used = FLAGS.replace("fixed32 flags = 1;", "LogRecordFlags flags = 1;")
+    before = proto3(used.replace("{zero}", "FLAG_IS_REMOTE_UNSET").replace("{mask}", "FLAG_MASK"))
+    after = proto3(used.replace("{zero}", "FLAG_UNKNOWN_REMOTE").replace("{mask}", "FLAG_MASK"))
+    changes = diff(before, after)
+    assert not [c for c in changes if c.rule == "ENUM_ZERO_VALUE_CHANGED"]
+    assert [c.rule for c in changes if c.is_breaking] == ["ENUM_VALUE_RENAMED"]
