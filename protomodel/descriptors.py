@@ -295,6 +295,11 @@ class _FileConverter:
         locations = proto.source_code_info.location if with_source_info else ()
         self._has_source_info = len(locations) > 0
         self._locations = {tuple(loc.path): loc for loc in locations}
+        self._option_paths: dict[Path, list[tuple[tuple[str, ...], Path]]] = {}
+        for loc_path in self._locations:
+            split = _option_path(loc_path)
+            if split is not None:
+                self._option_paths.setdefault(split[0], []).append((split[1], loc_path))
         self._map_entries: dict[str, _MapEntry] = {}
 
     def convert(self) -> FileModel:
@@ -306,7 +311,7 @@ class _FileConverter:
             location=self._location(()),
             comments=self._comments((_FILE_SYNTAX,)),
             options=_options(proto, "options"),
-            option_locations={},
+            option_locations=self._option_locations(()),
             kind=ElementKind.FILE,
             repo_path=self._repo_path,
             package=proto.package,
@@ -362,7 +367,7 @@ class _FileConverter:
             location=self._location(path),
             comments=self._comments(path),
             options=_options(proto, "options"),
-            option_locations={},
+            option_locations=self._option_locations(path),
             kind=ElementKind.MESSAGE,
             fields=[],
             oneofs=[],
@@ -414,7 +419,7 @@ class _FileConverter:
                 location=self._location(oneof_path),
                 comments=self._comments(oneof_path),
                 options=_options(oneof, "options"),
-                option_locations={},
+                option_locations=self._option_locations(oneof_path),
                 kind=ElementKind.ONEOF,
                 field_names=[],
             )
@@ -457,7 +462,7 @@ class _FileConverter:
             location=self._location(path),
             comments=self._comments(path),
             options=options,
-            option_locations={},
+            option_locations=self._option_locations(path),
             kind=ElementKind.FIELD,
             number=proto.number,
             type=type_name,
@@ -498,7 +503,7 @@ class _FileConverter:
             location=self._location(path),
             comments=self._comments(path),
             options=options,
-            option_locations={},
+            option_locations=self._option_locations(path),
             kind=ElementKind.ENUM,
             values=[
                 self._enum_value(value, fqn, (*path, _ENUM_VALUES, index))
@@ -517,7 +522,7 @@ class _FileConverter:
             location=self._location(path),
             comments=self._comments(path),
             options=_options(proto, "options"),
-            option_locations={},
+            option_locations=self._option_locations(path),
             kind=ElementKind.ENUM_VALUE,
             number=proto.number,
         )
@@ -531,7 +536,7 @@ class _FileConverter:
             location=self._location(path),
             comments=self._comments(path),
             options=_options(proto, "options"),
-            option_locations={},
+            option_locations=self._option_locations(path),
             kind=ElementKind.SERVICE,
             methods=[
                 self._method(method, fqn, (*path, _SERVICE_METHODS, index))
@@ -547,7 +552,7 @@ class _FileConverter:
             location=self._location(path),
             comments=self._comments(path),
             options=_options(proto, "options"),
-            option_locations={},
+            option_locations=self._option_locations(path),
             kind=ElementKind.METHOD,
             input_type=proto.input_type.lstrip("."),
             output_type=proto.output_type.lstrip("."),
@@ -566,6 +571,18 @@ class _FileConverter:
         span = found.span
         end_line = span[2] if len(span) == 4 else span[0]
         return location(self._path, span[0] + 1, span[1] + 1, end_line + 1, span[-1])
+
+    def _option_locations(self, path: Path) -> dict[str, Location]:
+        """Where each option of the element at ``path`` is set, keyed as the parser keys
+        them: by its first name and by its dotted name (`features`,
+        `features.enum_type`); the first setting wins. Custom options (extensions) are
+        left out: their numbers have no names here."""
+        places: dict[str, Location] = {}
+        for names, loc_path in self._option_paths.get(path, ()):
+            place = self._location(loc_path)
+            places.setdefault(names[0], place)
+            places.setdefault(".".join(names), place)
+        return places
 
     def _comments(self, path: Path) -> Comments:
         found = self._locations.get(path)
@@ -642,3 +659,61 @@ def _value(descriptor: FieldDescriptor, value: Any) -> OptionValue:
     if descriptor.type == FieldDescriptor.TYPE_BYTES:
         return decode_text(value)
     return value
+
+
+# SourceCodeInfo paths: which fields of each descriptor hold child elements, and which
+# holds its options (descriptor.proto's field numbers).
+_CHILDREN: dict[str, dict[int, str]] = {
+    "file": {4: "message", 5: "enum", 6: "service", 7: "field"},
+    "message": {2: "field", 3: "message", 4: "enum", 6: "field", 8: "oneof"},
+    "enum": {2: "value"},
+    "service": {2: "method"},
+    "field": {},
+    "value": {},
+    "method": {},
+    "oneof": {},
+}
+_OPTIONS_FIELD: dict[str, tuple[int, Any]] = {
+    "file": (8, descriptor_pb2.FileOptions.DESCRIPTOR),
+    "message": (7, descriptor_pb2.MessageOptions.DESCRIPTOR),
+    "enum": (3, descriptor_pb2.EnumOptions.DESCRIPTOR),
+    "value": (3, descriptor_pb2.EnumValueOptions.DESCRIPTOR),
+    "service": (3, descriptor_pb2.ServiceOptions.DESCRIPTOR),
+    "method": (4, descriptor_pb2.MethodOptions.DESCRIPTOR),
+    "field": (8, descriptor_pb2.FieldOptions.DESCRIPTOR),
+    "oneof": (2, descriptor_pb2.OneofOptions.DESCRIPTOR),
+}
+# Field settings written as options in the source (`[default = 1, json_name = "x"]`).
+_FIELD_SETTINGS = {7: "default", 10: "json_name"}
+
+
+def _option_path(path: Path) -> tuple[Path, tuple[str, ...]] | None:
+    """(element path, option names) for a location of an option setting, else None."""
+    kind, index = "file", 0
+    while index < len(path):
+        number = path[index]
+        options_number, options = _OPTIONS_FIELD[kind]
+        if number == options_number:
+            names = _option_names(options, path[index + 1 :])
+            return (path[:index], names) if names else None
+        if kind == "field" and number in _FIELD_SETTINGS and index + 1 == len(path):
+            return path[:index], (_FIELD_SETTINGS[number],)
+        child = _CHILDREN[kind].get(number)
+        if child is None or index + 1 >= len(path):
+            return None
+        kind, index = child, index + 2
+    return None
+
+
+def _option_names(options: Any, numbers: Path) -> tuple[str, ...]:
+    names: list[str] = []
+    message = options
+    for number in numbers:
+        found = message.fields_by_number.get(number) if message is not None else None
+        if found is None:
+            break  # an extension: a custom option
+        names.append(found.name)
+        if found.is_repeated or found.message_type is None:
+            break
+        message = found.message_type
+    return tuple(names)
