@@ -144,8 +144,10 @@ def merge_findings(
     cleared = {"buf_rules": []} if buf_ran else {}
     merged = [change.model_copy(deep=True, update=cleared) for change in rule_changes]
     by_element: dict[str, list[Change]] = defaultdict(list)
+    by_place: dict[tuple[str, int], list[Change]] = defaultdict(list)
     for change in merged:
         by_element[change.element].append(change)
+        by_place[(change.file, change.line)].append(change)
     # buf-only changes per element, with the rules of ours their buf rules map to
     buf_only: dict[str, list[tuple[frozenset[str], Change]]] = defaultdict(list)
 
@@ -161,6 +163,18 @@ def merge_findings(
         target = next((c for c in ours if finding.rule not in c.buf_rules), None) or next(
             iter(ours), None
         )
+        if target is None:
+            # buf points some findings where the cause is written, not at the element (a
+            # file option that changes every string field's Java UTF-8 check): the rules'
+            # finding of the same family at that very line is the same problem.
+            target = next(
+                (
+                    c
+                    for c in sorted(by_place[(finding.repo_path, finding.line)], key=lambda c: c.id)
+                    if c.rule in candidates and finding.rule not in c.buf_rules
+                ),
+                None,
+            )
         if target is None:
             # buf rules that could be the same rule of ours (FIELD_SAME_NAME and
             # FIELD_SAME_JSON_NAME: a rename) on one element are one problem, as is the
