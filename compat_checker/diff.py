@@ -506,12 +506,10 @@ class DiffContext:
 
     def package_gone(self, package: str) -> bool:
         """Whether no head file of the repository declares `package` any more."""
-        if not package or self.list_head_packages is None:
+        listed = self.list_head_packages
+        if not package or listed is None:
             return False
-        known = self.__dict__.get("_head_packages")
-        if known is None:
-            known = self.__dict__["_head_packages"] = frozenset(self.list_head_packages())
-        return package not in known
+        return package not in self.shared("head packages", lambda: frozenset(listed()))
 
     def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A fact several rules need about the same thing (``key``), computed once per run."""

@@ -11,7 +11,7 @@ its model's fields and survives a validating round trip.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any, TypeVar
@@ -46,6 +46,14 @@ def location(file: str, line: int, column: int, end_line: int, end_column: int) 
     return construct(
         Location, file=file, line=line, column=column, end_line=end_line, end_column=end_column
     )
+
+
+def place_option(places: dict[str, Location], names: Sequence[str], place: Location) -> None:
+    """Record where an option is set, by its first name component and by its whole dotted
+    name (`features` and `features.utf8_validation`); the first setting wins. Both builders
+    key `option_locations` this way, so rules find an option's line in either model."""
+    places.setdefault(names[0], place)
+    places.setdefault(".".join(names), place)
 
 
 def no_comments() -> Comments:

@@ -29,7 +29,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from protomodel.comments import make_comments
-from protomodel.construct import construct, gc_paused, location, no_comments
+from protomodel.construct import construct, gc_paused, location, no_comments, place_option
 from protomodel.errors import ProtoParseError
 from protomodel.literals import decode_text
 from protomodel.model import (
@@ -573,15 +573,11 @@ class _FileConverter:
         return location(self._path, span[0] + 1, span[1] + 1, end_line + 1, span[-1])
 
     def _option_locations(self, path: Path) -> dict[str, Location]:
-        """Where each option of the element at ``path`` is set, keyed as the parser keys
-        them: by its first name and by its dotted name (`features`,
-        `features.enum_type`); the first setting wins. Custom options (extensions) are
-        left out: their numbers have no names here."""
+        """Where each option of the element at ``path`` is set (`place_option`). Custom
+        options (extensions) are left out: their numbers have no names here."""
         places: dict[str, Location] = {}
         for names, loc_path in self._option_paths.get(path, ()):
-            place = self._location(loc_path)
-            places.setdefault(names[0], place)
-            places.setdefault(".".join(names), place)
+            place_option(places, names, self._location(loc_path))
         return places
 
     def _comments(self, path: Path) -> Comments:

@@ -18,7 +18,7 @@ from antlr4.tree.Tree import TerminalNodeImpl
 from proto_schema_parser.antlr.ProtobufParser import ProtobufParser as Grammar
 
 from protomodel.comments import TokenComments, attribute_comments, element_comments
-from protomodel.construct import construct, location, no_comments
+from protomodel.construct import construct, location, no_comments, place_option
 from protomodel.errors import ProtoParseError
 from protomodel.lexer import ProtoToken, TokenizedFile
 from protomodel.literals import c_escape, decode_text, format_float_default, parse_int, unescape
@@ -691,12 +691,8 @@ class FileWalker:
                 self._place_option(element, path, option)
 
     def _place_option(self, element: Element, path: list[str], ctx: Any) -> None:
-        """Where the option is set, by its first name component and by its whole dotted
-        name (`features` and `features.utf8_validation`); the first setting wins."""
         if path:
-            place = self._location(ctx.start, ctx.stop)
-            element.option_locations.setdefault(path[0], place)
-            element.option_locations.setdefault(".".join(path), place)
+            place_option(element.option_locations, path, self._location(ctx.start, ctx.stop))
 
     def _option_name(self, ctx: Grammar.OptionNameContext) -> list[str]:
         """``(validate.rules).string.min_len`` → ``["(validate.rules)", "string", "min_len"]``."""
