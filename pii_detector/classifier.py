@@ -207,9 +207,13 @@ _PERSON_EVIDENCE = frozenset(
 )  # fmt: skip
 
 
-# Records that select a group of people (an ad's targeting criterion with a gender, an age
-# range and an income range) describe the group, not one person.
-_TARGETING_NOUNS = frozenset({"criterion", "criteria", "targeting"})
+# Records that select or describe a group of people (an ad's targeting criterion or
+# audience with a gender, an age range and an income range; a cohort; a report segment)
+# describe the group, not one person.
+_GROUP_WORDS = frozenset(
+    {"criterion", "criteria", "targeting", "audience", "audiences", "cohort", "cohorts",
+     "segment", "segments", "demographic", "demographics"}
+)  # fmt: skip
 
 _ANY_INSURANCE_WORDS = frozenset(
     {"insurance", "insurer", "coverage", "policy", "claim", "policyholder", "insured",
@@ -308,8 +312,9 @@ def message_context(
     package_words = frozenset(package_sequence)
     siblings = frozenset(key for f in message.fields for key in _concept_keys(words(f.name)))
     # A flag (`age_restricted`) holds no personal data, so it is no evidence of a person.
+    # Nor is a property of one (`gender_view`, `age_range_view` of a report row).
     evidence = {
-        key for f in message.fields if f.type != "bool" for key in _concept_keys(words(f.name))
+        key for f in message.fields if f.type != "bool" for key in _head_concept_keys(words(f.name))
     } & _PERSON_EVIDENCE
     field_words = [w for f in message.fields for w in words(f.name)]
     domain, domain_evidence = domain_of(
@@ -333,7 +338,8 @@ def message_context(
         kinds.add(Kind.ANIMAL)
     elif noun in listed_person_nouns or (
         not kinds & {Kind.ORG, Kind.NETWORK}
-        and noun not in lx.GEO_THING_NOUNS | _TARGETING_NOUNS
+        and noun not in lx.GEO_THING_NOUNS
+        and not all_words & _GROUP_WORDS
         and len(evidence) >= 2
     ):
         kinds.add(Kind.PERSON)
@@ -529,6 +535,15 @@ def _concept_keys(tokens: Sequence[str]) -> set[str]:
     return {m.concept.key for m in match_concepts(tokens)}
 
 
+def _head_concept_keys(tokens: Sequence[str]) -> set[str]:
+    """Concepts a name holds as data, not as a property of it (`gender_view` holds none)."""
+    return {
+        m.concept.key
+        for m in match_concepts(tokens)
+        if not any(w in lx.PROPERTY_WORDS and w not in lx.VALUE_WORDS for w in tokens[m.end :])
+    }
+
+
 # ---- the classifier -------------------------------------------------------------------
 
 
@@ -564,10 +579,7 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         tokens = tokens[: tokens.index("by", 1)]
     matches = [m for m in match_concepts(tokens) if _applies(m.concept, ctx)]
     raw = raw_words(field.name)
-    if "asset" in raw and "assets" not in raw and not ctx.has(Kind.PERSON):
-        # One `asset` is an artefact (an ad's image, a software asset); a person's
-        # assets (plural, or on a person) are their wealth.
-        matches = [m for m in matches if m.text != "asset"]
+    matches = [m for m in matches if not _other_sense(m, tokens, raw, ctx)]
     if _is_system(ctx):
         # Configuration and infrastructure hold no one's health (`max_buffered_rx_bytes`).
         matches = [m for m in matches if m.concept.key not in _HEALTH_CONCEPTS]
@@ -651,6 +663,8 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
             and tokens[-1] in _SECRET_REFERENCE_TAILS | {"prefix", "header", "key", "value"}
         ):
             said = None  # "the name of the secret": where it lives, not the secret (v2)
+        if said is not None and _name_says_what_it_is(tokens, said, ctx, ftype):
+            said = None
         if said is not None and said.level.rank > verdict.level.rank:
             verdict = said
     elif verdict.rule == "PERSON_ID":
@@ -674,6 +688,72 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         # Several kinds in the name of a structure: no one type (POLICY.md, rule 18).
         verdict = _v(verdict.level, None, verdict.rule, verdict.reason, verdict.confidence)
     return verdict
+
+
+def _other_sense(
+    match: Match, tokens: Sequence[str], raw: Sequence[str], ctx: MessageContext
+) -> bool:
+    """A word that means personal data only in one reading, read in its other one.
+
+    Words of `lx.HEAD_ONLY_WORDS` name the personal data only as the head noun of the name:
+    followed by another noun they modify it (`asset_set`, `callout_asset_recommendation`,
+    `pan_angle`, `pin_action`, `eu_political_advertising`), and only a value word may
+    follow (`assets_value`). `asset` is wealth only on a record about a person (an ad's or
+    an inventory's assets are artefacts), and only as `assets` unless the record is a
+    person. `disabled` is a person's condition only on a person's own record with no
+    thing before it (`is_disabled`): `call_tracking_disabled` and a rule's `disabled` are
+    switches (policy v2, what a type rules out).
+    """
+    text = match.text
+    if text not in lx.HEAD_ONLY_WORDS:
+        return False
+    after = tokens[match.end :]
+    if any(word not in lx.VALUE_WORDS for word in after):
+        return True
+    if text == "asset":
+        on_a_person = (
+            ctx.has(Kind.PERSON, Kind.SUBJECT_PERSON) or ctx.record.subject == Subject.PERSON
+        )
+        return not on_a_person and ("assets" not in raw or not ctx.has(*_ABOUT_A_PERSON))
+    if text == "disabled":
+        before = tokens[: match.start]
+        own = ctx.record.subject == Subject.PERSON or ctx.has(Kind.PERSON)
+        return not own or any(
+            w not in _CONDITION_PREFIXES and w not in ctx.person_nouns for w in before
+        )
+    return False
+
+
+# Words before `disabled` that keep it the person's condition (`is_disabled`).
+_CONDITION_PREFIXES = frozenset({"is", "has", "registered", "person", "physically", "mentally"})
+
+
+def _name_says_what_it_is(
+    tokens: Sequence[str], said: Verdict, ctx: MessageContext, ftype: FieldType
+) -> bool:
+    """A comment does not make a field what its own name says it is not.
+
+    An administrative name (`parent`, `check_id`, `page_size`, `filter`) or a property of
+    something (`mime_type`, `encryption_algorithm`, `inspect_template`) says what the field
+    holds; a comment that mentions a secret or a diagnosis describes what the field is
+    about (`parent`: "the project to create the API key in"). On a record about people a
+    category or a status may still be the fact (`abuse_categories` of a child's record).
+    A number holds no secret.
+    """
+    last = tokens[-1] if tokens else ""
+    if _administrative(tokens) and last not in _VALUE_HEADS:
+        return True
+    if last in lx.PROPERTY_WORDS and last not in lx.VALUE_WORDS | _PARTY_WORDS:
+        return last not in lx.FACT_DESCRIBING_TAILS or not _on_people(ctx)
+    return said.pii_type in _SECRET_TYPES and ftype.scalar in _NUMBER_SCALARS
+
+
+# Property words that name a party: its identity may be an e-mail address or a host
+# (`issuer`: "the principal that issued the token, usually a URL or an e-mail address").
+_PARTY_WORDS = frozenset({"issuer", "provider", "source", "origin", "host", "server", "domain"})
+# Administrative-looking last words that still hold a value: a number, a code, a query a
+# person typed.
+_VALUE_HEADS = frozenset({"number", "code", "value", "query"})
 
 
 _NUMBER_SCALARS = lx.INTEGER_TYPES | {"float", "double", "bool"}
@@ -1167,6 +1247,8 @@ def _enum(name: _Name | None, ftype: FieldType, ctx: MessageContext) -> Verdict:
         verdict = _resolve(name, ctx)
         return _v(verdict.level, verdict.pii_type, "ENUM_PII", verdict.reason)
     for match in match_concepts(ftype.type_words):
+        if _other_sense(match, ftype.type_words, ftype.type_words, ctx):
+            continue  # `PoliticalAdvertisingStatus`: a kind of advertising
         if lx.CATEGORICAL in match.concept.flags and _applies(match.concept, ctx):
             verdict = _resolve(_Name(ftype.type_words, match, (), (), None), ctx)
             return _v(verdict.level, verdict.pii_type, "ENUM_PII",
@@ -1243,7 +1325,26 @@ def _by_name(name: _Name, ctx: MessageContext, ftype: FieldType) -> Verdict | No
         and name.match.text not in _TEXT_MESSAGES
     ):
         return None  # billing_details: a structure, judged by what it holds
+    if _money_of_a_thing(name, ctx):
+        return _v(P, None, "ORG_FINANCES",
+                  f"`{name.match.text}` of {ctx.describes}, {_a(ctx.record.describes)}: "
+                  "what a thing pays or earns, not a person's income", 0.75)  # fmt: skip
     return _resolve(name, ctx)
+
+
+def _money_of_a_thing(name: _Name, ctx: MessageContext) -> bool:
+    """Salary, earnings or a commission rate of a thing: a job ad's advertised salary, a
+    campaign's commission, a publisher's earnings. Money words are a person's income only
+    on a record about people, or in a finance or HR record (payroll, a loan application)."""
+    concept = name.match.concept
+    return (
+        concept.pii_type == PiiType.FINANCIAL_INFO
+        and lx.FACT not in concept.flags
+        and ctx.record.subject in (Subject.THING, Subject.CONFIG)
+        and ctx.record.domain not in _REVIEW_DOMAINS
+        and not ctx.has(*_ABOUT_A_PERSON, Kind.SUBJECT_PERSON, Kind.FINANCIAL)
+        and not set(name.prefix) & ctx.person_nouns
+    )
 
 
 # Adjectives of a person's condition that are also the words of a switch.
@@ -1794,8 +1895,17 @@ def _token(name: _Name, ctx: MessageContext) -> Verdict:
     prefix = set(name.prefix)
     if prefix & lx.PLUMBING_TOKEN_WORDS:
         return _v(P, None, "PAGINATION_TOKEN", f"`{'_'.join(name.tokens)}` is a pagination token")
-    if prefix & _SECRET_TOKEN_WORDS or not prefix:
+    if prefix & _SECRET_TOKEN_WORDS or (not prefix and _about_access(ctx)):
         return _v(H, PiiType.AUTH_SECRET, "NAME_WORD", "a token grants access: an auth secret")
+    plumbing = (ctx.words - {"request", "response"}) & (
+        lx.PLUMBING_TOKEN_WORDS | _NON_SECRET_TOKEN_WORDS
+    )
+    if not prefix and plumbing:
+        # `StreamContinuationToken.token`, `Idempotency.token`, a model's `Candidate.token`:
+        # the record names what kind of token it is.
+        return _v(P, None, "PAGINATION_TOKEN",
+                  f"the token of {ctx.describes} is a {sorted(plumbing)[0]} token, not access",
+                  0.75)  # fmt: skip
     if prefix & _NON_SECRET_TOKEN_WORDS or _is_system(ctx):
         # Policy v2: poll, task, operation, routing, attribution tokens open nothing.
         return _v(P, None, "PAGINATION_TOKEN",
@@ -1805,6 +1915,17 @@ def _token(name: _Name, ctx: MessageContext) -> Verdict:
               "a token whose kind the rules cannot tell: an access token or a position?")  # fmt: skip
 
 
+def _about_access(ctx: MessageContext) -> bool:
+    """A record about credentials or access (`BearerTokenConfig`, `AuthToken`, `Session`):
+    a bare `token` there opens something. Elsewhere (a language model's `Candidate`, a
+    chart's query) a bare token may be a word of text, so the rules are unsure."""
+    return ctx.has(Kind.SECURITY) or bool(ctx.words & (_SECRET_TOKEN_WORDS | _ACCESS_WORDS))
+
+
+_ACCESS_WORDS = frozenset(
+    {"credential", "credentials", "password", "secret", "login", "signin",
+     "authn", "authz", "sso", "saml", "oidc", "openid", "key", "keys", "webhook"}
+)  # fmt: skip
 _SECRET_TOKEN_WORDS = frozenset(
     {"access", "refresh", "id", "session", "bearer", "auth", "authorization", "authentication",
      "oauth", "jwt", "csrf", "xsrf", "api", "push", "device", "fcm", "apns", "reset",
@@ -1825,6 +1946,8 @@ _NON_SECRET_TOKEN_WORDS = frozenset(
 def _key(name: _Name, ctx: MessageContext) -> Verdict:
     owner = name.owner
     if not owner:
+        if ctx.words & {"public", "certificate", "cert"} and not ctx.words & {"private", "secret"}:
+            return _v(P, None, "NO_SIGNAL", f"the key of {ctx.describes} is a public key")
         if ctx.has(Kind.SECURITY) or ctx.words & {"api", "credential", "secret"}:
             return _v(
                 H, PiiType.API_KEY, "SECURITY_CONTEXT", f"the key of credential {ctx.describes}"

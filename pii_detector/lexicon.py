@@ -948,6 +948,10 @@ BULK_VERBS = frozenset(
     {"list", "search", "query", "find", "export", "scan", "dump", "batch", "bulk", "stream"}
 )  # fmt: skip
 
+# Words that name personal data only as the head noun of a field name; followed by another
+# noun they modify it (`asset_set`, `pan_angle`, `pin_action`, `political_advertising`).
+HEAD_ONLY_WORDS = frozenset({"asset", "pan", "pin", "political", "politics", "disabled", "rx"})
+
 # Words that, in a comment, negate the personal-data word right after them.
 NEGATIONS = frozenset({"not", "never", "no", "isn't", "isnt", "without", "nor", "non"})
 
