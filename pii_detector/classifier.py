@@ -1300,6 +1300,12 @@ def _by_name(name: _Name, ctx: MessageContext, ftype: FieldType) -> Verdict | No
         where = sorted(set(name.tail) & _SECRET_REFERENCE_TAILS)[0]
         return _v(P, None, "SECRET_REFERENCE",
                   f"the {where} of {_a(concept.label)}, not the secret itself", 0.85)  # fmt: skip
+    if _is_secret_concept(concept) and set(name.tail) & _DIGEST_TAILS:
+        # `encryption_key_sha256`, `client_secret_sha256`: a digest of random key material
+        # identifies the key and opens nothing (a password's hash can be cracked: HIGH).
+        return _v(P, None, "PROPERTY_OF",
+                  f"a digest of {_a(concept.label)}: it identifies the key, it opens nothing",
+                  0.8)  # fmt: skip
     prop = _property_tail(name, ctx)
     if prop is not None and concept.key not in {"expiry", "by"}:
         return _v(P, None, "PROPERTY_OF",
@@ -1347,6 +1353,8 @@ def _money_of_a_thing(name: _Name, ctx: MessageContext) -> bool:
     )
 
 
+# Digests named after the key they were computed from.
+_DIGEST_TAILS = frozenset({"sha256", "sha1", "sha512", "sha384", "md5", "crc32c", "checksum"})
 # Adjectives of a person's condition that are also the words of a switch.
 _SWITCH_WORDS = frozenset({"disabled"})
 # After a secret word: where the secret lives, not the secret (policy v2).
@@ -1666,6 +1674,9 @@ def _of_before(name: _Name, ctx: MessageContext) -> Verdict | None:
         before.concept.pii_type in _SECRET_TYPES or before.concept.key in {"key", "token"}
     ):
         return _v(P, None, "THING_NAME", f"the name of a {before.concept.label}, not its value")
+    if head == "value" and before.text == "key":
+        # `attributes_key_value_pairs`, `entity_key_values`: entries of a map, keyed by name.
+        return _v(P, None, "NO_SIGNAL", "key/value pairs: the keys of entries, not key material")
     return _resolve(_Name(name.tokens, before, name.prefix, name.tail, None), ctx)
 
 

@@ -176,14 +176,33 @@ TECHNICAL_PERSON_NOUNS = frozenset(
 _WEIGHTS = {"name": 3, "package": 3, "rpc": 2, "holder": 2, "file": 1, "fields": 1, "comment": 1}
 
 
+# After `health`: a system's probe or its sources (`health_check`, `HealthSource`,
+# `HealthAggregationPolicy`); before it: whose health it is (`service_health`, `backend_health`).
+_PROBE_WORDS = frozenset(
+    {"check", "checker", "checks", "probe", "probes", "source", "sources", "aggregation",
+     "monitor", "monitoring"}
+)  # fmt: skip
+_SYSTEM_NOUNS = frozenset(
+    {"service", "system", "cluster", "node", "backend", "instance", "endpoint", "server",
+     "host", "replica", "shard", "pod", "upstream"}
+)  # fmt: skip
+
+
 def without_probes(found: Iterable[str]) -> tuple[str, ...]:
-    """Words without `health` in `health_check`/`health_probe`: a liveness probe of a system."""
+    """Words without `health` where it is a system's: `health_check`, `HealthSource`, a
+    `servicehealth` package, a backend's health (a liveness probe, not a person's body)."""
     listed = list(found)
     if "health" not in listed:
         return tuple(listed)
     return tuple(
         w for i, w in enumerate(listed)
-        if not (w == "health" and listed[i + 1 : i + 2] in (["check"], ["checker"], ["probe"]))
+        if not (
+            w == "health"
+            and (
+                (listed[i + 1 : i + 2] and listed[i + 1] in _PROBE_WORDS)
+                or (i > 0 and listed[i - 1] in _SYSTEM_NOUNS)
+            )
+        )
     )  # fmt: skip
 
 

@@ -548,6 +548,15 @@ message CloneVoiceConfig {
   // The MIME type of the voice sample.
   string mime_type = 1;
 }
+message HealthSource { string description = 1; repeated string sources = 2; }
+message HealthAggregationPolicy { string description = 1; uint32 healthy_threshold = 2; }
+message SessionAttributes { string session_id = 1; repeated string entries = 2; }
+message ConversionUpload { SessionAttributes session_attributes_key_value_pairs = 1; }
+message SuppliedKey {
+  string raw_key = 1;
+  string raw_key_sha256 = 2;
+  string client_secret_sha256 = 3;
+}
 message BearerTokenConfig { string token = 1; }
 message ServerCertificate { string private_key = 1; string certificate = 2; }
 message DatabaseUser { string name = 1; string password = 2; }
@@ -569,6 +578,7 @@ def googleapis_shapes() -> PiiAnalysis:
 def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: PiiAnalysis) -> None:
     high = {f.element for f in googleapis_shapes.fields if f.sensitivity == Sensitivity.HIGH}
     secrets = {
+        "example.cloud.v2.SuppliedKey.raw_key",
         "example.cloud.v2.ObjectParams.encryption_key",
         "example.cloud.v2.BearerTokenConfig.token",
         "example.cloud.v2.ServerCertificate.private_key",
@@ -619,6 +629,13 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         "example.cloud.v2.GenerateTextResponse.candidates",
         "example.cloud.v2.StreamResumeToken.token",
         "example.cloud.v2.DeviceKeyCredential.PublicKeyCredential.key",
+        # `health` of a system: a load balancer's health sources and policies.
+        "example.cloud.v2.HealthSource.description",
+        "example.cloud.v2.HealthAggregationPolicy.description",
+        # Key/value pairs are entries of a map; a digest of a key opens nothing.
+        "example.cloud.v2.ConversionUpload.session_attributes_key_value_pairs",
+        "example.cloud.v2.SuppliedKey.raw_key_sha256",
+        "example.cloud.v2.SuppliedKey.client_secret_sha256",
         # `pan` and `pin` as modifiers: an angle, a ranking action.
         "example.cloud.v2.FaceBox.pan_angle",
         "example.cloud.v2.BoostRule.pin_action",
