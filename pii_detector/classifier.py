@@ -665,6 +665,10 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
             said = None  # "the name of the secret": where it lives, not the secret (v2)
         if said is not None and _name_says_what_it_is(tokens, said, ctx, ftype):
             said = None
+        if said is not None and said.pii_type in _FACT_TYPES and not _about_someone(ctx):
+            # "the resource's ancestry", "a diagnosis of the task": a personal fact is
+            # a person's; on a record about no one the comment means something else.
+            said = None
         if said is not None and said.level.rank > verdict.level.rank:
             verdict = said
     elif verdict.rule == "PERSON_ID":
@@ -751,6 +755,18 @@ def _name_says_what_it_is(
 # Property words that name a party: its identity may be an e-mail address or a host
 # (`issuer`: "the principal that issued the token, usually a URL or an e-mail address").
 _PARTY_WORDS = frozenset({"issuer", "provider", "source", "origin", "host", "server", "domain"})
+# Facts about a person (not secrets or contact data, which anything may hold).
+_FACT_TYPES = frozenset(
+    {PiiType.SPECIAL_CATEGORY, PiiType.BIOMETRIC, PiiType.FINANCIAL_INFO,
+     PiiType.MEDICAL_RECORD}
+)  # fmt: skip
+
+
+def _about_someone(ctx: MessageContext) -> bool:
+    """A record about a person or about what people do, or one that points at a person."""
+    return _on_people(ctx) or ctx.has(*_ABOUT_A_PERSON, Kind.SUBJECT_PERSON)
+
+
 # Administrative-looking last words that still hold a value: a number, a code, a query a
 # person typed.
 _VALUE_HEADS = frozenset({"number", "code", "value", "query"})

@@ -557,6 +557,15 @@ message SuppliedKey {
   string raw_key_sha256 = 2;
   string client_secret_sha256 = 3;
 }
+message InventoryItem {
+  // The ancestry path of the item in the resource hierarchy, starting with the closest
+  // project, folder or organization.
+  repeated string ancestors = 1;
+}
+message TaskAttempt {
+  // The exit code of the finished task; see the diagnosis section of the guide.
+  int32 exit_code = 1;
+}
 message BearerTokenConfig { string token = 1; }
 message ServerCertificate { string private_key = 1; string certificate = 2; }
 message DatabaseUser { string name = 1; string password = 2; }
@@ -632,6 +641,9 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         # `health` of a system: a load balancer's health sources and policies.
         "example.cloud.v2.HealthSource.description",
         "example.cloud.v2.HealthAggregationPolicy.description",
+        # A comment naming a personal fact describes something else on a record about no one.
+        "example.cloud.v2.InventoryItem.ancestors",
+        "example.cloud.v2.TaskAttempt.exit_code",
         # Key/value pairs are entries of a map; a digest of a key opens nothing.
         "example.cloud.v2.ConversionUpload.session_attributes_key_value_pairs",
         "example.cloud.v2.SuppliedKey.raw_key_sha256",
