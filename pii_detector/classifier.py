@@ -215,6 +215,23 @@ _GROUP_WORDS = frozenset(
      "segment", "segments", "demographic", "demographics"}
 )  # fmt: skip
 
+# Nouns of a system's parts: before a person noun that usually names a process, the name
+# is a component's (`InstanceGroupManager`, `ConnectionPoolAgent`, `QueueWorker`).
+_SYSTEM_PART_WORDS = frozenset(
+    {"instance", "group", "cluster", "node", "server", "host", "service", "connection",
+     "queue", "job", "task", "pipeline", "build", "device", "vm", "database", "network",
+     "pool", "resource", "certificate", "cache", "package", "deployment", "release",
+     "traffic", "load", "backend", "endpoint", "proxy", "stream", "topic", "file",
+     "storage", "disk", "volume", "index", "workload", "container", "image", "cert",
+     "secret", "key", "lease", "lock", "config", "log", "metric", "alert", "event"}
+)  # fmt: skip
+
+
+def _component_name(core: Sequence[str]) -> bool:
+    """`InstanceGroupManager`, `SecretManager`: a part of a system, not a person."""
+    return len(core) >= 2 and core[-1] in TECHNICAL_PERSON_NOUNS and core[-2] in _SYSTEM_PART_WORDS
+
+
 _ANY_INSURANCE_WORDS = frozenset(
     {"insurance", "insurer", "coverage", "policy", "claim", "policyholder", "insured",
      "underwriting", "premium", "adjuster"}
@@ -336,7 +353,7 @@ def message_context(
         kinds.add(Kind.ADDRESS)
     if noun in lx.ANIMAL_NOUNS:
         kinds.add(Kind.ANIMAL)
-    elif noun in listed_person_nouns or (
+    elif (noun in listed_person_nouns and not _component_name(core)) or (
         not kinds & {Kind.ORG, Kind.NETWORK}
         and noun not in lx.GEO_THING_NOUNS
         and not all_words & _GROUP_WORDS

@@ -566,6 +566,7 @@ message TaskAttempt {
   // The exit code of the finished task; see the diagnosis section of the guide.
   int32 exit_code = 1;
 }
+message InstancePoolManager { string name = 1; string fingerprint = 2; int32 target_size = 3; }
 message BearerTokenConfig { string token = 1; }
 message ServerCertificate { string private_key = 1; string certificate = 2; }
 message DatabaseUser { string name = 1; string password = 2; }
@@ -644,6 +645,8 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         # A comment naming a personal fact describes something else on a record about no one.
         "example.cloud.v2.InventoryItem.ancestors",
         "example.cloud.v2.TaskAttempt.exit_code",
+        # A manager of instance pools is a component: its fingerprint is a hash.
+        "example.cloud.v2.InstancePoolManager.fingerprint",
         # Key/value pairs are entries of a map; a digest of a key opens nothing.
         "example.cloud.v2.ConversionUpload.session_attributes_key_value_pairs",
         "example.cloud.v2.SuppliedKey.raw_key_sha256",
