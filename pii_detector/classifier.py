@@ -708,7 +708,29 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
     if ftype.cls == TypeClass.MESSAGE and verdict.types:
         # Several kinds in the name of a structure: no one type (POLICY.md, rule 18).
         verdict = _v(verdict.level, None, verdict.rule, verdict.reason, verdict.confidence)
+    if _fact_on_a_guessed_person(verdict, tokens, ctx):
+        # One doubtful guess must not spread through a whole API (analysis.propagate).
+        verdict = replace(verdict, confidence=0.6, review=(
+            f"a personal fact on {ctx.describes}, which looks like a person only by its "
+            "fields: confirm whose it is"))  # fmt: skip
     return verdict
+
+
+def _fact_on_a_guessed_person(verdict: Verdict, tokens: Sequence[str], ctx: MessageContext) -> bool:
+    """A HIGH personal fact (money, a special category, biometrics) whose person is a guess:
+    the record is person-like only by its fields (a gender and an age range), not by its
+    name, its domain or a reference to a person."""
+    return (
+        verdict.level == H
+        and verdict.rule == "NAME_WORD"
+        and verdict.pii_type in _PERSONAL_FACT_TYPES
+        and verdict.confidence >= CERTAIN
+        and ctx.has(Kind.PERSON)
+        and ctx.noun not in lx.PERSON_NOUNS  # a package's own person nouns are guesses too
+        and not ctx.has(Kind.PERSON_LINKED, Kind.SUBJECT_PERSON, Kind.HEALTH, Kind.FINANCIAL)
+        and ctx.record.domain not in _REVIEW_DOMAINS
+        and not set(tokens) & ctx.person_nouns
+    )
 
 
 def _other_sense(

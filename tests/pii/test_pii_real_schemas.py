@@ -502,6 +502,9 @@ message ReportRow {
   Suggestion suggestion = 8;
 }
 message SearchRowsResponse { repeated ReportRow results = 1; }
+// Reach of a campaign, broken down.
+message ReachBreakdown { string gender = 1; int32 age = 2; string income_range = 3; }
+message ReachReport { repeated ReachBreakdown breakdowns = 1; }
 message PublisherEarnings {
   google.type.Money total_earnings = 1;
   google.type.Money deductions = 2;
@@ -596,7 +599,10 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
     }
     # A bare `token` on a chart may be a word of a query or an access token: HIGH but
     # unsure, flagged for review, and it spreads nowhere.
-    unsure = {"example.cloud.v2.ChartSpec.tokens"}
+    unsure = {
+        "example.cloud.v2.ChartSpec.tokens",
+        "example.ads.v3.ReachBreakdown.income_range",
+    }
     assert high == secrets | unsure
     for element in unsure:
         found = _of(googleapis_shapes, element)
@@ -671,6 +677,17 @@ def test_googleapis_look_alikes_are_not_high(googleapis_shapes: PiiAnalysis, ele
     found = _of(googleapis_shapes, element)
     assert found.sensitivity != Sensitivity.HIGH, found.reasoning
     assert found.sensitivity.rank <= Sensitivity.LOW.rank, found.reasoning
+
+
+def test_a_fact_on_a_guessed_person_does_not_spread(googleapis_shapes: PiiAnalysis) -> None:
+    # `ReachBreakdown` looks like a person only by its fields (a gender and an age): its
+    # income stays HIGH but unsure, and the report that holds it is flagged, not HIGH.
+    leaf = _of(googleapis_shapes, "example.ads.v3.ReachBreakdown.income_range")
+    assert leaf.sensitivity == Sensitivity.HIGH
+    assert leaf.needs_review and leaf.confidence < 0.7, leaf.reasoning
+    holder = _of(googleapis_shapes, "example.ads.v3.ReachReport.breakdowns")
+    assert holder.sensitivity != Sensitivity.HIGH, holder.reasoning
+    assert holder.needs_review and "income_range" in (holder.review_reason or "")
 
 
 def test_an_unsure_token_does_not_spread(googleapis_shapes: PiiAnalysis) -> None:
