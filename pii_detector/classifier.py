@@ -189,6 +189,9 @@ class MessageContext:
     # The record about a person in a sensitive domain this one points at through an id or
     # is held by (`Embryo.cycle_id` → `TreatmentCycle` → a patient): analysis.link_records.
     linked: str = ""
+    # Nested in a message about a thing (`Campaign.VideoSettings.AdCategoryDisclosure`) and
+    # about no person itself: its flags describe the thing.
+    part_of_thing: bool = False
 
     def has(self, *kinds: Kind) -> bool:
         return any(kind in self.kinds for kind in kinds)
@@ -431,7 +434,18 @@ def message_context(
         fqn=message.fqn, noun=noun, words=all_words, kinds=frozenset(kinds),
         person_nouns=person_nouns, record=record,
         open_value=value_fields >= 3 and bool(message.oneofs),
+        part_of_thing=_nested_in_a_thing(message.fqn, package, person_nouns)
+        and not kinds & {Kind.PERSON, Kind.PERSON_LINKED, Kind.HEALTH},
     )  # fmt: skip
+
+
+def _nested_in_a_thing(fqn: str, package: str, person_nouns: frozenset[str]) -> bool:
+    """Declared inside a message named after a thing (`Campaign`, `Product`) and inside no
+    message named after a person."""
+    relative = fqn[len(package) + 1 :] if package and fqn.startswith(package + ".") else fqn
+    outer = [words(name)[-1:] for name in relative.split(".")[:-1]]
+    nouns = {n[0] for n in outer if n}
+    return bool(nouns & (lx.THING_NOUNS | lx.PUBLISHED_NOUNS)) and not nouns & person_nouns
 
 
 @lru_cache(maxsize=4096)
@@ -677,7 +691,8 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
             said is not None
             and said.pii_type in _SECRET_TYPES
             and tokens[-1:]
-            and tokens[-1] in _SECRET_REFERENCE_TAILS | {"prefix", "header", "key", "value"}
+            and tokens[-1]
+            in _SECRET_REFERENCE_TAILS | {"prefix", "header", "key", "value", *_SECRET_PLACES}
         ):
             said = None  # "the name of the secret": where it lives, not the secret (v2)
         if said is not None and _name_says_what_it_is(tokens, said, ctx, ftype):
@@ -748,7 +763,9 @@ def _other_sense(
     switches (policy v2, what a type rules out).
     """
     text = match.text
-    if text not in lx.HEAD_ONLY_WORDS:
+    # `rx` is read as `prescription`: only the abbreviation is head-only (`rx_interval`).
+    abbreviated = text == "prescription" and "rx" in raw and "prescription" not in raw
+    if text not in lx.HEAD_ONLY_WORDS and not abbreviated:
         return False
     after = tokens[match.end :]
     if any(word not in lx.VALUE_WORDS for word in after):
@@ -786,11 +803,15 @@ def _name_says_what_it_is(
     last = tokens[-1] if tokens else ""
     if _administrative(tokens) and last not in _VALUE_HEADS:
         return True
+    if last in _SYMBOL_WORDS:
+        return True  # `masking_character`: one symbol, whatever the comment's example
     if last in lx.PROPERTY_WORDS and last not in lx.VALUE_WORDS | _PARTY_WORDS:
         return last not in lx.FACT_DESCRIBING_TAILS or not _on_people(ctx)
     return said.pii_type in _SECRET_TYPES and ftype.scalar in _NUMBER_SCALARS
 
 
+# A name ending in one of these holds a symbol, not a value.
+_SYMBOL_WORDS = frozenset({"character", "char", "symbol", "delimiter", "separator", "glyph"})
 # Property words that name a party: its identity may be an e-mail address or a host
 # (`issuer`: "the principal that issued the token, usually a URL or an e-mail address").
 _PARTY_WORDS = frozenset({"issuer", "provider", "source", "origin", "host", "server", "domain"})
@@ -1250,7 +1271,9 @@ def _temporal(name: _Name | None, ctx: MessageContext) -> Verdict:
 def _boolean(matches: Iterable[Match], ctx: MessageContext) -> Verdict:
     # On a thing that points at nobody (`Venue.wheelchair_accessible`), the flag is about
     # the thing: POLICY.md's "booleans about records".
-    about_a_thing = _is_a_thing(ctx) or _is_system(ctx) or _points_at_nobody(ctx)
+    about_a_thing = (
+        _is_a_thing(ctx) or _is_system(ctx) or _points_at_nobody(ctx) or ctx.part_of_thing
+    )
     for match in matches:
         if lx.FACT in match.concept.flags and not about_a_thing:
             concept = match.concept
@@ -1408,6 +1431,8 @@ def _money_of_a_thing(name: _Name, ctx: MessageContext) -> bool:
     )
 
 
+# Where a secret is kept: a comment about the secret does not make the place one.
+_SECRET_PLACES = frozenset({"repository", "registry", "namespace", "project", "topic", "vault"})
 # Digests named after the key they were computed from.
 _DIGEST_TAILS = frozenset({"sha256", "sha1", "sha512", "sha384", "md5", "crc32c", "checksum"})
 # Adjectives of a person's condition that are also the words of a switch.

@@ -579,7 +579,7 @@ _add(
     "financial_fact",
     "derogatory", "derogatory mark", "charged off", "collection item",
 )  # fmt: skip
-_add("npi", "npi", "national provider identifier")
+_add("npi", "npi", "national provider identifier", "national provider id")
 _add("issuer_code", "bin", "iin", "pcn", "processor control number", "issuer identification number")
 _add("employer", "brokerage", "firm", "law firm")
 _add("price", "billing rate", "bill rate", "price", "unit price", "list price")

@@ -485,6 +485,11 @@ message Campaign {
   string name = 1;
   PoliticalContentStatus has_eu_political_content = 2;
   Commission commission = 3;
+  message VideoSettings {
+    message ReservationAdCategoryDisclosure { bool politics = 1; bool gambling = 2; }
+    ReservationAdCategoryDisclosure category_disclosure = 1;
+  }
+  VideoSettings video_settings = 4;
 }
 message CallExtension { string phone_number = 1; bool call_tracking_disabled = 2; }
 message Suggestion {
@@ -569,6 +574,16 @@ message TaskAttempt {
   // The exit code of the finished task; see the diagnosis section of the guide.
   int32 exit_code = 1;
 }
+message MaskConfig {
+  // The character used to mask, e.g. `*` for a credit card number shown as ****1234.
+  string masking_character = 1;
+}
+message BuildSettings {
+  // The repository for built images; may be encrypted with a customer-managed
+  // encryption key.
+  string docker_repository = 1;
+}
+message EchoPacket { uint32 min_echo_rx_interval_ms = 1; uint32 min_tx_interval_ms = 2; }
 message InstancePoolManager { string name = 1; string fingerprint = 2; int32 target_size = 3; }
 message BearerTokenConfig { string token = 1; }
 message ServerCertificate { string private_key = 1; string certificate = 2; }
@@ -651,6 +666,13 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         # A comment naming a personal fact describes something else on a record about no one.
         "example.cloud.v2.InventoryItem.ancestors",
         "example.cloud.v2.TaskAttempt.exit_code",
+        # A flag nested in a thing (a campaign's ad category) describes the thing.
+        "example.ads.v3.Campaign.VideoSettings.ReservationAdCategoryDisclosure.politics",
+        "example.ads.v3.Campaign.video_settings",
+        # One symbol, a place where images are kept, an `rx` (receive) interval.
+        "example.cloud.v2.MaskConfig.masking_character",
+        "example.cloud.v2.BuildSettings.docker_repository",
+        "example.cloud.v2.EchoPacket.min_echo_rx_interval_ms",
         # A manager of instance pools is a component: its fingerprint is a hash.
         "example.cloud.v2.InstancePoolManager.fingerprint",
         # Key/value pairs are entries of a map; a digest of a key opens nothing.
