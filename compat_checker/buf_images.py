@@ -34,20 +34,18 @@ def without_unchanged_declarations(head: bytes, base: bytes) -> tuple[bytes, byt
     try:
         head_set = descriptor_pb2.FileDescriptorSet.FromString(head)
         base_set = descriptor_pb2.FileDescriptorSet.FromString(base)
-    except DecodeError:
+        unchanged = _identical_declarations(head_set, base_set)
+        unchanged -= _referenced_from_kept(head_set, unchanged) | _referenced_from_kept(
+            base_set, unchanged
+        )
+        if not unchanged:
+            return head, base
+        for file_set in (head_set, base_set):
+            for file in file_set.file:
+                _drop(file, unchanged)
+        return head_set.SerializeToString(), base_set.SerializeToString()
+    except (DecodeError, IndexError):
         return head, base
-    unchanged = _identical_declarations(head_set, base_set)
-    if not unchanged:
-        return head, base
-    unchanged -= _referenced_from_kept(head_set, unchanged) | _referenced_from_kept(
-        base_set, unchanged
-    )
-    if not unchanged:
-        return head, base
-    for file_set in (head_set, base_set):
-        for file in file_set.file:
-            _drop(file, unchanged)
-    return head_set.SerializeToString(), base_set.SerializeToString()
 
 
 def _declarations(file: descriptor_pb2.FileDescriptorProto) -> Iterator[tuple[str, bytes]]:
@@ -80,28 +78,27 @@ def _referenced_from_kept(
 ) -> set[tuple[str, str]]:
     """The unchanged declarations that kept declarations need, directly or through others."""
     owner_of: dict[str, tuple[str, str]] = {}
-    references: dict[tuple[str, str], set[str]] = {}
-    roots: set[str] = set()
+    declaration_of: dict[tuple[str, str], object] = {}
+    roots: list[str] = []
     for file in file_set.file:
         prefix = f"{file.package}." if file.package else ""
-        roots.update(_field_references(file.extension))
+        roots.extend(_field_references(file.extension))
         for attribute in _DECLARATION_LISTS.values():
             for declaration in getattr(file, attribute):
                 key = (file.name, prefix + declaration.name)
                 owner_of[key[1]] = key
-                names = set(_references(declaration))
                 if key in unchanged:
-                    references[key] = names
+                    declaration_of[key] = declaration
                 else:
-                    roots.update(names)
+                    roots.extend(_references(declaration))
     needed: set[tuple[str, str]] = set()
-    pending = list(roots)
+    pending = roots
     while pending:
         key = _owner(pending.pop(), owner_of)
         if key is None or key in needed or key not in unchanged:
             continue
         needed.add(key)
-        pending.extend(references[key])
+        pending.extend(_references(declaration_of[key]))
     return needed
 
 
