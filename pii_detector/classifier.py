@@ -628,7 +628,7 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
     if field.is_repeated and ftype.scalar == "string" and raw_words(field.name)[-1:] == ["keys"]:
         # `id_keys`, `description_keys`: the names of attribute keys, not key values.
         return _v(P, None, "KEY_NAMES", f"`{field.name}` lists key names", 0.9)
-    if ftype.scalar in lx.INTEGER_TYPES and _is_counter(tokens):
+    if ftype.scalar in lx.INTEGER_TYPES | {"float", "double"} and _is_counter(tokens):
         return _v(P, None, "COUNTER", f"`{field.name}` counts something")
     if ftype.cls == TypeClass.ENUM:
         return _review_flag(_enum(name, ftype, ctx), field, ctx)
@@ -720,6 +720,19 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         return _v(P, None, "MESSAGE_CONTENT",
                   f"`{field.name}` is a structure on {ctx.describes}, a record about no person: "
                   "its content decides", 0.8)  # fmt: skip
+    if (
+        ftype.cls == TypeClass.MESSAGE
+        and verdict.rule == "NAME_WORD"
+        and verdict.pii_type in _PERSONAL_FACT_TYPES
+        and name is not None
+        and set(name.match.text.split()) <= set(ftype.type_words)
+        and _person_is_a_guess(ctx)
+    ):
+        # `Asset asset`, `AdGroupAsset ad_group_asset`: the name only repeats its message
+        # type, so what that message holds decides, not the word.
+        return _v(P, None, "MESSAGE_CONTENT",
+                  f"`{field.name}` is named after its type {ftype.name.rsplit('.', 1)[-1]}: "
+                  "its content decides", 0.8)  # fmt: skip
     if ftype.cls == TypeClass.MESSAGE and verdict.types:
         # Several kinds in the name of a structure: no one type (POLICY.md, rule 18).
         verdict = _v(verdict.level, None, verdict.rule, verdict.reason, verdict.confidence)
@@ -732,19 +745,25 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
 
 
 def _fact_on_a_guessed_person(verdict: Verdict, tokens: Sequence[str], ctx: MessageContext) -> bool:
-    """A HIGH personal fact (money, a special category, biometrics) whose person is a guess:
-    the record is person-like only by its fields (a gender and an age range), not by its
-    name, its domain or a reference to a person."""
+    """A HIGH personal fact (money, a special category, biometrics) whose person is a guess."""
     return (
         verdict.level == H
         and verdict.rule == "NAME_WORD"
         and verdict.pii_type in _PERSONAL_FACT_TYPES
         and verdict.confidence >= CERTAIN
         and ctx.has(Kind.PERSON)
-        and ctx.noun not in lx.PERSON_NOUNS  # a package's own person nouns are guesses too
+        and _person_is_a_guess(ctx)
+        and not set(tokens) & ctx.person_nouns
+    )
+
+
+def _person_is_a_guess(ctx: MessageContext) -> bool:
+    """A record about no one certain: person-like at most by its fields (a gender and an
+    age range), not by its name, a sensitive, finance or HR domain, or a person's id."""
+    return (
+        ctx.noun not in lx.PERSON_NOUNS  # a package's own person nouns are guesses too
         and not ctx.has(Kind.PERSON_LINKED, Kind.SUBJECT_PERSON, Kind.HEALTH, Kind.FINANCIAL)
         and ctx.record.domain not in _REVIEW_DOMAINS
-        and not set(tokens) & ctx.person_nouns
     )
 
 

@@ -507,6 +507,9 @@ message ReportRow {
   Suggestion suggestion = 8;
 }
 message SearchRowsResponse { repeated ReportRow results = 1; }
+// A row of a placement report: a gender and an age next to the ad's assets.
+message PlacementRow { string gender = 1; int32 age = 2; Asset asset = 3; AdGroupAsset ad_group_asset = 4; }
+message CardListing { double number_of_bedrooms = 1; string listing_title = 2; }
 // Reach of a campaign, broken down.
 message ReachBreakdown { string gender = 1; int32 age = 2; string income_range = 3; }
 message ReachReport { repeated ReachBreakdown breakdowns = 1; }
@@ -666,6 +669,11 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         # A comment naming a personal fact describes something else on a record about no one.
         "example.cloud.v2.InventoryItem.ancestors",
         "example.cloud.v2.TaskAttempt.exit_code",
+        # A field named after its message type (`Asset asset`) on a row that looks like a
+        # person only by its fields: the message decides. A count is a count, as a double.
+        "example.ads.v3.PlacementRow.asset",
+        "example.ads.v3.PlacementRow.ad_group_asset",
+        "example.ads.v3.CardListing.number_of_bedrooms",
         # A flag nested in a thing (a campaign's ad category) describes the thing.
         "example.ads.v3.Campaign.VideoSettings.ReservationAdCategoryDisclosure.politics",
         "example.ads.v3.Campaign.video_settings",
