@@ -49,7 +49,7 @@ from pii_detector.results import (
     Source,
 )
 from pii_detector.syntax import annotated_level, annotation_of, declared_type, has_option
-from protomodel.construct import construct
+from protomodel.construct import construct, gc_paused
 from protomodel.model import (
     FieldModel,
     FileModel,
@@ -58,6 +58,7 @@ from protomodel.model import (
     MethodModel,
     ProtoTree,
     ServiceModel,
+    TypeKind,
     iter_all_messages,
 )
 
@@ -72,6 +73,7 @@ _Row = tuple[str, int, str | None]
 _ResultT = TypeVar("_ResultT", bound=BaseModel)
 
 
+@gc_paused()  # hundreds of thousands of acyclic results: no full collections meanwhile
 def analyze_tree(
     tree: ProtoTree,
     *,
@@ -169,7 +171,7 @@ class _Engine:
             if package in local:
                 nouns = lx.PERSON_NOUNS | local[package]
                 self.contexts[fqn] = message_context(message, package, nouns, self.topics[fqn])
-        self._types_by_field: dict[int, FieldType] = {}  # id(field) → its type, read twice
+        self._types: dict[tuple[str, TypeKind, bool], FieldType] = {}  # see _type_of
         self.link_records()
         # Extensions are fields of the message they extend: judged in its context and
         # counted in its level. Extensions of descriptor options declare options, not data.
@@ -245,10 +247,12 @@ class _Engine:
                         break
 
     def _type_of(self, field: FieldModel) -> FieldType:
-        """`field_type`, computed once per field (records and verdicts both read it)."""
-        ftype = self._types_by_field.get(id(field))
+        """`field_type`, computed once per declared type: it reads the tree and exactly
+        these three facts of the field (tests/pii checks the cache against it)."""
+        key = (field.element_type, field.element_type_kind, field.is_map)
+        ftype = self._types.get(key)
         if ftype is None:
-            ftype = self._types_by_field[id(field)] = field_type(field, self.tree)
+            ftype = self._types[key] = field_type(field, self.tree)
         return ftype
 
     def fields_of(self, message_fqn: str) -> list[FieldModel]:
@@ -382,8 +386,9 @@ class _Engine:
         levels: _Level,
         floors: Mapping[str, FieldResult],
     ) -> FieldResult:
-        existing = annotation_of(field.options)
-        annotated_as = annotated_level(field.options)
+        options = field.options  # most fields have none: nothing to read
+        existing = annotation_of(options) if options else None
+        annotated_as = annotated_level(options) if options else None
         base = {
             "element": field.fqn,
             "field_path": _relative(field.fqn, file.package),
@@ -549,31 +554,32 @@ def _result(model: type[_ResultT], /, **values: Any) -> _ResultT:
     """A result model from values the engine built from valid parts, without validation
     (a large schema has hundreds of thousands of fields). Defaults fill what is not given,
     in the model's own field order, so the object is the one validation would make."""
-    defaults = _defaults(model)
-    wrong = (values.keys() - defaults.keys()) | (_required(model) - values.keys())
+    defaults, factories, required = _defaults(model)
+    wrong = (values.keys() - defaults.keys()) | (required - values.keys())
     if wrong:
         raise TypeError(f"{model.__name__}: unknown or missing field {sorted(wrong)[0]}")
-    return construct(
-        model,
-        **{
-            name: values[name] if name in values else factory() if factory else default
-            for name, (default, factory) in defaults.items()
+    merged = {**defaults, **values}  # the model's field order, as validation gives
+    for name, factory in factories.items():
+        if name not in values:
+            merged[name] = factory()  # a fresh list per object
+    return construct(model, **merged)
+
+
+@cache
+def _defaults(
+    model: type[BaseModel],
+) -> tuple[dict[str, Any], dict[str, Callable[[], Any]], frozenset[str]]:
+    """A model's defaults in field order, its default factories and its required fields."""
+    fields = model.model_fields
+    return (
+        {name: info.default for name, info in fields.items()},
+        {
+            name: cast("Callable[[], Any]", info.default_factory)
+            for name, info in fields.items()
+            if info.default_factory is not None
         },
+        frozenset(name for name, info in fields.items() if info.is_required()),
     )
-
-
-@cache
-def _defaults(model: type[BaseModel]) -> dict[str, tuple[Any, Callable[[], Any] | None]]:
-    """Each field's default, or the factory that makes a fresh one (a list per object)."""
-    return {
-        name: (info.default, cast("Callable[[], Any] | None", info.default_factory))
-        for name, info in model.model_fields.items()
-    }
-
-
-@cache
-def _required(model: type[BaseModel]) -> frozenset[str]:
-    return frozenset(name for name, info in model.model_fields.items() if info.is_required())
 
 
 def iter_extensions(file: FileModel) -> Iterator[FieldModel]:
