@@ -67,9 +67,10 @@ _DESCRIPTOR_OPTIONS = "google.protobuf."
 
 P = Sensitivity.PUBLIC
 _BY_RANK = sorted(Sensitivity, key=lambda level: level.rank)
-# What propagation reads of one field: its FQN, its own rank (verdict, floor or
-# override) and the message it holds (None when it holds none or is overridden).
-_Row = tuple[str, int, str | None]
+# What propagation reads of one field: its FQN, its own rank counting only a certain
+# verdict, its own rank counting any (both with its floor, or its override), and the
+# message it holds (None when it holds none or is overridden).
+_Row = tuple[str, int, int, str | None]
 _ResultT = TypeVar("_ResultT", bound=BaseModel)
 
 
@@ -270,25 +271,23 @@ class _Engine:
         `possible[m]` counts the doubtful guesses too: a field that holds more than it
         is certain of is flagged for review instead.
         """
-        rows = self._rows(floors, certain_only=False)
-        content, witness = self._contents(self._rows(floors, certain_only=True))
-        possible, possible_witness = self._contents(rows)
+        rows = self._rows(floors)
+        content, witness = self._contents(rows, certain_only=True)
+        possible, possible_witness = self._contents(rows, certain_only=False)
         ranks = {fqn: level.rank for fqn, level in content.items()}
         fields = {
             field: _BY_RANK[max(own, ranks[target]) if target else own]
             for fqn in content
-            for field, own, target in rows[fqn]
+            for field, _, own, target in rows[fqn]
         }
         return _Level(fields, content, witness, possible, possible_witness)
 
-    def _rows(
-        self, floors: Mapping[str, Sensitivity], *, certain_only: bool
-    ) -> dict[str, list[_Row]]:
-        """Per message, what propagation reads of each field, computed once per pass.
+    def _rows(self, floors: Mapping[str, Sensitivity]) -> dict[str, list[_Row]]:
+        """Per message, what propagation reads of each field, computed once.
 
-        A field's level is the highest of its own verdict (only a certain one when
-        ``certain_only``), its floor and the content of the message it holds; an override
-        fixes it outright.
+        A field's level is the highest of its own verdict (counting only a certain one, or
+        any), its floor and the content of the message it holds; an override fixes it
+        outright.
         """
         rows: dict[str, list[_Row]] = {}
         for fqn in (*self.messages, *self.extensions):
@@ -298,20 +297,23 @@ class _Engine:
             for field in self.fields_of(fqn):
                 override = self.overrides.get(field.fqn)
                 if override is not None:
-                    out.append((field.fqn, override.sensitivity.rank, None))
+                    fixed = override.sensitivity.rank
+                    out.append((field.fqn, fixed, fixed, None))
                     continue
                 own = self.own[field.fqn]
-                rank = P.rank if certain_only and own.confidence < CERTAIN else own.level.rank
+                rank = own.level.rank
+                certain = P.rank if own.confidence < CERTAIN else rank
                 floor = floors.get(field.fqn)
-                if floor is not None and floor.rank > rank:
-                    rank = floor.rank
-                out.append((field.fqn, rank, self.target.get(field.fqn)))
+                if floor is not None:
+                    rank, certain = max(rank, floor.rank), max(certain, floor.rank)
+                out.append((field.fqn, certain, rank, self.target.get(field.fqn)))
         return rows
 
     def _contents(
-        self, rows: Mapping[str, list[_Row]]
+        self, rows: Mapping[str, list[_Row]], *, certain_only: bool
     ) -> tuple[dict[str, Sensitivity], dict[str, str]]:
         """The least fixed point of the message levels, as ranks while iterating."""
+        column = 1 if certain_only else 2
         content = dict.fromkeys(rows, P.rank)
         witness: dict[str, str] = {}
         changed = True
@@ -319,8 +321,8 @@ class _Engine:
             changed = False
             for fqn, fields in rows.items():
                 best, best_field = P.rank, ""
-                for field, own, target in fields:
-                    level = own
+                for row in fields:
+                    field, level, target = row[0], row[column], row[3]
                     if target and content[target] > level:
                         level = content[target]
                     if level > best:
