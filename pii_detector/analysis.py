@@ -137,14 +137,16 @@ class _Engine:
         # the services and RPCs of its own file that carry it (records.py). Only its own
         # file: a file's results must not depend on which other files are analysed with
         # it (an audit shard holds some of a package's files).
-        rpc_words: dict[str, set[str]] = {}
+        # In the order said (a dict, not a set: `health` before `check` must stay a probe
+        # whatever the hash seed, or the same tree gets a different record run to run).
+        rpc_words: dict[str, dict[str, None]] = {}
         for file in tree.files.values():
             for service in file.services:
                 for method in service.methods:
-                    said = {*words(service.name), *words(method.name)}
+                    said = dict.fromkeys((*words(service.name), *words(method.name)))
                     for fqn in (method.input_type, method.output_type):
                         if tree.file_of(fqn.lstrip(".")) is file:
-                            rpc_words.setdefault(fqn.lstrip("."), set()).update(said)
+                            rpc_words.setdefault(fqn.lstrip("."), {}).update(said)
         self.topics: dict[str, dict[str, tuple[str, ...]]] = {}
         for file in tree.files.values():
             file_words = topic_words(file.name.removesuffix(".proto"))

@@ -75,3 +75,16 @@ def test_cached_word_splits_and_matches_are_fresh_lists() -> None:
     matches.clear()
     assert match_concepts(("email", "or", "phone")) == list(_matches(("email", "or", "phone")))
     assert match_concepts(["email", "or", "phone"])
+
+
+def test_rpc_words_keep_the_order_they_are_said_in() -> None:
+    """`HealthChecks.Get` says health, check, get: in that order whatever the hash seed, so
+    `health check` stays a probe and the record does not change from run to run."""
+    tree = tree_of(
+        "message GetHealthCheckRequest { string project = 1; }\n"
+        "message HealthCheck { string name = 1; }\n"
+        "service HealthChecks { rpc Get(GetHealthCheckRequest) returns (HealthCheck); }\n"
+    )
+    engine = _Engine(tree, {})
+    assert engine.topics["acme.test.v1.GetHealthCheckRequest"]["rpc"] == ("health", "check", "get")
+    assert engine.contexts["acme.test.v1.HealthCheck"].record.evidence == "no topic words"
