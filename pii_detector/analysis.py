@@ -13,8 +13,12 @@ conservatively by `llm_review.merge_llm_opinion`) act as a floor under the rules
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any, TypeVar, cast
+
+from pydantic import BaseModel
 
 from pii_detector import lexicon as lx
 from pii_detector.classifier import (
@@ -45,6 +49,7 @@ from pii_detector.results import (
     Source,
 )
 from pii_detector.syntax import annotated_level, annotation_of, declared_type, has_option
+from protomodel.construct import construct, gc_paused
 from protomodel.model import (
     FieldModel,
     FileModel,
@@ -53,6 +58,7 @@ from protomodel.model import (
     MethodModel,
     ProtoTree,
     ServiceModel,
+    TypeKind,
     iter_all_messages,
 )
 
@@ -60,8 +66,15 @@ from protomodel.model import (
 _DESCRIPTOR_OPTIONS = "google.protobuf."
 
 P = Sensitivity.PUBLIC
+_BY_RANK = sorted(Sensitivity, key=lambda level: level.rank)
+# What propagation reads of one field: its FQN, its own rank counting only a certain
+# verdict, its own rank counting any (both with its floor, or its override), and the
+# message it holds (None when it holds none or is overridden).
+_Row = tuple[str, int, int, str | None]
+_ResultT = TypeVar("_ResultT", bound=BaseModel)
 
 
+@gc_paused()  # hundreds of thousands of acyclic results: no full collections meanwhile
 def analyze_tree(
     tree: ProtoTree,
     *,
@@ -124,14 +137,16 @@ class _Engine:
         # the services and RPCs of its own file that carry it (records.py). Only its own
         # file: a file's results must not depend on which other files are analysed with
         # it (an audit shard holds some of a package's files).
-        rpc_words: dict[str, set[str]] = {}
+        # In the order said (a dict, not a set: `health` before `check` must stay a probe
+        # whatever the hash seed, or the same tree gets a different record run to run).
+        rpc_words: dict[str, dict[str, None]] = {}
         for file in tree.files.values():
             for service in file.services:
                 for method in service.methods:
-                    said = {*words(service.name), *words(method.name)}
+                    said = dict.fromkeys((*words(service.name), *words(method.name)))
                     for fqn in (method.input_type, method.output_type):
                         if tree.file_of(fqn.lstrip(".")) is file:
-                            rpc_words.setdefault(fqn.lstrip("."), set()).update(said)
+                            rpc_words.setdefault(fqn.lstrip("."), {}).update(said)
         self.topics: dict[str, dict[str, tuple[str, ...]]] = {}
         for file in tree.files.values():
             file_words = topic_words(file.name.removesuffix(".proto"))
@@ -159,6 +174,7 @@ class _Engine:
             if package in local:
                 nouns = lx.PERSON_NOUNS | local[package]
                 self.contexts[fqn] = message_context(message, package, nouns, self.topics[fqn])
+        self._types: dict[tuple[str, TypeKind, bool], FieldType] = {}  # see _type_of
         self.link_records()
         # Extensions are fields of the message they extend: judged in its context and
         # counted in its level. Extensions of descriptor options declare options, not data.
@@ -179,7 +195,7 @@ class _Engine:
                 self.contexts[extendee] = message_context(outside, extendee.rpartition(".")[0])
         for fqn in (*self.messages, *self.extensions):
             for field in self.fields_of(fqn):
-                ftype = field_type(field, tree)
+                ftype = self._type_of(field)
                 self.types[field.fqn] = ftype
                 self.own[field.fqn] = classify_field(field, self.contexts[fqn], ftype)
                 target = ftype.name
@@ -203,7 +219,7 @@ class _Engine:
             file = self.file_of[fqn].name
             by_noun.setdefault((file, self.contexts[fqn].noun), []).append(fqn)
             for field in message.fields:
-                ftype = field_type(field, self.tree)
+                ftype = self._type_of(field)
                 held = ftype.name
                 same_file = held in self.messages and self.file_of[held].name == file
                 if ftype.cls == TypeClass.MESSAGE and same_file and held != fqn:
@@ -233,6 +249,15 @@ class _Engine:
                         changed = True
                         break
 
+    def _type_of(self, field: FieldModel) -> FieldType:
+        """`field_type`, computed once per declared type: it reads the tree and exactly
+        these three facts of the field (tests/pii checks the cache against it)."""
+        key = (field.element_type, field.element_type_kind, field.is_map)
+        ftype = self._types.get(key)
+        if ftype is None:
+            ftype = self._types[key] = field_type(field, self.tree)
+        return ftype
+
     def fields_of(self, message_fqn: str) -> list[FieldModel]:
         """The fields of a message, its extensions included."""
         message = self.messages.get(message_fqn)
@@ -248,49 +273,67 @@ class _Engine:
         `possible[m]` counts the doubtful guesses too: a field that holds more than it
         is certain of is flagged for review instead.
         """
-        content, witness = self._contents(floors, certain_only=True)
-        possible, possible_witness = self._contents(floors, certain_only=False)
+        rows = self._rows(floors)
+        content, witness = self._contents(rows, certain_only=True)
+        possible, possible_witness = self._contents(rows, certain_only=False)
+        ranks = {fqn: level.rank for fqn, level in content.items()}
         fields = {
-            field.fqn: self._field_level(field.fqn, content, floors)
+            field: _BY_RANK[max(own, ranks[target]) if target else own]
             for fqn in content
-            for field in self.fields_of(fqn)
+            for field, _, own, target in rows[fqn]
         }
         return _Level(fields, content, witness, possible, possible_witness)
 
+    def _rows(self, floors: Mapping[str, Sensitivity]) -> dict[str, list[_Row]]:
+        """Per message, what propagation reads of each field, computed once.
+
+        A field's level is the highest of its own verdict (counting only a certain one, or
+        any), its floor and the content of the message it holds; an override fixes it
+        outright.
+        """
+        rows: dict[str, list[_Row]] = {}
+        for fqn in (*self.messages, *self.extensions):
+            if fqn in rows:
+                continue
+            out = rows[fqn] = []
+            for field in self.fields_of(fqn):
+                override = self.overrides.get(field.fqn)
+                if override is not None:
+                    fixed = override.sensitivity.rank
+                    out.append((field.fqn, fixed, fixed, None))
+                    continue
+                own = self.own[field.fqn]
+                rank = own.level.rank
+                certain = P.rank if own.confidence < CERTAIN else rank
+                floor = floors.get(field.fqn)
+                if floor is not None:
+                    rank, certain = max(rank, floor.rank), max(certain, floor.rank)
+                out.append((field.fqn, certain, rank, self.target.get(field.fqn)))
+        return rows
+
     def _contents(
-        self, floors: Mapping[str, Sensitivity], *, certain_only: bool
+        self, rows: Mapping[str, list[_Row]], *, certain_only: bool
     ) -> tuple[dict[str, Sensitivity], dict[str, str]]:
-        content = dict.fromkeys((*self.messages, *self.extensions), P)
+        """The least fixed point of the message levels, as ranks while iterating."""
+        column = 1 if certain_only else 2
+        content = dict.fromkeys(rows, P.rank)
         witness: dict[str, str] = {}
         changed = True
         while changed:  # monotone over a finite lattice: terminates
             changed = False
-            for fqn in content:
-                best, best_field = P, ""
-                for field in self.fields_of(fqn):
-                    level = self._field_level(field.fqn, content, floors, certain_only)
-                    if level.rank > best.rank:
-                        best, best_field = level, field.fqn
+            for fqn, fields in rows.items():
+                best, best_field = P.rank, ""
+                for row in fields:
+                    field, level, target = row[0], row[column], row[3]
+                    if target and content[target] > level:
+                        level = content[target]
+                    if level > best:
+                        best, best_field = level, field
                 if best != content[fqn]:
                     content[fqn] = best
                     witness[fqn] = best_field
                     changed = True
-        return content, witness
-
-    def _field_level(
-        self,
-        fqn: str,
-        content: Mapping[str, Sensitivity],
-        floors: Mapping[str, Sensitivity],
-        certain_only: bool = False,
-    ) -> Sensitivity:
-        override = self.overrides.get(fqn)
-        if override is not None:
-            return override.sensitivity
-        target = self.target.get(fqn)
-        own = self.own[fqn]
-        own_level = P if certain_only and own.confidence < CERTAIN else own.level
-        return max_level(own_level, floors.get(fqn, P), content[target] if target else P)
+        return {fqn: _BY_RANK[rank] for fqn, rank in content.items()}, witness
 
     def path(self, message_fqn: str, levels: _Level) -> str:
         """``Customer.ssn`` or ``ListUsersResponse.users → User.ssn``: where the level comes from."""
@@ -337,8 +380,7 @@ class _Engine:
         levels: _Level,
         floors: Mapping[str, FieldResult],
     ) -> FieldResult:
-        result = self._classified(file, message_fqn, field, levels, floors)
-        return result.model_copy(update={"annotated_sensitivity": annotated_level(field.options)})
+        return self._classified(file, message_fqn, field, levels, floors)
 
     def _classified(
         self,
@@ -348,7 +390,9 @@ class _Engine:
         levels: _Level,
         floors: Mapping[str, FieldResult],
     ) -> FieldResult:
-        existing = annotation_of(field.options)
+        options = field.options  # most fields have none: nothing to read
+        existing = annotation_of(options) if options else None
+        annotated_as = annotated_level(options) if options else None
         base = {
             "element": field.fqn,
             "field_path": _relative(field.fqn, file.package),
@@ -361,12 +405,14 @@ class _Engine:
             "type": declared_type(field),
             "annotated": existing is not None,
             "existing_annotation": existing,
+            "annotated_sensitivity": annotated_as,
         }
         level = levels.fields[field.fqn]
         override = self.overrides.get(field.fqn)
         if override is not None:
             own = self.own[field.fqn]
-            return FieldResult(
+            return _result(
+                FieldResult,
                 **base,
                 sensitivity=override.sensitivity,
                 pii_type=override.pii_type,
@@ -380,7 +426,7 @@ class _Engine:
             )
         floor = floors.get(field.fqn)
         if floor is not None and floor.sensitivity == level:
-            return floor
+            return floor.model_copy(update={"annotated_sensitivity": annotated_as})
         own = self.own[field.fqn]
         target = self.target.get(field.fqn)
         unsure = self._unsure_content(target, level, levels)
@@ -389,7 +435,8 @@ class _Engine:
             inside = self.path(target, levels)
             where = f" ({inside})" if inside else ""
             named = f"; its name: {own.reasoning}" if own.level.is_pii else ""
-            return FieldResult(
+            return _result(
+                FieldResult,
                 **base,
                 sensitivity=level,
                 # A free-form container holding open values is free text (policy v2).
@@ -398,7 +445,7 @@ class _Engine:
                 else PiiType.FREE_TEXT
                 if own.rule == "OPEN_CONTAINER"
                 else None,
-                confidence=CERTAIN if level.rank > own.level.rank else own.confidence,
+                confidence=float(CERTAIN if level.rank > own.level.rank else own.confidence),
                 rule="MESSAGE_CONTENT",
                 reasoning=(
                     f"MESSAGE_CONTENT: {target} holds {held.value} data{where}{named}"
@@ -411,14 +458,15 @@ class _Engine:
         review = own.review if level == own.level else None
         if own.level.is_pii and own.confidence >= CERTAIN:
             unsure = None  # sure of its own level: a doubt inside must not soften the gate
-        return FieldResult(
+        return _result(
+            FieldResult,
             **base,
             sensitivity=level,
             pii_type=own.pii_type,
             pii_types=list(own.types) if level == own.level else [],
             rule=own.rule,
             reasoning=own.reasoning,
-            confidence=own.confidence,
+            confidence=float(own.confidence),
             needs_review=(review or unsure) is not None,
             review_reason=review or unsure,
         )
@@ -444,7 +492,8 @@ class _Engine:
                 inside = self.path(message.fqn, levels)
                 record = self.contexts[message.fqn].record
                 out.append(
-                    MessageResult(
+                    _result(
+                        MessageResult,
                         element=message.fqn,
                         name=_relative(message.fqn, file.package),
                         file=file.repo_path,
@@ -486,7 +535,8 @@ class _Engine:
                 f"{method.name} returns HIGH data in bulk ({inside}): restrict who may call it, "
                 "audit every call, or return a redacted view"
             )
-        return MethodResult(
+        return _result(
+            MethodResult,
             element=method.fqn,
             service=service.name,
             method=method.name,
@@ -502,6 +552,38 @@ class _Engine:
             exposure=exposure,
             annotated=has_option(method.options, "pii.v1.method_sensitivity"),
         )
+
+
+def _result(model: type[_ResultT], /, **values: Any) -> _ResultT:
+    """A result model from values the engine built from valid parts, without validation
+    (a large schema has hundreds of thousands of fields). Defaults fill what is not given,
+    in the model's own field order, so the object is the one validation would make."""
+    defaults, factories, required = _defaults(model)
+    wrong = (values.keys() - defaults.keys()) | (required - values.keys())
+    if wrong:
+        raise TypeError(f"{model.__name__}: unknown or missing field {sorted(wrong)[0]}")
+    merged = {**defaults, **values}  # the model's field order, as validation gives
+    for name, factory in factories.items():
+        if name not in values:
+            merged[name] = factory()  # a fresh list per object
+    return construct(model, **merged)
+
+
+@cache
+def _defaults(
+    model: type[BaseModel],
+) -> tuple[dict[str, Any], dict[str, Callable[[], Any]], frozenset[str]]:
+    """A model's defaults in field order, its default factories and its required fields."""
+    fields = model.model_fields
+    return (
+        {name: info.default for name, info in fields.items()},
+        {
+            name: cast("Callable[[], Any]", info.default_factory)
+            for name, info in fields.items()
+            if info.default_factory is not None
+        },
+        frozenset(name for name, info in fields.items() if info.is_required()),
+    )
 
 
 def iter_extensions(file: FileModel) -> Iterator[FieldModel]:

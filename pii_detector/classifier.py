@@ -194,7 +194,7 @@ class MessageContext:
     part_of_thing: bool = False
 
     def has(self, *kinds: Kind) -> bool:
-        return any(kind in self.kinds for kind in kinds)
+        return not self.kinds.isdisjoint(kinds)
 
     @property
     def describes(self) -> str:
@@ -548,6 +548,13 @@ class Match:
 
 def match_concepts(tokens: Sequence[str]) -> list[Match]:
     """Greedy longest-first matching of lexicon phrases, left to right."""
+    return list(_matches(tuple(tokens)))
+
+
+# The lexicon is fixed, so the matches of a name depend on its words alone; a schema
+# repeats its names thousands of times.
+@lru_cache(maxsize=1 << 16)
+def _matches(tokens: tuple[str, ...]) -> tuple[Match, ...]:
     out: list[Match] = []
     i = 0
     while i < len(tokens):
@@ -559,11 +566,12 @@ def match_concepts(tokens: Sequence[str]) -> list[Match]:
                 break
         else:
             i += 1
-    return out
+    return tuple(out)
 
 
-def _concept_keys(tokens: Sequence[str]) -> set[str]:
-    return {m.concept.key for m in match_concepts(tokens)}
+@lru_cache(maxsize=1 << 16)
+def _concept_keys(tokens: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(m.concept.key for m in _matches(tokens))
 
 
 def _head_concept_keys(tokens: Sequence[str]) -> set[str]:

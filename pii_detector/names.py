@@ -414,10 +414,19 @@ _SPLIT_DIGITS = re.compile(r"^([a-z]+?)([0-9]+)$")
 
 def raw_words(identifier: str) -> list[str]:
     """Split on underscores, dots, dashes, case changes; lowercase; digits kept attached."""
+    return list(_raw_words(identifier))
+
+
+# A schema repeats its field names thousands of times: split each name once.
+@lru_cache(maxsize=1 << 16)
+def _raw_words(identifier: str) -> tuple[str, ...]:
     words: list[str] = []
-    for chunk in re.split(r"[_\.\-\s/]+", identifier.replace("ß", "ss").translate(_ACCENTS)):
+    for chunk in _SEPARATORS.split(identifier.replace("ß", "ss").translate(_ACCENTS)):
         words.extend(part.lower() for part in _CAMEL.findall(chunk))
-    return words
+    return tuple(words)
+
+
+_SEPARATORS = re.compile(r"[_\.\-\s/]+")
 
 
 def singular(word: str) -> str:
@@ -434,7 +443,7 @@ def singular(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 16)
 def words(identifier: str) -> tuple[str, ...]:
     """The normalised words of an identifier: split, lowercased, expanded, singular.
 
