@@ -79,23 +79,35 @@ class Gold:
     pii_type: PiiType | None
 
 
-def load_split(split: str) -> tuple[dict[str, FieldResult], dict[str, Gold]]:
+def load_sources(split: str) -> dict[str, str]:
+    """The split's proto files, by path relative to the split."""
     root = EVAL / split
-    sources = {
+    return {
         str(path.relative_to(root)): path.read_text(encoding="utf-8")
         for path in sorted(root.rglob("*.proto"))
     }
-    analysis = analyze_tree(build_tree(sources))
-    predicted = {f.element: f for f in analysis.fields}
+
+
+def label_files(split: str) -> list[Path]:
+    return sorted((EVAL / split / "labels").glob("*.yaml"))
+
+
+def load_gold(split: str) -> dict[str, Gold]:
     gold: dict[str, Gold] = {}
-    for path in sorted((root / "labels").glob("*.yaml")):
+    for path in label_files(split):
         for message, fields in yaml.safe_load(path.read_text(encoding="utf-8")).items():
             for name, label in fields.items():
                 level, *rest = str(label).split()
                 gold[f"{message}.{name}"] = Gold(
                     Sensitivity(level), PiiType(rest[0]) if rest else None
                 )
-    return predicted, gold
+    return gold
+
+
+def load_split(split: str) -> tuple[dict[str, FieldResult], dict[str, Gold]]:
+    analysis = analyze_tree(build_tree(load_sources(split)))
+    predicted = {f.element: f for f in analysis.fields}
+    return predicted, load_gold(split)
 
 
 @dataclass(frozen=True)

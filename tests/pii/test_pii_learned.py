@@ -1,0 +1,164 @@
+"""The learned second opinion (pii_detector/learned.py): deterministic, current with its
+training labels, helpful on a person's record in an unfamiliar domain, and never HIGH on
+configuration or telemetry.
+
+No accuracy threshold is asserted here: the model's figures on splits it was not trained
+on are measured by `bench/pii_learned.py` (leave-one-split-out), on request only, so that
+nobody tunes on the blind splits by accident.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import pytest
+from pii_helpers import REPO, analyze, result, tree_of
+from test_pii_real_schemas import INFRASTRUCTURE
+
+from pii_detector import learned
+from pii_detector.analysis import analyze_tree, field_facts
+from pii_detector.levels import Sensitivity
+
+SPEC = importlib.util.spec_from_file_location("pii_accuracy", REPO / "bench" / "pii_accuracy.py")
+assert SPEC is not None and SPEC.loader is not None
+bench = importlib.util.module_from_spec(SPEC)
+sys.modules.setdefault(SPEC.name, bench)
+SPEC.loader.exec_module(bench)
+
+MODEL = learned.shipped()
+
+# A community climbing wall (a domain no split covers): a member's record.
+CLIMBING = """
+// A member of the climbing wall.
+message Climber {
+  string climber_id = 1;
+  string full_name = 2;
+  string email = 3;
+  string date_of_birth = 4;
+  string home_phone = 5;
+  string belay_certification = 6;
+  string harness_size = 7;
+  string anxiety_triggers = 8;
+  bool on_probation = 9;
+}
+"""
+
+# Configuration and telemetry: PUBLIC-shaped records about no person.
+CONFIG_AND_TELEMETRY = """
+// Retry settings of an upstream cluster.
+message RetryPolicy {
+  int32 max_attempts = 1;
+  string runtime_key = 2;
+  bool disabled = 3;
+  double backoff_multiplier = 4;
+  repeated string retry_on = 5;
+  string health_check_path = 6;
+}
+
+// One span of a distributed trace.
+message SpanSummary {
+  bytes trace_id = 1;
+  bytes span_id = 2;
+  string operation = 3;
+  int64 duration_nanos = 4;
+  string status_code = 5;
+  uint64 address = 6;
+  string fingerprint = 7;
+}
+"""
+
+
+def test_the_same_input_gives_the_same_output() -> None:
+    tree = tree_of(CLIMBING + CONFIG_AND_TELEMETRY)
+    first = analyze_tree(tree, learned=MODEL)
+    again = analyze_tree(tree_of(CLIMBING + CONFIG_AND_TELEMETRY), learned=learned.load())
+    assert first.model_dump() == again.model_dump()
+    facts = list(field_facts(tree).values())
+    levels, types = MODEL.predict(facts)
+    levels_again, types_again = MODEL.predict(facts)
+    assert (levels == levels_again).all() and (types == types_again).all()
+
+
+def test_feature_hashing_does_not_depend_on_the_process() -> None:
+    # crc32, not hash(): Python's string hash changes with PYTHONHASHSEED.
+    assert learned.bucket("w:email") == 7801
+
+
+def test_training_is_deterministic() -> None:
+    rows = [{"w:a": 1.0, "bias": 1.0}, {"w:b": 1.0, "bias": 1.0}, {"w:a": 0.5, "bias": 1.0}]
+    x = learned.encode(rows)
+    classes = learned.np.asarray([0, 3, 0])
+    first = learned.fit(x, classes, 4, iterations=20)
+    assert (first == learned.fit(x, classes, 4, iterations=20)).all()
+
+
+def test_the_shipped_model_was_trained_on_the_current_labels() -> None:
+    files = [path for split in bench.SPLITS for path in bench.label_files(split)]
+    assert MODEL.labels_sha256 == learned.labels_hash(files, bench.EVAL), (
+        "the labelled splits changed since the model was trained: "
+        "run `python bench/pii_learned.py --train` and commit pii_detector/learned_model.npz"
+    )
+
+
+def test_the_shipped_model_is_small() -> None:
+    assert learned.MODEL_PATH.stat().st_size < 2_000_000
+
+
+@pytest.mark.parametrize("field", ["anxiety_triggers", "on_probation"])
+def test_it_raises_an_unfamiliar_personal_fact_on_a_person_in_a_new_domain(field: str) -> None:
+    # No rule knows these words; the record shows a person (a name, an e-mail, a birth
+    # date, a phone): the rules leave the field PUBLIC for review, the model calls it HIGH.
+    before = result(analyze(CLIMBING), f"Climber.{field}")
+    after = result(analyze(CLIMBING, learned=MODEL), f"Climber.{field}")
+    assert (before.sensitivity, before.needs_review) == (Sensitivity.PUBLIC, True)
+    assert after.sensitivity == Sensitivity.HIGH
+    assert after.rule == "LEARNED" and "learned model: HIGH (p=" in after.reasoning
+
+
+def test_a_doubt_of_the_model_is_a_review_flag_that_names_it() -> None:
+    after = result(analyze(CLIMBING, learned=MODEL), "Climber.belay_certification")
+    assert after.sensitivity == Sensitivity.PUBLIC and after.needs_review
+    assert "learned model: HIGH with p=" in (after.review_reason or "")
+
+
+def test_it_never_lowers_a_rule_level() -> None:
+    rules = analyze(CLIMBING + CONFIG_AND_TELEMETRY)
+    combined = {
+        f.element: f for f in analyze(CLIMBING + CONFIG_AND_TELEMETRY, learned=MODEL).fields
+    }
+    for field in rules.fields:
+        assert combined[field.element].sensitivity.rank >= field.sensitivity.rank, field.element
+
+
+def test_configuration_and_telemetry_stay_as_the_rules_say() -> None:
+    rules = analyze(CONFIG_AND_TELEMETRY)
+    combined = analyze(CONFIG_AND_TELEMETRY, learned=MODEL)
+    assert not [f.element for f in combined.fields if f.sensitivity == Sensitivity.HIGH]
+    assert [f.model_dump() for f in combined.fields] == [f.model_dump() for f in rules.fields]
+
+
+def test_real_infrastructure_schemas_are_unchanged_by_the_model() -> None:
+    import test_pii_real_schemas as real
+
+    site = real._package_root("google.api").parent.parent
+    bundled = real._package_root("grpc_tools") / "_proto"
+    sources = real._protos(
+        site,
+        ("google/api/**/*.proto", "google/rpc/**/*.proto", "google/longrunning/*.proto",
+         "google/type/*.proto", "google/logging/type/*.proto", "google/cloud/**/*.proto"),
+    )  # fmt: skip
+    sources |= real._protos(bundled, ("google/protobuf/*.proto",))
+    sources |= real._protos(
+        REPO / "proto", ("buf/validate/*.proto", "validate/*.proto", "google/**/*.proto")
+    )
+    tree = real.build_tree(sources)
+    rules = {f.element: f for f in analyze_tree(tree).fields}
+    combined = analyze_tree(tree, learned=MODEL).fields
+    assert not [f.element for f in combined if f.sensitivity == Sensitivity.HIGH]
+    changed = [
+        f.element
+        for f in combined
+        if f.element.startswith(INFRASTRUCTURE) and f.sensitivity != rules[f.element].sensitivity
+    ]
+    assert changed == []
