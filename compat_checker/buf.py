@@ -1,7 +1,8 @@
 """The buf CLI at the edge of the gate: build images, compare them with `buf breaking`.
 
 Each snapshot is built once into a binary image (`buf build -o image.binpb`, source info
-and imports included); `buf breaking` then compares the two images. The images are also
+and imports included); `buf breaking` then compares the two images, without the top-level
+declarations that are identical on both sides (`compat_checker.buf_images`). The images are also
 what the descriptor-based proto model is built from, so buf compiles each side once.
 
 buf runs in a private workspace directory per build: `src` is a symlink to the snapshot,
@@ -41,6 +42,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from compat_checker.buf_images import without_unchanged_declarations
 from compat_checker.bufconfig import DEFAULT_VERSION, is_builtin
 from compat_checker.config import BufBreakingConfig
 from compat_checker.errors import GateError
@@ -345,8 +347,12 @@ class BufRunner:
         ) as tmp:
             work = Path(tmp)
             head_file, base_file = work / "head.binpb", work / "base.binpb"
-            head_file.write_bytes(head.image or _placeholder_image())
-            base_file.write_bytes(base.image)
+            head_image, base_image = without_unchanged_declarations(
+                head.image or _placeholder_image(), base.image
+            )
+            head_file.write_bytes(head_image)
+            base_file.write_bytes(base_image)
+            del head_image, base_image
             for index, (effective, ignore_only, version, roots) in enumerate(groups):
                 built = _image_config(effective, ignore_only, version, layouts)
                 if built is None:
