@@ -3,9 +3,10 @@
     python bench/pii_learned.py                # leave-one-split-out tables (all 10 splits)
     python bench/pii_learned.py --train        # train on all splits, write the shipped model
 
-Leave-one-split-out (LOSO): for each of the labelled splits in tests/pii/eval/ (never
-``blind_g`` or any split not listed in bench/pii_accuracy.SPLITS), a model is trained on the
-other nine and measured on the held-out one. Three classifiers are printed per split and
+Leave-one-split-out (LOSO): for each of the ten labelled splits of ``TRAINING_SPLITS`` a
+model is trained on the other nine and measured on the held-out one. ``blind_g`` (and any
+split written after the shipped model) is deliberately not among them: it stays unseen, so
+its first run measures the rules and the model on data neither was made from. Three classifiers are printed per split and
 pooled over all fields:
 
 * ``rules``    — the rules as they are. Optimistic on every split they were tuned on; only
@@ -35,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pii_accuracy import EVAL, SPLITS, Gold, Scores, label_files, load_gold, load_sources, score
+from pii_accuracy import EVAL, Gold, Scores, label_files, load_gold, load_sources, score
 
 from pii_detector import learned
 from pii_detector.analysis import analyze_tree, field_facts
@@ -44,6 +45,13 @@ from pii_detector.learned import LEVELS, TYPES, FieldFacts, LearnedModel
 from pii_detector.levels import PiiType
 from protomodel.model import ProtoTree
 from protomodel.parse import build_tree
+
+# The splits the shipped model is trained on, fixed by name: a new split stays unseen until
+# someone decides to train on it (and then it is no longer a blind measure of the model).
+TRAINING_SPLITS = (
+    "dev", "heldout", "fresh", "final", "blind_a", "blind_b", "blind_e",
+    "blind_c", "blind_d", "blind_f",
+)  # fmt: skip
 
 
 @dataclass
@@ -163,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         "--cache", type=Path, help="keep each fold's model here and reuse it (same labels only)"
     )
     args = parser.parse_args(argv)
-    splits = [load(name) for name in SPLITS]
+    splits = [load(name) for name in TRAINING_SPLITS]
     if args.train:
         model = train(splits)
         model.save(learned.MODEL_PATH)
