@@ -10,14 +10,19 @@ nobody tunes on the blind splits by accident.
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
+from pathlib import Path
 
 import pytest
-from pii_helpers import REPO, analyze, result, tree_of
+from click.testing import CliRunner
+from pii_helpers import HEADER, REPO, analyze, result, tree_of
 from test_pii_real_schemas import INFRASTRUCTURE
 
 from pii_detector import learned
 from pii_detector.analysis import analyze_tree, field_facts
+from pii_detector.cli import pii
+from pii_detector.config import PiiConfig
 from pii_detector.levels import Sensitivity
 
 
@@ -174,3 +179,30 @@ def test_real_infrastructure_schemas_are_unchanged_by_the_model() -> None:
         if f.element.startswith(INFRASTRUCTURE) and f.sensitivity != rules[f.element].sensitivity
     ]
     assert changed == []
+
+
+def test_pii_scan_uses_the_model_and_no_learned_turns_it_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    proto = tmp_path / "acme" / "test" / "v1" / "test.proto"
+    proto.parent.mkdir(parents=True)
+    proto.write_text(HEADER + CLIMBING)
+    monkeypatch.chdir(tmp_path)
+
+    def anxiety(*flags: str) -> dict:
+        outcome = CliRunner().invoke(pii, ["scan", str(proto), "--format", "json", *flags])
+        assert outcome.exit_code == 0, outcome.output
+        fields = json.loads(outcome.stdout)["fields"]
+        return next(f for f in fields if f["field_name"] == "anxiety_triggers")
+
+    found = anxiety()
+    assert found["sensitivity"] == "HIGH" and found["reasoning"].startswith("LEARNED: ")
+    assert anxiety("--no-learned")["sensitivity"] == "PUBLIC"
+
+
+def test_the_config_switch() -> None:
+    assert PiiConfig().learned_model is True
+    assert PiiConfig.model_validate({"learned_model": False}).learned_model is False
+    assert learned.model_if(False) is None
+    assert learned.model_if(True) is MODEL
