@@ -206,11 +206,6 @@ class _Engine:
             fields = self.fields_of(fqn)
             siblings = tuple(f.name for f in fields)
             package = self.file_of[fqn].package if fqn in self.file_of else ""
-            certain = {
-                f.name
-                for f in fields
-                if self.own[f.fqn].level.is_pii and self.own[f.fqn].confidence >= CERTAIN
-            }
             for field in fields:
                 out[field.fqn] = FieldFacts(
                     field=field,
@@ -220,7 +215,6 @@ class _Engine:
                     ctx=self.contexts[fqn],
                     ftype=self.types[field.fqn],
                     verdict=self.own[field.fqn],
-                    certain_personal_siblings=len(certain - {field.name}),
                 )
         return out
 

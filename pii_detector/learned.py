@@ -53,12 +53,6 @@ _SECRET_TYPES = frozenset({PiiType.PASSWORD, PiiType.API_KEY, PiiType.AUTH_SECRE
 # The combination's thresholds (see bench/pii_learned.py for how they were measured).
 RAISE_PROBABILITY = 0.6  # the model's level replaces an unsure lower rule level
 REVIEW_PROBABILITY = 0.25  # the model's P(HIGH) flags a field for review
-# The model raises a field to HIGH only on a record where the rules are sure of at least
-# this many other personal fields: googleapis' ads `Customer` and envoy's `TlsInspector`
-# read as people by their words alone, and the model then took their scores and flags
-# for health facts (235 HIGH fields); a record that shows names, contacts or ids of a
-# person is one the model's HIGH can be trusted on. Elsewhere its HIGH is a review flag.
-PERSONAL_EVIDENCE = 3
 
 
 @dataclass(frozen=True)
@@ -72,9 +66,6 @@ class FieldFacts:
     ctx: MessageContext
     ftype: FieldType
     verdict: Verdict
-    # How many other fields of the message the rules are sure hold personal data: a record
-    # that shows it is about a person, not only one the words suggest.
-    certain_personal_siblings: int = 0
 
 
 def features(facts: FieldFacts) -> dict[str, float]:
@@ -289,8 +280,10 @@ def second_opinion(facts: FieldFacts, level_probs: np.ndarray, type_probs: np.nd
     * Where the rules are unsure (confidence below CERTAIN, or already flagged), the
       model's level replaces a lower rule level when its probability is at least
       RAISE_PROBABILITY. The result stays below CERTAIN, so it does not spread to the
-      messages that hold the field (they are flagged for review instead). It raises to
-      HIGH only where the rules are sure of PERSONAL_EVIDENCE other personal fields.
+      messages that hold the field (they are flagged for review instead). It never
+      raises to HIGH: on googleapis the rules read ads `Customer` and `Segments` as people
+      and the model then called their scores and buckets HIGH (101 fields, even where the
+      rules were sure of three other personal fields). Its HIGH is a review flag.
     * Otherwise, P(HIGH) ≥ REVIEW_PROBABILITY flags a field below HIGH for review, naming
       the model and its probability: a reviewer sees it, the level stays the rules'.
     """
@@ -303,10 +296,9 @@ def second_opinion(facts: FieldFacts, level_probs: np.ndarray, type_probs: np.nd
     level = LEVELS[best]
     p_high = float(level_probs[LEVELS.index(Sensitivity.HIGH)])
     unsure = verdict.confidence < CERTAIN or verdict.review is not None
-    shown = level != Sensitivity.HIGH or facts.certain_personal_siblings >= PERSONAL_EVIDENCE
     if (
         unsure
-        and shown
+        and level != Sensitivity.HIGH
         and level.rank > verdict.level.rank
         and level_probs[best] >= RAISE_PROBABILITY
     ):
@@ -322,7 +314,7 @@ def second_opinion(facts: FieldFacts, level_probs: np.ndarray, type_probs: np.nd
             f"({verdict.reasoning})",
             (),
             min(verdict.confidence, CERTAIN - 0.05),
-            None if level == Sensitivity.HIGH else f"{said}; the rules said {verdict.level.value}",
+            f"{said}; the rules said {verdict.level.value}",
         )
     if verdict.level != Sensitivity.HIGH and p_high >= REVIEW_PROBABILITY:
         said = f"learned model: HIGH with p={p_high:.2f}"

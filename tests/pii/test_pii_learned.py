@@ -51,8 +51,23 @@ message Climber {
   string home_phone = 5;
   string belay_certification = 6;
   string harness_size = 7;
-  string anxiety_triggers = 8;
-  bool on_probation = 9;
+  bool uses_insulin_pump = 8;
+  string seizure_history = 9;
+  bool on_probation = 10;
+  string spouse_religion = 11;
+  bool hiv_positive = 12;
+  string vertigo_episodes = 13;
+  int32 bmi = 14;
+  string emergency_contact_relationship = 15;
+  bool wheelchair_user = 16;
+  string orthopedic_implants = 17;
+  bool pregnant = 18;
+  string prior_convictions = 19;
+  string blood_group = 20;
+  string home_postcode = 21;
+  string tattoo_descriptions = 22;
+  bool color_blind = 23;
+  string anxiety_triggers = 24;
 }
 """
 
@@ -122,21 +137,38 @@ def test_the_shipped_model_is_small() -> None:
     assert learned.MODEL_PATH.stat().st_size < 2_000_000
 
 
-@pytest.mark.parametrize("field", ["anxiety_triggers", "on_probation"])
-def test_it_raises_an_unfamiliar_personal_fact_on_a_person_in_a_new_domain(field: str) -> None:
-    # No rule knows these words; the record shows a person (a name, an e-mail, a birth
-    # date, a phone): the rules leave the field PUBLIC for review, the model calls it HIGH.
-    before = result(analyze(CLIMBING), f"Climber.{field}")
-    after = result(analyze(CLIMBING, learned=MODEL), f"Climber.{field}")
-    assert (before.sensitivity, before.needs_review) == (Sensitivity.PUBLIC, True)
-    assert after.sensitivity == Sensitivity.HIGH
-    assert after.rule == "LEARNED" and "learned model: HIGH (p=" in after.reasoning
+def test_it_flags_an_unfamiliar_personal_fact_on_a_person_in_a_new_domain() -> None:
+    # No rule knows the words; the record shows a person (a name, an e-mail, a birth date,
+    # a phone). The model never raises to HIGH itself: its HIGH is a review flag naming it.
+    before = result(analyze(CLIMBING), "Climber.anxiety_triggers")
+    after = result(analyze(CLIMBING, learned=MODEL), "Climber.anxiety_triggers")
+    assert before.sensitivity == after.sensitivity == Sensitivity.PUBLIC
+    assert "learned model" not in (before.review_reason or "")
+    assert after.needs_review and "learned model: HIGH with p=" in (after.review_reason or "")
 
 
-def test_a_doubt_of_the_model_is_a_review_flag_that_names_it() -> None:
-    after = result(analyze(CLIMBING, learned=MODEL), "Climber.belay_certification")
-    assert after.sensitivity == Sensitivity.PUBLIC and after.needs_review
+def test_it_flags_a_field_the_rules_were_sure_of() -> None:
+    before = result(analyze(CLIMBING), "Climber.tattoo_descriptions")
+    after = result(analyze(CLIMBING, learned=MODEL), "Climber.tattoo_descriptions")
+    assert not before.needs_review
+    assert after.sensitivity == before.sensitivity and after.needs_review
     assert "learned model: HIGH with p=" in (after.review_reason or "")
+
+
+def test_it_raises_an_unsure_field_below_high_and_says_so() -> None:
+    before = result(analyze(CLIMBING), "Climber.vertigo_episodes")
+    after = result(analyze(CLIMBING, learned=MODEL), "Climber.vertigo_episodes")
+    assert (before.sensitivity, before.needs_review) == (Sensitivity.PUBLIC, True)
+    assert after.sensitivity == Sensitivity.MEDIUM and after.rule == "LEARNED"
+    assert after.needs_review and after.confidence < 0.7  # a guess: it does not spread
+    assert "learned model: MEDIUM (p=" in after.reasoning
+
+
+def test_it_never_raises_to_high() -> None:
+    rules = {f.element: f for f in analyze(CLIMBING).fields}
+    for field in analyze(CLIMBING, learned=MODEL).fields:
+        if field.sensitivity == Sensitivity.HIGH:
+            assert rules[field.element].sensitivity == Sensitivity.HIGH, field.element
 
 
 def test_it_never_lowers_a_rule_level() -> None:
@@ -190,15 +222,15 @@ def test_pii_scan_uses_the_model_and_no_learned_turns_it_off(
     proto.write_text(HEADER + CLIMBING)
     monkeypatch.chdir(tmp_path)
 
-    def anxiety(*flags: str) -> dict:
+    def vertigo(*flags: str) -> dict:
         outcome = CliRunner().invoke(pii, ["scan", str(proto), "--format", "json", *flags])
         assert outcome.exit_code == 0, outcome.output
         fields = json.loads(outcome.stdout)["fields"]
-        return next(f for f in fields if f["field_name"] == "anxiety_triggers")
+        return next(f for f in fields if f["field_name"] == "vertigo_episodes")
 
-    found = anxiety()
-    assert found["sensitivity"] == "HIGH" and found["reasoning"].startswith("LEARNED: ")
-    assert anxiety("--no-learned")["sensitivity"] == "PUBLIC"
+    found = vertigo()
+    assert found["sensitivity"] == "MEDIUM" and found["reasoning"].startswith("LEARNED: ")
+    assert vertigo("--no-learned")["sensitivity"] == "PUBLIC"
 
 
 def test_the_config_switch() -> None:
