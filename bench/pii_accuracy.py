@@ -1,6 +1,11 @@
 """Accuracy of the rule-based PII classifier on the labelled evaluation set.
 
-    python bench/pii_accuracy.py [--split dev|heldout|fresh|final|blind_a|blind_b|all|blind_c|blind_d|blind_e|blind_f|blind_g|blind] [--errors]
+    python bench/pii_accuracy.py [--split dev|heldout|fresh|final|blind_a|blind_b|all|blind_c|blind_d|blind_e|blind_f|blind_g|blind] [--errors] [--learned]
+
+Without ``--learned`` the figures are the rules alone; with it, the rules plus the learned
+second opinion (pii_detector/learned.py) that `pii scan`, `audit` and `check` use by default.
+The learned model was trained on every split but ``blind_g``: on those splits only
+bench/pii_learned.py's leave-one-split-out figures are honest.
 
 The set lives in tests/pii/eval/<split>/: realistic APIs (``acme/**.proto``) and gold
 labels (``labels/*.yaml``: ``Message FQN → field → "LEVEL [TYPE]"``, following
@@ -45,6 +50,7 @@ from pathlib import Path
 import yaml
 
 from pii_detector.analysis import analyze_tree
+from pii_detector.learned import LearnedModel, model_if
 from pii_detector.levels import PiiType, Sensitivity
 from pii_detector.results import FieldResult
 from protomodel.parse import build_tree
@@ -80,23 +86,37 @@ class Gold:
     pii_type: PiiType | None
 
 
-def load_split(split: str) -> tuple[dict[str, FieldResult], dict[str, Gold]]:
+def load_sources(split: str) -> dict[str, str]:
+    """The split's proto files, by path relative to the split."""
     root = EVAL / split
-    sources = {
+    return {
         str(path.relative_to(root)): path.read_text(encoding="utf-8")
         for path in sorted(root.rglob("*.proto"))
     }
-    analysis = analyze_tree(build_tree(sources))
-    predicted = {f.element: f for f in analysis.fields}
+
+
+def label_files(split: str) -> list[Path]:
+    return sorted((EVAL / split / "labels").glob("*.yaml"))
+
+
+def load_gold(split: str) -> dict[str, Gold]:
     gold: dict[str, Gold] = {}
-    for path in sorted((root / "labels").glob("*.yaml")):
+    for path in label_files(split):
         for message, fields in yaml.safe_load(path.read_text(encoding="utf-8")).items():
             for name, label in fields.items():
                 level, *rest = str(label).split()
                 gold[f"{message}.{name}"] = Gold(
                     Sensitivity(level), PiiType(rest[0]) if rest else None
                 )
-    return predicted, gold
+    return gold
+
+
+def load_split(
+    split: str, learned: LearnedModel | None = None
+) -> tuple[dict[str, FieldResult], dict[str, Gold]]:
+    analysis = analyze_tree(build_tree(load_sources(split)), learned=learned)
+    predicted = {f.element: f for f in analysis.fields}
+    return predicted, load_gold(split)
 
 
 @dataclass(frozen=True)
@@ -152,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
         help="all = the tuned splits; blind = the untuned blind splits (measure them once, at the end)",
     )
     parser.add_argument("--errors", action="store_true", help="list every misclassified field")
+    parser.add_argument(
+        "--learned",
+        action="store_true",
+        help="add the shipped learned model's second opinion (as pii scan/audit/check do)",
+    )
     args = parser.parse_args(argv)
     chosen = {"all": TUNED_SPLITS, "blind": BLIND_SPLITS}.get(args.split, (args.split,))
     status = 0
@@ -160,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{split}: no labelled split at {EVAL / split}")
             status = 1
             continue
-        predicted, gold = load_split(split)
+        predicted, gold = load_split(split, model_if(args.learned))
         unlabelled = sorted(set(predicted) - set(gold))
         missing = sorted(set(gold) - set(predicted))
         if unlabelled or missing:

@@ -1,6 +1,6 @@
 """The PII classifier on whole real public proto trees: HIGH fields and review cost.
 
-    python bench/pii_real_trees.py [--tree NAME=PATH ...] [--show-high] [--show-review]
+    python bench/pii_real_trees.py [--tree NAME=PATH ...] [--show-high] [--show-review] [--learned]
 
 By default it reads the clones under /work/repos (opentelemetry-proto, envoy's
 data-plane-api, protovalidate) and a googleapis checkout at /tmp/pii-classifier-googleapis
@@ -8,7 +8,9 @@ when present; pass ``--tree name=path`` to point at other checkouts. Nothing is 
 the project: the files are read in place. Per tree it prints the number of fields, how many
 are HIGH / MEDIUM / LOW, and how many are *needs review* per 100 fields (the review cost a
 team pays). ``--show-high`` lists every HIGH field with the rule that decided, so a
-reviewer can check that each one is a real secret.
+reviewer can check that each one is a real secret. ``--learned`` adds the shipped learned
+model's second opinion (pii_detector/learned.py), as `pii scan`, `audit` and `check` do by
+default; without it the figures are the rules alone.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from pii_detector import learned
 from pii_detector.analysis import analyze_tree
 from pii_detector.levels import Sensitivity
 from protomodel.parse import build_tree
@@ -66,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show-high", action="store_true")
     parser.add_argument("--show-review", action="store_true")
     parser.add_argument("--show-medium", action="store_true")
+    parser.add_argument("--learned", action="store_true", help="add the learned second opinion")
     args = parser.parse_args(argv)
     trees = dict(DEFAULT_TREES)
     if args.tree:
@@ -76,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         sources = load(root)
         started = time.perf_counter()
-        analysis = analyze_tree(build_tree(sources))
+        analysis = analyze_tree(build_tree(sources), learned=learned.model_if(args.learned))
         seconds = time.perf_counter() - started
         fields = analysis.fields
         levels = Counter(f.sensitivity for f in fields)

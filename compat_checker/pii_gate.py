@@ -16,6 +16,7 @@ from compat_checker.rules.catalogue import PII_UNANNOTATED, PII_UNDER_ANNOTATED
 from pii_detector.analysis import PiiAnalysis, analyze_tree
 from pii_detector.annotate import annotate_file, options_proto_text
 from pii_detector.gate import PiiGateFinding, gate_findings
+from pii_detector.learned import LearnedModel
 from pii_detector.llm_review import PiiLlmAnswer, review_with_llm
 from pii_detector.overrides import Overrides, OverridesError, load_overrides
 from pii_detector.report import NO_LLM, ReportLayer, build_report
@@ -92,16 +93,22 @@ def analyze_change(
     changed_files: Iterable[ChangedFile] | None = None,
     concurrency: int = 1,
     fail_on_review: bool = False,
+    learned: LearnedModel | None = None,
 ) -> tuple[PiiAnalysis, list[Change]]:
     """Classify the head's files under review; block new/changed fields at/above fail_on
     that are unannotated or annotated below their level (renames judged as changes)."""
     overrides = _overrides(overrides_file)
     reviewed = [f.name for f in head.reviewed_files()]
     if ask is None:
-        analysis = analyze_tree(head, files=reviewed, overrides=overrides)
+        analysis = analyze_tree(head, files=reviewed, overrides=overrides, learned=learned)
     else:
         analysis = review_with_llm(
-            head, ask, files=reviewed, overrides=overrides, concurrency=concurrency
+            head,
+            ask,
+            files=reviewed,
+            overrides=overrides,
+            concurrency=concurrency,
+            learned=learned,
         )
     findings = gate_findings(
         base,

@@ -16,6 +16,7 @@ import click
 
 from compat_checker.llm_flags import llm_flags
 from pii_detector import cli as pii_cli
+from pii_detector.learned import LearnedModel
 from pii_detector.llm_review import review_with_llm
 from pii_detector.overrides import Overrides
 from pii_detector.report import ReportLayer
@@ -34,11 +35,17 @@ class LlmReview:
         self.skipped = skipped  # the LlmStatus when no model is configured
         self.calls = pii_gate.llm_ask(llm) if llm is not None else None
 
-    def analyze(self, tree: ProtoTree, overrides: Overrides) -> PiiAnalysis:
+    def analyze(
+        self, tree: ProtoTree, overrides: Overrides, learned: LearnedModel | None
+    ) -> PiiAnalysis:
         if self.calls is None:
-            return pii_cli.RulesOnly().analyze(tree, overrides)
+            return pii_cli.RulesOnly().analyze(tree, overrides, learned)
         return review_with_llm(
-            tree, self.calls, overrides=overrides, concurrency=self.llm.review_concurrency
+            tree,
+            self.calls,
+            overrides=overrides,
+            concurrency=self.llm.review_concurrency,
+            learned=learned,
         )
 
     def status(self):

@@ -267,6 +267,7 @@ def run_rules_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any
 
 def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
     from compat_checker import pii_gate
+    from pii_detector.learned import model_if
 
     config, change = state["config"], state["change"]
     if not config.pii.enabled:
@@ -286,6 +287,7 @@ def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, A
         changed_files=change.files,
         concurrency=llm.review_concurrency if llm is not None else 1,
         fail_on_review=config.pii.fail_on_review,
+        learned=model_if(config.pii.learned_model),
     )
     annotate_dir = runtime.context.options.annotate_dir
     if annotate_dir is not None:

@@ -35,6 +35,7 @@ from pii_detector.classifier import (
     message_context,
     own_person_noun,
 )
+from pii_detector.learned import Combine, FieldFacts, LearnedModel, second_opinion
 from pii_detector.levels import PiiType, Sensitivity, max_level
 from pii_detector.llm_review import PiiLlmAnswer, merge_llm_opinion
 from pii_detector.names import words
@@ -81,14 +82,20 @@ def analyze_tree(
     files: Collection[str] | None = None,
     overrides: Mapping[str, Override] | None = None,
     llm_answers: Sequence[PiiLlmAnswer] = (),
+    learned: LearnedModel | None = None,
+    combine: Combine = second_opinion,
 ) -> PiiAnalysis:
     """Classify every field, message and RPC of the files under review.
 
     ``files`` (module or repo paths) limits what is reported; by default the tree's
     reviewed files. Dependency files are still read so message-typed fields can look
-    inside the messages they reference.
+    inside the messages they reference. ``learned`` adds the learned model's second
+    opinion on the rules' own verdicts, combined by ``combine`` (by default
+    learned.second_opinion; bench/pii_learned.py measures alternatives).
     """
     engine = _Engine(tree, overrides or {})
+    if learned is not None:
+        engine.second_opinion(learned, combine)
     scope = _scope(tree, files)
     rules = engine.propagate({})
     fields = engine.field_results(scope, rules, {})
@@ -109,6 +116,11 @@ def analyze_tree(
         disagreements=disagreements,
         unused_overrides=sorted(e for e in engine.overrides if e not in engine.own),
     )
+
+
+def field_facts(tree: ProtoTree) -> dict[str, FieldFacts]:
+    """What the learned model reads about every field of the tree (for training)."""
+    return _Engine(tree, {}).field_facts()
 
 
 # ---- the engine ---------------------------------------------------------------------
@@ -201,6 +213,36 @@ class _Engine:
                 target = ftype.name
                 if ftype.cls == TypeClass.MESSAGE and target in self.messages:
                     self.target[field.fqn] = target
+
+    def field_facts(self) -> dict[str, FieldFacts]:
+        """What the learned model reads about every field, by field FQN."""
+        out: dict[str, FieldFacts] = {}
+        for fqn in (*self.messages, *self.extensions):
+            message = self.messages.get(fqn)
+            fields = self.fields_of(fqn)
+            siblings = tuple(f.name for f in fields)
+            package = self.file_of[fqn].package if fqn in self.file_of else ""
+            for field in fields:
+                out[field.fqn] = FieldFacts(
+                    field=field,
+                    package=package,
+                    message_name=message.name if message is not None else fqn.rsplit(".")[-1],
+                    sibling_names=tuple(name for name in siblings if name != field.name),
+                    ctx=self.contexts[fqn],
+                    ftype=self.types[field.fqn],
+                    verdict=self.own[field.fqn],
+                )
+        return out
+
+    def second_opinion(self, model: LearnedModel, combine: Combine) -> None:
+        """The learned model's second opinion on the rules' own verdicts, before levels
+        propagate (learned.second_opinion says when it may act)."""
+        facts = self.field_facts()
+        if not facts:
+            return
+        level_probs, type_probs = model.predict(list(facts.values()))
+        for i, (fqn, fact) in enumerate(facts.items()):
+            self.own[fqn] = combine(fact, level_probs[i], type_probs[i])
 
     def link_records(self) -> None:
         """Records about a person through a chain of ids or holders (policy v2: the record

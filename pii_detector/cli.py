@@ -28,6 +28,7 @@ from pii_detector.fileio import (
     atomic_write_text,
     read_source,
 )
+from pii_detector.learned import LearnedModel, model_if
 from pii_detector.levels import PiiType, Sensitivity, parse_level, parse_type
 from pii_detector.overrides import (
     OVERRIDES_FILE,
@@ -79,6 +80,12 @@ def pii() -> None:
     metavar="FILE",
     help=f"Corrections file (default {OVERRIDES_FILE} of the repository).",
 )
+@click.option(
+    "--learned/--no-learned",
+    default=True,
+    help="Add the learned model's second opinion where the rules are unsure (default on; "
+    "--no-learned gives the rules alone).",
+)
 def scan(**options: Any) -> None:
     """Classify every field of the .proto files under PATH (files or directories)."""
     raise SystemExit(run_scan(**options))
@@ -88,14 +95,18 @@ class Review(Protocol):
     """How `run_scan` classifies one tree, and what it says about it in the report's
     `layers`. The rules alone here; `protoguard pii scan --llm` adds the gate's LLM review."""
 
-    def analyze(self, tree: ProtoTree, overrides: Overrides) -> PiiAnalysis: ...
+    def analyze(
+        self, tree: ProtoTree, overrides: Overrides, learned: LearnedModel | None
+    ) -> PiiAnalysis: ...
 
     def llm_layer(self) -> ReportLayer: ...
 
 
 class RulesOnly:
-    def analyze(self, tree: ProtoTree, overrides: Overrides) -> PiiAnalysis:
-        return analyze_tree(tree, overrides=overrides)
+    def analyze(
+        self, tree: ProtoTree, overrides: Overrides, learned: LearnedModel | None
+    ) -> PiiAnalysis:
+        return analyze_tree(tree, overrides=overrides, learned=learned)
 
     def llm_layer(self) -> ReportLayer:
         return NO_LLM
@@ -110,6 +121,7 @@ def run_scan(
     fail_on: str,
     fmt: str,
     overrides_path: str | None,
+    learned: bool = True,
     review: Review | None = None,
 ) -> int:
     """`pii scan`: classify, write and print; 1 when `check` finds fields to annotate."""
@@ -129,7 +141,8 @@ def run_scan(
     overrides = _load_overrides(overrides_path)
     groups = _by_root(inputs)
     trees = [_build(group) for group in groups]
-    analysis = _merge([review.analyze(tree, overrides) for tree in trees])
+    model = model_if(learned)
+    analysis = _merge([review.analyze(tree, overrides, model) for tree in trees])
     llm_layer = review.llm_layer()
     report = build_report(analysis, llm_layer)
     if json_path:

@@ -16,3 +16,6 @@ class PiiConfig(BaseModel):
     # true makes it block, for teams that want every personal-data field declared.
     fail_on_review: bool = False
     overrides_file: str = ".protoguard/pii-overrides.yaml"
+    # The learned second opinion (pii_detector/learned.py) on fields the rules are unsure
+    # of; false gives the rules alone.
+    learned_model: bool = True

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pii_detector.learned import LearnedModel
 from pii_detector.levels import PiiType, Sensitivity
 from pii_detector.overrides import Override
 from pii_detector.records import Domain, Record, Subject
@@ -267,8 +268,9 @@ def review_with_llm(
     files: Collection[str] | None = None,
     overrides: Mapping[str, Override] | None = None,
     concurrency: int = 1,
+    learned: LearnedModel | None = None,
 ) -> PiiAnalysis:
-    """Rules, then one LLM call per file (up to `concurrency` in flight), then the merged
+    """Rules (with the learned model's second opinion when given), then one LLM call per file (up to `concurrency` in flight), then the merged
     analysis.
 
     A failed call (an exception or no valid answer) leaves that file's rule results as
@@ -277,7 +279,7 @@ def review_with_llm(
     """
     from pii_detector.analysis import analyze_tree  # analysis imports this module
 
-    rules = analyze_tree(tree, files=files, overrides=overrides)
+    rules = analyze_tree(tree, files=files, overrides=overrides, learned=learned)
     inputs = [
         (path, prompt_input)
         for path in rules.files()
@@ -297,5 +299,7 @@ def review_with_llm(
         outcomes = list(pool.map(asked, inputs))
     answers = [answer for answer, _ in outcomes if answer is not None]
     errors = [error for _, error in outcomes if error is not None]
-    merged = analyze_tree(tree, files=files, overrides=overrides, llm_answers=answers)
+    merged = analyze_tree(
+        tree, files=files, overrides=overrides, llm_answers=answers, learned=learned
+    )
     return merged.model_copy(update={"llm_errors": errors})

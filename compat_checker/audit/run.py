@@ -52,6 +52,7 @@ from compat_checker.config import load_config
 from compat_checker.errors import GateError
 from compat_checker.modules import discover_layout
 from pii_detector.analysis import analyze_tree
+from pii_detector.learned import model_if
 from pii_detector.overrides import OverridesError, load_overrides
 from protomodel.model import FileModel
 
@@ -129,7 +130,12 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
     if overrides is not None:
         if progress is not None:  # one step: the analysis reports no progress of its own
             progress("pii", 0, 1)
-        analysis = analyze_tree(parsed.tree, files=[f.name for f in files], overrides=overrides)
+        analysis = analyze_tree(
+            parsed.tree,
+            files=[f.name for f in files],
+            overrides=overrides,
+            learned=model_if(config.pii.learned_model),
+        )
         if progress is not None:
             progress("pii", 1, 1)
 
