@@ -22,6 +22,7 @@ import hashlib
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from sys import intern
 from typing import Any
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
@@ -462,10 +463,11 @@ class _FileConverter:
             is_extension=extendee is not None,
             presence_feature=feature,
         )
+        name = intern(proto.name)  # field names repeat across messages: one string each
         return construct(
             FieldModel,
-            name=proto.name,
-            fqn=_join(scope, proto.name),
+            name=name,
+            fqn=_join(scope, name),
             location=self._location(path),
             comments=self._comments(path),
             options=options,
@@ -604,8 +606,9 @@ class _FileConverter:
 
     def _location_of(self, found: Any) -> Location:
         span = found.span[:]
-        end_line = span[2] if len(span) == 4 else span[0]
-        return location(self._path, span[0] + 1, span[1] + 1, end_line + 1, span[-1])
+        line = span[0] + 1  # one int object for both ends of a one-line element
+        end_line = span[2] + 1 if len(span) == 4 else line
+        return location(self._path, line, span[1] + 1, end_line, span[-1])
 
     def _comments(self, path: Path) -> Comments:
         found = self._locations.get(path)
@@ -666,7 +669,7 @@ def _field_type(proto: Any) -> tuple[str, TypeKind]:
     scalar = _SCALAR_NAMES.get(type_number)
     if scalar is not None:
         return scalar, TypeKind.SCALAR
-    return proto.type_name.lstrip("."), _TYPE_KINDS[type_number]
+    return intern(proto.type_name.lstrip(".")), _TYPE_KINDS[type_number]
 
 
 def _imports(proto: Any) -> Iterator[Import]:
