@@ -3,8 +3,9 @@
 An image is a FileDescriptorSet whose files carry SourceCodeInfo. Custom options arrive
 as unknown fields of the options messages. So the image is first split into its files
 (read as raw bytes); the files that can extend descriptor.proto's options go into a fresh
-descriptor pool, and the image is then parsed once with that pool's own
-``FileDescriptorSet`` class, which decodes every custom option. Options become dicts by
+descriptor pool, and each file is then parsed with that pool's own
+``FileDescriptorProto`` class, which decodes every custom option (one file at a time,
+so only one file's decoded form is alive while its model is built). Options become dicts by
 walking ``ListFields()``: proto field names, extensions by full name, enums by name.
 
 Parity with ``protomodel.parse``: map entries are hidden (the field is ``TypeKind.MAP``),
@@ -127,11 +128,14 @@ def tree_from_image(
     """
     with gc_paused():
         chunks = _split_file_set(image)
-        file_set, summaries = _decode_with_custom_options(image, chunks)
+        file_class, summaries = _decoder_with_custom_options(chunks)
         repo_paths = repo_paths or {}
         files: dict[str, FileModel] = {}
         dependencies: list[str] = []
-        for proto, chunk, summary in zip(file_set.file, chunks, summaries, strict=True):
+        for chunk, summary in zip(chunks, summaries, strict=True):
+            # One file decoded at a time: its decoded form (most of it source info) is
+            # freed once its model is built, instead of the whole image's staying alive.
+            proto = _decode(file_class, chunk)
             is_dependency = (
                 summary.is_buf_import if reviewed is None else proto.name not in reviewed
             )
@@ -188,8 +192,8 @@ class _FileSummary:
         return any(self.dependencies[i] in names for i in self.public_dependencies)
 
 
-def _decode_with_custom_options(image: bytes, chunks: list[bytes]) -> Any:
-    """Parse the image with classes from a pool that knows its custom options.
+def _decoder_with_custom_options(chunks: list[bytes]) -> tuple[Any, list[_FileSummary]]:
+    """The FileDescriptorProto class of a pool that knows the image's custom options.
 
     Custom options are extensions of descriptor.proto's options messages, so only the
     files that can see descriptor.proto (and their own imports, which define the option
@@ -203,11 +207,18 @@ def _decode_with_custom_options(image: bytes, chunks: list[bytes]) -> Any:
             pool.AddSerializedFile(descriptor_pb2.DESCRIPTOR.serialized_pb)
         for chunk in _chunks_defining_options(chunks, summaries):
             pool.AddSerializedFile(chunk)
-        file_set_class = message_factory.GetMessageClass(
-            pool.FindMessageTypeByName("google.protobuf.FileDescriptorSet")
+        file_class = message_factory.GetMessageClass(
+            pool.FindMessageTypeByName("google.protobuf.FileDescriptorProto")
         )
-        return file_set_class.FromString(image), summaries
+        return file_class, summaries
     except (DecodeError, TypeError, KeyError) as exc:
+        raise ProtoParseError(_IMAGE_NAME, 0, 0, f"not a buf image ({exc})") from None
+
+
+def _decode(file_class: Any, chunk: bytes) -> Any:
+    try:
+        return file_class.FromString(chunk)
+    except DecodeError as exc:
         raise ProtoParseError(_IMAGE_NAME, 0, 0, f"not a buf image ({exc})") from None
 
 
