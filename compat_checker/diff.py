@@ -24,11 +24,12 @@ file are covered by the file's own pair.
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Protocol, TypeVar
+from functools import cache, cached_property
+from typing import Any, Protocol, TypeVar
 
 from compat_checker.findings import Change, ChangedFile, FileStatus, Severity, Source
 from compat_checker.rules.registry import Hit, Rule
@@ -437,11 +438,20 @@ def _unchanged(base: Element, head: Element) -> bool:
     """
     if type(base) is not type(head):
         return False
-    old, new = base.__dict__, head.__dict__
-    return all(value == new[key] for key, value in old.items() if key not in _PLACEMENT)
+    content = _content_of(type(base))
+    return content(base.__dict__) == content(head.__dict__)
 
 
 _PLACEMENT = frozenset({"location", "option_locations"})
+
+
+@cache
+def _content_of(element_class: type[Element]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The values of an element's fields apart from its placement, as one tuple: compared
+    in one go, which is most of the matching time of a large file otherwise."""
+    return operator.itemgetter(
+        *(name for name in element_class.model_fields if name not in _PLACEMENT)
+    )
 
 
 def _keyed_containers(

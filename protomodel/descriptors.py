@@ -3,8 +3,9 @@
 An image is a FileDescriptorSet whose files carry SourceCodeInfo. Custom options arrive
 as unknown fields of the options messages. So the image is first split into its files
 (read as raw bytes); the files that can extend descriptor.proto's options go into a fresh
-descriptor pool, and the image is then parsed once with that pool's own
-``FileDescriptorSet`` class, which decodes every custom option. Options become dicts by
+descriptor pool, and each file is then parsed with that pool's own
+``FileDescriptorProto`` class, which decodes every custom option (one file at a time,
+so only one file's decoded form is alive while its model is built). Options become dicts by
 walking ``ListFields()``: proto field names, extensions by full name, enums by name.
 
 Parity with ``protomodel.parse``: map entries are hidden (the field is ``TypeKind.MAP``),
@@ -22,6 +23,7 @@ import hashlib
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from sys import intern
 from typing import Any
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
@@ -101,6 +103,11 @@ _LABELS = {
     FieldDescriptor.LABEL_REPEATED: Label.REPEATED,
 }
 _MESSAGE_TYPES = (FieldDescriptor.TYPE_MESSAGE, FieldDescriptor.TYPE_GROUP)
+_TYPE_KINDS = {
+    FieldDescriptor.TYPE_MESSAGE: TypeKind.MESSAGE,
+    FieldDescriptor.TYPE_GROUP: TypeKind.GROUP,
+    FieldDescriptor.TYPE_ENUM: TypeKind.ENUM,
+}
 
 Path = tuple[int, ...]
 
@@ -121,11 +128,14 @@ def tree_from_image(
     """
     with gc_paused():
         chunks = _split_file_set(image)
-        file_set, summaries = _decode_with_custom_options(image, chunks)
+        file_class, summaries = _decoder_with_custom_options(chunks)
         repo_paths = repo_paths or {}
         files: dict[str, FileModel] = {}
         dependencies: list[str] = []
-        for proto, chunk, summary in zip(file_set.file, chunks, summaries, strict=True):
+        for chunk, summary in zip(chunks, summaries, strict=True):
+            # One file decoded at a time: its decoded form (most of it source info) is
+            # freed once its model is built, instead of the whole image's staying alive.
+            proto = _decode(file_class, chunk)
             is_dependency = (
                 summary.is_buf_import if reviewed is None else proto.name not in reviewed
             )
@@ -182,8 +192,8 @@ class _FileSummary:
         return any(self.dependencies[i] in names for i in self.public_dependencies)
 
 
-def _decode_with_custom_options(image: bytes, chunks: list[bytes]) -> Any:
-    """Parse the image with classes from a pool that knows its custom options.
+def _decoder_with_custom_options(chunks: list[bytes]) -> tuple[Any, list[_FileSummary]]:
+    """The FileDescriptorProto class of a pool that knows the image's custom options.
 
     Custom options are extensions of descriptor.proto's options messages, so only the
     files that can see descriptor.proto (and their own imports, which define the option
@@ -197,11 +207,18 @@ def _decode_with_custom_options(image: bytes, chunks: list[bytes]) -> Any:
             pool.AddSerializedFile(descriptor_pb2.DESCRIPTOR.serialized_pb)
         for chunk in _chunks_defining_options(chunks, summaries):
             pool.AddSerializedFile(chunk)
-        file_set_class = message_factory.GetMessageClass(
-            pool.FindMessageTypeByName("google.protobuf.FileDescriptorSet")
+        file_class = message_factory.GetMessageClass(
+            pool.FindMessageTypeByName("google.protobuf.FileDescriptorProto")
         )
-        return file_set_class.FromString(image), summaries
+        return file_class, summaries
     except (DecodeError, TypeError, KeyError) as exc:
+        raise ProtoParseError(_IMAGE_NAME, 0, 0, f"not a buf image ({exc})") from None
+
+
+def _decode(file_class: Any, chunk: bytes) -> Any:
+    try:
+        return file_class.FromString(chunk)
+    except DecodeError as exc:
         raise ProtoParseError(_IMAGE_NAME, 0, 0, f"not a buf image ({exc})") from None
 
 
@@ -292,26 +309,24 @@ class _FileConverter:
         self._repo_path = repo_path
         self._sha256 = hashlib.sha256(chunk).hexdigest()
         self._syntax = proto.syntax or PROTO2
-        locations = proto.source_code_info.location if with_source_info else ()
-        self._has_source_info = len(locations) > 0
-        self._locations = {tuple(loc.path): loc for loc in locations}
-        self._option_paths: dict[Path, list[tuple[tuple[str, ...], Path]]] = {}
-        for loc_path in self._locations:
-            split = _option_path(loc_path)
-            if split is not None:
-                self._option_paths.setdefault(split[0], []).append((split[1], loc_path))
+        self._all_locations = proto.source_code_info.location if with_source_info else ()
+        self._has_source_info = len(self._all_locations) > 0
+        self._locations, self._settings = _placed_locations(self._all_locations)
+        self._option_paths: dict[Path, list[tuple[tuple[str, ...], Any]]] | None = None
+        self._nowhere = location(self._path, 0, 0, 0, 0)
         self._map_entries: dict[str, _MapEntry] = {}
 
     def convert(self) -> FileModel:
         proto = self._proto
+        options = _options(proto)
         file = construct(
             FileModel,
             name=self._path,
             fqn=self._path,
             location=self._location(()),
             comments=self._comments((_FILE_SYNTAX,)),
-            options=_options(proto, "options"),
-            option_locations=self._option_locations(()),
+            options=options,
+            option_locations=self._option_locations((), options),
             kind=ElementKind.FILE,
             repo_path=self._repo_path,
             package=proto.package,
@@ -360,14 +375,15 @@ class _FileConverter:
         self, proto: Any, scope: str, path: Path, owners: tuple[Element, ...]
     ) -> MessageModel:
         fqn = _join(scope, proto.name)
+        options = _options(proto)
         message = construct(
             MessageModel,
             name=proto.name,
             fqn=fqn,
             location=self._location(path),
             comments=self._comments(path),
-            options=_options(proto, "options"),
-            option_locations=self._option_locations(path),
+            options=options,
+            option_locations=self._option_locations(path, options),
             kind=ElementKind.MESSAGE,
             fields=[],
             oneofs=[],
@@ -383,7 +399,7 @@ class _FileConverter:
         oneofs = self._oneofs(proto, fqn, path, inner)
         for index, field_proto in enumerate(proto.field):
             oneof = None
-            if field_proto.HasField("oneof_index"):
+            if oneofs and field_proto.HasField("oneof_index"):
                 oneof = oneofs.get(field_proto.oneof_index)
             field_path = (*path, _MESSAGE_FIELDS, index)
             field_owners = (oneof, *inner) if oneof is not None else inner
@@ -406,20 +422,23 @@ class _FileConverter:
         self, proto: Any, fqn: str, path: Path, owners: tuple[Element, ...]
     ) -> dict[int, OneofModel]:
         """Real oneofs by index; proto3 `optional` synthetic oneofs are left out."""
+        if not proto.oneof_decl:
+            return {}
         synthetic = {f.oneof_index for f in proto.field if f.proto3_optional}
         oneofs: dict[int, OneofModel] = {}
         for index, oneof in enumerate(proto.oneof_decl):
             if index in synthetic:
                 continue
             oneof_path = (*path, _MESSAGE_ONEOFS, index)
+            options = _options(oneof)
             oneofs[index] = construct(
                 OneofModel,
                 name=oneof.name,
                 fqn=f"{fqn}.{oneof.name}",
                 location=self._location(oneof_path),
                 comments=self._comments(oneof_path),
-                options=_options(oneof, "options"),
-                option_locations=self._option_locations(oneof_path),
+                options=options,
+                option_locations=self._option_locations(oneof_path, options),
                 kind=ElementKind.ONEOF,
                 field_names=[],
             )
@@ -439,7 +458,7 @@ class _FileConverter:
         map_entry = self._map_entries.get(type_name) if type_kind == TypeKind.MESSAGE else None
         if map_entry is not None:
             type_name, type_kind = "map", TypeKind.MAP
-        options = _options(proto, "options")
+        options = _options(proto)
         extendee = proto.extendee.lstrip(".") if proto.HasField("extendee") else None
         feature = None
         if self._syntax == EDITIONS:
@@ -455,14 +474,15 @@ class _FileConverter:
             is_extension=extendee is not None,
             presence_feature=feature,
         )
+        name = intern(proto.name)  # field names repeat across messages: one string each
         return construct(
             FieldModel,
-            name=proto.name,
-            fqn=_join(scope, proto.name),
+            name=name,
+            fqn=_join(scope, name),
             location=self._location(path),
             comments=self._comments(path),
             options=options,
-            option_locations=self._option_locations(path),
+            option_locations=self._field_option_locations(path, options),
             kind=ElementKind.FIELD,
             number=proto.number,
             type=type_name,
@@ -484,7 +504,7 @@ class _FileConverter:
         if not proto.HasField("json_name"):
             return None
         if self._has_source_info:
-            return proto.json_name if (*path, _FIELD_JSON_NAME) in self._locations else None
+            return proto.json_name if _FIELD_JSON_NAME in self._settings.get(path, ()) else None
         json_name = proto.json_name
         return json_name if json_name != _default_json_name(proto.name) else None
 
@@ -492,7 +512,7 @@ class _FileConverter:
 
     def _enum(self, proto: Any, scope: str, path: Path, owners: tuple[Element, ...]) -> EnumModel:
         fqn = _join(scope, proto.name)
-        options = _options(proto, "options")
+        options = _options(proto)
         feature = None
         if self._syntax == EDITIONS:
             feature = resolved_feature("enum_type", (options, *(o.options for o in owners)))
@@ -503,7 +523,7 @@ class _FileConverter:
             location=self._location(path),
             comments=self._comments(path),
             options=options,
-            option_locations=self._option_locations(path),
+            option_locations=self._option_locations(path, options),
             kind=ElementKind.ENUM,
             values=[
                 self._enum_value(value, fqn, (*path, _ENUM_VALUES, index))
@@ -515,28 +535,30 @@ class _FileConverter:
         )
 
     def _enum_value(self, proto: Any, enum_fqn: str, path: Path) -> EnumValueModel:
+        options = _options(proto)
         return construct(
             EnumValueModel,
             name=proto.name,
             fqn=f"{enum_fqn}.{proto.name}",
             location=self._location(path),
             comments=self._comments(path),
-            options=_options(proto, "options"),
-            option_locations=self._option_locations(path),
+            options=options,
+            option_locations=self._option_locations(path, options),
             kind=ElementKind.ENUM_VALUE,
             number=proto.number,
         )
 
     def _service(self, proto: Any, scope: str, path: Path) -> ServiceModel:
         fqn = _join(scope, proto.name)
+        options = _options(proto)
         return construct(
             ServiceModel,
             name=proto.name,
             fqn=fqn,
             location=self._location(path),
             comments=self._comments(path),
-            options=_options(proto, "options"),
-            option_locations=self._option_locations(path),
+            options=options,
+            option_locations=self._option_locations(path, options),
             kind=ElementKind.SERVICE,
             methods=[
                 self._method(method, fqn, (*path, _SERVICE_METHODS, index))
@@ -545,14 +567,15 @@ class _FileConverter:
         )
 
     def _method(self, proto: Any, service_fqn: str, path: Path) -> MethodModel:
+        options = _options(proto)
         return construct(
             MethodModel,
             name=proto.name,
             fqn=f"{service_fqn}.{proto.name}",
             location=self._location(path),
             comments=self._comments(path),
-            options=_options(proto, "options"),
-            option_locations=self._option_locations(path),
+            options=options,
+            option_locations=self._option_locations(path, options),
             kind=ElementKind.METHOD,
             input_type=proto.input_type.lstrip("."),
             output_type=proto.output_type.lstrip("."),
@@ -566,27 +589,84 @@ class _FileConverter:
 
     def _location(self, path: Path) -> Location:
         found = self._locations.get(path)
-        if found is None:
-            return location(self._path, 0, 0, 0, 0)
-        span = found.span
-        end_line = span[2] if len(span) == 4 else span[0]
-        return location(self._path, span[0] + 1, span[1] + 1, end_line + 1, span[-1])
+        return self._nowhere if found is None else self._location_of(found)
 
-    def _option_locations(self, path: Path) -> dict[str, Location]:
+    def _option_locations(self, path: Path, options: dict[str, OptionValue]) -> dict[str, Location]:
         """Where each option of the element at ``path`` is set (`place_option`). Custom
-        options (extensions) are left out: their numbers have no names here."""
+        options (extensions) are left out: their numbers have no names here, so an element
+        whose options hold no known option has none to place."""
+        if not options:
+            return _NO_OPTIONS
+        return self._placed_options(path)
+
+    def _field_option_locations(
+        self, path: Path, options: dict[str, OptionValue]
+    ) -> dict[str, Location]:
+        """A field's also hold its `default` and `json_name` settings where written."""
+        if not options and path not in self._settings:
+            return _NO_OPTIONS
+        return self._placed_options(path)
+
+    def _placed_options(self, path: Path) -> dict[str, Location]:
+        if self._option_paths is None:
+            self._option_paths = _option_paths(self._all_locations)
         places: dict[str, Location] = {}
-        for names, loc_path in self._option_paths.get(path, ()):
-            place_option(places, names, self._location(loc_path))
-        return places
+        for names, found in self._option_paths.get(path, ()):
+            place_option(places, names, self._location_of(found))
+        return places if places else _NO_OPTIONS
+
+    def _location_of(self, found: Any) -> Location:
+        span = found.span[:]
+        line = span[0] + 1  # one int object for both ends of a one-line element
+        end_line = span[2] + 1 if len(span) == 4 else line
+        return location(self._path, line, span[1] + 1, end_line, span[-1])
 
     def _comments(self, path: Path) -> Comments:
         found = self._locations.get(path)
         if found is None:
-            return no_comments()
-        return make_comments(
-            found.leading_comments, found.trailing_comments, list(found.leading_detached_comments)
-        )
+            return _NO_COMMENTS
+        leading, trailing = found.leading_comments, found.trailing_comments
+        detached = found.leading_detached_comments
+        if not (leading or trailing or detached):
+            return _NO_COMMENTS
+        return make_comments(leading, trailing, list(detached))
+
+
+# Shared by every element that has none (most have neither options nor comments): the
+# model is read-only once built, and one empty value per element adds up to a fifth of a
+# large schema's model.
+_NO_OPTIONS: dict[str, Any] = {}
+_NO_COMMENTS = no_comments()
+
+
+def _placed_locations(locations: Any) -> tuple[dict[Path, Any], dict[Path, set[int]]]:
+    """The locations an element is looked up by (last one wins, as in a dict of them all):
+    elements (even-length paths), the file's package and syntax statements, and a field's
+    written `default` / `json_name`. Locations of an element's own parts (its name, number,
+    type ...) are most of an image and are never looked up, so they are not indexed.
+    Also: element path → the numbers of the settings written on it."""
+    placed: dict[Path, Any] = {}
+    settings: dict[Path, set[int]] = {}
+    for found in locations:
+        path = tuple(found.path[:])  # a slice first: a third faster than tuple() alone
+        length = len(path)
+        if length & 1 and length > 1:
+            if path[-1] not in _FIELD_SETTINGS:
+                continue
+            settings.setdefault(path[:-1], set()).add(path[-1])
+        placed[path] = found
+    return placed, settings
+
+
+def _option_paths(locations: Any) -> dict[Path, list[tuple[tuple[str, ...], Any]]]:
+    """element path → (option names, location) of each option setting, in source order."""
+    by_path = {tuple(found.path[:]): found for found in locations}
+    options: dict[Path, list[tuple[tuple[str, ...], Any]]] = {}
+    for loc_path, found in by_path.items():
+        split = _option_path(loc_path)
+        if split is not None:
+            options.setdefault(split[0], []).append((split[1], found))
+    return options
 
 
 @lru_cache(maxsize=8192)
@@ -596,12 +676,11 @@ def _default_json_name(name: str) -> str:
 
 
 def _field_type(proto: Any) -> tuple[str, TypeKind]:
-    if proto.type in _MESSAGE_TYPES:
-        kind = TypeKind.GROUP if proto.type == FieldDescriptor.TYPE_GROUP else TypeKind.MESSAGE
-        return proto.type_name.lstrip("."), kind
-    if proto.type == FieldDescriptor.TYPE_ENUM:
-        return proto.type_name.lstrip("."), TypeKind.ENUM
-    return _SCALAR_NAMES[proto.type], TypeKind.SCALAR
+    type_number = proto.type
+    scalar = _SCALAR_NAMES.get(type_number)
+    if scalar is not None:
+        return scalar, TypeKind.SCALAR
+    return intern(proto.type_name.lstrip(".")), _TYPE_KINDS[type_number]
 
 
 def _imports(proto: Any) -> Iterator[Import]:
@@ -628,10 +707,10 @@ def _join(scope: str, name: str) -> str:
 # --------------------------------------------------------------------------- options
 
 
-def _options(proto: Any, field: str) -> dict[str, OptionValue]:
-    if not proto.HasField(field):
-        return {}
-    return _message_dict(getattr(proto, field))
+def _options(proto: Any) -> dict[str, OptionValue]:
+    if not proto.HasField("options"):
+        return _NO_OPTIONS
+    return _message_dict(proto.options) or _NO_OPTIONS
 
 
 def _message_dict(message: Message) -> dict[str, OptionValue]:

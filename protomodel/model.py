@@ -13,6 +13,9 @@ exactly these objects, so every consumer is written once. Conventions:
   ``{"deprecated": True, "validate.rules": {"string": {"min_len": 1}}}``. Nested option
   messages are dicts with proto (snake_case) field names; enum values are their names;
   64-bit integers stay ints. Options known to be repeated are always lists.
+* A built model is read-only: the descriptor builder shares one empty ``Comments``,
+  options dict and location among all the elements that have none (most elements of a
+  large schema), so changing one in place would change them all. Replace, never mutate.
 """
 
 from __future__ import annotations
