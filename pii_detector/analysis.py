@@ -35,7 +35,14 @@ from pii_detector.classifier import (
     message_context,
     own_person_noun,
 )
-from pii_detector.learned import Combine, FieldFacts, LearnedModel, second_opinion
+from pii_detector.learned import (
+    PREDICTION_CHUNK,
+    Combine,
+    FieldFacts,
+    LearnedModel,
+    may_change,
+    second_opinion,
+)
 from pii_detector.levels import PiiType, Sensitivity, max_level
 from pii_detector.llm_review import PiiLlmAnswer, merge_llm_opinion
 from pii_detector.names import words
@@ -237,12 +244,14 @@ class _Engine:
     def second_opinion(self, model: LearnedModel, combine: Combine) -> None:
         """The learned model's second opinion on the rules' own verdicts, before levels
         propagate (learned.second_opinion says when it may act)."""
-        facts = self.field_facts()
-        if not facts:
-            return
-        level_probs, type_probs = model.predict(list(facts.values()))
-        for i, (fqn, fact) in enumerate(facts.items()):
-            self.own[fqn] = combine(fact, level_probs[i], type_probs[i])
+        facts = list(self.field_facts().items())
+        if combine is second_opinion:
+            facts = [(fqn, fact) for fqn, fact in facts if may_change(fact)]
+        for start in range(0, len(facts), PREDICTION_CHUNK):
+            chunk = facts[start : start + PREDICTION_CHUNK]
+            level_probs, type_probs = model.predict([fact for _, fact in chunk])
+            for i, (fqn, fact) in enumerate(chunk):
+                self.own[fqn] = combine(fact, level_probs[i], type_probs[i])
 
     def link_records(self) -> None:
         """Records about a person through a chain of ids or holders (policy v2: the record

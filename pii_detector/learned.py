@@ -259,6 +259,7 @@ def labels_hash(label_files: Iterable[Path], root: Path) -> str:
 
 # How the model's opinion combines with the rules' verdict for one field.
 Combine = Callable[[FieldFacts, np.ndarray, np.ndarray], Verdict]
+PREDICTION_CHUNK = 4096  # fields whose features are held at once
 
 
 def _on_people(ctx: MessageContext) -> bool:
@@ -268,6 +269,14 @@ def _on_people(ctx: MessageContext) -> bool:
     about = ctx.record.about_people or bool(ctx.linked) or ctx.has(Kind.PERSON)
     system = ctx.record.domain in (Domain.TELEMETRY, Domain.INFRASTRUCTURE)
     return about and not system and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
+
+
+def may_change(facts: FieldFacts) -> bool:
+    """Whether `second_opinion` can change the field's verdict at all: the others are not
+    worth their features (a large generated API has a hundred thousand fields)."""
+    if facts.ftype.cls == TypeClass.MESSAGE or facts.verdict.pii_type in _SECRET_TYPES:
+        return False
+    return _on_people(facts.ctx)
 
 
 def second_opinion(facts: FieldFacts, level_probs: np.ndarray, type_probs: np.ndarray) -> Verdict:
@@ -288,9 +297,7 @@ def second_opinion(facts: FieldFacts, level_probs: np.ndarray, type_probs: np.nd
       the model and its probability: a reviewer sees it, the level stays the rules'.
     """
     verdict = facts.verdict
-    if facts.ftype.cls == TypeClass.MESSAGE or verdict.pii_type in _SECRET_TYPES:
-        return verdict
-    if not _on_people(facts.ctx):
+    if not may_change(facts):
         return verdict
     best = int(np.argmax(level_probs))
     level = LEVELS[best]
