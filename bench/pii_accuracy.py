@@ -77,6 +77,10 @@ FIRST_RUN = {
     # round 2); needs review 10.8 per 100, HIGH-or-flagged 60.0% (45 of 75). The classifier
     # before that round, on the same split: 73.3% / 38.7% / 91.4%, HIGH-or-flagged 53.3%.
     "blind_f": "73.0% / 38.7% (29 of 75) / 92.5% / 63.7% / 65.1%",
+    # policy v2, written and frozen before any run (rules as of issue 14 round 3); needs review
+    # 10.7 per 100, HIGH-or-flagged 80.7%. With the learned second opinion (`--learned`, on by
+    # default since): 83.6% / 54.5% / 91.6% / 74.5% / 77.4%, needs review 11.4, HIGH-or-flagged 83.0%.
+    "blind_g": "83.4% / 54.5% (48 of 88) / 91.5% / 73.2% / 78.3%",
 }
 
 
