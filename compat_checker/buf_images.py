@@ -17,6 +17,7 @@ fields) is left as it is.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from google.protobuf import descriptor_pb2
 from google.protobuf.message import DecodeError
@@ -48,50 +49,60 @@ def without_unchanged_declarations(head: bytes, base: bytes) -> tuple[bytes, byt
         return head, base
 
 
-def _declarations(file: descriptor_pb2.FileDescriptorProto) -> Iterator[tuple[str, bytes]]:
-    """(fully qualified name, serialized declaration) of each top-level declaration."""
-    prefix = f"{file.package}." if file.package else ""
+# A top-level declaration: (file name, fully qualified name).
+Key = tuple[str, str]
+
+
+def _key(file: descriptor_pb2.FileDescriptorProto, declaration: Any) -> Key:
+    return file.name, f"{file.package}.{declaration.name}" if file.package else declaration.name
+
+
+def _top_level(file: descriptor_pb2.FileDescriptorProto) -> Iterator[tuple[Key, Any]]:
+    """Each top-level message, enum and service of ``file`` with its key."""
     for attribute in _DECLARATION_LISTS.values():
         for declaration in getattr(file, attribute):
-            yield prefix + declaration.name, declaration.SerializeToString(deterministic=True)
+            yield _key(file, declaration), declaration
 
 
 def _identical_declarations(
     head: descriptor_pb2.FileDescriptorSet, base: descriptor_pb2.FileDescriptorSet
-) -> set[tuple[str, str]]:
-    """(file name, fully qualified name) of declarations the same in the same file."""
+) -> set[Key]:
+    """The declarations that are the same, byte for byte, in the same file on both sides."""
     base_files = {file.name: file for file in base.file}
-    identical: set[tuple[str, str]] = set()
+    identical: set[Key] = set()
     for file in head.file:
         counterpart = base_files.get(file.name)
         if counterpart is None or counterpart.package != file.package:
             continue
-        before = dict(_declarations(counterpart))
+        before = {key: _serialized(declaration) for key, declaration in _top_level(counterpart)}
         identical.update(
-            (file.name, name) for name, data in _declarations(file) if before.get(name) == data
+            key
+            for key, declaration in _top_level(file)
+            if before.get(key) == _serialized(declaration)
         )
     return identical
 
 
+def _serialized(declaration: Any) -> bytes:
+    return declaration.SerializeToString(deterministic=True)
+
+
 def _referenced_from_kept(
-    file_set: descriptor_pb2.FileDescriptorSet, unchanged: set[tuple[str, str]]
-) -> set[tuple[str, str]]:
+    file_set: descriptor_pb2.FileDescriptorSet, unchanged: set[Key]
+) -> set[Key]:
     """The unchanged declarations that kept declarations need, directly or through others."""
-    owner_of: dict[str, tuple[str, str]] = {}
-    declaration_of: dict[tuple[str, str], object] = {}
+    owner_of: dict[str, Key] = {}
+    declaration_of: dict[Key, Any] = {}
     roots: list[str] = []
     for file in file_set.file:
-        prefix = f"{file.package}." if file.package else ""
         roots.extend(_field_references(file.extension))
-        for attribute in _DECLARATION_LISTS.values():
-            for declaration in getattr(file, attribute):
-                key = (file.name, prefix + declaration.name)
-                owner_of[key[1]] = key
-                if key in unchanged:
-                    declaration_of[key] = declaration
-                else:
-                    roots.extend(_references(declaration))
-    needed: set[tuple[str, str]] = set()
+        for key, declaration in _top_level(file):
+            owner_of[key[1]] = key
+            if key in unchanged:
+                declaration_of[key] = declaration
+            else:
+                roots.extend(_references(declaration))
+    needed: set[Key] = set()
     pending = roots
     while pending:
         key = _owner(pending.pop(), owner_of)
@@ -102,7 +113,7 @@ def _referenced_from_kept(
     return needed
 
 
-def _owner(reference: str, owner_of: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
+def _owner(reference: str, owner_of: dict[str, Key]) -> Key | None:
     """The top-level declaration that defines a type name (``.pkg.Outer.Inner``)."""
     name = reference.lstrip(".")
     while name:
@@ -112,7 +123,7 @@ def _owner(reference: str, owner_of: dict[str, tuple[str, str]]) -> tuple[str, s
     return None
 
 
-def _references(declaration: object) -> Iterator[str]:
+def _references(declaration: Any) -> Iterator[str]:
     if isinstance(declaration, descriptor_pb2.DescriptorProto):
         yield from _field_references(declaration.field)
         yield from _field_references(declaration.extension)
@@ -132,16 +143,15 @@ def _field_references(fields: Iterable[descriptor_pb2.FieldDescriptorProto]) -> 
             yield field.extendee
 
 
-def _drop(file: descriptor_pb2.FileDescriptorProto, unchanged: set[tuple[str, str]]) -> None:
+def _drop(file: descriptor_pb2.FileDescriptorProto, unchanged: set[Key]) -> None:
     """Remove the unchanged declarations from ``file`` and renumber its locations."""
-    prefix = f"{file.package}." if file.package else ""
     new_index: dict[int, dict[int, int]] = {}
     for number, attribute in _DECLARATION_LISTS.items():
         declarations = getattr(file, attribute)
         kept: list[bytes] = []
         mapping: dict[int, int] = {}
         for index, declaration in enumerate(declarations):
-            if (file.name, prefix + declaration.name) not in unchanged:
+            if _key(file, declaration) not in unchanged:
                 mapping[index] = len(kept)
                 kept.append(declaration.SerializeToString())
         if len(kept) == len(declarations):
