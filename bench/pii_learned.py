@@ -14,7 +14,7 @@ pooled over all fields:
   in bench/pii_accuracy.FIRST_RUN).
 * ``model``    — the learned model alone: its most likely level and type for every
   non-message field (message-typed fields take what propagation gives them, as with rules).
-* ``combined`` — learned.second_opinion, the combination `pii scan` / `audit` / `check` use.
+* ``combined`` — learned.SECOND_OPINION, the combination `pii scan` / `audit` / `check` use.
 
 Every measure is bench/pii_accuracy's: sensitivity accuracy, HIGH recall, PII precision and
 recall, type accuracy, needs review per 100 fields and HIGH-or-flagged.
@@ -119,8 +119,11 @@ def model_alone(fact: FieldFacts, level_probs: np.ndarray, type_probs: np.ndarra
     return Verdict(level, pii_type, "LEARNED", "the learned model alone", (), 0.9)
 
 
-def measure(split: Split, model: LearnedModel | None, combine: learned.Combine) -> Scores:
-    analysis = analyze_tree(split.tree, learned=model, combine=combine)
+MODEL_ALONE = learned.Combination(consults=lambda fact: True, decide=model_alone)
+
+
+def measure(split: Split, model: LearnedModel | None, combination: learned.Combination) -> Scores:
+    analysis = analyze_tree(split.tree, learned=model, combination=combination)
     return score({f.element: f for f in analysis.fields}, split.gold)
 
 
@@ -190,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             s = measure(
                 held_out,
                 None if kind == "rules" else model,
-                model_alone if kind == "model" else learned.second_opinion,
+                MODEL_ALONE if kind == "model" else learned.SECOND_OPINION,
             )
             results[kind].append((s, held_out))
             print(line(kind, s))

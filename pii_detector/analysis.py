@@ -37,11 +37,10 @@ from pii_detector.classifier import (
 )
 from pii_detector.learned import (
     PREDICTION_CHUNK,
-    Combine,
+    SECOND_OPINION,
+    Combination,
     FieldFacts,
     LearnedModel,
-    may_change,
-    second_opinion,
 )
 from pii_detector.levels import PiiType, Sensitivity, max_level
 from pii_detector.llm_review import PiiLlmAnswer, merge_llm_opinion
@@ -90,19 +89,19 @@ def analyze_tree(
     overrides: Mapping[str, Override] | None = None,
     llm_answers: Sequence[PiiLlmAnswer] = (),
     learned: LearnedModel | None = None,
-    combine: Combine = second_opinion,
+    combination: Combination = SECOND_OPINION,
 ) -> PiiAnalysis:
     """Classify every field, message and RPC of the files under review.
 
     ``files`` (module or repo paths) limits what is reported; by default the tree's
     reviewed files. Dependency files are still read so message-typed fields can look
     inside the messages they reference. ``learned`` adds the learned model's second
-    opinion on the rules' own verdicts, combined by ``combine`` (by default
-    learned.second_opinion; bench/pii_learned.py measures alternatives).
+    opinion on the rules' own verdicts, combined by ``combination`` (by default
+    learned.SECOND_OPINION; bench/pii_learned.py measures alternatives).
     """
     engine = _Engine(tree, overrides or {})
     if learned is not None:
-        engine.second_opinion(learned, combine)
+        engine.second_opinion(learned, combination)
     scope = _scope(tree, files)
     rules = engine.propagate({})
     fields = engine.field_results(scope, rules, {})
@@ -241,17 +240,17 @@ class _Engine:
                 )
         return out
 
-    def second_opinion(self, model: LearnedModel, combine: Combine) -> None:
+    def second_opinion(self, model: LearnedModel, combination: Combination) -> None:
         """The learned model's second opinion on the rules' own verdicts, before levels
         propagate (learned.second_opinion says when it may act)."""
-        facts = list(self.field_facts().items())
-        if combine is second_opinion:
-            facts = [(fqn, fact) for fqn, fact in facts if may_change(fact)]
+        facts = [
+            (fqn, fact) for fqn, fact in self.field_facts().items() if combination.consults(fact)
+        ]
         for start in range(0, len(facts), PREDICTION_CHUNK):
             chunk = facts[start : start + PREDICTION_CHUNK]
             level_probs, type_probs = model.predict([fact for _, fact in chunk])
             for i, (fqn, fact) in enumerate(chunk):
-                self.own[fqn] = combine(fact, level_probs[i], type_probs[i])
+                self.own[fqn] = combination.decide(fact, level_probs[i], type_probs[i])
 
     def link_records(self) -> None:
         """Records about a person through a chain of ids or holders (policy v2: the record

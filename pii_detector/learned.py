@@ -257,9 +257,17 @@ def labels_hash(label_files: Iterable[Path], root: Path) -> str:
 
 # ---- the combination ---------------------------------------------------------------
 
-# How the model's opinion combines with the rules' verdict for one field.
-Combine = Callable[[FieldFacts, np.ndarray, np.ndarray], Verdict]
 PREDICTION_CHUNK = 4096  # fields whose features are held at once
+
+
+@dataclass(frozen=True)
+class Combination:
+    """How the model's opinion combines with the rules' verdict: which fields it is asked
+    about (the rest keep the rules' verdict without paying for features), and the verdict
+    for one field from the rules' verdict and the model's probabilities."""
+
+    consults: Callable[[FieldFacts], bool]
+    decide: Callable[[FieldFacts, np.ndarray, np.ndarray], Verdict]
 
 
 def _on_people(ctx: MessageContext) -> bool:
@@ -327,3 +335,6 @@ def second_opinion(facts: FieldFacts, level_probs: np.ndarray, type_probs: np.nd
         said = f"learned model: HIGH with p={p_high:.2f}"
         return replace(verdict, review=f"{verdict.review}; {said}" if verdict.review else said)
     return verdict
+
+
+SECOND_OPINION = Combination(consults=may_change, decide=second_opinion)
