@@ -2,6 +2,13 @@
 
     .venv/bin/python bench/scope_equivalence.py REPO [--commits 80] [--every 1]
         [--pick SHA ...]
+    .venv/bin/python bench/scope_equivalence.py --generated 30 [--megabytes 0.5]
+
+With `--generated N`, REPO is instead bench/scale_bench.py's generated proto (one large
+file: most of it is left out of the scoped models), committed, then N commits that each
+make one random edit to it: a personal-data field or a `<noun>_id` field added, a field
+renamed, retyped or removed, a message removed, a comment added, an enum value renamed,
+a service's request changed.
 
 REPO is a local git repository; it is cloned to a temporary directory first and never
 modified. For each of the newest N first-parent commits that touch a `.proto` file (every
@@ -139,9 +146,60 @@ def compare(
     return problems, False, (kept, total, scoped_fields, full_fields)
 
 
+EDITS = [
+    ("add a personal field", lambda block: block.replace("{\n", "{\n  string email = 90;\n", 1)),
+    ("add an id field", lambda block: block.replace("{\n", "{\n  string customer_id = 91;\n", 1)),
+    ("rename a field", lambda block: re.sub(r" (\w+) = 1;", r" \1_renamed = 1;", block, count=1)),
+    ("retype a field", lambda block: re.sub(r"int64 (\w+) =", r"int32 \1 =", block, count=1)),
+    ("remove a field", lambda block: re.sub(r"\n  [^\n]* = 2;", "", block, count=1)),
+    ("remove the message", lambda block: ""),
+    ("add a comment", lambda block: "// protoguard:ignore FIELD_REMOVED reason: test\n" + block),
+]
+
+
+def generated_repo(directory: Path, megabytes: float, edits: int, seed: int = 7) -> None:
+    """bench/scale_bench.py's proto, committed, then ``edits`` commits of one edit each."""
+    import random
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from scale_bench import generate
+
+    text = generate(int(megabytes * 1024 * 1024))[0]
+    rng = random.Random(seed)
+    target = directory / "api/v1/big.proto"
+    target.parent.mkdir(parents=True)
+    git(directory.parent, "init", "-q", "-b", "main", str(directory))
+    target.write_text(text)
+    _commit(directory, "base")
+    for _ in range(edits):
+        blocks = re.split(r"(?=^(?:message|enum|service) )", text, flags=re.M)
+        index = rng.randrange(1, len(blocks))
+        label, edit = rng.choice(EDITS)
+        if blocks[index].startswith("enum"):
+            label = "rename an enum value"
+            blocks[index] = blocks[index].replace("_OPEN = 1", "_OPENED = 1")
+        elif blocks[index].startswith("service"):
+            label = "change a request"
+            other = rng.choice(re.findall(r"^message (\w+)", text, flags=re.M))
+            blocks[index] = re.sub(r"\((\w+)\) returns", f"({other}) returns", blocks[index])
+        else:
+            blocks[index] = edit(blocks[index])
+        text = "".join(blocks)
+        target.write_text(text)
+        _commit(directory, label)
+
+
+def _commit(directory: Path, message: str) -> None:
+    environment = "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"
+    git(directory, "add", "-A")
+    git(directory, *environment, "commit", "-q", "--allow-empty", "-m", message)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("repo", type=Path)
+    parser.add_argument("repo", type=Path, nargs="?")
+    parser.add_argument("--generated", type=int, default=0)
+    parser.add_argument("--megabytes", type=float, default=0.5)
     parser.add_argument("--commits", type=int, default=80)
     parser.add_argument("--every", type=int, default=1)
     parser.add_argument("--pick", nargs="*", default=[])
@@ -149,11 +207,16 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="scope-equivalence-"))
     try:
         clone = work / "clone"
-        subprocess.run(
-            ["git", "clone", "--quiet", "--no-checkout", str(args.repo.resolve()), str(clone)],
-            check=True,
-        )
-        if args.pick:
+        if args.generated:
+            generated_repo(clone, args.megabytes, args.generated)
+        else:
+            subprocess.run(
+                ["git", "clone", "--quiet", "--no-checkout", str(args.repo.resolve()), str(clone)],
+                check=True,
+            )
+        if args.generated:
+            commits = proto_commits(clone, args.generated)
+        elif args.pick:
             commits = [(sha, git(clone, "rev-parse", f"{sha}~1").strip()) for sha in args.pick]
         else:
             commits = proto_commits(clone, args.commits * args.every)[:: args.every]
