@@ -127,10 +127,11 @@ def build_versions(
 
 def _scoped(base: BufBuild | None, head: BufBuild | None):
     """The scoped images of both builds, or None: a side without an image, or with files
-    buf left out (they are parsed, and read declarations scoping would leave out)."""
+    buf left out or compile errors (left-out files are parsed and read declarations
+    scoping would leave out; compile errors are matched against the base model)."""
     if base is None or head is None or not base.image or not head.image:
         return None
-    if base.left_out or head.left_out:
+    if base.left_out or head.left_out or base.diagnostics or head.diagnostics:
         return None
     return scoped_images(head.image, base.image)
 
