@@ -3,6 +3,10 @@
     .venv/bin/python bench/scope_equivalence.py REPO [--commits 80] [--every 1]
         [--pick SHA ...]
     .venv/bin/python bench/scope_equivalence.py --generated 30 [--megabytes 0.5]
+    .venv/bin/python bench/scope_equivalence.py --buf-suite PATH_TO_BUF_CHECKOUT
+
+With `--buf-suite`, each case of buf's breaking-rule test suite (bench/buf_conformance.py's
+two-commit repositories) is one commit to compare.
 
 With `--generated N`, REPO is instead bench/scale_bench.py's generated proto (one large
 file: most of it is left out of the scoped models), committed, then N commits that each
@@ -199,6 +203,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("repo", type=Path, nargs="?")
     parser.add_argument("--generated", type=int, default=0)
+    parser.add_argument("--buf-suite", type=Path)
     parser.add_argument("--megabytes", type=float, default=0.5)
     parser.add_argument("--commits", type=int, default=80)
     parser.add_argument("--every", type=int, default=1)
@@ -207,37 +212,60 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="scope-equivalence-"))
     try:
         clone = work / "clone"
-        if args.generated:
+        if args.buf_suite:
+            differ = _report(buf_suite_repos(args.buf_suite, work))
+        elif args.generated:
             generated_repo(clone, args.megabytes, args.generated)
         else:
             subprocess.run(
                 ["git", "clone", "--quiet", "--no-checkout", str(args.repo.resolve()), str(clone)],
                 check=True,
             )
-        if args.generated:
-            commits = proto_commits(clone, args.generated)
-        elif args.pick:
-            commits = [(sha, git(clone, "rev-parse", f"{sha}~1").strip()) for sha in args.pick]
-        else:
-            commits = proto_commits(clone, args.commits * args.every)[:: args.every]
-        errors = differ = kept = total = scoped_fields = full_fields = 0
-        for sha, parent in commits:
-            problems, failed, (k, t, s, f) = compare(clone, parent, sha)
-            errors += failed
-            kept, total = kept + k, total + t
-            scoped_fields, full_fields = scoped_fields + s, full_fields + f
-            if problems:
-                differ += 1
-                print(f"{sha[:10]}: {len(problems)} differences", flush=True)
-                for problem in problems[:10]:
-                    print(f"    {problem}", flush=True)
-        print(
-            f"scope: commits={len(commits)} errors={errors} differ={differ} "
-            f"kept={kept}/{total} pii_fields={scoped_fields}/{full_fields}"
-        )
+        if not args.buf_suite:
+            if args.generated:
+                commits = proto_commits(clone, args.generated)
+            elif args.pick:
+                commits = [(sha, git(clone, "rev-parse", f"{sha}~1").strip()) for sha in args.pick]
+            else:
+                commits = proto_commits(clone, args.commits * args.every)[:: args.every]
+            differ = _report([(clone, parent, sha) for sha, parent in commits])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     sys.exit(1 if differ else 0)
+
+
+def buf_suite_repos(checkout: Path, work: Path) -> list[tuple[Path, str, str]]:
+    """(repository, base, head) of every case of buf's breaking-rule suite."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from buf_conformance import _make_repo, expectations
+    from buf_suite import TESTDATA
+
+    root = checkout / TESTDATA
+    repos = []
+    for case in expectations(checkout):
+        repo = _make_repo(work, case, root / "previous" / case, root / "current" / case)
+        repos.append((repo, "main~1", "main"))
+    return repos
+
+
+def _report(pairs: list[tuple[Path, str, str]]) -> int:
+    """Compare each pair, print the differences and the summary; the number that differ."""
+    errors = differ = kept = total = scoped_fields = full_fields = 0
+    for repo, parent, sha in pairs:
+        problems, failed, (k, t, s, f) = compare(repo, parent, sha)
+        errors += failed
+        kept, total = kept + k, total + t
+        scoped_fields, full_fields = scoped_fields + s, full_fields + f
+        if problems:
+            differ += 1
+            print(f"{repo.name}:{sha[:10]}: {len(problems)} differences", flush=True)
+            for problem in problems[:10]:
+                print(f"    {problem}", flush=True)
+    print(
+        f"scope: commits={len(pairs)} errors={errors} differ={differ} "
+        f"kept={kept}/{total} pii_fields={scoped_fields}/{full_fields}"
+    )
+    return differ
 
 
 if __name__ == "__main__":
