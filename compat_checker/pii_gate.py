@@ -141,9 +141,7 @@ def of_changed_declarations(analysis: PiiAnalysis, scope: Scope) -> PiiAnalysis:
             "messages": [m for m in analysis.messages if scope.covers(m.module_path, m.element)],
             "methods": [m for m in analysis.methods if scope.covers(m.module_path, m.element)],
             "disagreements": [d for d in analysis.disagreements if d.element in reported],
-            "unused_overrides": [
-                e for e in analysis.unused_overrides if not scope.is_left_out(e)
-            ],
+            "unused_overrides": [e for e in analysis.unused_overrides if not scope.is_left_out(e)],
         }
     )
 
