@@ -1,6 +1,7 @@
 """Wall time and peak memory of `check`, `audit` and `pii scan` on one large generated proto.
 
     .venv/bin/python bench/scale_bench.py [--sizes 0.5 1 2 5] [--limit-gb 4] [--timeout 300]
+        [--commands check ...] [--bin DIR]
 
 For each size (in MB) a synthetic `api/v1/big.proto` is generated: many messages with
 realistic field names, some of them personal data (email, phone, SSN, birth date ...),
@@ -184,6 +185,12 @@ def main() -> None:
     parser.add_argument(
         "--bin", type=Path, default=ROOT / ".venv" / "bin", help="Directory of protoguard and buf."
     )
+    parser.add_argument(
+        "--commands",
+        nargs="+",
+        choices=["check", "check --no-buf", "audit", "pii scan"],
+        help="Measure only these (default: all four).",
+    )
     args = parser.parse_args()
     if not shutil.which("prlimit"):
         sys.exit("prlimit (util-linux) is needed to bound each run's memory")
@@ -198,6 +205,8 @@ def main() -> None:
                   "--json", "audit.json"],
         "pii scan": [protoguard, "pii", "scan", "api/v1/big.proto", "--format", "json"],
     }  # fmt: skip
+    if args.commands:
+        commands = {label: command for label, command in commands.items() if label in args.commands}
     print(
         f"limit {args.limit_gb:g} GB address space, timeout {args.timeout:g} s;"
         " seconds / protoguard's peak MB (+ buf's peak MB, a separate process)"

@@ -141,6 +141,12 @@ def _exit_cleanly_on_sigterm() -> None:
     help="Do not run buf; use protoguard's own rules on parsed files only.",
 )
 @click.option(
+    "--full-models",
+    is_flag=True,
+    help="Model the whole schema, not only the declarations the change can affect "
+    "(same verdict, slower; the PII report then covers the changed files).",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(["breaking", "LOW", "MEDIUM", "HIGH", "CRITICAL"]),
     help="Block on breaking changes at or above this severity (default: any breaking change).",
@@ -197,6 +203,7 @@ def check(
     output_format: str | None,
     output: Path | None,
     no_buf: bool,
+    full_models: bool,
     fail_on: str | None,
     allow_breaking: str | None,
     allow_pii: str | None,
@@ -229,6 +236,7 @@ def check(
         config=config_path,
         output=output,
         no_buf=no_buf,
+        full_models=full_models,
         fail_on=fail_on,
         allow_breaking=allow_breaking,
         allow_pii=allow_pii,

@@ -21,6 +21,9 @@ class CheckOptions(BaseModel):
     output: Path | None = None
     annotate_dir: Path | None = None
     no_buf: bool = False
+    # Models of the whole schema instead of the declarations the change can affect
+    # (compat_checker.scope): the same verdict, slower; for comparison and debugging.
+    full_models: bool = False
     llm: str | None = None  # overrides llm.provider
     llm_required: bool = False
     no_cache: bool = False

@@ -13,6 +13,7 @@ from compat_checker.errors import GateError
 from compat_checker.findings import Category, Change, ChangedFile, Severity, Source
 from compat_checker.io import atomic_write_text
 from compat_checker.rules.catalogue import PII_UNANNOTATED, PII_UNDER_ANNOTATED
+from compat_checker.scope import Scope
 from pii_detector.analysis import PiiAnalysis, analyze_tree
 from pii_detector.annotate import annotate_file, options_proto_text
 from pii_detector.gate import PiiGateFinding, gate_findings
@@ -94,9 +95,13 @@ def analyze_change(
     concurrency: int = 1,
     fail_on_review: bool = False,
     learned: LearnedModel | None = None,
+    scope: Scope | None = None,
 ) -> tuple[PiiAnalysis, list[Change]]:
     """Classify the head's files under review; block new/changed fields at/above fail_on
-    that are unannotated or annotated below their level (renames judged as changes)."""
+    that are unannotated or annotated below their level (renames judged as changes).
+
+    With the ``scope`` of scoped models, the analysis returned covers the changed
+    declarations only (the context kept around them is classified, not reported)."""
     overrides = _overrides(overrides_file)
     reviewed = [f.name for f in head.reviewed_files()]
     if ask is None:
@@ -120,7 +125,25 @@ def analyze_change(
         counterparts=field_counterparts(base, head, changed_files),
         fail_on_review=fail_on_review,
     )
+    if scope is not None:
+        analysis = of_changed_declarations(analysis, scope)
     return analysis, [pii_change(f) for f in findings]
+
+
+def of_changed_declarations(analysis: PiiAnalysis, scope: Scope) -> PiiAnalysis:
+    """The analysis of the declarations the change touched; overrides of declarations
+    left out of the scoped models are not unused."""
+    fields = [f for f in analysis.fields if scope.covers(f.module_path, f.element)]
+    reported = {f.element for f in fields}
+    return analysis.model_copy(
+        update={
+            "fields": fields,
+            "messages": [m for m in analysis.messages if scope.covers(m.module_path, m.element)],
+            "methods": [m for m in analysis.methods if scope.covers(m.module_path, m.element)],
+            "disagreements": [d for d in analysis.disagreements if d.element in reported],
+            "unused_overrides": [e for e in analysis.unused_overrides if not scope.is_left_out(e)],
+        }
+    )
 
 
 def _overrides(path: Path) -> Overrides:

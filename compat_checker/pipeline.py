@@ -162,7 +162,10 @@ def build_models_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, 
         runner = BufRunner(timeout=config.buf.timeout_seconds)
         if not runner.available:
             runner = None
-    base, head, layers = build_versions(state["change"], runner)
+    options = runtime.context.options
+    # --annotate-dir rewrites whole files: it needs the full model of the head.
+    scoped = not options.full_models and options.annotate_dir is None
+    base, head, layers = build_versions(state["change"], runner, scoped=scoped)
     compile_changes = []
     head_errors = head.compile_errors()
     if head_errors:
@@ -210,7 +213,9 @@ def run_buf_breaking_node(state: GateState, runtime: Runtime[GateRun]) -> dict[s
                 )
             ],
         }
-    findings = runner.breaking(head.build, base.build, head.layout, config.buf.breaking)
+    findings = runner.breaking(
+        head.build_for_buf(), base.build_for_buf(), head.layout, config.buf.breaking
+    )
     detail = f"buf {runner.version}: {len(findings)} findings" + "".join(
         f"; {side}: {len(build.left_out)} files left out (see model:{side})"
         for side, build in (("base", base.build), ("head", head.build))
@@ -288,6 +293,7 @@ def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, A
         concurrency=llm.review_concurrency if llm is not None else 1,
         fail_on_review=config.pii.fail_on_review,
         learned=model_if(config.pii.learned_model),
+        scope=state["head"].scope,
     )
     annotate_dir = runtime.context.options.annotate_dir
     if annotate_dir is not None:
@@ -302,8 +308,11 @@ def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, A
         layers.append(_llm_layer(review, pii_gate.PII_LLM_LAYER, runtime.context.options))
     under = sum(c.rule == pii_gate.PII_UNDER_RULE for c in changes)
     held = sum(not c.is_breaking for c in changes)
+    scope = state["head"].scope
+    where = f" in {scope.changed_declarations} changed declarations" if scope is not None else ""
     detail = (
-        f"{how}: {len(analysis.fields)} fields classified, {len(changes) - under} unannotated"
+        f"{how}: {len(analysis.fields)} fields{where} classified,"
+        f" {len(changes) - under} unannotated"
         f" and {under} under-annotated at/above {config.pii.fail_on}"
         + (f" ({held} of them warnings: doubtful or inherited)" if held else "")
     )

@@ -17,6 +17,7 @@ from compat_checker.errors import GateError
 from compat_checker.findings import ChangedFile, FileStatus, Layer, LayerStatus
 from compat_checker.gitsource import ChangeSet, Snapshot
 from compat_checker.modules import ModuleLayout, discover_layouts, scan_proto
+from compat_checker.scope import Scope, scoped_images
 from protomodel.descriptors import tree_from_image
 from protomodel.errors import ProtoParseError
 from protomodel.model import ProtoTree
@@ -34,6 +35,17 @@ class BuiltVersion:
     # Files under review that no builder could read, as compile errors with repo paths;
     # they are not in `tree`.
     unparsable: tuple[BufFinding, ...] = ()
+    # What `tree` holds when it was built from scoped images (compat_checker.scope);
+    # None: the full model.
+    scope: Scope | None = None
+    scoped_image: bytes | None = None  # the image `tree` was read from, when scoped
+
+    def build_for_buf(self) -> BufBuild | None:
+        """The build `buf breaking` compares: the scoped image when there is one (it holds
+        every declaration buf could report, and what they reference)."""
+        if self.build is None or self.scoped_image is None:
+            return self.build
+        return self.build.model_copy(update={"image": self.scoped_image})
 
     def packages(self) -> set[str]:
         """The packages the repository's own files declare on this side."""
@@ -62,30 +74,46 @@ def reviewed_paths(files: Collection[ChangedFile], *, side: str) -> list[str]:
 
 
 def build_versions(
-    change: ChangeSet, runner: BufRunner | None
+    change: ChangeSet, runner: BufRunner | None, *, scoped: bool = False
 ) -> tuple[BuiltVersion, BuiltVersion, list[Layer]]:
-    """Return (base, head, layers) for the change."""
+    """Return (base, head, layers) for the change.
+
+    With ``scoped``, the models are built from images scoped to what the change can
+    affect (compat_checker.scope) when both sides compiled whole; buf still compares the
+    builds (`BuiltVersion.build`) as they are.
+    """
     # Both sides at once: inferred roots must agree, or buf sees files deleted and re-added.
     base_layout, head_layout = discover_layouts(change.base.root, change.head.root)
     layers: list[Layer] = []
     builds: tuple[BufBuild | None, BufBuild | None] = (None, None)
     if runner is not None:
         builds = runner.build_pair(change.base.root, base_layout, change.head.root, head_layout)
+    scoped_pair = _scoped(*builds) if scoped else None
+    images = (scoped_pair.base, scoped_pair.head) if scoped_pair is not None else (None, None)
     versions = []
-    for side, snapshot, layout, build in (
-        ("base", change.base, base_layout, builds[0]),
-        ("head", change.head, head_layout, builds[1]),
+    for side, snapshot, layout, build, image in (
+        ("base", change.base, base_layout, builds[0], images[0]),
+        ("head", change.head, head_layout, builds[1], images[1]),
     ):
         # Read before trusting buf, which accepts some binary garbage silently: every file
         # under review must be proto text. The parser fallback reuses these texts.
         reviewed = {
             path: snapshot.read_text(path) for path in reviewed_paths(change.files, side=side)
         }
-        tree, layer, unparsable = _tree_for(side, snapshot, layout, build, reviewed)
+        tree, layer, unparsable = _tree_for(side, snapshot, layout, build, reviewed, image)
+        scope = scoped_pair.scope if scoped_pair is not None else None
+        if scope is not None:
+            layer.detail += f"; {scope.summary()}"
         layers.append(layer)
         versions.append(
             BuiltVersion(
-                snapshot=snapshot, layout=layout, tree=tree, build=build, unparsable=unparsable
+                snapshot=snapshot,
+                layout=layout,
+                tree=tree,
+                build=build,
+                unparsable=unparsable,
+                scope=scope,
+                scoped_image=image,
             )
         )
     base, head = versions
@@ -97,14 +125,27 @@ def build_versions(
     return base, head, layers
 
 
+def _scoped(base: BufBuild | None, head: BufBuild | None):
+    """The scoped images of both builds, or None: a side without an image, or with files
+    buf left out or compile errors (left-out files are parsed and read declarations
+    scoping would leave out; compile errors are matched against the base model)."""
+    if base is None or head is None or not base.image or not head.image:
+        return None
+    if base.left_out or head.left_out or base.diagnostics or head.diagnostics:
+        return None
+    return scoped_images(head.image, base.image)
+
+
 def _tree_for(
     side: str,
     snapshot: Snapshot,
     layout: ModuleLayout,
     build: BufBuild | None,
     reviewed_texts: dict[str, str],
+    image: bytes | None = None,
 ) -> tuple[ProtoTree, Layer, tuple[BufFinding, ...]]:
-    """`reviewed_texts`: repo path → text of the files under review on this side."""
+    """`reviewed_texts`: repo path → text of the files under review on this side;
+    `image`: the (scoped) image to read instead of the build's."""
     module_paths = {}
     for repo_path in reviewed_texts:
         module_path = layout.to_module_path(repo_path)
@@ -113,7 +154,7 @@ def _tree_for(
         left_out = set(build.left_out)
         to_parse = {mp: rp for mp, rp in module_paths.items() if rp in left_out}
         tree = tree_from_image(
-            build.image,
+            image or build.image,
             repo_paths=layout.module_files,
             reviewed=set(module_paths) - set(to_parse),
         )
