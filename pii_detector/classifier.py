@@ -235,6 +235,21 @@ def _component_name(core: Sequence[str]) -> bool:
     return len(core) >= 2 and core[-1] in TECHNICAL_PERSON_NOUNS and core[-2] in _SYSTEM_PART_WORDS
 
 
+# Systems whose `user` or `account` is a login of the system (a SQL Server user), not a
+# person's record: with fewer than two person facts beside it, the record is the login's.
+_ACCOUNT_SYSTEMS = frozenset(
+    {"sql", "mysql", "postgres", "postgresql", "oracle", "database", "db", "server", "machine",
+     "bot", "system", "replication"}
+)  # fmt: skip
+
+
+def _system_account(core: Sequence[str]) -> bool:
+    """`SqlServerUser`, `DatabaseUser`, `MachineAccount`: a login of a system."""
+    return (
+        len(core) >= 2 and core[-1] in {"user", "account", "login"} and core[-2] in _ACCOUNT_SYSTEMS
+    )
+
+
 _ANY_INSURANCE_WORDS = frozenset(
     {"insurance", "insurer", "coverage", "policy", "claim", "policyholder", "insured",
      "underwriting", "premium", "adjuster"}
@@ -277,6 +292,41 @@ def linked_context(ctx: MessageContext, source: MessageContext, via: str) -> Mes
     name = source.fqn.rsplit(".", 1)[-1]
     record = Record(Subject.ACTIVITY, source.record.domain, f"linked to {name} {via}")
     return replace(ctx, record=record, linked=source.fqn, kinds=ctx.kinds | {Kind.PERSON_LINKED})
+
+
+def condition_of_a_thing(
+    ctx: MessageContext, message: MessageModel, package: str, holders: Sequence[MessageContext]
+) -> MessageContext | None:
+    """`ctx` read as the condition of the things that hold it, or None.
+
+    A record whose health words come from its own name (`Symptom`, `Diagnosis`), outside
+    a health package, that points at no one but a process (`worker_id`), and that only
+    records about things hold (a TPU `Node`'s symptoms, a vehicle's diagnoses), is the
+    state of those things: policy v2's health words on infrastructure, which hold no one's
+    health. One holder about a person, an activity or a sensitive domain keeps it health.
+    """
+    if not ctx.has(Kind.HEALTH) or ctx.linked or not holders:
+        return None
+    if ctx.has(Kind.PERSON, Kind.SUBJECT_PERSON, Kind.REQUEST, Kind.ANIMAL, Kind.VETERINARY):
+        return None
+    package_words = {w for part in package.split(".") for w in words(part)}
+    if set(without_probes(package_words)) & lx.HEALTH_PACKAGE_WORDS:
+        return None
+    for field in message.fields:
+        tokens = words(field.name)
+        if _points_at_person(tokens, ctx.person_nouns) and tokens[-2] not in TECHNICAL_PERSON_NOUNS:
+            return None
+    for holder in holders:
+        if (
+            holder.has(*_ABOUT_A_PERSON, Kind.SUBJECT_PERSON, Kind.SUPPORT)
+            or holder.record.subject not in (Subject.THING, Subject.CONFIG)
+            or holder.record.domain in _REVIEW_DOMAINS
+        ):
+            return None
+    thing = holders[0].fqn.rsplit(".", 1)[-1]
+    record = Record(Subject.THING, Domain.INFRASTRUCTURE, f"the condition of {thing}, a thing")
+    kinds = ctx.kinds - {Kind.HEALTH, Kind.INSURANCE, Kind.PERSON_LINKED}
+    return replace(ctx, record=record, kinds=kinds, part_of_thing=True)
 
 
 def links_to_people(ctx: MessageContext) -> bool:
@@ -356,7 +406,11 @@ def message_context(
         kinds.add(Kind.ADDRESS)
     if noun in lx.ANIMAL_NOUNS:
         kinds.add(Kind.ANIMAL)
-    elif (noun in listed_person_nouns and not _component_name(core)) or (
+    elif (
+        noun in listed_person_nouns
+        and not _component_name(core)
+        and not (_system_account(core) and len(evidence) < 2)
+    ) or (
         not kinds & {Kind.ORG, Kind.NETWORK}
         and noun not in lx.GEO_THING_NOUNS
         and not all_words & _GROUP_WORDS
@@ -1405,6 +1459,13 @@ def _by_name(name: _Name, ctx: MessageContext, ftype: FieldType) -> Verdict | No
         where = sorted(set(name.tail) & _SECRET_REFERENCE_TAILS)[0]
         return _v(P, None, "SECRET_REFERENCE",
                   f"the {where} of {_a(concept.label)}, not the secret itself", 0.85)  # fmt: skip
+    secret = _is_secret_concept(concept) or concept.pii_type in _SECRET_TYPES
+    if secret and _names_a_secret_store(name.prefix):
+        # `secret_version_for_api_key`, `secret_manager_stored_password`: the name of the
+        # stored secret's version (`projects/*/secrets/*/versions/*`), not its value.
+        return _v(P, None, "SECRET_REFERENCE",
+                  f"`{'_'.join(name.tokens)}` names the stored {concept.label}, not its value",
+                  0.85)  # fmt: skip
     if _is_secret_concept(concept) and set(name.tail) & _DIGEST_TAILS:
         # `encryption_key_sha256`, `client_secret_sha256`: a digest of random key material
         # identifies the key and opens nothing (a password's hash can be cracked: HIGH).
@@ -1470,6 +1531,22 @@ _SECRET_REFERENCE_TAILS = frozenset(
      "resource", "arn", "endpoint", "store", "manager", "provider", "source", "env", "id",
      "config", "profile", "plugin", "cookie", "lifetime", "cache", "bucket", "selector"}
 )  # fmt: skip
+
+
+# A store of secrets, followed by one of `_SECRET_REFERENCE_TAILS`, then a linking word
+# before the secret word: the field names the stored secret (`secret_version_for_token`,
+# `secret_manager_stored_password`). Right before it, the store owns the secret
+# (`secret_manager_password` is the manager's password).
+_SECRET_STORES = frozenset(
+    {"secret", "secrets", "vault", "kms", "keystore", "keychain", "keyvault"}
+)
+
+
+def _names_a_secret_store(prefix: Sequence[str]) -> bool:
+    return any(
+        store in _SECRET_STORES and reference in _SECRET_REFERENCE_TAILS
+        for store, reference in zip(prefix, prefix[1:-1])
+    )
 
 
 def _is_secret_concept(concept: lx.Concept) -> bool:
@@ -2057,7 +2134,8 @@ _NON_SECRET_TOKEN_WORDS = frozenset(
      "precommit", "commit", "transaction", "section", "answer", "query", "context",
      "search", "result", "total", "max", "min", "input", "output", "prompt", "completion",
      "candidate", "cached", "bucket", "consistency", "snapshot", "read", "write", "lease",
-     "fencing", "progress", "checkpoint", "offset", "position", "marker", "sync", "lookup"}
+     "fencing", "progress", "checkpoint", "offset", "position", "marker", "sync", "lookup",
+     "partition", "shard", "split", "range", "chunk", "segment", "watermark", "epoch"}
 )  # fmt: skip
 
 
@@ -2073,6 +2151,10 @@ def _key(name: _Name, ctx: MessageContext) -> Verdict:
         return _v(P, None, "NO_SIGNAL", "a bare `key` is a lookup key")
     if owner in lx.LOOKUP_KEY_WORDS:
         return _v(P, None, "NO_SIGNAL", f"`{owner}_key` is a lookup key, not a credential")
+    if owner in _KEYED_THINGS and not set(name.prefix) & _SECRET_MATERIAL_WORDS:
+        # `shared_campaign_key`: the key of a campaign identifies it; `shared` says who
+        # sees the key, it makes no secret of it.
+        return _v(P, None, "THING_ID", f"`{owner}_key` identifies {_a(owner)}, a thing", 0.8)
     if set(name.prefix) & _SECRET_KEY_WORDS:
         return _v(H, PiiType.API_KEY, "NAME_WORD", f"`{owner}_key` is secret key material")
     if owner in ctx.person_nouns:
@@ -2095,6 +2177,21 @@ _SECRET_KEY_WORDS = frozenset(
      "ingest", "ingestion", "publishing", "sdk", "server", "developer", "bot", "admin",
      "account", "subscription", "activation", "product", "serial", "vault", "storage"}
 )  # fmt: skip
+
+
+# Things whose `<thing>_key` is the key of an entry about them; the nouns of secret
+# material and of what holds it (`certificate_key`, `session_key`) are not among them.
+_KEYED_THINGS = (
+    lx.THING_NOUNS
+    - _SECRET_KEY_WORDS
+    - frozenset(
+        {"credential", "key", "cert", "certificate", "webhook", "session", "signing", "root"}
+    )
+)
+# Words that make any `*_key` after them secret material (`private_campaign_key`).
+_SECRET_MATERIAL_WORDS = frozenset(
+    {"private", "secret", "api", "signing", "encryption", "decryption", "hmac", "access"}
+)
 
 
 def _qa(name: _Name, ctx: MessageContext) -> Verdict:

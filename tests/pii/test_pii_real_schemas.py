@@ -513,6 +513,7 @@ message CardListing { double number_of_bedrooms = 1; string listing_title = 2; }
 // Reach of a campaign, broken down.
 message ReachBreakdown { string gender = 1; int32 age = 2; string income_range = 3; }
 message ReachReport { repeated ReachBreakdown breakdowns = 1; }
+message PrivacySandboxCampaign { string campaign = 1; string shared_campaign_key = 2; }
 message PublisherEarnings {
   google.type.Money total_earnings = 1;
   google.type.Money deductions = 2;
@@ -591,6 +592,38 @@ message InstancePoolManager { string name = 1; string fingerprint = 2; int32 tar
 message BearerTokenConfig { string token = 1; }
 message ServerCertificate { string private_key = 1; string certificate = 2; }
 message DatabaseUser { string name = 1; string password = 2; }
+// How a tool authenticates: the secret itself, or the secret version that stores it.
+message ToolAuthentication {
+  string api_key = 1;
+  // The name of the secret version that stores the API key: projects/*/secrets/*/versions/*.
+  string secret_version_for_api_key = 2;
+  string secret_manager_stored_password = 3;
+  string vault_path_for_token = 4;
+}
+message ChangeStreamPartition {
+  string partition_token = 1;
+  repeated string child_partition_tokens = 2;
+}
+message ExecuteQueryRequest { string query = 1; bytes partition_token = 2; }
+message SqlServerUserDetails { bool disabled = 1; repeated string server_roles = 2; }
+message InstanceUser {
+  string name = 1;
+  string password = 2;
+  SqlServerUserDetails sqlserver_user_details = 3;
+}
+// An accelerator machine of a pool.
+message AcceleratorNode {
+  string name = 1;
+  string accelerator_type = 2;
+  repeated NodeSymptom symptoms = 3;
+}
+// A symptom that occurred to an accelerator node.
+message NodeSymptom {
+  enum SymptomType { SYMPTOM_TYPE_UNSPECIFIED = 0; OUT_OF_MEMORY = 1; }
+  SymptomType symptom_type = 1;
+  string details = 2;
+}
+message ListAcceleratorNodesResponse { repeated AcceleratorNode nodes = 1; }
 """
 
 
@@ -614,6 +647,8 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         "example.cloud.v2.BearerTokenConfig.token",
         "example.cloud.v2.ServerCertificate.private_key",
         "example.cloud.v2.DatabaseUser.password",
+        "example.cloud.v2.ToolAuthentication.api_key",
+        "example.cloud.v2.InstanceUser.password",
     }
     # A bare `token` on a chart may be a word of a query or an access token: HIGH but
     # unsure, flagged for review, and it spreads nowhere.
@@ -695,6 +730,24 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         "example.cloud.v2.CreateApiKeyRequest.parent",
         "example.cloud.v2.ObjectParams.encryption_algorithm",
         "example.cloud.v2.CloneVoiceConfig.mime_type",
+        # The name of a stored secret (a secret version, a vault path) is not the secret.
+        "example.cloud.v2.ToolAuthentication.secret_version_for_api_key",
+        "example.cloud.v2.ToolAuthentication.secret_manager_stored_password",
+        "example.cloud.v2.ToolAuthentication.vault_path_for_token",
+        # A partition token is a position in a stream or a query, not access.
+        "example.cloud.v2.ChangeStreamPartition.partition_token",
+        "example.cloud.v2.ChangeStreamPartition.child_partition_tokens",
+        "example.cloud.v2.ExecuteQueryRequest.partition_token",
+        # A SQL Server user is a login of a database: `disabled` switches the login off.
+        "example.cloud.v2.SqlServerUserDetails.disabled",
+        "example.cloud.v2.InstanceUser.sqlserver_user_details",
+        # A symptom that only a machine holds is the machine's condition, not health data.
+        "example.cloud.v2.NodeSymptom.symptom_type",
+        "example.cloud.v2.NodeSymptom.details",
+        "example.cloud.v2.AcceleratorNode.symptoms",
+        "example.cloud.v2.ListAcceleratorNodesResponse.nodes",
+        # The key of a campaign identifies the campaign; `shared` makes no secret of it.
+        "example.ads.v3.PrivacySandboxCampaign.shared_campaign_key",
         # And nothing false spreads through the report rows.
         "example.ads.v3.SearchRowsResponse.results",
         "example.ads.v3.ReportRow.campaign",
@@ -726,3 +779,60 @@ def test_an_unsure_token_does_not_spread(googleapis_shapes: PiiAnalysis) -> None
     found = _of(googleapis_shapes, "example.cloud.v2.ListChartsResponse.charts")
     assert found.sensitivity != Sensitivity.HIGH, found.reasoning
     assert found.needs_review and "ChartSpec.tokens" in (found.review_reason or "")
+
+
+# The rules that clear the googleapis look-alikes above keep the real ones: the same words
+# on a person, in a health record, or right before the secret.
+PEOPLE_SHAPES = """
+// A patient of the clinic.
+message Patient {
+  string patient_id = 1;
+  string name = 2;
+  repeated Symptom symptoms = 3;
+}
+// A symptom the patient reported.
+message Symptom { string details = 1; string severity = 2; }
+// A kiosk where visitors report symptoms about themselves.
+message Kiosk { string name = 1; repeated VisitorSymptom reports = 2; }
+message VisitorSymptom { string details = 1; string visitor_id = 2; }
+// A dependent of an employee, for benefits.
+message Dependent {
+  string full_name = 1;
+  google.type.Date dob = 2;
+  string ssn = 3;
+  bool disabled = 4;
+}
+message ServiceUser {
+  string first_name = 1;
+  string last_name = 2;
+  google.type.Date dob = 3;
+  bool disabled = 4;
+}
+message Credentials {
+  string secret_manager_password = 1;
+  string stored_password = 2;
+  string private_campaign_key = 3;
+  string session_token = 4;
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        "Patient.symptoms",
+        "Symptom.details",
+        "VisitorSymptom.details",
+        "Kiosk.reports",
+        "Dependent.disabled",
+        "ServiceUser.disabled",
+        "Credentials.secret_manager_password",
+        "Credentials.stored_password",
+        "Credentials.private_campaign_key",
+        "Credentials.session_token",
+    ],
+)
+def test_the_same_words_stay_high_where_they_are_real(element: str) -> None:
+    analysis = analyze('import "google/type/date.proto";\n' + PEOPLE_SHAPES)
+    found = result(analysis, element)
+    assert found.sensitivity == Sensitivity.HIGH, found.reasoning
