@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
+from itertools import pairwise
 
 from pii_detector import lexicon as lx
 from pii_detector.levels import PiiType, Sensitivity
@@ -1545,7 +1546,7 @@ _SECRET_STORES = frozenset(
 def _names_a_secret_store(prefix: Sequence[str]) -> bool:
     return any(
         store in _SECRET_STORES and reference in _SECRET_REFERENCE_TAILS
-        for store, reference in zip(prefix, prefix[1:-1])
+        for store, reference in pairwise(prefix[:-1])
     )
 
 
