@@ -746,6 +746,12 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
                      f"`{field.name}` names {_a(tokens[-1])}, a person")  # fmt: skip
     if verdict is None:
         verdict = _unplaced(field, tokens, ctx, ftype)
+    if verdict.pii_type in _SECRET_TYPES and _comment_names_a_reference(field.comments.text):
+        # "Format: `projects/*/secrets/*/versions/*`", "URI of the key file", "The Cloud KMS
+        # cryptoKey to use": the comment says the value is where the secret lives.
+        verdict = _v(P, None, "SECRET_REFERENCE",
+                     f"the comment says `{field.name}` names or points at the secret, it does "
+                     "not hold it", 0.85)  # fmt: skip
     if ftype.scalar in _TEXT_SCALARS:
         verdict = _several_kinds(verdict, tokens, ctx, ftype)
     if verdict.rule in _COMMENT_MAY_RAISE and ftype.cls != TypeClass.MESSAGE:
@@ -2313,6 +2319,25 @@ _COMMENT_EXAMPLE = re.compile(
 
 # A Markdown code block: a line indented by four spaces or a tab, or a fenced block.
 _CODE_BLOCK = re.compile(r"^(?: {4}|\t).*$|^```.*?^```", re.MULTILINE | re.DOTALL)
+
+
+# What a comment says about the *form* of a value that only points at a secret: a resource
+# name's format (`projects/*/…`, `projects/{project}/…`), a name, URI or path "of" or "to"
+# something, "a reference to", a Cloud KMS key (whose material never leaves KMS), or
+# secret names in Secret Manager.
+_REFERENCE_COMMENT = re.compile(
+    r"\b(?:projects|organizations|folders)/(?:\*|\{)"
+    r"|^(?:(?:required|optional|output only|input only|immutable)\.\s*)*"
+    r"(?:the |a |an )?(?:full |relative |fully[- ]qualified )?(?:resource )?"
+    r"(?:name|uri|url|path|location|reference)s? (?:of|to|for)\b"
+    r"|\ba reference to\b|\b(?:cloud )?kms (?:crypto)?key\b|\bcryptokey\b"
+    r"|\bsecret manager secret (?:names?|versions?)\b",
+    re.IGNORECASE,
+)
+
+
+def _comment_names_a_reference(text: str | None) -> bool:
+    return bool(text) and _REFERENCE_COMMENT.search(" ".join(text.split())) is not None
 
 
 def comment_prose(text: str) -> str:

@@ -624,6 +624,28 @@ message NodeSymptom {
   string details = 2;
 }
 message ListAcceleratorNodesResponse { repeated AcceleratorNode nodes = 1; }
+// Where a job's secrets come from: the comments say each value only points at one.
+message BackupEncryption {
+  // Optional. The KMS key that encrypts backups. Format:
+  // `projects/*/locations/*/keyRings/*/cryptoKeys/*`
+  string kms_encryption_key = 1;
+  // The Cloud KMS cryptoKey that encrypts the boot disk.
+  string boot_disk_encryption_key = 2;
+  // Encryption key used with the customer-supplied encryption keys feature.
+  string encryption_key = 3;
+}
+message PackageSource {
+  // URI of the key file that signs this repository's packages.
+  string signing_key = 1;
+}
+message JobEnvironment {
+  // A map of environment variable names to Secret Manager secret names.
+  map<string, string> secret_variables = 1;
+  // Name of the secret in the secret store (not the full resource name).
+  string secret = 2;
+  // Input only. The password of the job's service user.
+  string password = 3;
+}
 """
 
 
@@ -649,6 +671,8 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         "example.cloud.v2.DatabaseUser.password",
         "example.cloud.v2.ToolAuthentication.api_key",
         "example.cloud.v2.InstanceUser.password",
+        "example.cloud.v2.BackupEncryption.encryption_key",
+        "example.cloud.v2.JobEnvironment.password",
     }
     # A bare `token` on a chart may be a word of a query or an access token: HIGH but
     # unsure, flagged for review, and it spreads nowhere.
@@ -734,6 +758,13 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         "example.cloud.v2.ToolAuthentication.secret_version_for_api_key",
         "example.cloud.v2.ToolAuthentication.secret_manager_stored_password",
         "example.cloud.v2.ToolAuthentication.vault_path_for_token",
+        # The comment gives the value's form as a resource name, a URI or a KMS key: it
+        # points at the secret.
+        "example.cloud.v2.BackupEncryption.kms_encryption_key",
+        "example.cloud.v2.BackupEncryption.boot_disk_encryption_key",
+        "example.cloud.v2.PackageSource.signing_key",
+        "example.cloud.v2.JobEnvironment.secret_variables",
+        "example.cloud.v2.JobEnvironment.secret",
         # A partition token is a position in a stream or a query, not access.
         "example.cloud.v2.ChangeStreamPartition.partition_token",
         "example.cloud.v2.ChangeStreamPartition.child_partition_tokens",
