@@ -98,6 +98,7 @@ RULES: dict[str, str] = {
     "KEY_NAMES": "a list of key names, not key values",
     "NAMES_RECORD": "a message of names (`CookieNames`) holds the names of things, not their values",
     "SECRET_REFERENCE": "where a secret lives (its name, path or version), not the secret",
+    "PUBLIC_MATERIAL": "a public key, a certificate or a signature is made to be shown",
     "LLM": "the LLM review gave a higher level",
     "OVERRIDE": "a human correction recorded with `protoguard pii correct`",
 }
@@ -752,6 +753,12 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         verdict = _v(P, None, "SECRET_REFERENCE",
                      f"the comment says `{field.name}` names or points at the secret, it does "
                      "not hold it", 0.85)  # fmt: skip
+    if verdict.pii_type in _SECRET_TYPES and _public_material(tokens, field.comments.text):
+        # `ssh_public_key_body`, `ak_cert`, `sender_signature`: a comment that says a private
+        # key signed it, or a word that reads as a secret, does not make it one.
+        verdict = _v(P, None, "PUBLIC_MATERIAL",
+                     f"`{field.name}` is a public key, a certificate or a signature: it opens "
+                     "nothing", 0.85)  # fmt: skip
     if ftype.scalar in _TEXT_SCALARS:
         verdict = _several_kinds(verdict, tokens, ctx, ftype)
     if verdict.rule in _COMMENT_MAY_RAISE and ftype.cls != TypeClass.MESSAGE:
@@ -764,6 +771,12 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
             in _SECRET_REFERENCE_TAILS | {"prefix", "header", "key", "value", *_SECRET_PLACES}
         ):
             said = None  # "the name of the secret": where it lives, not the secret (v2)
+        if (
+            said is not None
+            and said.pii_type in _SECRET_TYPES
+            and _public_material(tokens, field.comments.text)
+        ):
+            said = None  # "signed with a private key": the signature or the certificate
         if said is not None and _name_says_what_it_is(tokens, said, ctx, ftype):
             said = None
         if said is not None and said.pii_type in _FACT_TYPES and not _about_someone(ctx):
@@ -891,6 +904,10 @@ def _name_says_what_it_is(
     last = tokens[-1] if tokens else ""
     if _administrative(tokens) and last not in _VALUE_HEADS:
         return True
+    if tuple(tokens[-2:]) in _NAMED_VALUES or last == "method":
+        return True  # `currency_code`, `cvv_response_code`, `payment_method`: not the data
+    if said.pii_type in _SECRET_TYPES and last in _NOT_SECRET_HEADS:
+        return True  # a search query, instructions, a product, a service account
     if last in _SYMBOL_WORDS:
         return True  # `masking_character`: one symbol, whatever the comment's example
     if last in lx.PROPERTY_WORDS and last not in lx.VALUE_WORDS | _PARTY_WORDS:
@@ -898,6 +915,13 @@ def _name_says_what_it_is(
     return said.pii_type in _SECRET_TYPES and ftype.scalar in _NUMBER_SCALARS
 
 
+# Last two words that say what a value is, whatever personal data the comment mentions.
+_NAMED_VALUES = frozenset(
+    {("currency", "code"), ("response", "code"), ("result", "code"), ("status", "code"),
+     ("serial", "number"), ("service", "account")}
+)  # fmt: skip
+# Last words of values that hold no secret, whatever secret the comment mentions.
+_NOT_SECRET_HEADS = frozenset({"query", "instruction", "product", "account"})
 # A name ending in one of these holds a symbol, not a value.
 _SYMBOL_WORDS = frozenset({"character", "char", "symbol", "delimiter", "separator", "glyph"})
 # Property words that name a party: its identity may be an e-mail address or a host
@@ -2142,7 +2166,8 @@ _NON_SECRET_TOKEN_WORDS = frozenset(
      "search", "result", "total", "max", "min", "input", "output", "prompt", "completion",
      "candidate", "cached", "bucket", "consistency", "snapshot", "read", "write", "lease",
      "fencing", "progress", "checkpoint", "offset", "position", "marker", "sync", "lookup",
-     "partition", "shard", "split", "range", "chunk", "segment", "watermark", "epoch"}
+     "partition", "shard", "split", "range", "chunk", "segment", "watermark", "epoch",
+     "stream", "version", "import", "navigation", "trace", "recommendation", "unresolved"}
 )  # fmt: skip
 
 
@@ -2334,6 +2359,28 @@ _REFERENCE_COMMENT = re.compile(
     r"|\bsecret manager secret (?:names?|versions?)\b",
     re.IGNORECASE,
 )
+
+
+# Last words of a name that hold material made to be shown.
+_PUBLIC_MATERIAL = frozenset(
+    {"cert", "certs", "certificate", "certificates", "signature", "signatures", "csr"}
+)
+# A comment that starts by saying the value is public material: "Public SSH key to add",
+# "DER-encoded X.509 certificate of the attestation key".
+_PUBLIC_COMMENT = re.compile(
+    r"^(?:(?:required|optional|output only|input only|immutable)\.\s*)*(?:the |a |an )?"
+    r"(?:[\w.-]+[- ]encoded )?(?:public (?:[\w-]+ )?key|x\.?509 certificate|certificate)\b",
+    re.IGNORECASE,
+)
+
+
+def _public_material(tokens: Sequence[str], comment: str | None) -> bool:
+    """A public key, a certificate or a signature, by its name or its comment's first words."""
+    if "private" in tokens or "secret" in tokens:
+        return False
+    if "public" in tokens or (tokens[-1:] and tokens[-1] in _PUBLIC_MATERIAL):
+        return True
+    return bool(comment) and _PUBLIC_COMMENT.search(" ".join(comment.split())) is not None
 
 
 def _comment_names_a_reference(text: str | None) -> bool:

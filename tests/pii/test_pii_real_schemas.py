@@ -638,6 +638,42 @@ message PackageSource {
   // URI of the key file that signs this repository's packages.
   string signing_key = 1;
 }
+// Public key material: shown to others, whatever the comment says signed it.
+message SshLogin {
+  string ssh_public_key_body = 1;
+  // Public SSH key to add to the instance.
+  string ssh_key = 2;
+  // The private key of the login, PEM-encoded.
+  string private_key_pem = 3;
+}
+message AttestationQuote {
+  // DER-encoded X.509 certificate of the attestation key (a restricted signing key).
+  bytes ak_cert = 1;
+  // The signature made with the sender's private key over the transaction.
+  bytes sender_signature = 2;
+}
+// A comment that mentions a secret or a card next to a name that says what the value is.
+message KeyAccessSetup {
+  // Instructions to grant the service account access to the customer encryption key.
+  string instructions = 1;
+  // A query, for example one that finds resources encrypted with an encryption key.
+  string query = 2;
+}
+message PaymentCheck {
+  // The payment method: credit card, debit card or gift card.
+  string payment_method = 1;
+  // CVV response code from the gateway: the result of the CVV check.
+  string cvv_response_code = 2;
+}
+message EarningsAccount {
+  // Currency code of the earning-related metrics.
+  string currency_code = 1;
+}
+// Tokens named after a position or a version of something.
+message WriteStreamRequest { bytes stream_token = 1; }
+message ThreatListDiff { bytes new_version_token = 1; }
+message RouteWaypoint { string navigation_point_token = 1; }
+message GeocodedAddress { repeated string unresolved_tokens = 1; }
 message JobEnvironment {
   // A map of environment variable names to Secret Manager secret names.
   map<string, string> secret_variables = 1;
@@ -673,6 +709,7 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         "example.cloud.v2.InstanceUser.password",
         "example.cloud.v2.BackupEncryption.encryption_key",
         "example.cloud.v2.JobEnvironment.password",
+        "example.cloud.v2.SshLogin.private_key_pem",
     }
     # A bare `token` on a chart may be a word of a query or an access token: HIGH but
     # unsure, flagged for review, and it spreads nowhere.
@@ -765,6 +802,23 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         "example.cloud.v2.PackageSource.signing_key",
         "example.cloud.v2.JobEnvironment.secret_variables",
         "example.cloud.v2.JobEnvironment.secret",
+        # A public key, a certificate and a signature open nothing.
+        "example.cloud.v2.SshLogin.ssh_public_key_body",
+        "example.cloud.v2.SshLogin.ssh_key",
+        "example.cloud.v2.AttestationQuote.ak_cert",
+        "example.cloud.v2.AttestationQuote.sender_signature",
+        # Instructions, a query, a method, a check's response code, a currency: the name
+        # says what the value is, the comment what it is about.
+        "example.cloud.v2.KeyAccessSetup.instructions",
+        "example.cloud.v2.KeyAccessSetup.query",
+        "example.cloud.v2.PaymentCheck.payment_method",
+        "example.cloud.v2.PaymentCheck.cvv_response_code",
+        "example.cloud.v2.EarningsAccount.currency_code",
+        # Tokens of a stream, a version, a waypoint, and words an address left unresolved.
+        "example.cloud.v2.WriteStreamRequest.stream_token",
+        "example.cloud.v2.ThreatListDiff.new_version_token",
+        "example.cloud.v2.RouteWaypoint.navigation_point_token",
+        "example.cloud.v2.GeocodedAddress.unresolved_tokens",
         # A partition token is a position in a stream or a query, not access.
         "example.cloud.v2.ChangeStreamPartition.partition_token",
         "example.cloud.v2.ChangeStreamPartition.child_partition_tokens",
