@@ -1859,6 +1859,17 @@ def _license_number(name: _Name, ctx: MessageContext) -> Verdict:
     prefix = set(name.prefix)
     if prefix & {"software", "product", "app", "key", "seat", "plan"}:
         return _v(P, None, "THING_ID", "a software licence number")
+    if (
+        "license" in ctx.words
+        and not ctx.has(Kind.PERSON)
+        and not (prefix | ctx.words) & (lx.PERSON_NOUNS | {"driver", "driving"})
+    ):
+        # `LicenseVerificationArtifact.license_number`: a record about a licence of some
+        # kind (a trade's, a business's), not a person's record: no driver's licence is
+        # assumed, the number points at the licensee.
+        return _v(L, PiiType.CUSTOMER_ID, "PERSON_ID",
+                  f"the number of the licence {ctx.describes} is about: it points at its "
+                  "licensee, it is no driver's licence", 0.75)  # fmt: skip
     if ctx.has(Kind.PERSON, Kind.IDENTITY) or prefix & (lx.PERSON_NOUNS | {"driver"}):
         return _v(H, PiiType.DRIVERS_LICENSE, "NAME_WORD", "a person's licence number")
     return _v(P, None, "THING_ID", f"a licence number of {ctx.describes}")

@@ -513,6 +513,13 @@ message CardListing { double number_of_bedrooms = 1; string listing_title = 2; }
 // Reach of a campaign, broken down.
 message ReachBreakdown { string gender = 1; int32 age = 2; string income_range = 3; }
 message ReachReport { repeated ReachBreakdown breakdowns = 1; }
+// A local services provider's trade licence, checked before its ads run.
+message LicenseVerificationArtifact {
+  string license_type = 1;
+  string license_number = 2;
+  string licensee_first_name = 3;
+  string licensee_last_name = 4;
+}
 message PrivacySandboxCampaign { string campaign = 1; string shared_campaign_key = 2; }
 message PublisherEarnings {
   google.type.Money total_earnings = 1;
@@ -831,6 +838,8 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         "example.cloud.v2.NodeSymptom.details",
         "example.cloud.v2.AcceleratorNode.symptoms",
         "example.cloud.v2.ListAcceleratorNodesResponse.nodes",
+        # A trade licence's number points at its licensee: it is no driver's licence.
+        "example.ads.v3.LicenseVerificationArtifact.license_number",
         # The key of a campaign identifies the campaign; `shared` makes no secret of it.
         "example.ads.v3.PrivacySandboxCampaign.shared_campaign_key",
         # And nothing false spreads through the report rows.
@@ -893,6 +902,7 @@ message ServiceUser {
   google.type.Date dob = 3;
   bool disabled = 4;
 }
+message DriverLicense { string license_number = 1; string issuing_state = 2; }
 message Credentials {
   string secret_manager_password = 1;
   string stored_password = 2;
@@ -911,6 +921,7 @@ message Credentials {
         "Kiosk.reports",
         "Dependent.disabled",
         "ServiceUser.disabled",
+        "DriverLicense.license_number",
         "Credentials.secret_manager_password",
         "Credentials.stored_password",
         "Credentials.private_campaign_key",
