@@ -908,6 +908,9 @@ def _name_says_what_it_is(
         return True  # `currency_code`, `cvv_response_code`, `payment_method`: not the data
     if said.pii_type in _SECRET_TYPES and last in _NOT_SECRET_HEADS:
         return True  # a search query, instructions, a product, a service account
+    if said.pii_type in (PiiType.AUTH_SECRET, PiiType.API_KEY) and last in _DIGEST_TAILS:
+        return True  # `sha256` of a customer's encryption key identifies it (a password's
+        # hash can be cracked: a comment about a password still raises)
     if last in _SYMBOL_WORDS:
         return True  # `masking_character`: one symbol, whatever the comment's example
     if last in lx.PROPERTY_WORDS and last not in lx.VALUE_WORDS | _PARTY_WORDS:
@@ -1553,7 +1556,9 @@ def _money_of_a_thing(name: _Name, ctx: MessageContext) -> bool:
 # Where a secret is kept: a comment about the secret does not make the place one.
 _SECRET_PLACES = frozenset({"repository", "registry", "namespace", "project", "topic", "vault"})
 # Digests named after the key they were computed from.
-_DIGEST_TAILS = frozenset({"sha256", "sha1", "sha512", "sha384", "md5", "crc32c", "checksum"})
+_DIGEST_TAILS = frozenset(
+    {"sha256", "sha1", "sha512", "sha384", "md5", "crc32c", "checksum", "hash", "digest"}
+)
 # Adjectives of a person's condition that are also the words of a switch.
 _SWITCH_WORDS = frozenset({"disabled"})
 # After a secret word: where the secret lives, not the secret (policy v2).

@@ -672,6 +672,15 @@ message PaymentCheck {
   // CVV response code from the gateway: the result of the CVV check.
   string cvv_response_code = 2;
 }
+message CustomerSuppliedKey {
+  string raw_key = 1;
+  // The SHA256 hash of the customer's encryption key.
+  string sha256 = 2;
+}
+message SiteToSiteTunnel {
+  string shared_secret = 1;
+  string shared_secret_hash = 2;
+}
 message EarningsAccount {
   // Currency code of the earning-related metrics.
   string currency_code = 1;
@@ -717,6 +726,8 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         "example.cloud.v2.BackupEncryption.encryption_key",
         "example.cloud.v2.JobEnvironment.password",
         "example.cloud.v2.SshLogin.private_key_pem",
+        "example.cloud.v2.CustomerSuppliedKey.raw_key",
+        "example.cloud.v2.SiteToSiteTunnel.shared_secret",
     }
     # A bare `token` on a chart may be a word of a query or an access token: HIGH but
     # unsure, flagged for review, and it spreads nowhere.
@@ -809,6 +820,9 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         "example.cloud.v2.PackageSource.signing_key",
         "example.cloud.v2.JobEnvironment.secret_variables",
         "example.cloud.v2.JobEnvironment.secret",
+        # A digest of random key material identifies it and opens nothing.
+        "example.cloud.v2.CustomerSuppliedKey.sha256",
+        "example.cloud.v2.SiteToSiteTunnel.shared_secret_hash",
         # A public key, a certificate and a signature open nothing.
         "example.cloud.v2.SshLogin.ssh_public_key_body",
         "example.cloud.v2.SshLogin.ssh_key",
@@ -908,6 +922,7 @@ message Credentials {
   string stored_password = 2;
   string private_campaign_key = 3;
   string session_token = 4;
+  string password_hash = 5;
 }
 """
 
@@ -925,6 +940,7 @@ message Credentials {
         "Credentials.secret_manager_password",
         "Credentials.stored_password",
         "Credentials.private_campaign_key",
+        "Credentials.password_hash",
         "Credentials.session_token",
     ],
 )
