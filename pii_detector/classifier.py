@@ -45,6 +45,7 @@ from pii_detector.records import (
     technical_package,
     without_probes,
 )
+from pii_detector.syntax import has_option
 from protomodel.model import SCALAR_TYPES, FieldModel, MessageModel, ProtoTree, TypeKind
 
 H, M, L, P = Sensitivity.HIGH, Sensitivity.MEDIUM, Sensitivity.LOW, Sensitivity.PUBLIC
@@ -747,6 +748,12 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
                      f"`{field.name}` names {_a(tokens[-1])}, a person")  # fmt: skip
     if verdict is None:
         verdict = _unplaced(field, tokens, ctx, ftype)
+    if verdict.pii_type in _SECRET_TYPES and has_option(field.options, _RESOURCE_REFERENCE):
+        # `[(google.api.resource_reference) = {type: "secretmanager.googleapis.com/…"}]`:
+        # the field holds a resource's name.
+        verdict = _v(P, None, "SECRET_REFERENCE",
+                     f"`{field.name}` is declared a resource reference: it names the secret, "
+                     "it does not hold it", 0.9)  # fmt: skip
     if verdict.pii_type in _SECRET_TYPES and _comment_names_a_reference(field.comments.text):
         # "Format: `projects/*/secrets/*/versions/*`", "URI of the key file", "The Cloud KMS
         # cryptoKey to use": the comment says the value is where the secret lives.
@@ -2397,6 +2404,9 @@ def _public_material(tokens: Sequence[str], comment: str | None) -> bool:
     if "public" in tokens or (tokens[-1:] and tokens[-1] in _PUBLIC_MATERIAL):
         return True
     return bool(comment) and _PUBLIC_COMMENT.search(" ".join(comment.split())) is not None
+
+
+_RESOURCE_REFERENCE = "google.api.resource_reference"
 
 
 def _comment_names_a_reference(text: str | None) -> bool:

@@ -529,6 +529,7 @@ message PublisherEarnings {
 """
 CLOUD_SHAPES = """syntax = "proto3";
 package example.cloud.v2;
+import "google/api/resource.proto";
 message TokenScores {
   message Candidate { string token = 1; int32 token_id = 2; float log_probability = 3; }
   repeated Candidate top_candidates = 1;
@@ -690,6 +691,13 @@ message WriteStreamRequest { bytes stream_token = 1; }
 message ThreatListDiff { bytes new_version_token = 1; }
 message RouteWaypoint { string navigation_point_token = 1; }
 message GeocodedAddress { repeated string unresolved_tokens = 1; }
+message AgentClientCertificate {
+  // Required. The key the agent presents, PEM-encoded.
+  string private_key = 1 [
+    (google.api.resource_reference) = { type: "secretmanager.googleapis.com/SecretVersion" }
+  ];
+  string passphrase = 2;
+}
 message JobEnvironment {
   // A map of environment variable names to Secret Manager secret names.
   map<string, string> secret_variables = 1;
@@ -728,6 +736,7 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         "example.cloud.v2.SshLogin.private_key_pem",
         "example.cloud.v2.CustomerSuppliedKey.raw_key",
         "example.cloud.v2.SiteToSiteTunnel.shared_secret",
+        "example.cloud.v2.AgentClientCertificate.passphrase",
     }
     # A bare `token` on a chart may be a word of a query or an access token: HIGH but
     # unsure, flagged for review, and it spreads nowhere.
@@ -820,6 +829,8 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         "example.cloud.v2.PackageSource.signing_key",
         "example.cloud.v2.JobEnvironment.secret_variables",
         "example.cloud.v2.JobEnvironment.secret",
+        # A field declared a resource reference holds the secret's resource name.
+        "example.cloud.v2.AgentClientCertificate.private_key",
         # A digest of random key material identifies it and opens nothing.
         "example.cloud.v2.CustomerSuppliedKey.sha256",
         "example.cloud.v2.SiteToSiteTunnel.shared_secret_hash",
