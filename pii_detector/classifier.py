@@ -2206,9 +2206,9 @@ def _key(name: _Name, ctx: MessageContext) -> Verdict:
         return _v(P, None, "NO_SIGNAL", "a bare `key` is a lookup key")
     if owner in lx.LOOKUP_KEY_WORDS:
         return _v(P, None, "NO_SIGNAL", f"`{owner}_key` is a lookup key, not a credential")
-    if owner in _KEYED_THINGS and not set(name.prefix) & _SECRET_MATERIAL_WORDS:
+    if owner in _KEYED_THINGS and not set(name.prefix) & (_SECRET_KEY_WORDS - {"shared"}):
         # `shared_campaign_key`: the key of a campaign identifies it; `shared` says who
-        # sees the key, it makes no secret of it.
+        # sees the key, it makes no secret of it (a `session_ticket_key` stays a secret).
         return _v(P, None, "THING_ID", f"`{owner}_key` identifies {_a(owner)}, a thing", 0.8)
     if set(name.prefix) & _SECRET_KEY_WORDS:
         return _v(H, PiiType.API_KEY, "NAME_WORD", f"`{owner}_key` is secret key material")
@@ -2242,10 +2242,6 @@ _KEYED_THINGS = (
     - frozenset(
         {"credential", "key", "cert", "certificate", "webhook", "session", "signing", "root"}
     )
-)
-# Words that make any `*_key` after them secret material (`private_campaign_key`).
-_SECRET_MATERIAL_WORDS = frozenset(
-    {"private", "secret", "api", "signing", "encryption", "decryption", "hmac", "access"}
 )
 
 

@@ -934,6 +934,7 @@ message Credentials {
   string private_campaign_key = 3;
   string session_token = 4;
   string password_hash = 5;
+  string session_ticket_key = 6;
 }
 """
 
@@ -952,6 +953,7 @@ message Credentials {
         "Credentials.stored_password",
         "Credentials.private_campaign_key",
         "Credentials.password_hash",
+        "Credentials.session_ticket_key",
         "Credentials.session_token",
     ],
 )
