@@ -1501,13 +1501,15 @@ def _by_name(name: _Name, ctx: MessageContext, ftype: FieldType) -> Verdict | No
         return _v(P, None, "SECRET_REFERENCE",
                   f"the {where} of {_a(concept.label)}, not the secret itself", 0.85)  # fmt: skip
     secret = _is_secret_concept(concept) or concept.pii_type in _SECRET_TYPES
+    # A hash of a user's credentials is a password hash (HIGH), not a digest of a key.
+    user_credentials = "credential" in name.match.text
     if secret and _names_a_secret_store(name.prefix):
         # `secret_version_for_api_key`, `secret_manager_stored_password`: the name of the
         # stored secret's version (`projects/*/secrets/*/versions/*`), not its value.
         return _v(P, None, "SECRET_REFERENCE",
                   f"`{'_'.join(name.tokens)}` names the stored {concept.label}, not its value",
                   0.85)  # fmt: skip
-    if _is_secret_concept(concept) and set(name.tail) & _DIGEST_TAILS:
+    if _is_secret_concept(concept) and set(name.tail) & _DIGEST_TAILS and not user_credentials:
         # `encryption_key_sha256`, `client_secret_sha256`: a digest of random key material
         # identifies the key and opens nothing (a password's hash can be cracked: HIGH).
         return _v(P, None, "PROPERTY_OF",
@@ -2370,7 +2372,7 @@ _CODE_BLOCK = re.compile(r"^(?: {4}|\t).*$|^```.*?^```", re.MULTILINE | re.DOTAL
 # something, "a reference to", a Cloud KMS key (whose material never leaves KMS), or
 # secret names in Secret Manager.
 _REFERENCE_COMMENT = re.compile(
-    r"\b(?:projects|organizations|folders)/(?:\*|\{)"
+    r"\bformat\b\W{0,4}`?(?:projects|organizations|folders)/(?:\*|\{)"
     r"|^(?:(?:required|optional|output only|input only|immutable)\.\s*)*"
     r"(?:the |a |an )?(?:full |relative |fully[- ]qualified )?(?:resource )?"
     r"(?:name|uri|url|path|location|reference)s? (?:of|to|for)\b"
@@ -2406,7 +2408,13 @@ _RESOURCE_REFERENCE = "google.api.resource_reference"
 
 
 def _comment_names_a_reference(text: str | None) -> bool:
-    return bool(text) and _REFERENCE_COMMENT.search(" ".join(text.split())) is not None
+    """A comment that says the value points at the secret, and not that it may hold the
+    secret itself ("a password in plain text, or a secret version `projects/*/…`")."""
+    if not text:
+        return False
+    prose = " ".join(text.split())
+    plain = re.search(r"\bplain ?text\b", prose, re.IGNORECASE) is not None
+    return not plain and _REFERENCE_COMMENT.search(prose) is not None
 
 
 def comment_prose(text: str) -> str:

@@ -698,6 +698,15 @@ message AgentClientCertificate {
   ];
   string passphrase = 2;
 }
+message RegistryLogin {
+  // The password to log in to the registry. Better, give a secret version that holds it:
+  // `projects/*/secrets/*/versions/*`; a password in plain text shows in the job's logs.
+  string password = 1;
+}
+message LeakCheck {
+  // Encrypted Scrypt hash of the canonicalized username and password.
+  bytes encrypted_user_credentials_hash = 1;
+}
 message JobEnvironment {
   // A map of environment variable names to Secret Manager secret names.
   map<string, string> secret_variables = 1;
@@ -737,6 +746,10 @@ def test_googleapis_shapes_are_high_only_for_real_secrets(googleapis_shapes: Pii
         "example.cloud.v2.CustomerSuppliedKey.raw_key",
         "example.cloud.v2.SiteToSiteTunnel.shared_secret",
         "example.cloud.v2.AgentClientCertificate.passphrase",
+        # A comment that offers a secret version as an alternative to the plain text, and
+        # a hash of a user's credentials (a password hash), stay secrets.
+        "example.cloud.v2.RegistryLogin.password",
+        "example.cloud.v2.LeakCheck.encrypted_user_credentials_hash",
     }
     # A bare `token` on a chart may be a word of a query or an access token: HIGH but
     # unsure, flagged for review, and it spreads nowhere.
