@@ -438,7 +438,12 @@ def test_entity_key_lists_do_not_spread_through_the_export_requests(excerpts: Pi
 # Written for these tests (not copied from googleapis): the shapes behind its false HIGH
 # fields (`bench/pii_real_trees.py --show-high`). An advertising API whose report rows and
 # audiences carry a gender and an age range, assets that are ad artefacts, a job ad's
-# salary, comments that mention a secret next to a field that only points at one.
+# salary, comments that mention a secret next to a field that only points at one; and the
+# second pass's families: where a secret is stored (a secret version's name, a KMS key, a
+# `resource_reference`), public keys, certificates, signatures and hashes of keys, partition
+# and stream tokens, a database login's `disabled`, a machine's symptom, a trade licence.
+# Measured on the full googleapis tree with bench/pii_real_trees.py (not in the tests: the
+# checkout is not part of the project): HIGH 3,099 → 2,209 → 1,787.
 
 ADS_SHAPES = """syntax = "proto3";
 package example.ads.v3;
