@@ -28,6 +28,7 @@ from pii_detector.classifier import (
     TypeClass,
     Verdict,
     classify_field,
+    condition_of_a_thing,
     field_type,
     linked_context,
     links_to_people,
@@ -261,7 +262,9 @@ class _Engine:
         `patient_id`), or that such a record holds (`TreatmentCycle.medications`), is a
         record of what happened to that person, whatever its own words. Chains are
         followed to a fixed point; only the file's own messages count, so a file's result
-        does not depend on which other files are analysed with it.
+        does not depend on which other files are analysed with it. A record named after a
+        condition that only things hold (a TPU node's `Symptom`) is the thing's
+        (classifier.condition_of_a_thing).
         """
         by_noun: dict[tuple[str, str], list[str]] = {}
         held_by: dict[str, list[tuple[str, str]]] = {}
@@ -298,6 +301,15 @@ class _Engine:
                         self.contexts[fqn] = linked_context(ctx, self.contexts[source], via)
                         changed = True
                         break
+        for fqn, holders in held_by.items():
+            condition = condition_of_a_thing(
+                self.contexts[fqn],
+                self.messages[fqn],
+                self.file_of[fqn].package,
+                [self.contexts[holder] for holder, _ in holders],
+            )
+            if condition is not None:
+                self.contexts[fqn] = condition
 
     def _type_of(self, field: FieldModel) -> FieldType:
         """`field_type`, computed once per declared type: it reads the tree and exactly

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
+from itertools import pairwise
 
 from pii_detector import lexicon as lx
 from pii_detector.levels import PiiType, Sensitivity
@@ -44,6 +45,7 @@ from pii_detector.records import (
     technical_package,
     without_probes,
 )
+from pii_detector.syntax import has_option
 from protomodel.model import SCALAR_TYPES, FieldModel, MessageModel, ProtoTree, TypeKind
 
 H, M, L, P = Sensitivity.HIGH, Sensitivity.MEDIUM, Sensitivity.LOW, Sensitivity.PUBLIC
@@ -97,6 +99,7 @@ RULES: dict[str, str] = {
     "KEY_NAMES": "a list of key names, not key values",
     "NAMES_RECORD": "a message of names (`CookieNames`) holds the names of things, not their values",
     "SECRET_REFERENCE": "where a secret lives (its name, path or version), not the secret",
+    "PUBLIC_MATERIAL": "a public key, a certificate or a signature is made to be shown",
     "LLM": "the LLM review gave a higher level",
     "OVERRIDE": "a human correction recorded with `protoguard pii correct`",
 }
@@ -235,6 +238,21 @@ def _component_name(core: Sequence[str]) -> bool:
     return len(core) >= 2 and core[-1] in TECHNICAL_PERSON_NOUNS and core[-2] in _SYSTEM_PART_WORDS
 
 
+# Systems whose `user` or `account` is a login of the system (a SQL Server user), not a
+# person's record: with fewer than two person facts beside it, the record is the login's.
+_ACCOUNT_SYSTEMS = frozenset(
+    {"sql", "mysql", "postgres", "postgresql", "oracle", "database", "db", "server", "machine",
+     "bot", "system", "replication"}
+)  # fmt: skip
+
+
+def _system_account(core: Sequence[str]) -> bool:
+    """`SqlServerUser`, `DatabaseUser`, `MachineAccount`: a login of a system."""
+    return (
+        len(core) >= 2 and core[-1] in {"user", "account", "login"} and core[-2] in _ACCOUNT_SYSTEMS
+    )
+
+
 _ANY_INSURANCE_WORDS = frozenset(
     {"insurance", "insurer", "coverage", "policy", "claim", "policyholder", "insured",
      "underwriting", "premium", "adjuster"}
@@ -277,6 +295,41 @@ def linked_context(ctx: MessageContext, source: MessageContext, via: str) -> Mes
     name = source.fqn.rsplit(".", 1)[-1]
     record = Record(Subject.ACTIVITY, source.record.domain, f"linked to {name} {via}")
     return replace(ctx, record=record, linked=source.fqn, kinds=ctx.kinds | {Kind.PERSON_LINKED})
+
+
+def condition_of_a_thing(
+    ctx: MessageContext, message: MessageModel, package: str, holders: Sequence[MessageContext]
+) -> MessageContext | None:
+    """`ctx` read as the condition of the things that hold it, or None.
+
+    A record whose health words come from its own name (`Symptom`, `Diagnosis`), outside
+    a health package, that points at no one but a process (`worker_id`), and that only
+    records about things hold (a TPU `Node`'s symptoms, a vehicle's diagnoses), is the
+    state of those things: policy v2's health words on infrastructure, which hold no one's
+    health. One holder about a person, an activity or a sensitive domain keeps it health.
+    """
+    if not ctx.has(Kind.HEALTH) or ctx.linked or not holders:
+        return None
+    if ctx.has(Kind.PERSON, Kind.SUBJECT_PERSON, Kind.REQUEST, Kind.ANIMAL, Kind.VETERINARY):
+        return None
+    package_words = {w for part in package.split(".") for w in words(part)}
+    if set(without_probes(package_words)) & lx.HEALTH_PACKAGE_WORDS:
+        return None
+    for field in message.fields:
+        tokens = words(field.name)
+        if _points_at_person(tokens, ctx.person_nouns) and tokens[-2] not in TECHNICAL_PERSON_NOUNS:
+            return None
+    for holder in holders:
+        if (
+            holder.has(*_ABOUT_A_PERSON, Kind.SUBJECT_PERSON, Kind.SUPPORT)
+            or holder.record.subject not in (Subject.THING, Subject.CONFIG)
+            or holder.record.domain in _REVIEW_DOMAINS
+        ):
+            return None
+    thing = holders[0].fqn.rsplit(".", 1)[-1]
+    record = Record(Subject.THING, Domain.INFRASTRUCTURE, f"the condition of {thing}, a thing")
+    kinds = ctx.kinds - {Kind.HEALTH, Kind.INSURANCE, Kind.PERSON_LINKED}
+    return replace(ctx, record=record, kinds=kinds, part_of_thing=True)
 
 
 def links_to_people(ctx: MessageContext) -> bool:
@@ -356,7 +409,11 @@ def message_context(
         kinds.add(Kind.ADDRESS)
     if noun in lx.ANIMAL_NOUNS:
         kinds.add(Kind.ANIMAL)
-    elif (noun in listed_person_nouns and not _component_name(core)) or (
+    elif (
+        noun in listed_person_nouns
+        and not _component_name(core)
+        and not (_system_account(core) and len(evidence) < 2)
+    ) or (
         not kinds & {Kind.ORG, Kind.NETWORK}
         and noun not in lx.GEO_THING_NOUNS
         and not all_words & _GROUP_WORDS
@@ -691,6 +748,24 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
                      f"`{field.name}` names {_a(tokens[-1])}, a person")  # fmt: skip
     if verdict is None:
         verdict = _unplaced(field, tokens, ctx, ftype)
+    if verdict.pii_type in _SECRET_TYPES and has_option(field.options, _RESOURCE_REFERENCE):
+        # `[(google.api.resource_reference) = {type: "secretmanager.googleapis.com/…"}]`:
+        # the field holds a resource's name.
+        verdict = _v(P, None, "SECRET_REFERENCE",
+                     f"`{field.name}` is declared a resource reference: it names the secret, "
+                     "it does not hold it", 0.9)  # fmt: skip
+    if verdict.pii_type in _SECRET_TYPES and _comment_names_a_reference(field.comments.text):
+        # "Format: `projects/*/secrets/*/versions/*`", "URI of the key file", "The Cloud KMS
+        # cryptoKey to use": the comment says the value is where the secret lives.
+        verdict = _v(P, None, "SECRET_REFERENCE",
+                     f"the comment says `{field.name}` names or points at the secret, it does "
+                     "not hold it", 0.85)  # fmt: skip
+    if verdict.pii_type in _SECRET_TYPES and _public_material(tokens, field.comments.text):
+        # `ssh_public_key_body`, `ak_cert`, `sender_signature`: a comment that says a private
+        # key signed it, or a word that reads as a secret, does not make it one.
+        verdict = _v(P, None, "PUBLIC_MATERIAL",
+                     f"`{field.name}` is a public key, a certificate or a signature: it opens "
+                     "nothing", 0.85)  # fmt: skip
     if ftype.scalar in _TEXT_SCALARS:
         verdict = _several_kinds(verdict, tokens, ctx, ftype)
     if verdict.rule in _COMMENT_MAY_RAISE and ftype.cls != TypeClass.MESSAGE:
@@ -703,6 +778,12 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
             in _SECRET_REFERENCE_TAILS | {"prefix", "header", "key", "value", *_SECRET_PLACES}
         ):
             said = None  # "the name of the secret": where it lives, not the secret (v2)
+        if (
+            said is not None
+            and said.pii_type in _SECRET_TYPES
+            and _public_material(tokens, field.comments.text)
+        ):
+            said = None  # "signed with a private key": the signature or the certificate
         if said is not None and _name_says_what_it_is(tokens, said, ctx, ftype):
             said = None
         if said is not None and said.pii_type in _FACT_TYPES and not _about_someone(ctx):
@@ -830,6 +911,13 @@ def _name_says_what_it_is(
     last = tokens[-1] if tokens else ""
     if _administrative(tokens) and last not in _VALUE_HEADS:
         return True
+    if tuple(tokens[-2:]) in _NAMED_VALUES or last == "method":
+        return True  # `currency_code`, `cvv_response_code`, `payment_method`: not the data
+    if said.pii_type in _SECRET_TYPES and last in _NOT_SECRET_HEADS:
+        return True  # a search query, instructions, a product, a service account
+    if said.pii_type in (PiiType.AUTH_SECRET, PiiType.API_KEY) and last in _DIGEST_TAILS:
+        return True  # `sha256` of a customer's encryption key identifies it (a password's
+        # hash can be cracked: a comment about a password still raises)
     if last in _SYMBOL_WORDS:
         return True  # `masking_character`: one symbol, whatever the comment's example
     if last in lx.PROPERTY_WORDS and last not in lx.VALUE_WORDS | _PARTY_WORDS:
@@ -837,6 +925,13 @@ def _name_says_what_it_is(
     return said.pii_type in _SECRET_TYPES and ftype.scalar in _NUMBER_SCALARS
 
 
+# Last two words that say what a value is, whatever personal data the comment mentions.
+_NAMED_VALUES = frozenset(
+    {("currency", "code"), ("response", "code"), ("result", "code"), ("status", "code"),
+     ("serial", "number"), ("service", "account")}
+)  # fmt: skip
+# Last words of values that hold no secret, whatever secret the comment mentions.
+_NOT_SECRET_HEADS = frozenset({"query", "instruction", "product", "account"})
 # A name ending in one of these holds a symbol, not a value.
 _SYMBOL_WORDS = frozenset({"character", "char", "symbol", "delimiter", "separator", "glyph"})
 # Property words that name a party: its identity may be an e-mail address or a host
@@ -1405,7 +1500,16 @@ def _by_name(name: _Name, ctx: MessageContext, ftype: FieldType) -> Verdict | No
         where = sorted(set(name.tail) & _SECRET_REFERENCE_TAILS)[0]
         return _v(P, None, "SECRET_REFERENCE",
                   f"the {where} of {_a(concept.label)}, not the secret itself", 0.85)  # fmt: skip
-    if _is_secret_concept(concept) and set(name.tail) & _DIGEST_TAILS:
+    secret = _is_secret_concept(concept) or concept.pii_type in _SECRET_TYPES
+    # A hash of a user's credentials is a password hash (HIGH), not a digest of a key.
+    user_credentials = "credential" in name.match.text
+    if secret and _names_a_secret_store(name.prefix):
+        # `secret_version_for_api_key`, `secret_manager_stored_password`: the name of the
+        # stored secret's version (`projects/*/secrets/*/versions/*`), not its value.
+        return _v(P, None, "SECRET_REFERENCE",
+                  f"`{'_'.join(name.tokens)}` names the stored {concept.label}, not its value",
+                  0.85)  # fmt: skip
+    if _is_secret_concept(concept) and set(name.tail) & _DIGEST_TAILS and not user_credentials:
         # `encryption_key_sha256`, `client_secret_sha256`: a digest of random key material
         # identifies the key and opens nothing (a password's hash can be cracked: HIGH).
         return _v(P, None, "PROPERTY_OF",
@@ -1461,7 +1565,9 @@ def _money_of_a_thing(name: _Name, ctx: MessageContext) -> bool:
 # Where a secret is kept: a comment about the secret does not make the place one.
 _SECRET_PLACES = frozenset({"repository", "registry", "namespace", "project", "topic", "vault"})
 # Digests named after the key they were computed from.
-_DIGEST_TAILS = frozenset({"sha256", "sha1", "sha512", "sha384", "md5", "crc32c", "checksum"})
+_DIGEST_TAILS = frozenset(
+    {"sha256", "sha1", "sha512", "sha384", "md5", "crc32c", "checksum", "hash", "digest"}
+)
 # Adjectives of a person's condition that are also the words of a switch.
 _SWITCH_WORDS = frozenset({"disabled"})
 # After a secret word: where the secret lives, not the secret (policy v2).
@@ -1470,6 +1576,22 @@ _SECRET_REFERENCE_TAILS = frozenset(
      "resource", "arn", "endpoint", "store", "manager", "provider", "source", "env", "id",
      "config", "profile", "plugin", "cookie", "lifetime", "cache", "bucket", "selector"}
 )  # fmt: skip
+
+
+# A store of secrets, followed by one of `_SECRET_REFERENCE_TAILS`, then a linking word
+# before the secret word: the field names the stored secret (`secret_version_for_token`,
+# `secret_manager_stored_password`). Right before it, the store owns the secret
+# (`secret_manager_password` is the manager's password).
+_SECRET_STORES = frozenset(
+    {"secret", "secrets", "vault", "kms", "keystore", "keychain", "keyvault"}
+)
+
+
+def _names_a_secret_store(prefix: Sequence[str]) -> bool:
+    return any(
+        store in _SECRET_STORES and reference in _SECRET_REFERENCE_TAILS
+        for store, reference in pairwise(prefix[:-1])
+    )
 
 
 def _is_secret_concept(concept: lx.Concept) -> bool:
@@ -1751,6 +1873,17 @@ def _license_number(name: _Name, ctx: MessageContext) -> Verdict:
     prefix = set(name.prefix)
     if prefix & {"software", "product", "app", "key", "seat", "plan"}:
         return _v(P, None, "THING_ID", "a software licence number")
+    if (
+        "license" in ctx.words
+        and not ctx.has(Kind.PERSON)
+        and not (prefix | ctx.words) & (lx.PERSON_NOUNS | {"driver", "driving"})
+    ):
+        # `LicenseVerificationArtifact.license_number`: a record about a licence of some
+        # kind (a trade's, a business's), not a person's record: no driver's licence is
+        # assumed, the number points at the licensee.
+        return _v(L, PiiType.CUSTOMER_ID, "PERSON_ID",
+                  f"the number of the licence {ctx.describes} is about: it points at its "
+                  "licensee, it is no driver's licence", 0.75)  # fmt: skip
     if ctx.has(Kind.PERSON, Kind.IDENTITY) or prefix & (lx.PERSON_NOUNS | {"driver"}):
         return _v(H, PiiType.DRIVERS_LICENSE, "NAME_WORD", "a person's licence number")
     return _v(P, None, "THING_ID", f"a licence number of {ctx.describes}")
@@ -2057,7 +2190,9 @@ _NON_SECRET_TOKEN_WORDS = frozenset(
      "precommit", "commit", "transaction", "section", "answer", "query", "context",
      "search", "result", "total", "max", "min", "input", "output", "prompt", "completion",
      "candidate", "cached", "bucket", "consistency", "snapshot", "read", "write", "lease",
-     "fencing", "progress", "checkpoint", "offset", "position", "marker", "sync", "lookup"}
+     "fencing", "progress", "checkpoint", "offset", "position", "marker", "sync", "lookup",
+     "partition", "shard", "split", "range", "chunk", "segment", "watermark", "epoch",
+     "stream", "version", "import", "navigation", "trace", "recommendation", "unresolved"}
 )  # fmt: skip
 
 
@@ -2073,6 +2208,10 @@ def _key(name: _Name, ctx: MessageContext) -> Verdict:
         return _v(P, None, "NO_SIGNAL", "a bare `key` is a lookup key")
     if owner in lx.LOOKUP_KEY_WORDS:
         return _v(P, None, "NO_SIGNAL", f"`{owner}_key` is a lookup key, not a credential")
+    if owner in _KEYED_THINGS and not set(name.prefix) & (_SECRET_KEY_WORDS - {"shared"}):
+        # `shared_campaign_key`: the key of a campaign identifies it; `shared` says who
+        # sees the key, it makes no secret of it (a `session_ticket_key` stays a secret).
+        return _v(P, None, "THING_ID", f"`{owner}_key` identifies {_a(owner)}, a thing", 0.8)
     if set(name.prefix) & _SECRET_KEY_WORDS:
         return _v(H, PiiType.API_KEY, "NAME_WORD", f"`{owner}_key` is secret key material")
     if owner in ctx.person_nouns:
@@ -2095,6 +2234,17 @@ _SECRET_KEY_WORDS = frozenset(
      "ingest", "ingestion", "publishing", "sdk", "server", "developer", "bot", "admin",
      "account", "subscription", "activation", "product", "serial", "vault", "storage"}
 )  # fmt: skip
+
+
+# Things whose `<thing>_key` is the key of an entry about them; the nouns of secret
+# material and of what holds it (`certificate_key`, `session_key`) are not among them.
+_KEYED_THINGS = (
+    lx.THING_NOUNS
+    - _SECRET_KEY_WORDS
+    - frozenset(
+        {"credential", "key", "cert", "certificate", "webhook", "session", "signing", "root"}
+    )
+)
 
 
 def _qa(name: _Name, ctx: MessageContext) -> Verdict:
@@ -2215,6 +2365,56 @@ _COMMENT_EXAMPLE = re.compile(
 
 # A Markdown code block: a line indented by four spaces or a tab, or a fenced block.
 _CODE_BLOCK = re.compile(r"^(?: {4}|\t).*$|^```.*?^```", re.MULTILINE | re.DOTALL)
+
+
+# What a comment says about the *form* of a value that only points at a secret: a resource
+# name's format (`projects/*/…`, `projects/{project}/…`), a name, URI or path "of" or "to"
+# something, "a reference to", a Cloud KMS key (whose material never leaves KMS), or
+# secret names in Secret Manager.
+_REFERENCE_COMMENT = re.compile(
+    r"\bformat\b\W{0,4}`?(?:projects|organizations|folders)/(?:\*|\{)"
+    r"|^(?:(?:required|optional|output only|input only|immutable)\.\s*)*"
+    r"(?:the |a |an )?(?:full |relative |fully[- ]qualified )?(?:resource )?"
+    r"(?:name|uri|url|path|location|reference)s? (?:of|to|for)\b"
+    r"|\ba reference to\b|\b(?:cloud )?kms (?:crypto)?key\b|\bcryptokey\b"
+    r"|\bsecret manager secret (?:names?|versions?)\b",
+    re.IGNORECASE,
+)
+
+
+# Last words of a name that hold material made to be shown.
+_PUBLIC_MATERIAL = frozenset(
+    {"cert", "certs", "certificate", "certificates", "signature", "signatures", "csr"}
+)
+# A comment that starts by saying the value is public material: "Public SSH key to add",
+# "DER-encoded X.509 certificate of the attestation key".
+_PUBLIC_COMMENT = re.compile(
+    r"^(?:(?:required|optional|output only|input only|immutable)\.\s*)*(?:the |a |an )?"
+    r"(?:[\w.-]+[- ]encoded )?(?:public (?:[\w-]+ )?key|x\.?509 certificate|certificate)\b",
+    re.IGNORECASE,
+)
+
+
+def _public_material(tokens: Sequence[str], comment: str | None) -> bool:
+    """A public key, a certificate or a signature, by its name or its comment's first words."""
+    if "private" in tokens or "secret" in tokens:
+        return False
+    if "public" in tokens or (tokens[-1:] and tokens[-1] in _PUBLIC_MATERIAL):
+        return True
+    return bool(comment) and _PUBLIC_COMMENT.search(" ".join(comment.split())) is not None
+
+
+_RESOURCE_REFERENCE = "google.api.resource_reference"
+
+
+def _comment_names_a_reference(text: str | None) -> bool:
+    """A comment that says the value points at the secret, and not that it may hold the
+    secret itself ("a password in plain text, or a secret version `projects/*/…`")."""
+    if not text:
+        return False
+    prose = " ".join(text.split())
+    plain = re.search(r"\bplain ?text\b", prose, re.IGNORECASE) is not None
+    return not plain and _REFERENCE_COMMENT.search(prose) is not None
 
 
 def comment_prose(text: str) -> str:
