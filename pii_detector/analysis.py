@@ -34,6 +34,7 @@ from pii_detector.classifier import (
     may_link,
     message_context,
     own_person_noun,
+    sensitive_record_of,
 )
 from pii_detector.learned import (
     PREDICTION_CHUNK,
@@ -73,11 +74,14 @@ from protomodel.model import (
 _DESCRIPTOR_OPTIONS = "google.protobuf."
 
 P = Sensitivity.PUBLIC
+_HIGH_RANK = Sensitivity.HIGH.rank
 _BY_RANK = sorted(Sensitivity, key=lambda level: level.rank)
 # What propagation reads of one field: its FQN, its own rank counting only a certain
 # verdict, its own rank counting any (both with its floor, or its override), and the
 # message it holds (None when it holds none or is overridden).
-_Row = tuple[str, int, int, str | None]
+# (field FQN, its certain rank, its own rank, the message it holds, the rank it may have:
+# a field that needs review may turn out HIGH, so what holds it may hold HIGH data too).
+_Row = tuple[str, int, int, str | None, int]
 _ResultT = TypeVar("_ResultT", bound=BaseModel)
 
 
@@ -161,7 +165,11 @@ class _Engine:
         for file in tree.files.values():
             for service in file.services:
                 for method in service.methods:
-                    said = dict.fromkeys((*words(service.name), *words(method.name)))
+                    # Every gRPC service is a `…Service`: the suffix says nothing of the topic.
+                    service_words = words(service.name)
+                    if service_words[-1:] == ("service",):
+                        service_words = service_words[:-1]
+                    said = dict.fromkeys((*service_words, *words(method.name)))
                     for fqn in (method.input_type, method.output_type):
                         if tree.file_of(fqn.lstrip(".")) is file:
                             rpc_words.setdefault(fqn.lstrip("."), {}).update(said)
@@ -294,7 +302,9 @@ class _Engine:
                     (holder, f"that holds it in `{name}`") for holder, name in held_by.get(fqn, ())
                 ]
                 for source, via in sources:
-                    if links_to_people(self.contexts[source]):
+                    if links_to_people(self.contexts[source]) or sensitive_record_of(
+                        ctx, self.contexts[source]
+                    ):
                         self.contexts[fqn] = linked_context(ctx, self.contexts[source], via)
                         changed = True
                         break
@@ -330,7 +340,7 @@ class _Engine:
         fields = {
             field: _BY_RANK[max(own, ranks[target]) if target else own]
             for fqn in content
-            for field, _, own, target in rows[fqn]
+            for field, _, own, target, _ in rows[fqn]
         }
         return _Level(fields, content, witness, possible, possible_witness)
 
@@ -350,7 +360,7 @@ class _Engine:
                 override = self.overrides.get(field.fqn)
                 if override is not None:
                     fixed = override.sensitivity.rank
-                    out.append((field.fqn, fixed, fixed, None))
+                    out.append((field.fqn, fixed, fixed, None, fixed))
                     continue
                 own = self.own[field.fqn]
                 rank = own.level.rank
@@ -358,14 +368,15 @@ class _Engine:
                 floor = floors.get(field.fqn)
                 if floor is not None:
                     rank, certain = max(rank, floor.rank), max(certain, floor.rank)
-                out.append((field.fqn, certain, rank, self.target.get(field.fqn)))
+                possible = _HIGH_RANK if own.review is not None else rank
+                out.append((field.fqn, certain, rank, self.target.get(field.fqn), possible))
         return rows
 
     def _contents(
         self, rows: Mapping[str, list[_Row]], *, certain_only: bool
     ) -> tuple[dict[str, Sensitivity], dict[str, str]]:
         """The least fixed point of the message levels, as ranks while iterating."""
-        column = 1 if certain_only else 2
+        column = 1 if certain_only else 4
         content = dict.fromkeys(rows, P.rank)
         witness: dict[str, str] = {}
         changed = True
