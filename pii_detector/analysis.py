@@ -29,6 +29,8 @@ from pii_detector.classifier import (
     Verdict,
     classify_field,
     field_type,
+    file_domain,
+    in_file_domain,
     linked_context,
     links_to_people,
     may_link,
@@ -201,6 +203,7 @@ class _Engine:
                 nouns = lx.PERSON_NOUNS | local[package]
                 self.contexts[fqn] = message_context(message, package, nouns, self.topics[fqn])
         self._types: dict[tuple[str, TypeKind, bool], FieldType] = {}  # see _type_of
+        self.share_file_domains()
         self.link_records()
         # Extensions are fields of the message they extend: judged in its context and
         # counted in its level. Extensions of descriptor options declare options, not data.
@@ -259,6 +262,22 @@ class _Engine:
             level_probs, type_probs = model.predict([fact for _, fact in chunk])
             for i, (fqn, fact) in enumerate(chunk):
                 self.own[fqn] = combination.decide(fact, level_probs[i], type_probs[i])
+
+    def share_file_domains(self) -> None:
+        """A file is about one subject matter: a message with too little topic evidence of
+        its own (`KeyworkSession` next to a `ServiceUser` with a sobriety date and a `Dose`
+        of a prescription) takes the sensitive domain that at least two records of its
+        file have (policy v2: the record decides, and doubt goes up). Only the file's own
+        messages count, so a file's result does not depend on what is analysed with it."""
+        by_file: dict[str, list[str]] = {}
+        for fqn in self.messages:
+            by_file.setdefault(self.file_of[fqn].name, []).append(fqn)
+        for fqns in by_file.values():
+            shared = file_domain([self.contexts[fqn] for fqn in fqns])
+            if shared is None:
+                continue
+            for fqn in fqns:
+                self.contexts[fqn] = in_file_domain(self.contexts[fqn], shared)
 
     def link_records(self) -> None:
         """Records about a person through a chain of ids or holders (policy v2: the record

@@ -293,6 +293,25 @@ def links_to_people(ctx: MessageContext) -> bool:
     )
 
 
+def file_domain(contexts: Sequence[MessageContext]) -> Domain | None:
+    """The sensitive domain at least two records of one file are in (the most common one;
+    ties go to the more sensitive), or None."""
+    found = [ctx.record.domain for ctx in contexts if ctx.record.domain in SENSITIVE_DOMAINS]
+    if not found:
+        return None
+    order = list(Domain)
+    best = max(set(found), key=lambda d: (found.count(d), -order.index(d)))
+    return best if found.count(best) >= 2 else None
+
+
+def in_file_domain(ctx: MessageContext, domain: Domain) -> MessageContext:
+    """`ctx` in its file's sensitive domain, when its own evidence decided none."""
+    if ctx.record.domain != Domain.GENERAL:
+        return ctx
+    evidence = f"{ctx.record.evidence}; its file's records are {domain.value.replace('_', ' ')}"
+    return replace(ctx, record=Record(ctx.record.subject, domain, evidence))
+
+
 def sensitive_record_of(ctx: MessageContext, source: MessageContext) -> bool:
     """`ctx` is a health, criminal-justice, belief or social-services record of its own
     (`Medical`: a fitness examination) that a person's record (`Seafarer`) holds or that
@@ -1082,6 +1101,9 @@ def _unsure_on_a_person(
             or not own
             or not dated
             or dated & _LIFECYCLE_WORDS
+            # Outside health, a logged time (`visited_at`, `opened_at`) dates the record's
+            # own event; a calendar date (`baptism_date`, `celebrated_on`) may be the fact.
+            or (ctx.record.domain != Domain.HEALTH and raw[-1:] not in (["date"], ["on"]))
         ):
             return verdict
         why = f"a date in {_a(ctx.record.describes)} may date a sensitive fact about the person"
@@ -1203,7 +1225,11 @@ def _sensitive_fact_words(tokens: Sequence[str], ctx: MessageContext, category: 
         return False
     if category:
         return not set(tokens) <= _HANDLING_CATEGORIES
-    return not set(tokens) <= _RECORD_FLAG_WORDS | _ADMINISTRATIVE
+    return not set(tokens) <= _RECORD_FLAG_WORDS | _ADMINISTRATIVE | _FLAG_GLUE
+
+
+# Words that join a flag's handling words (`marketing_opt_in`, `is_primary`, `sms_opt_out`).
+_FLAG_GLUE = frozenset({"in", "out", "is", "has", "on", "of", "for", "to", "sms", "email"})
 
 
 # Words of flags and categories about the record itself, not the person.
