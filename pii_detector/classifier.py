@@ -1112,7 +1112,10 @@ def _unsure_on_a_person(
             return verdict
     elif verdict.rule == "THING_ID":
         numbered = tokens[-1:] in (("number",), ("code",)) and tokens[:-1] != (ctx.noun,)
-        if not numbered or (ctx.record.subject != Subject.PERSON and not ctx.linked):
+        # On a sensitive record of what happened to someone (a prison visit's `doc_number`)
+        # it may be the person's number at that institution too.
+        own = ctx.record.subject == Subject.PERSON or bool(ctx.linked)
+        if not numbered or not (own or ctx.record.domain in SENSITIVE_DOMAINS):
             return verdict
         why = "a number or code on a record about a person may be that person's own"
     elif verdict.rule == "NO_SIGNAL" and _qualified_status(tokens, ctx):
