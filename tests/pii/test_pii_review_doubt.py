@@ -227,3 +227,17 @@ def test_a_property_word_after_a_high_fact_on_a_person_is_a_doubt() -> None:
     assert member.sensitivity == Sensitivity.HIGH or member.needs_review
     if member.needs_review:
         assert "itself" in (member.review_reason or "")
+
+
+def test_topic_words_in_other_languages_decide_the_record() -> None:
+    analysis = _in(
+        "acme.clube.v1",
+        """
+        message Atleta { string atleta_id = 1; string nome = 2; string email = 3; }
+        // Registo de uma lesão.
+        message Lesao { string atleta_id = 1; string observacoes = 2; int32 dias_paragem = 3; }
+        """,
+    )
+    assert _domain(analysis, "Lesao", "acme.clube.v1") == Domain.HEALTH
+    notes = _of(analysis, "acme.clube.v1.Lesao.observacoes")
+    assert notes.sensitivity == Sensitivity.HIGH or notes.needs_review
