@@ -49,7 +49,7 @@ from pii_detector.levels import PiiType, Sensitivity, max_level
 from pii_detector.llm_review import PiiLlmAnswer, merge_llm_opinion
 from pii_detector.names import words
 from pii_detector.overrides import Override
-from pii_detector.records import topic_words
+from pii_detector.records import SENSITIVE_DOMAINS, topic_words
 from pii_detector.results import (
     Disagreement,
     FieldResult,
@@ -387,7 +387,11 @@ class _Engine:
                 floor = floors.get(field.fqn)
                 if floor is not None:
                     rank, certain = max(rank, floor.rank), max(certain, floor.rank)
-                possible = _HIGH_RANK if own.review is not None else rank
+                # Only a doubt on a sensitive record (health, criminal justice, beliefs, social
+                # services) may be HIGH enough to flag what holds it: elsewhere one flag would
+                # spread through every container of a large API (googleapis ads, compute).
+                sensitive = self.contexts[fqn].record.domain in SENSITIVE_DOMAINS
+                possible = _HIGH_RANK if own.review is not None and sensitive else rank
                 out.append((field.fqn, certain, rank, self.target.get(field.fqn), possible))
         return rows
 
