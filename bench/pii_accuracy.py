@@ -22,12 +22,14 @@ tests/pii/eval/README.md; in short:
   (round 6).
 * ``blind_e``  — written from policy v2 and frozen before any run; first run recorded, then
   its misses were read for general mechanisms (issue 14), so it is tuned on.
-* ``blind_c``, ``blind_d``, ``blind_f``, ``blind_g``, ``blind_h`` — written from the policy and
-  never read by whoever tunes the rules (``blind_f``: issue 14's second helper, from policy v2,
-  frozen before its first run; ``blind_g`` and ``blind_h``: a third and a fourth helper, from
-  policy v2, without reading the classifier, frozen before any run). They are measured only on
-  request (``--split blind_c`` or ``blind``), never by ``all`` and never by the tests, so that
-  nobody tunes on them by accident.
+* ``blind_c``, ``blind_d``, ``blind_f``, ``blind_g`` — written from the policy (``blind_f``: issue
+  14's second helper, from policy v2, frozen before its first run; ``blind_g``: a third helper,
+  from policy v2, without reading the classifier, frozen before any run) and not read by
+  whoever tuned the rules until issue 14's round 10, which read their errors: they are
+  development data now, and only their first-run figures are honest.
+* ``blind_h`` — a fourth helper, from policy v2, without reading the classifier, frozen before
+  any run; never read by whoever tunes the rules. All the blind splits are measured only on
+  request (``--split blind_h`` or ``blind``), never by ``all`` and never by the tests.
 
 The "first run" figures (the only honest estimate for data the rules never saw) are
 printed next to today's figures. Per split:

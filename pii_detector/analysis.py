@@ -30,11 +30,14 @@ from pii_detector.classifier import (
     classify_field,
     condition_of_a_thing,
     field_type,
+    file_domain,
+    in_file_domain,
     linked_context,
     links_to_people,
     may_link,
     message_context,
     own_person_noun,
+    sensitive_record_of,
 )
 from pii_detector.learned import (
     PREDICTION_CHUNK,
@@ -47,7 +50,7 @@ from pii_detector.levels import PiiType, Sensitivity, max_level
 from pii_detector.llm_review import PiiLlmAnswer, merge_llm_opinion
 from pii_detector.names import words
 from pii_detector.overrides import Override
-from pii_detector.records import topic_words
+from pii_detector.records import SENSITIVE_DOMAINS, topic_words
 from pii_detector.results import (
     Disagreement,
     FieldResult,
@@ -74,11 +77,14 @@ from protomodel.model import (
 _DESCRIPTOR_OPTIONS = "google.protobuf."
 
 P = Sensitivity.PUBLIC
+_HIGH_RANK = Sensitivity.HIGH.rank
 _BY_RANK = sorted(Sensitivity, key=lambda level: level.rank)
 # What propagation reads of one field: its FQN, its own rank counting only a certain
 # verdict, its own rank counting any (both with its floor, or its override), and the
 # message it holds (None when it holds none or is overridden).
-_Row = tuple[str, int, int, str | None]
+# (field FQN, its certain rank, its own rank, the message it holds, the rank it may have:
+# a field that needs review may turn out HIGH, so what holds it may hold HIGH data too).
+_Row = tuple[str, int, int, str | None, int]
 _ResultT = TypeVar("_ResultT", bound=BaseModel)
 
 
@@ -162,7 +168,11 @@ class _Engine:
         for file in tree.files.values():
             for service in file.services:
                 for method in service.methods:
-                    said = dict.fromkeys((*words(service.name), *words(method.name)))
+                    # Every gRPC service is a `…Service`: the suffix says nothing of the topic.
+                    service_words = words(service.name)
+                    if service_words[-1:] == ("service",):
+                        service_words = service_words[:-1]
+                    said = dict.fromkeys((*service_words, *words(method.name)))
                     for fqn in (method.input_type, method.output_type):
                         if tree.file_of(fqn.lstrip(".")) is file:
                             rpc_words.setdefault(fqn.lstrip("."), {}).update(said)
@@ -194,6 +204,7 @@ class _Engine:
                 nouns = lx.PERSON_NOUNS | local[package]
                 self.contexts[fqn] = message_context(message, package, nouns, self.topics[fqn])
         self._types: dict[tuple[str, TypeKind, bool], FieldType] = {}  # see _type_of
+        self.share_file_domains()
         self.link_records()
         # Extensions are fields of the message they extend: judged in its context and
         # counted in its level. Extensions of descriptor options declare options, not data.
@@ -253,6 +264,22 @@ class _Engine:
             for i, (fqn, fact) in enumerate(chunk):
                 self.own[fqn] = combination.decide(fact, level_probs[i], type_probs[i])
 
+    def share_file_domains(self) -> None:
+        """A file is about one subject matter: a message with too little topic evidence of
+        its own (`KeyworkSession` next to a `ServiceUser` with a sobriety date and a `Dose`
+        of a prescription) takes the sensitive domain that at least two records of its
+        file have (policy v2: the record decides, and doubt goes up). Only the file's own
+        messages count, so a file's result does not depend on what is analysed with it."""
+        by_file: dict[str, list[str]] = {}
+        for fqn in self.messages:
+            by_file.setdefault(self.file_of[fqn].name, []).append(fqn)
+        for fqns in by_file.values():
+            shared = file_domain([self.contexts[fqn] for fqn in fqns])
+            if shared is None:
+                continue
+            for fqn in fqns:
+                self.contexts[fqn] = in_file_domain(self.contexts[fqn], shared)
+
     def link_records(self) -> None:
         """Records about a person through a chain of ids or holders (policy v2: the record
         decides).
@@ -297,7 +324,9 @@ class _Engine:
                     (holder, f"that holds it in `{name}`") for holder, name in held_by.get(fqn, ())
                 ]
                 for source, via in sources:
-                    if links_to_people(self.contexts[source]):
+                    if links_to_people(self.contexts[source]) or sensitive_record_of(
+                        ctx, self.contexts[source]
+                    ):
                         self.contexts[fqn] = linked_context(ctx, self.contexts[source], via)
                         changed = True
                         break
@@ -342,7 +371,7 @@ class _Engine:
         fields = {
             field: _BY_RANK[max(own, ranks[target]) if target else own]
             for fqn in content
-            for field, _, own, target in rows[fqn]
+            for field, _, own, target, _ in rows[fqn]
         }
         return _Level(fields, content, witness, possible, possible_witness)
 
@@ -362,7 +391,7 @@ class _Engine:
                 override = self.overrides.get(field.fqn)
                 if override is not None:
                     fixed = override.sensitivity.rank
-                    out.append((field.fqn, fixed, fixed, None))
+                    out.append((field.fqn, fixed, fixed, None, fixed))
                     continue
                 own = self.own[field.fqn]
                 rank = own.level.rank
@@ -370,14 +399,19 @@ class _Engine:
                 floor = floors.get(field.fqn)
                 if floor is not None:
                     rank, certain = max(rank, floor.rank), max(certain, floor.rank)
-                out.append((field.fqn, certain, rank, self.target.get(field.fqn)))
+                # Only a doubt on a sensitive record (health, criminal justice, beliefs, social
+                # services) may be HIGH enough to flag what holds it: elsewhere one flag would
+                # spread through every container of a large API (googleapis ads, compute).
+                sensitive = self.contexts[fqn].record.domain in SENSITIVE_DOMAINS
+                possible = _HIGH_RANK if own.review is not None and sensitive else rank
+                out.append((field.fqn, certain, rank, self.target.get(field.fqn), possible))
         return rows
 
     def _contents(
         self, rows: Mapping[str, list[_Row]], *, certain_only: bool
     ) -> tuple[dict[str, Sensitivity], dict[str, str]]:
         """The least fixed point of the message levels, as ranks while iterating."""
-        column = 1 if certain_only else 2
+        column = 1 if certain_only else 4
         content = dict.fromkeys(rows, P.rank)
         witness: dict[str, str] = {}
         changed = True

@@ -290,10 +290,12 @@ def linked_context(ctx: MessageContext, source: MessageContext, via: str) -> Mes
     """`ctx` read as a record of what happened to the person `source` is about.
 
     An embryo, a scan or a dose of a treatment cycle of a patient is that patient's health
-    data even though its own name and fields mention no person: the record decides.
+    data even though its own name and fields mention no person: the record decides. A
+    sensitive record of its own (a seafarer's `Medical`) keeps its domain.
     """
     name = source.fqn.rsplit(".", 1)[-1]
-    record = Record(Subject.ACTIVITY, source.record.domain, f"linked to {name} {via}")
+    domain = ctx.record.domain if ctx.record.domain in SENSITIVE_DOMAINS else source.record.domain
+    record = Record(Subject.ACTIVITY, domain, f"linked to {name} {via}")
     return replace(ctx, record=record, linked=source.fqn, kinds=ctx.kinds | {Kind.PERSON_LINKED})
 
 
@@ -344,6 +346,37 @@ def links_to_people(ctx: MessageContext) -> bool:
     )
 
 
+def file_domain(contexts: Sequence[MessageContext]) -> Domain | None:
+    """The sensitive domain at least two records of one file are in (the most common one;
+    ties go to the more sensitive), or None."""
+    found = [ctx.record.domain for ctx in contexts if ctx.record.domain in SENSITIVE_DOMAINS]
+    if not found:
+        return None
+    order = list(Domain)
+    best = max(set(found), key=lambda d: (found.count(d), -order.index(d)))
+    return best if found.count(best) >= 2 else None
+
+
+def in_file_domain(ctx: MessageContext, domain: Domain) -> MessageContext:
+    """`ctx` in its file's sensitive domain, when its own evidence decided none."""
+    if ctx.record.domain != Domain.GENERAL:
+        return ctx
+    evidence = f"{ctx.record.evidence}; its file's records are {domain.value.replace('_', ' ')}"
+    return replace(ctx, record=Record(ctx.record.subject, domain, evidence))
+
+
+def sensitive_record_of(ctx: MessageContext, source: MessageContext) -> bool:
+    """`ctx` is a health, criminal-justice, belief or social-services record of its own
+    (`Medical`: a fitness examination) that a person's record (`Seafarer`) holds or that
+    points at one: it is that person's, even when the person's record is not sensitive."""
+    return (
+        ctx.record.domain in SENSITIVE_DOMAINS
+        and source.record.subject == Subject.PERSON
+        and source.record.domain not in _TECHNICAL_DOMAINS
+        and not source.has(Kind.REQUEST, Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
+    )
+
+
 def may_link(ctx: MessageContext) -> bool:
     """A record whose subject a link may decide: not already a person's sensitive record,
     not an RPC's envelope, an organisation, an animal or a catalog thing."""
@@ -390,10 +423,11 @@ def message_context(
         key for f in message.fields if f.type != "bool" for key in _head_concept_keys(words(f.name))
     } & _PERSON_EVIDENCE
     field_words = [w for f in message.fields for w in words(f.name)]
-    domain, domain_evidence = domain_of(
-        {"name": name_words, "package": package_sequence, "fields": field_words,
-         "comment": words_of_text(message.comments.text), **(topics or {})}
-    )  # fmt: skip
+    topic_sources = {
+        "name": name_words, "package": package_sequence, "fields": field_words,
+        "comment": words_of_text(message.comments.text), **(topics or {}),
+    }  # fmt: skip
+    domain, domain_evidence = domain_of(topic_sources)
     listed_person_nouns = lx.PERSON_NOUNS
     if technical_package(package_sequence) and not len(evidence) >= 2:
         # A profiling `Profile`, a service `principal`, a gRPC `client`: not people here.
@@ -483,6 +517,13 @@ def message_context(
         points_at_listed_person,
         domain,
     )
+    if (
+        subject == Subject.PERSON
+        and domain in _TECHNICAL_DOMAINS
+        and noun in listed_person_nouns
+        and not technical_package(package_sequence)
+    ):
+        domain, domain_evidence = _domain_of_people(topic_sources)
     if Kind.HEALTH in kinds and domain == Domain.GENERAL:
         domain, domain_evidence = Domain.HEALTH, "health words in its name or package"
     record = Record(subject, domain, domain_evidence)
@@ -494,6 +535,21 @@ def message_context(
         part_of_thing=_nested_in_a_thing(message.fqn, package, person_nouns)
         and not kinds & {Kind.PERSON, Kind.PERSON_LINKED, Kind.HEALTH},
     )  # fmt: skip
+
+
+_TECHNICAL_DOMAINS = frozenset({Domain.TELEMETRY, Domain.INFRASTRUCTURE})
+_TECHNICAL_WORDS = DOMAIN_WORDS[Domain.TELEMETRY] | DOMAIN_WORDS[Domain.INFRASTRUCTURE]
+
+
+def _domain_of_people(sources: Mapping[str, Iterable[str]]) -> tuple[Domain, str]:
+    """The domain of a record named after a person (`ServiceUser`) outside a technical
+    package: people are not infrastructure, so a system's words (`service`) are no topic."""
+    return domain_of(
+        {
+            place: tuple(w for w in found if w not in _TECHNICAL_WORDS)
+            for place, found in sources.items()
+        }
+    )
 
 
 def _nested_in_a_thing(fqn: str, package: str, person_nouns: frozenset[str]) -> bool:
@@ -665,7 +721,26 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
     A PUBLIC answer that only says what the field is *not* sure to be, on a record about
     a person, is flagged for review (`_unsure_on_a_person`).
     """
-    return _unsure_on_a_person(_classify_field(field, ctx, ftype), field, ctx, ftype)
+    verdict = _unsure_on_a_person(_classify_field(field, ctx, ftype), field, ctx, ftype)
+    return _sensitive_free_text(verdict, ctx)
+
+
+def _sensitive_free_text(verdict: Verdict, ctx: MessageContext) -> Verdict:
+    """Free text about a person in a health, criminal-justice, belief or social-services
+    record (`risk_notes`, `psychological_evaluation_summary`) is at least MEDIUM and may
+    well describe the sensitive fact itself (HIGH): a reviewer decides."""
+    if (
+        verdict.rule == "FREE_TEXT"
+        and verdict.level == M
+        and verdict.review is None
+        and ctx.record.domain in SENSITIVE_DOMAINS
+        and _on_people(ctx)
+    ):
+        domain = ctx.record.domain.value.replace("_", " ")
+        return replace(verdict, review=(
+            f"free text in {_a(domain)} record about a person may describe the sensitive "
+            "fact itself (HIGH)"))  # fmt: skip
+    return verdict
 
 
 def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict:
@@ -1116,15 +1191,26 @@ def _unsure_on_a_person(
     if verdict.rule == "TEMPORAL_TYPE":
         dated = set(raw) - {"date", "time", "at", "on", "timestamp", "day"}
         own = ctx.record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED)
-        if ctx.record.domain != Domain.HEALTH or not own or not dated or dated & _LIFECYCLE_WORDS:
+        if (
+            ctx.record.domain not in SENSITIVE_DOMAINS
+            or not own
+            or not dated
+            or dated & _LIFECYCLE_WORDS
+            # Outside health, a logged time (`visited_at`, `opened_at`) dates the record's
+            # own event; a calendar date (`baptism_date`, `celebrated_on`) may be the fact.
+            or (ctx.record.domain != Domain.HEALTH and raw[-1:] not in (["date"], ["on"]))
+        ):
             return verdict
-        why = f"a date in {_a(ctx.record.describes)} may date a fact about the person's health"
+        why = f"a date in {_a(ctx.record.describes)} may date a sensitive fact about the person"
     elif verdict.rule in {"BOOL_FLAG", "ENUM_STATE"}:
         if _administrative(tokens):
             return verdict
     elif verdict.rule == "THING_ID":
         numbered = tokens[-1:] in (("number",), ("code",)) and tokens[:-1] != (ctx.noun,)
-        if not numbered or (ctx.record.subject != Subject.PERSON and not ctx.linked):
+        # On a sensitive record of what happened to someone (a prison visit's `doc_number`)
+        # it may be the person's number at that institution too.
+        own = ctx.record.subject == Subject.PERSON or bool(ctx.linked)
+        if not numbered or not (own or ctx.record.domain in SENSITIVE_DOMAINS):
             return verdict
         why = "a number or code on a record about a person may be that person's own"
     elif verdict.rule == "NO_SIGNAL" and _qualified_status(tokens, ctx):
@@ -1204,18 +1290,44 @@ def _review_flag(verdict: Verdict, field: FieldModel, ctx: MessageContext) -> Ve
     """A PUBLIC flag or category on a record about a person may state a sensitive fact
     (`background_check_cleared`, an enum `program` of benefits): a reviewer decides."""
     tokens = words(field.name)
-    if (
-        verdict.level == P
-        and verdict.rule in {"BOOL_FLAG", "ENUM_STATE"}
-        and _worth_review(ctx)
-        and not ctx.has(Kind.REQUEST)
-        and not _administrative(tokens)
-        and not set(tokens) & _RECORD_FLAG_WORDS
-    ):
-        kind = "flag" if verdict.rule == "BOOL_FLAG" else "category"
+    if verdict.level != P or verdict.rule not in {"BOOL_FLAG", "ENUM_STATE"}:
+        return verdict
+    if not _worth_review(ctx) or ctx.has(Kind.REQUEST):
+        return verdict
+    kind = "flag" if verdict.rule == "BOOL_FLAG" else "category"
+    if not _administrative(tokens) and not set(tokens) & _RECORD_FLAG_WORDS:
         return _v(P, None, verdict.rule, verdict.reason, 0.5,
                   f"a {kind} on {_a(ctx.record.describes)} may state a sensitive fact")  # fmt: skip
+    if _sensitive_fact_words(tokens, ctx, verdict.rule == "ENUM_STATE"):
+        return _v(P, None, verdict.rule, verdict.reason, 0.5,
+                  f"a {kind} on {_a(ctx.record.describes)}: in this domain its level, kind or "
+                  "choice may itself be the sensitive fact")  # fmt: skip
     return verdict
+
+
+# Categories of the record's handling even in a sensitive domain (its workflow state, how
+# it arrived, how to show it).
+_HANDLING_CATEGORIES = frozenset(
+    {"status", "state", "source", "channel", "format", "view", "sort", "order", "priority",
+     "currency", "locale", "language", "mode", "method", "frequency", "theme", "visibility"}
+)  # fmt: skip
+
+
+def _sensitive_fact_words(tokens: Sequence[str], ctx: MessageContext, category: bool) -> bool:
+    """On a health, criminal-justice, belief or social-services record about a person, the
+    words that usually name the record's handling (`level`, `kind`, `tier`, `opt_in`,
+    `disabled`) are weak: `care_level`, `custody_level`, an incident's `kind`, a union
+    member's `political_fund_opt_in` state the fact. Only a flag made of handling words
+    alone (`active`, `verified`) or a workflow category (`status`) stays unflagged."""
+    if ctx.record.domain not in SENSITIVE_DOMAINS or not _on_people(ctx):
+        return False
+    if category:
+        return not set(tokens) <= _HANDLING_CATEGORIES
+    return not set(tokens) <= _RECORD_FLAG_WORDS | _ADMINISTRATIVE | _FLAG_GLUE
+
+
+# Words that join a flag's handling words (`marketing_opt_in`, `is_primary`, `sms_opt_out`).
+_FLAG_GLUE = frozenset({"in", "out", "is", "has", "on", "of", "for", "to", "sms", "email"})
 
 
 # Words of flags and categories about the record itself, not the person.
@@ -1517,8 +1629,14 @@ def _by_name(name: _Name, ctx: MessageContext, ftype: FieldType) -> Verdict | No
                   0.8)  # fmt: skip
     prop = _property_tail(name, ctx)
     if prop is not None and concept.key not in {"expiry", "by"}:
-        return _v(P, None, "PROPERTY_OF",
-                  f"`{'_'.join(name.tokens)}` is the {prop} of {concept.label}, not the data")  # fmt: skip
+        reason = f"`{'_'.join(name.tokens)}` is the {prop} of {concept.label}, not the data"
+        if concept.level == H and concept.pii_type in _PERSONAL_FACT_TYPES and _on_people(ctx):
+            # `ethnic_group`, `annual_income_range` on a person: the property word is weak
+            # evidence, the field may state the fact itself (a group, a band of income).
+            return _v(P, None, "PROPERTY_OF", reason, 0.5,
+                      f"`{'_'.join(name.tokens)}` on {_a(ctx.record.describes)} may state "
+                      f"{concept.label} itself, not a property of it")  # fmt: skip
+        return _v(P, None, "PROPERTY_OF", reason)
     prefix = set(name.prefix)
     if concept.pii_type == PiiType.SPECIAL_CATEGORY:
         prefix -= _STATISTICS  # max_heart_rate is a measurement, not a limit

@@ -43,6 +43,9 @@ class Domain(StrEnum):
     HEALTH = "health"
     CRIMINAL_JUSTICE = "criminal_justice"
     SOCIAL_SERVICES = "social_services"
+    # Religion, politics and trade unions: belonging to a church, a party's contact list or
+    # a union is itself special-category data about the person.
+    BELIEFS = "beliefs"
     FINANCE = "finance"
     HR = "hr"
     TELEMETRY = "telemetry"
@@ -83,14 +86,16 @@ DOMAIN_WORDS: dict[Domain, frozenset[str]] = {
          "psychiatric", "psychology", "medicine", "pathology", "radiology", "genomic",
          "genetic", "clinician", "practitioner", "wellness", "fitness", "maternity",
          "pregnancy", "prenatal", "oncology", "cardiology", "surgery", "infection", "disease",
-         "epidemiology", "telehealth", "hospice", "rehab", "rehabilitation", "nursing"}
+         "epidemiology", "telehealth", "hospice", "rehab", "rehabilitation", "nursing",
+         "care", "carehome", "caregiver", "plasma", "blood", "transfusion", "injury",
+         "addiction", "detox", "overdose", "toxicology"}
     ),
     Domain.CRIMINAL_JUSTICE: frozenset(
         {"offense", "offence", "offender", "conviction", "sentencing",
          "court", "docket", "arrest", "inmate", "parole", "probation", "warrant",
          "defendant", "prosecution", "prosecutor", "incarceration", "statute", "disposition",
          "criminal", "crime", "police", "bail", "plea", "jail", "prison",
-         "correctional", "corrections", "detainee", "detention", "indictment", "verdict",
+         "correctional", "correction", "detainee", "detention", "indictment", "verdict",
          "felony", "misdemeanor", "justice", "suspect", "victim", "witness", "citation"}
     ),
     Domain.SOCIAL_SERVICES: frozenset(
@@ -99,6 +104,13 @@ DOMAIN_WORDS: dict[Domain, frozenset[str]] = {
          "immigration", "guardian", "guardianship", "childcare", "safeguarding", "protective",
          "entitlement", "allowance", "subsidy", "unemployment", "disability", "pension",
          "social", "migrant", "resettlement", "visa", "petition"}
+    ),
+    Domain.BELIEFS: frozenset(
+        {"religion", "religious", "faith", "church", "parish", "parishioner", "congregation",
+         "diocese", "mosque", "synagogue", "sacrament", "baptism", "pastoral", "clergy",
+         "worship", "political", "politics", "election", "electoral", "voter", "canvass",
+         "canvassing", "canvasser", "ballot", "precinct", "constituency", "union", "unionised",
+         "unionized"}
     ),
     Domain.FINANCE: frozenset(
         {"bank", "banking", "payment", "loan", "credit", "ledger", "transaction", "payout",
@@ -110,7 +122,8 @@ DOMAIN_WORDS: dict[Domain, frozenset[str]] = {
         {"employee", "payroll", "hire", "hiring", "candidate", "recruit", "recruiting",
          "recruitment", "compensation", "onboarding", "termination", "timesheet", "hr",
          "hris", "workforce", "personnel", "staff", "leave", "absence", "appraisal",
-         "performance", "employment", "applicant", "interview"}
+         "performance", "employment", "applicant", "interview", "wage", "overtime",
+         "salary", "payslip"}
     ),
     Domain.TELEMETRY: frozenset(
         {"telemetry", "opentelemetry", "otel", "otlp", "trace", "tracing", "span", "log",
@@ -269,7 +282,9 @@ _THING_HEADS = frozenset(
      "model", "app", "application", "workspace", "folder", "board", "channel"}
 )  # fmt: skip
 
-SENSITIVE_DOMAINS = frozenset({Domain.HEALTH, Domain.CRIMINAL_JUSTICE, Domain.SOCIAL_SERVICES})
+SENSITIVE_DOMAINS = frozenset(
+    {Domain.HEALTH, Domain.CRIMINAL_JUSTICE, Domain.SOCIAL_SERVICES, Domain.BELIEFS}
+)
 
 
 def topic_words(text: str) -> tuple[str, ...]:
