@@ -28,6 +28,12 @@ verdict, and keeps everything any consumer reads:
   (`own_person_noun`). Every message of a package in scope that could be one (two or
   more person evidence fields, the classifier's own precondition) is kept, with what it
   references.
+- **A file's possibly sensitive records**: a message with too little topic evidence of
+  its own takes the sensitive domain (health, criminal justice, social services,
+  beliefs) that two records of its file share (`classifier.file_domain`). Every
+  declaration of a file in scope whose names, field names and types, RPCs or comments
+  hold a topic word of those domains is kept (all of them when the file's package or
+  name does), with what it references.
 
 Files buf imported (well-known types, googleapis, BSR dependencies) are kept whole: the
 model decodes custom options with them. Files themselves are never left out (file lists, packages and headers stay complete);
@@ -37,6 +43,7 @@ declarations changed (the PII report covers those).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -49,6 +56,7 @@ from google.protobuf.message import DecodeError
 from compat_checker.buf_images import _DECLARATION_LISTS, Key, _owner, _references
 from pii_detector.classifier import _PERSON_EVIDENCE, _head_concept_keys
 from pii_detector.names import words
+from pii_detector.records import DOMAIN_WORDS, SENSITIVE_DOMAINS
 from protomodel.descriptors import _split_file_set, _summarize, _varint, _wire_fields
 from protomodel.errors import ProtoParseError
 
@@ -126,6 +134,7 @@ def scoped_images(head: bytes, base: bytes) -> ScopedImages | None:
     keys = set(sides[0].declarations) | set(sides[1].declarations)
     kept = _connected(seeds, sides, keys)
     kept |= _person_like_of_packages(kept, sides)
+    kept |= _sensitive_records_of_files(kept, sides)
     kept |= _forward_closure(
         _extensions(sides) | sides[0].imported | sides[1].imported, sides, kept
     )
@@ -423,6 +432,59 @@ def _person_like_of_packages(kept: set[Key], sides: Iterable[_Side]) -> set[Key]
             ):
                 added.add(key)
     return _forward_closure(added, sides, kept)
+
+
+def _sensitive_records_of_files(kept: set[Key], sides: Iterable[_Side]) -> set[Key]:
+    """The declarations of the kept declarations' files that may be records of a sensitive
+    domain (health, criminal justice, social services, beliefs), and what they reference.
+
+    The PII classifier gives a message with too little topic evidence of its own the
+    sensitive domain that two records of its file share (`classifier.file_domain`), so such
+    records are context for every kept message of the file. A declaration counts when a
+    topic word of those domains is in its name, a nested message's or enum's name, a
+    field's name or type, an RPC's name or types, or its comments; a file whose package or
+    name has one keeps all its declarations."""
+    sides = list(sides)
+    files = {key[0] for key in kept}
+    added: set[Key] = set()
+    for side in sides:
+        for key, declaration in side.declarations.items():
+            if key in kept or key in added or key[0] not in files:
+                continue
+            if _names_a_sensitive_topic(
+                (side.package_of[key[0]], key[0])
+            ) or _names_a_sensitive_topic(_declaration_words(declaration, side.comments[key])):
+                added.add(key)
+    return _forward_closure(added, sides, kept)
+
+
+_SENSITIVE_TOPIC_WORDS = frozenset().union(*(DOMAIN_WORDS[d] for d in SENSITIVE_DOMAINS))
+
+
+def _names_a_sensitive_topic(names: Iterable[str]) -> bool:
+    return any(
+        word in _SENSITIVE_TOPIC_WORDS
+        for name in names
+        for part in re.split(r"[./\\]", name)
+        for word in _words(part)
+    )
+
+
+def _declaration_words(declaration: Any, comments: list[tuple]) -> Iterator[str]:
+    yield declaration.name
+    for said in comments:
+        yield from re.findall(r"[A-Za-z][A-Za-z0-9_]*", " ".join((said[1], said[2], *said[3])))
+    if isinstance(declaration, descriptor_pb2.ServiceDescriptorProto):
+        for method in declaration.method:
+            yield from (method.name, method.input_type, method.output_type)
+        return
+    if isinstance(declaration, descriptor_pb2.EnumDescriptorProto):
+        return
+    for message in _messages(declaration):
+        yield message.name
+        yield from (enum.name for enum in message.enum_type)
+        for field in message.field:
+            yield from (field.name, field.type_name)
 
 
 def _extensions(sides: Iterable[_Side]) -> set[Key]:

@@ -155,6 +155,43 @@ CASES = {
             """
         ),
     ),
+    # Two unchanged health records give a thin changed message their domain.
+    "a thin message in a file of health records": (
+        _proto(
+            """
+            message Diagnosis {
+              string icd_code = 1;
+              string patient_id = 2;
+            }
+            message Prescription {
+              string drug = 1;
+              string patient_id = 2;
+            }
+            message Followup {
+              string person_id = 1;
+              string summary = 2;
+            }
+            """
+        ),
+        _proto(
+            """
+            message Diagnosis {
+              string icd_code = 1;
+              string patient_id = 2;
+            }
+            message Prescription {
+              string drug = 1;
+              string patient_id = 2;
+            }
+            message Followup {
+              string person_id = 1;
+              string summary = 2;
+              string outcome_category = 3;
+              string remarks = 4;
+            }
+            """
+        ),
+    ),
     # A message held by an unchanged holder gains personal data.
     "a field added to a message an unchanged one holds": (
         _proto(
