@@ -1,10 +1,10 @@
 """Accuracy of the rule-based PII classifier on the labelled evaluation set.
 
-    python bench/pii_accuracy.py [--split dev|heldout|fresh|final|blind_a|blind_b|all|blind_c|blind_d|blind_e|blind_f|blind_g|blind] [--errors] [--learned]
+    python bench/pii_accuracy.py [--split dev|heldout|fresh|final|blind_a|blind_b|all|blind_c|blind_d|blind_e|blind_f|blind_g|blind_h|blind] [--errors] [--learned]
 
 Without ``--learned`` the figures are the rules alone; with it, the rules plus the learned
 second opinion (pii_detector/learned.py) that `pii scan`, `audit` and `check` use by default.
-The learned model was trained on every split but ``blind_g``: on those splits only
+The learned model was trained on every split but ``blind_g`` and ``blind_h``: on those splits only
 bench/pii_learned.py's leave-one-split-out figures are honest.
 
 The set lives in tests/pii/eval/<split>/: realistic APIs (``acme/**.proto``) and gold
@@ -22,11 +22,12 @@ tests/pii/eval/README.md; in short:
   (round 6).
 * ``blind_e``  — written from policy v2 and frozen before any run; first run recorded, then
   its misses were read for general mechanisms (issue 14), so it is tuned on.
-* ``blind_c``, ``blind_d``, ``blind_f``, ``blind_g`` — written from the policy and never read by
-  whoever tunes the rules (``blind_f``: issue 14's second helper, from policy v2, frozen before
-  its first run; ``blind_g``: a third helper, from policy v2, without reading the classifier,
-  frozen before any run). They are measured only on request (``--split blind_c`` or
-  ``blind``), never by ``all`` and never by the tests, so that nobody tunes on them by accident.
+* ``blind_c``, ``blind_d``, ``blind_f``, ``blind_g``, ``blind_h`` — written from the policy and
+  never read by whoever tunes the rules (``blind_f``: issue 14's second helper, from policy v2,
+  frozen before its first run; ``blind_g`` and ``blind_h``: a third and a fourth helper, from
+  policy v2, without reading the classifier, frozen before any run). They are measured only on
+  request (``--split blind_c`` or ``blind``), never by ``all`` and never by the tests, so that
+  nobody tunes on them by accident.
 
 The "first run" figures (the only honest estimate for data the rules never saw) are
 printed next to today's figures. Per split:
@@ -57,7 +58,7 @@ from protomodel.parse import build_tree
 
 EVAL = Path(__file__).resolve().parent.parent / "tests" / "pii" / "eval"
 TUNED_SPLITS = ("dev", "heldout", "fresh", "final", "blind_a", "blind_b", "blind_e")
-BLIND_SPLITS = ("blind_c", "blind_d", "blind_f", "blind_g")
+BLIND_SPLITS = ("blind_c", "blind_d", "blind_f", "blind_g", "blind_h")
 SPLITS = (*TUNED_SPLITS, *BLIND_SPLITS)
 
 # Figures of each held-out split's first run, before anything was tuned on it

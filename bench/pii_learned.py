@@ -4,9 +4,9 @@
     python bench/pii_learned.py --train        # train on all splits, write the shipped model
 
 Leave-one-split-out (LOSO): for each of the ten labelled splits of ``TRAINING_SPLITS`` a
-model is trained on the other nine and measured on the held-out one. ``blind_g`` (and any
-split written after the shipped model) is deliberately not among them: it stays unseen, so
-its first run measures the rules and the model on data neither was made from. Three classifiers are printed per split and
+model is trained on the other nine and measured on the held-out one. ``blind_g``, ``blind_h``
+(and any split written after the shipped model) are deliberately not among them: they stay unseen, so
+a first run measures the rules and the model on data neither was made from. Three classifiers are printed per split and
 pooled over all fields:
 
 * ``rules``    — the rules as they are. Optimistic on every split they were tuned on; only
