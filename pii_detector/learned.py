@@ -69,37 +69,51 @@ class FieldFacts:
 
 
 def features(facts: FieldFacts) -> dict[str, float]:
-    """Named features of a field (binary, a few scaled down so no group dominates).
+    """Named features of a field (binary, a few scaled down so no group dominates)."""
+    return {name: value for name, _, value in _hashed_features(facts)}
+
+
+# A feature: its name, its column (`bucket` of the name) and its value.
+_Feature = tuple[str, int, float]
+
+
+def _hashed_features(facts: FieldFacts) -> list[_Feature]:
+    """The features of a field with their columns, each name once.
 
     Built from parts that each depend on one input only (the field's name, its type, its
     record, the message's name, the package, the comment), each computed once per
-    distinct input: a large schema repeats them thousands of times."""
+    distinct input: a large schema repeats them thousands of times. The parts' names
+    never overlap (each has its own prefixes)."""
     field, ftype, ctx = facts.field, facts.ftype, facts.ctx
-    f = dict(_name_features(field.name))
-    shape = f"{ftype.cls.value}:{ftype.scalar or '-'}"
-    f.update(_type_features(ftype))
+    out = [*_name_features(field.name), *_type_features(ftype), *_record_features(ctx)]
+    own = {}
     if field.is_repeated:
-        f["repeated"] = 1.0
+        own["repeated"] = 1.0
     if field.is_map:
-        f["map"] = 1.0
-    f.update(_record_features(ctx))
+        own["map"] = 1.0
     record = ctx.record
     about = "people" if record.about_people else "nobody"
-    f[f"about_t:{about}:{shape}"] = 1.0
-    f[f"dom_t:{record.domain.value}:{shape}"] = 1.0
-    f[f"about_last:{about}:{(words(field.name) or ('',))[-1]}"] = 1.0
-    f.update(_message_features(facts.message_name))
-    f.update(_package_features(facts.package))
+    shape = f"{ftype.cls.value}:{ftype.scalar or '-'}"
+    own[f"about_t:{about}:{shape}"] = 1.0
+    own[f"dom_t:{record.domain.value}:{shape}"] = 1.0
+    own[f"about_last:{about}:{(words(field.name) or ('',))[-1]}"] = 1.0
     siblings = {w for name in facts.sibling_names for w in words(name)}
     for word in siblings:
-        f[f"sib:{word}"] = 1.0 / max(1.0, len(siblings) ** 0.5)
-    f.update(_comment_features(field.comments.text))
-    f["bias"] = 1.0
-    return f
+        own[f"sib:{word}"] = 1.0 / max(1.0, len(siblings) ** 0.5)
+    own["bias"] = 1.0
+    out += _hashed(own)
+    out += _message_features(facts.message_name)
+    out += _package_features(facts.package)
+    out += _comment_features(field.comments.text)
+    return out
+
+
+def _hashed(named: dict[str, float]) -> tuple[_Feature, ...]:
+    return tuple((name, bucket(name), value) for name, value in named.items())
 
 
 @lru_cache(maxsize=1 << 16)
-def _name_features(name: str) -> tuple[tuple[str, float], ...]:
+def _name_features(name: str) -> tuple[_Feature, ...]:
     f: dict[str, float] = {}
     tokens = words(name) or ("",)
     for token in tokens:
@@ -113,21 +127,21 @@ def _name_features(name: str) -> tuple[tuple[str, float], ...]:
     grams = {spelled[i : i + n] for n in (3, 4) for i in range(len(spelled) - n + 1)}
     for gram in grams:
         f[f"c:{gram}"] = 0.5
-    return tuple(f.items())
+    return _hashed(f)
 
 
 @lru_cache(maxsize=1 << 12)
-def _type_features(ftype: FieldType) -> tuple[tuple[str, float], ...]:
+def _type_features(ftype: FieldType) -> tuple[_Feature, ...]:
     f = {f"t:{ftype.cls.value}:{ftype.scalar or '-'}": 1.0, f"t:{ftype.cls.value}": 1.0}
     for word in ftype.type_words:
         f[f"tw:{word}"] = 0.5
     if ftype.open:
         f["open"] = 1.0
-    return tuple(f.items())
+    return _hashed(f)
 
 
 @lru_cache(maxsize=1 << 12)
-def _record_features(ctx: MessageContext) -> tuple[tuple[str, float], ...]:
+def _record_features(ctx: MessageContext) -> tuple[_Feature, ...]:
     record = ctx.record
     subject, domain = record.subject.value, record.domain.value
     about = "people" if record.about_people else "nobody"
@@ -142,25 +156,25 @@ def _record_features(ctx: MessageContext) -> tuple[tuple[str, float], ...]:
     for kind in ctx.kinds:
         f[f"k:{kind.value}"] = 1.0
     f[f"noun:{ctx.noun}"] = 0.5
-    return tuple(f.items())
+    return _hashed(f)
 
 
 @lru_cache(maxsize=1 << 12)
-def _message_features(message_name: str) -> tuple[tuple[str, float], ...]:
-    return tuple((f"m:{word}", 0.5) for word in set(words(message_name)))
+def _message_features(message_name: str) -> tuple[_Feature, ...]:
+    return _hashed({f"m:{word}": 0.5 for word in set(words(message_name))})
 
 
 @lru_cache(maxsize=1 << 10)
-def _package_features(package: str) -> tuple[tuple[str, float], ...]:
-    return tuple(
-        (f"p:{word}", 0.3) for word in {w for part in package.split(".") for w in words(part)}
+def _package_features(package: str) -> tuple[_Feature, ...]:
+    return _hashed(
+        {f"p:{word}": 0.3 for word in {w for part in package.split(".") for w in words(part)}}
     )
 
 
 @lru_cache(maxsize=1 << 12)
-def _comment_features(text: str) -> tuple[tuple[str, float], ...]:
+def _comment_features(text: str) -> tuple[_Feature, ...]:
     comment = set(words_of(text))
-    return tuple((f"cm:{word}", 1.0 / max(1.0, len(comment) ** 0.5)) for word in comment)
+    return _hashed({f"cm:{word}": 1.0 / max(1.0, len(comment) ** 0.5) for word in comment})
 
 
 def words_of(text: str) -> Iterable[str]:
@@ -189,6 +203,33 @@ def encode(rows: Sequence[dict[str, float]]) -> tuple[np.ndarray, np.ndarray, np
             merged[column] = merged.get(column, 0.0) + value
         columns.extend(merged)
         values.extend(merged.values())
+        pointers.append(len(columns))
+    return (
+        np.asarray(pointers, dtype=np.int64),
+        np.asarray(columns, dtype=np.int64),
+        np.asarray(values, dtype=np.float64),
+    )
+
+
+def encode_facts(facts: Sequence[FieldFacts]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`encode([features(f) for f in facts])`, the same arrays, without building named
+    rows: the columns come with the features, and a row whose columns are all distinct
+    (almost every row: 2^14 buckets) needs no merging."""
+    pointers = [0]
+    columns: list[int] = []
+    values: list[float] = []
+    for fact in facts:
+        row = sorted(_hashed_features(fact))  # by name: names are unique in a row
+        row_columns = [column for _, column, _ in row]
+        if len(set(row_columns)) == len(row_columns):
+            columns += row_columns
+            values += [value for _, _, value in row]
+        else:
+            merged: dict[int, float] = {}
+            for _, column, value in row:
+                merged[column] = merged.get(column, 0.0) + value
+            columns.extend(merged)
+            values.extend(merged.values())
         pointers.append(len(columns))
     return (
         np.asarray(pointers, dtype=np.int64),
@@ -265,7 +306,7 @@ class LearnedModel:
         probabilities of each type when asked (most verdicts never read them, and there
         are far more types than levels). The same figures as `predict`: a row's scores
         are the same products summed in the same order, alone or with other rows."""
-        x = encode([features(f) for f in facts])
+        x = encode_facts(facts)
         pointers, columns, values = x
 
         def type_probs(i: int) -> np.ndarray:
