@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,14 +109,16 @@ def fold_model(splits: list[Split], held_out: Split, cache: Path | None) -> Lear
     return model
 
 
-def model_alone(fact: FieldFacts, level_probs: np.ndarray, type_probs: np.ndarray) -> Verdict:
+def model_alone(
+    fact: FieldFacts, level_probs: np.ndarray, type_probs: Callable[[], np.ndarray]
+) -> Verdict:
     """The model's own answer, sure enough to spread (what it would be without the rules)."""
     if fact.ftype.cls == TypeClass.MESSAGE:
         return fact.verdict
     level = LEVELS[int(np.argmax(level_probs))]
     pii_type: PiiType | None = None
     if level.is_pii:
-        pii_type = TYPES[int(np.argmax(type_probs))]
+        pii_type = TYPES[int(np.argmax(type_probs()))]
     return Verdict(level, pii_type, "LEARNED", "the learned model alone", (), 0.9)
 
 

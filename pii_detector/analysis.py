@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
@@ -260,9 +260,9 @@ class _Engine:
         ]
         for start in range(0, len(facts), PREDICTION_CHUNK):
             chunk = facts[start : start + PREDICTION_CHUNK]
-            level_probs, type_probs = model.predict([fact for _, fact in chunk])
+            level_probs, type_probs = model.predict_levels([fact for _, fact in chunk])
             for i, (fqn, fact) in enumerate(chunk):
-                self.own[fqn] = combination.decide(fact, level_probs[i], type_probs[i])
+                self.own[fqn] = combination.decide(fact, level_probs[i], partial(type_probs, i))
 
     def share_file_domains(self) -> None:
         """A file is about one subject matter: a message with too little topic evidence of

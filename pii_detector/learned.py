@@ -70,8 +70,52 @@ class FieldFacts:
 
 def features(facts: FieldFacts) -> dict[str, float]:
     """Named features of a field (binary, a few scaled down so no group dominates)."""
+    return {name: value for name, _, value in _hashed_features(facts)}
+
+
+# A feature: its name, its column (`bucket` of the name) and its value.
+_Feature = tuple[str, int, float]
+
+
+def _hashed_features(facts: FieldFacts) -> list[_Feature]:
+    """The features of a field with their columns, each name once.
+
+    Built from parts that each depend on one input only (the field's name, its type, its
+    record, the message's name, the package, the comment), each computed once per
+    distinct input: a large schema repeats them thousands of times. The parts' names
+    never overlap (each has its own prefixes)."""
+    field, ftype, ctx = facts.field, facts.ftype, facts.ctx
+    out = [*_name_features(field.name), *_type_features(ftype), *_record_features(ctx)]
+    own = {}
+    if field.is_repeated:
+        own["repeated"] = 1.0
+    if field.is_map:
+        own["map"] = 1.0
+    record = ctx.record
+    about = "people" if record.about_people else "nobody"
+    shape = f"{ftype.cls.value}:{ftype.scalar or '-'}"
+    own[f"about_t:{about}:{shape}"] = 1.0
+    own[f"dom_t:{record.domain.value}:{shape}"] = 1.0
+    own[f"about_last:{about}:{(words(field.name) or ('',))[-1]}"] = 1.0
+    siblings = {w for name in facts.sibling_names for w in words(name)}
+    for word in siblings:
+        own[f"sib:{word}"] = 1.0 / max(1.0, len(siblings) ** 0.5)
+    own["bias"] = 1.0
+    out += _hashed(own)
+    out += _message_features(facts.message_name)
+    out += _package_features(facts.package)
+    out += _comment_features(field.comments.text)
+    return out
+
+
+def _hashed(named: dict[str, float]) -> tuple[_Feature, ...]:
+    return tuple((name, bucket(name), value) for name, value in named.items())
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_features(name: str) -> tuple[_Feature, ...]:
     f: dict[str, float] = {}
-    tokens = words(facts.field.name) or ("",)
+    tokens = words(name) or ("",)
     for token in tokens:
         f[f"w:{token}"] = 1.0
     for a, b in pairwise(tokens):
@@ -79,49 +123,58 @@ def features(facts: FieldFacts) -> dict[str, float]:
     f[f"last:{tokens[-1]}"] = 1.0
     f[f"first:{tokens[0]}"] = 1.0
     f[f"nwords:{min(len(tokens), 4)}"] = 1.0
-    spelled = f"^{facts.field.name.lower()}$"
+    spelled = f"^{name.lower()}$"
     grams = {spelled[i : i + n] for n in (3, 4) for i in range(len(spelled) - n + 1)}
     for gram in grams:
         f[f"c:{gram}"] = 0.5
-    ftype, ctx = facts.ftype, facts.ctx
-    record = ctx.record
-    shape = f"{ftype.cls.value}:{ftype.scalar or '-'}"
-    f[f"t:{shape}"] = 1.0
-    f[f"t:{ftype.cls.value}"] = 1.0
+    return _hashed(f)
+
+
+@lru_cache(maxsize=1 << 12)
+def _type_features(ftype: FieldType) -> tuple[_Feature, ...]:
+    f = {f"t:{ftype.cls.value}:{ftype.scalar or '-'}": 1.0, f"t:{ftype.cls.value}": 1.0}
     for word in ftype.type_words:
         f[f"tw:{word}"] = 0.5
-    if facts.field.is_repeated:
-        f["repeated"] = 1.0
-    if facts.field.is_map:
-        f["map"] = 1.0
     if ftype.open:
         f["open"] = 1.0
+    return _hashed(f)
+
+
+@lru_cache(maxsize=1 << 12)
+def _record_features(ctx: MessageContext) -> tuple[_Feature, ...]:
+    record = ctx.record
     subject, domain = record.subject.value, record.domain.value
     about = "people" if record.about_people else "nobody"
-    f[f"subj:{subject}"] = 1.0
-    f[f"dom:{domain}"] = 1.0
-    f[f"about:{about}"] = 1.0
-    f[f"subj_dom:{subject}:{domain}"] = 1.0
-    f[f"about_t:{about}:{shape}"] = 1.0
-    f[f"dom_t:{domain}:{shape}"] = 1.0
-    f[f"about_last:{about}:{tokens[-1]}"] = 1.0
+    f = {
+        f"subj:{subject}": 1.0,
+        f"dom:{domain}": 1.0,
+        f"about:{about}": 1.0,
+        f"subj_dom:{subject}:{domain}": 1.0,
+    }
     if ctx.linked:
         f["linked"] = 1.0
     for kind in ctx.kinds:
         f[f"k:{kind.value}"] = 1.0
     f[f"noun:{ctx.noun}"] = 0.5
-    for word in set(words(facts.message_name)):
-        f[f"m:{word}"] = 0.5
-    for word in {w for part in facts.package.split(".") for w in words(part)}:
-        f[f"p:{word}"] = 0.3
-    siblings = {w for name in facts.sibling_names for w in words(name)}
-    for word in siblings:
-        f[f"sib:{word}"] = 1.0 / max(1.0, len(siblings) ** 0.5)
-    comment = {w for w in words_of(facts.field.comments.text)}
-    for word in comment:
-        f[f"cm:{word}"] = 1.0 / max(1.0, len(comment) ** 0.5)
-    f["bias"] = 1.0
-    return f
+    return _hashed(f)
+
+
+@lru_cache(maxsize=1 << 12)
+def _message_features(message_name: str) -> tuple[_Feature, ...]:
+    return _hashed({f"m:{word}": 0.5 for word in set(words(message_name))})
+
+
+@lru_cache(maxsize=1 << 10)
+def _package_features(package: str) -> tuple[_Feature, ...]:
+    return _hashed(
+        {f"p:{word}": 0.3 for word in {w for part in package.split(".") for w in words(part)}}
+    )
+
+
+@lru_cache(maxsize=1 << 12)
+def _comment_features(text: str) -> tuple[_Feature, ...]:
+    comment = set(words_of(text))
+    return _hashed({f"cm:{word}": 1.0 / max(1.0, len(comment) ** 0.5) for word in comment})
 
 
 def words_of(text: str) -> Iterable[str]:
@@ -131,6 +184,8 @@ def words_of(text: str) -> Iterable[str]:
             yield from words(cleaned)
 
 
+# Feature names repeat across a schema's fields (its words, its letter grams): hashed once.
+@lru_cache(maxsize=1 << 18)
 def bucket(name: str) -> int:
     """A stable hash of a feature name (crc32: the same on every platform and run)."""
     return zlib.crc32(name.encode("utf-8")) % BUCKETS
@@ -156,16 +211,43 @@ def encode(rows: Sequence[dict[str, float]]) -> tuple[np.ndarray, np.ndarray, np
     )
 
 
+def encode_facts(facts: Sequence[FieldFacts]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`encode([features(f) for f in facts])`, the same arrays, without building named
+    rows: the columns come with the features, and a row whose columns are all distinct
+    (almost every row: 2^14 buckets) needs no merging."""
+    pointers = [0]
+    columns: list[int] = []
+    values: list[float] = []
+    for fact in facts:
+        row = sorted(_hashed_features(fact))  # by name: names are unique in a row
+        row_columns = [column for _, column, _ in row]
+        if len(set(row_columns)) == len(row_columns):
+            columns += row_columns
+            values += [value for _, _, value in row]
+        else:
+            merged: dict[int, float] = {}
+            for _, column, value in row:
+                merged[column] = merged.get(column, 0.0) + value
+            columns.extend(merged)
+            values.extend(merged.values())
+        pointers.append(len(columns))
+    return (
+        np.asarray(pointers, dtype=np.int64),
+        np.asarray(columns, dtype=np.int64),
+        np.asarray(values, dtype=np.float64),
+    )
+
+
 def _scores(x: tuple[np.ndarray, np.ndarray, np.ndarray], weights: np.ndarray) -> np.ndarray:
     """X @ weights for a CSR X (one bincount per class: fast and exact in numpy)."""
     pointers, columns, values = x
     rows = len(pointers) - 1
     row_of = np.repeat(np.arange(rows), np.diff(pointers))
+    # One gather of every class's weights, then per class the same products summed in
+    # the same order as a per-class gather would.
+    products = (weights[columns] * values[:, None]).T
     return np.stack(
-        [
-            np.bincount(row_of, weights=weights[columns, k] * values, minlength=rows)
-            for k in range(weights.shape[1])
-        ],
+        [np.bincount(row_of, weights=products[k], minlength=rows) for k in range(len(products))],
         axis=1,
     )
 
@@ -217,6 +299,23 @@ class LearnedModel:
         x = encode([features(f) for f in facts])
         return softmax(_scores(x, self.level_weights)), softmax(_scores(x, self.type_weights))
 
+    def predict_levels(
+        self, facts: Sequence[FieldFacts]
+    ) -> tuple[np.ndarray, Callable[[int], np.ndarray]]:
+        """Per field: probabilities of each level, and a function giving the i-th field's
+        probabilities of each type when asked (most verdicts never read them, and there
+        are far more types than levels). The same figures as `predict`: a row's scores
+        are the same products summed in the same order, alone or with other rows."""
+        x = encode_facts(facts)
+        pointers, columns, values = x
+
+        def type_probs(i: int) -> np.ndarray:
+            start, end = pointers[i], pointers[i + 1]
+            row = (np.asarray([0, end - start]), columns[start:end], values[start:end])
+            return softmax(_scores(row, self.type_weights))[0]
+
+        return softmax(_scores(x, self.level_weights)), type_probs
+
     def save(self, path: Path) -> None:
         np.savez_compressed(
             path,
@@ -267,7 +366,9 @@ class Combination:
     for one field from the rules' verdict and the model's probabilities."""
 
     consults: Callable[[FieldFacts], bool]
-    decide: Callable[[FieldFacts, np.ndarray, np.ndarray], Verdict]
+    # The field's facts, its level probabilities, and a function giving its type
+    # probabilities (computed only when called: most verdicts never need them).
+    decide: Callable[[FieldFacts, np.ndarray, Callable[[], np.ndarray]], Verdict]
 
 
 def _on_people(ctx: MessageContext) -> bool:
@@ -287,7 +388,9 @@ def may_change(facts: FieldFacts) -> bool:
     return _on_people(facts.ctx)
 
 
-def second_opinion(facts: FieldFacts, level_probs: np.ndarray, type_probs: np.ndarray) -> Verdict:
+def second_opinion(
+    facts: FieldFacts, level_probs: np.ndarray, type_probs: Callable[[], np.ndarray]
+) -> Verdict:
     """The rules' verdict, raised or flagged for review where the model reads more into it.
 
     * The model acts only on records about people (`_on_people`): configuration, telemetry
@@ -319,7 +422,7 @@ def second_opinion(facts: FieldFacts, level_probs: np.ndarray, type_probs: np.nd
     ):
         pii_type = verdict.pii_type
         if pii_type is None:
-            pii_type = TYPES[int(np.argmax(type_probs[1:])) + 1]
+            pii_type = TYPES[int(np.argmax(type_probs()[1:])) + 1]
         said = f"learned model: {level.value} (p={level_probs[best]:.2f})"
         return Verdict(
             level,
