@@ -84,6 +84,7 @@ FIRST_RUN = {
     # 10.7 per 100, HIGH-or-flagged 80.7%. With the learned second opinion (`--learned`, on by
     # default since): 83.6% / 54.5% / 91.6% / 74.5% / 77.4%, needs review 11.4, HIGH-or-flagged 83.0%.
     "blind_g": "83.4% / 54.5% (48 of 88) / 91.5% / 73.2% / 78.3%",
+    "blind_h": "84.1% / 71.2% (74 of 104) / 92.0% / 80.2% / 77.8%",
 }
 
 
