@@ -448,12 +448,17 @@ def _sensitive_records_of_files(kept: set[Key], sides: Iterable[_Side]) -> set[K
     files = {key[0] for key in kept}
     added: set[Key] = set()
     for side in sides:
+        whole = {
+            name
+            for name in files
+            if _names_a_sensitive_topic((side.package_of.get(name, ""), name))
+        }
         for key, declaration in side.declarations.items():
             if key in kept or key in added or key[0] not in files:
                 continue
-            if _names_a_sensitive_topic(
-                (side.package_of[key[0]], key[0])
-            ) or _names_a_sensitive_topic(_declaration_words(declaration, side.comments[key])):
+            if key[0] in whole or _names_a_sensitive_topic(
+                _declaration_words(declaration, side.comments.get(key, ()))
+            ):
                 added.add(key)
     return _forward_closure(added, sides, kept)
 
@@ -470,7 +475,7 @@ def _names_a_sensitive_topic(names: Iterable[str]) -> bool:
     )
 
 
-def _declaration_words(declaration: Any, comments: list[tuple]) -> Iterator[str]:
+def _declaration_words(declaration: Any, comments: Iterable[tuple]) -> Iterator[str]:
     yield declaration.name
     for said in comments:
         yield from re.findall(r"[A-Za-z][A-Za-z0-9_]*", " ".join((said[1], said[2], *said[3])))
