@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from compat_checker.llm_flags import llm_flags
+from compat_checker.pii_trees import image_tree
 from pii_detector import cli as pii_cli
 from pii_detector.learned import LearnedModel
 from pii_detector.llm_review import review_with_llm
@@ -84,7 +85,7 @@ def scan_with_llm(
     if setting is None:
         if llm_required:
             raise click.UsageError("--llm-required needs --llm (pii scan asks no model by default)")
-        sys.exit(pii_cli.run_scan(**scan_options))
+        sys.exit(pii_cli.run_scan(**scan_options, fast_build=image_tree))
     from compat_checker.cli import EXIT_ERROR, announce_layer_failures
     from compat_checker.llm import LlmState
     from compat_checker.pii_gate import PII_LLM_LAYER
@@ -92,7 +93,7 @@ def scan_with_llm(
     review = open_review(
         setting, no_cache=no_cache, max_calls=max_llm_calls, max_tokens=max_llm_tokens
     )
-    code = pii_cli.run_scan(**scan_options, review=review)
+    code = pii_cli.run_scan(**scan_options, review=review, fast_build=image_tree)
     status = review.status()
     layer = status.to_layer(PII_LLM_LAYER).model_copy(update={"required": llm_required})
     if announce_layer_failures([layer], fallback="levels from the rules"):

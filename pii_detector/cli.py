@@ -8,7 +8,7 @@ input (a one-line message, never a traceback).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -102,6 +102,13 @@ class Review(Protocol):
     def llm_layer(self) -> ReportLayer: ...
 
 
+# Builds a group's tree from (module path → text, module path → shown path, import
+# resolver), or returns None to leave it to the parser.
+FastBuild = Callable[
+    [Mapping[str, str], Mapping[str, str], Callable[[str], str | None]], ProtoTree | None
+]
+
+
 class RulesOnly:
     def analyze(
         self, tree: ProtoTree, overrides: Overrides, learned: LearnedModel | None
@@ -123,8 +130,12 @@ def run_scan(
     overrides_path: str | None,
     learned: bool = True,
     review: Review | None = None,
+    fast_build: FastBuild | None = None,
 ) -> int:
-    """`pii scan`: classify, write and print; 1 when `check` finds fields to annotate."""
+    """`pii scan`: classify, write and print; 1 when `check` finds fields to annotate.
+
+    ``fast_build`` may build a group's tree another way (the gate's CLI passes a buf-image
+    builder); when it returns None the parser builds it."""
     review = review or RulesOnly()
     threshold = _level_option(fail_on, "--fail-on")
     if threshold == Sensitivity.PUBLIC:
@@ -140,7 +151,7 @@ def run_scan(
         )
     overrides = _load_overrides(overrides_path)
     groups = _by_root(inputs)
-    trees = [_build(group) for group in groups]
+    trees = [_build(group, fast_build) for group in groups]
     model = model_if(learned)
     analysis = _merge([review.analyze(tree, overrides, model) for tree in trees])
     llm_layer = review.llm_layer()
@@ -365,7 +376,7 @@ def _by_root(inputs: Sequence[Input]) -> list[list[Input]]:
     return list(groups.values())
 
 
-def _build(group: Sequence[Input]) -> ProtoTree:
+def _build(group: Sequence[Input], fast_build: FastBuild | None = None) -> ProtoTree:
     root = group[0].root
     sources: dict[str, str] = {}
     for item in group:
@@ -380,10 +391,15 @@ def _build(group: Sequence[Input]) -> ProtoTree:
         except SourceError:
             return None
 
+    repo_paths = {item.module_path: item.shown for item in group}
+    if fast_build is not None:
+        tree = fast_build(sources, repo_paths, resolve_import)
+        if tree is not None:
+            return tree
     try:
         return build_tree(
             sources,
-            repo_paths={item.module_path: item.shown for item in group},
+            repo_paths=repo_paths,
             import_resolver=resolve_import,
         )
     except ProtoParseError as error:
