@@ -39,6 +39,7 @@ from pii_detector.overrides import (
 )
 from pii_detector.report import NO_LLM, ReportLayer, build_report, report_json
 from pii_detector.results import FieldResult, PiiAnalysis
+from protomodel.construct import gc_paused
 from protomodel.errors import ProtoParseError
 from protomodel.model import ProtoTree
 from protomodel.parse import build_tree
@@ -119,6 +120,7 @@ class RulesOnly:
         return NO_LLM
 
 
+@gc_paused()  # hundreds of thousands of acyclic models and results: no full collections
 def run_scan(
     paths: Sequence[str],
     json_path: str | None,
@@ -154,11 +156,13 @@ def run_scan(
     trees = [_build(group, fast_build) for group in groups]
     model = model_if(learned)
     analysis = _merge([review.analyze(tree, overrides, model) for tree in trees])
+    if not output and not annotate_dir:
+        trees = []  # nothing to annotate: the models (most of the memory) go before the report
     llm_layer = review.llm_layer()
     report = build_report(analysis, llm_layer)
     if json_path:
         _write(json_path, report_json(report))
-    for tree, group in zip(trees, groups, strict=True):
+    for tree, group in zip(trees, groups, strict=False):
         _write_annotations(tree, group, analysis, output, annotate_dir)
     if annotate_dir and not any(i.module_path == OPTIONS_IMPORT for i in inputs):
         _write(str(Path(annotate_dir) / OPTIONS_IMPORT), options_proto_text())

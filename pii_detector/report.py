@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler
 
 from pii_detector.levels import PiiType, Sensitivity
 from pii_detector.results import Disagreement, PiiAnalysis, Source
+from protomodel.construct import construct
 
 SCHEMA_VERSION = 1
 
@@ -152,8 +153,11 @@ def _report(path: str, part: PiiAnalysis) -> FileReport:
         file=path,
         total_fields=len(part.fields),
         pii_fields=sum(f.sensitivity.is_pii for f in part.fields),
+        # Built without validation: every value comes from a result the analysis built
+        # from valid parts, and a large schema has hundreds of thousands of fields.
         fields=[
-            FieldEntry(
+            construct(
+                FieldEntry,
                 field_path=f.field_path,
                 element=f.element,
                 field_name=f.field_name,
@@ -166,7 +170,7 @@ def _report(path: str, part: PiiAnalysis) -> FileReport:
                 existing_annotation=f.existing_annotation,
                 reasoning=f.reasoning,
                 source=f.source,
-                pii_types=f.pii_types or None,
+                pii_types=list(f.pii_types) or None,
                 under_annotated=True if f.under_annotated else None,
                 annotated_sensitivity=f.annotated_sensitivity if f.under_annotated else None,
                 needs_review=True if f.needs_review else None,
@@ -175,11 +179,12 @@ def _report(path: str, part: PiiAnalysis) -> FileReport:
             for f in part.fields
         ],
         messages=[
-            MessageEntry(name=m.name, element=m.element, sensitivity=m.sensitivity)
+            construct(MessageEntry, name=m.name, element=m.element, sensitivity=m.sensitivity)
             for m in part.messages
         ],
         methods=[
-            MethodEntry(
+            construct(
+                MethodEntry,
                 service=m.service,
                 method=m.method,
                 element=m.element,
