@@ -198,11 +198,13 @@ class _Engine:
             noun = own_person_noun(ctx)
             if noun is not None:
                 local.setdefault(self.file_of[fqn].package, set()).add(noun)
+        nouns_of = {package: lx.PERSON_NOUNS | nouns for package, nouns in local.items()}
         for fqn, message in self.messages.items():
             package = self.file_of[fqn].package
-            if package in local:
-                nouns = lx.PERSON_NOUNS | local[package]
-                self.contexts[fqn] = message_context(message, package, nouns, self.topics[fqn])
+            if package in nouns_of:
+                self.contexts[fqn] = message_context(
+                    message, package, nouns_of[package], self.topics[fqn]
+                )
         self._types: dict[tuple[str, TypeKind, bool], FieldType] = {}  # see _type_of
         self.share_file_domains()
         self.link_records()
@@ -655,10 +657,10 @@ def _result(model: type[_ResultT], /, **values: Any) -> _ResultT:
     (a large schema has hundreds of thousands of fields). Defaults fill what is not given,
     in the model's own field order, so the object is the one validation would make."""
     defaults, factories, required = _defaults(model)
-    wrong = (values.keys() - defaults.keys()) | (required - values.keys())
-    if wrong:
-        raise TypeError(f"{model.__name__}: unknown or missing field {sorted(wrong)[0]}")
     merged = {**defaults, **values}  # the model's field order, as validation gives
+    if len(merged) != len(defaults) or not required <= values.keys():
+        wrong = (values.keys() - defaults.keys()) | (required - values.keys())
+        raise TypeError(f"{model.__name__}: unknown or missing field {sorted(wrong)[0]}")
     for name, factory in factories.items():
         if name not in values:
             merged[name] = factory()  # a fresh list per object

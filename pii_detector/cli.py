@@ -25,6 +25,7 @@ from pii_detector.fileio import (
     OutputError,
     SourceError,
     SourceText,
+    atomic_write_bytes,
     atomic_write_text,
     read_source,
 )
@@ -37,7 +38,7 @@ from pii_detector.overrides import (
     load_overrides,
     record_override,
 )
-from pii_detector.report import NO_LLM, ReportLayer, build_report, report_json
+from pii_detector.report import NO_LLM, ReportLayer, build_report, report_json_parts
 from pii_detector.results import FieldResult, PiiAnalysis
 from protomodel.construct import gc_paused
 from protomodel.errors import ProtoParseError
@@ -161,14 +162,15 @@ def run_scan(
     llm_layer = review.llm_layer()
     report = build_report(analysis, llm_layer)
     if json_path:
-        _write(json_path, report_json(report))
+        _write(json_path, report_json_parts(report))
     for tree, group in zip(trees, groups, strict=False):
         _write_annotations(tree, group, analysis, output, annotate_dir)
     if annotate_dir and not any(i.module_path == OPTIONS_IMPORT for i in inputs):
         _write(str(Path(annotate_dir) / OPTIONS_IMPORT), options_proto_text())
 
     if fmt == "json":
-        click.echo(report_json(report), nl=False)
+        for part in report_json_parts(report):
+            click.echo(part, nl=False)
     else:
         _print_text(analysis, threshold, llm_layer)
     missing = analysis.unannotated(threshold)
@@ -458,9 +460,12 @@ def _type_option(value: str | None) -> PiiType | None:
 # ---- outputs --------------------------------------------------------------------------
 
 
-def _write(path: str, text: str) -> None:
+def _write(path: str, text: str | Iterable[str]) -> None:
     try:
-        atomic_write_text(path, text)
+        if isinstance(text, str):
+            atomic_write_text(path, text)
+        else:
+            atomic_write_bytes(path, b"".join(part.encode("utf-8") for part in text))
     except OutputError as error:
         raise PiiCliError(str(error)) from None
 

@@ -85,31 +85,52 @@ def _hashed_features(facts: FieldFacts) -> list[_Feature]:
     distinct input: a large schema repeats them thousands of times. The parts' names
     never overlap (each has its own prefixes)."""
     field, ftype, ctx = facts.field, facts.ftype, facts.ctx
-    out = [*_name_features(field.name), *_type_features(ftype), *_record_features(ctx)]
-    own = {}
-    if field.is_repeated:
-        own["repeated"] = 1.0
-    if field.is_map:
-        own["map"] = 1.0
     record = ctx.record
     about = "people" if record.about_people else "nobody"
     shape = f"{ftype.cls.value}:{ftype.scalar or '-'}"
-    own[f"about_t:{about}:{shape}"] = 1.0
-    own[f"dom_t:{record.domain.value}:{shape}"] = 1.0
-    own[f"about_last:{about}:{(words(field.name) or ('',))[-1]}"] = 1.0
+    last = (words(field.name) or ("",))[-1]
+    out = [
+        *_name_features(field.name),
+        *_type_features(ftype),
+        *_record_features(ctx),
+        *_own_features(field.is_repeated, field.is_map, about, shape, record.domain.value, last),
+    ]
     siblings = {w for name in facts.sibling_names for w in words(name)}
-    for word in siblings:
-        own[f"sib:{word}"] = 1.0 / max(1.0, len(siblings) ** 0.5)
-    own["bias"] = 1.0
-    out += _hashed(own)
+    if siblings:
+        value = 1.0 / max(1.0, len(siblings) ** 0.5)
+        out += [(name, column, value) for name, column in map(_sibling_column, siblings)]
     out += _message_features(facts.message_name)
     out += _package_features(facts.package)
     out += _comment_features(field.comments.text)
     return out
 
 
+@lru_cache(maxsize=1 << 12)
+def _own_features(
+    repeated: bool, is_map: bool, about: str, shape: str, domain: str, last: str
+) -> tuple[_Feature, ...]:
+    """The field's own features but its siblings: few distinct ones in a schema."""
+    own = {}
+    if repeated:
+        own["repeated"] = 1.0
+    if is_map:
+        own["map"] = 1.0
+    own[f"about_t:{about}:{shape}"] = 1.0
+    own[f"dom_t:{domain}:{shape}"] = 1.0
+    own[f"about_last:{about}:{last}"] = 1.0
+    own["bias"] = 1.0
+    return _hashed(own)
+
+
+@lru_cache(maxsize=1 << 16)
+def _sibling_column(word: str) -> tuple[str, int]:
+    name = f"sib:{word}"
+    return name, bucket(name)
+
+
 def _hashed(named: dict[str, float]) -> tuple[_Feature, ...]:
-    return tuple((name, bucket(name), value) for name, value in named.items())
+    # Sorted by name: a row is sorted by name (encode_facts), and sorted runs sort fast.
+    return tuple(sorted((name, bucket(name), value) for name, value in named.items()))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -219,14 +240,14 @@ def encode_facts(facts: Sequence[FieldFacts]) -> tuple[np.ndarray, np.ndarray, n
     columns: list[int] = []
     values: list[float] = []
     for fact in facts:
-        row = sorted(_hashed_features(fact))  # by name: names are unique in a row
-        row_columns = [column for _, column, _ in row]
+        # By name: names are unique in a row. Never empty: every row has a bias.
+        _, row_columns, row_values = zip(*sorted(_hashed_features(fact)), strict=True)
         if len(set(row_columns)) == len(row_columns):
             columns += row_columns
-            values += [value for _, _, value in row]
+            values += row_values
         else:
             merged: dict[int, float] = {}
-            for _, column, value in row:
+            for column, value in zip(row_columns, row_values, strict=True):
                 merged[column] = merged.get(column, 0.0) + value
             columns.extend(merged)
             values.extend(merged.values())

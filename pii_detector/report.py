@@ -9,9 +9,17 @@ Several:    ``{"schema_version": 1, "files": [<one report per file>], "total": {
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    model_serializer,
+)
 
 from pii_detector.levels import PiiType, Sensitivity
 from pii_detector.results import Disagreement, PiiAnalysis, Source
@@ -235,3 +243,46 @@ def build_report(analysis: PiiAnalysis, llm: ReportLayer = NO_LLM) -> FileReport
 
 def report_json(report: FileReport | MultiReport) -> str:
     return report.model_dump_json(indent=2) + "\n"
+
+
+# Fields serialized this many at a time by `report_json_parts`.
+_FIELDS_CHUNK = 2000
+_FIELD_LIST = TypeAdapter(list[FieldEntry])
+
+
+def report_json_parts(report: FileReport | MultiReport) -> Iterator[str]:
+    """`report_json(report)` in pieces whose concatenation is the same text, so a report of
+    hundreds of thousands of fields never exists as one string (nor as the serializer's
+    buffer of it beside that string): the fields are serialized a chunk at a time and
+    spliced into the rest of the report, indented as they would be in place."""
+    files = report.files if isinstance(report, MultiReport) else [report]
+    if isinstance(report, MultiReport):
+        pad = " " * 6  # {"files": [{"fields": …: the key sits three levels deep
+        emptied: FileReport | MultiReport = report.model_copy(
+            update={"files": [part.model_copy(update={"fields": []}) for part in files]}
+        )
+    else:
+        pad = " " * 2
+        emptied = report.model_copy(update={"fields": []})
+    skeleton = report_json(emptied)
+    # A key's quotes are never escaped, those inside a string value always are: the
+    # marker only matches the `fields` keys, one per file report, in order.
+    marker = f'\n{pad}"fields": [],'
+    start = 0
+    for part in files:
+        at = skeleton.index(marker, start)
+        if not part.fields:
+            yield skeleton[start : at + len(marker)]
+        else:
+            yield skeleton[start:at] + f'\n{pad}"fields": ['
+            for first in range(0, len(part.fields), _FIELDS_CHUNK):
+                chunk = _FIELD_LIST.dump_json(
+                    part.fields[first : first + _FIELDS_CHUNK], indent=2
+                ).decode("utf-8")
+                # "[\n  {…},\n  {…}\n]" → the items, one level deeper; JSON strings hold
+                # no raw newline, so every "\n" is the serializer's own.
+                items = chunk[1:-2].replace("\n", "\n" + pad)
+                yield items if first == 0 else "," + items
+            yield f"\n{pad}],"
+        start = at + len(marker)
+    yield skeleton[start:]

@@ -101,3 +101,31 @@ def test_the_report_says_which_layers_ran() -> None:
         {"name": "rules", "status": "ran", "detail": "4 fields classified, 0 need review"},
         {"name": "llm", "status": "skipped", "detail": "no LLM review asked for"},
     ]
+
+
+def test_report_in_parts_is_the_same_text(monkeypatch) -> None:
+    """`pii scan` writes large reports in pieces: their concatenation is `report_json`,
+    for one file, several, a file without fields and none at all, across chunks."""
+    from pii_detector import report as report_module
+    from pii_detector.report import report_json_parts
+    from pii_detector.results import PiiAnalysis
+
+    monkeypatch.setattr(report_module, "_FIELDS_CHUNK", 2)  # several chunks per file
+    several = build_tree(
+        {
+            "a/v1/a.proto": 'syntax = "proto3";\npackage a.v1;\n' + BODY,
+            "b/v1/b.proto": 'syntax = "proto3";\npackage b.v1;\nmessage Empty {}\n',
+            "c/v1/c.proto": 'syntax = "proto3";\npackage c.v1;\n'
+            'message Note { string text = 1; // a "quoted" \\n comment\n }\n',
+        }
+    )
+    reports = [
+        build_report(analyze(BODY)),
+        build_report(analyze("message Empty {}")),
+        build_report(analyze_tree(several)),
+        build_report(PiiAnalysis()),
+    ]
+    for report in reports:
+        parts = list(report_json_parts(report))
+        assert "".join(parts) == report_json(report)
+    assert len(list(report_json_parts(reports[0]))) > 3  # the fields came in chunks
