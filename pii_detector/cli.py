@@ -157,14 +157,16 @@ def run_scan(
     trees = [_build(group, fast_build) for group in groups]
     model = model_if(learned)
     analysis = _merge([review.analyze(tree, overrides, model) for tree in trees])
-    if not output and not annotate_dir:
-        trees = []  # nothing to annotate: the models (most of the memory) go before the report
+    annotating = bool(output or annotate_dir)
+    if not annotating:
+        trees = []  # the models (most of the memory) go before the report is built
     llm_layer = review.llm_layer()
     report = build_report(analysis, llm_layer)
     if json_path:
         _write(json_path, report_json_parts(report))
-    for tree, group in zip(trees, groups, strict=False):
-        _write_annotations(tree, group, analysis, output, annotate_dir)
+    if annotating:
+        for tree, group in zip(trees, groups, strict=True):
+            _write_annotations(tree, group, analysis, output, annotate_dir)
     if annotate_dir and not any(i.module_path == OPTIONS_IMPORT for i in inputs):
         _write(str(Path(annotate_dir) / OPTIONS_IMPORT), options_proto_text())
 

@@ -178,7 +178,7 @@ def _report(path: str, part: PiiAnalysis) -> FileReport:
                 existing_annotation=f.existing_annotation,
                 reasoning=f.reasoning,
                 source=f.source,
-                pii_types=list(f.pii_types) or None,
+                pii_types=f.pii_types or None,
                 under_annotated=True if f.under_annotated else None,
                 annotated_sensitivity=f.annotated_sensitivity if f.under_annotated else None,
                 needs_review=True if f.needs_review else None,
@@ -251,10 +251,11 @@ _FIELD_LIST = TypeAdapter(list[FieldEntry])
 
 
 def report_json_parts(report: FileReport | MultiReport) -> Iterator[str]:
-    """`report_json(report)` in pieces whose concatenation is the same text, so a report of
-    hundreds of thousands of fields never exists as one string (nor as the serializer's
-    buffer of it beside that string): the fields are serialized a chunk at a time and
-    spliced into the rest of the report, indented as they would be in place."""
+    """`report_json(report)` in pieces whose concatenation is the same text, so that a
+    report of hundreds of thousands of fields can be written without holding it whole
+    (the serializer's buffer, the string made from it and a copy with the final newline
+    were three times the report): the fields are serialized a chunk at a time and spliced
+    into the rest of the report, indented as they would be in place."""
     files = report.files if isinstance(report, MultiReport) else [report]
     if isinstance(report, MultiReport):
         pad = " " * 6  # {"files": [{"fields": …: the key sits three levels deep
