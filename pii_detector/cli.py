@@ -52,6 +52,10 @@ class PiiCliError(click.ClickException):
     exit_code = 2
 
 
+# Rows of a file's table in text output: the terminal is for reading (a table costs about
+# a millisecond a row to lay out, and a generated API lists tens of thousands); the JSON
+# report has every field.
+TABLE_ROWS = 1000
 _LEVEL_STYLE = {"HIGH": "bold red", "MEDIUM": "yellow", "LOW": "cyan", "PUBLIC": "dim"}
 
 
@@ -560,7 +564,8 @@ def _print_text(analysis: PiiAnalysis, threshold: Sensitivity, llm_layer: Report
         )
         for column in ("field", "line", "level", "type", "annotated", "why"):
             table.add_column(column, overflow="fold")
-        for f in sorted(shown, key=lambda f: (-f.sensitivity.rank, f.line)):
+        listed = sorted(shown, key=lambda f: (-f.sensitivity.rank, f.line))
+        for f in listed[:TABLE_ROWS]:
             level = f"[{_LEVEL_STYLE[f.sensitivity.value]}]{f.sensitivity.value}[/]"
             mark = (
                 _under_mark(f, threshold)
@@ -578,6 +583,11 @@ def _print_text(analysis: PiiAnalysis, threshold: Sensitivity, llm_layer: Report
                 _why(f),
             )
         console.print(table)
+        if len(listed) > TABLE_ROWS:
+            console.print(
+                f"{escape(path)}: {len(listed) - TABLE_ROWS} more fields not listed (lower "
+                "levels, later lines); every field is in --format json and --json FILE"
+            )
         for m in part.methods:
             if m.exposure:
                 console.print(f"[bold red]exposure[/] {m.service}.{m.method}: {m.exposure}")

@@ -184,6 +184,29 @@ def test_a_corrupt_overrides_file_is_one_line(repo: Path) -> None:
         assert code == 2 and "pii-overrides.yaml: not UTF-8 text" in err
 
 
+def test_scan_text_lists_the_first_rows_and_says_how_many_more(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A generated API lists tens of thousands of fields: the text table stops at
+    TABLE_ROWS (most sensitive first) and says where the rest are."""
+    from pii_detector import cli as pii_cli
+
+    monkeypatch.setenv("COLUMNS", "240")  # one table row per line
+    monkeypatch.setattr(pii_cli, "TABLE_ROWS", 1)
+    people = repo / "api" / "acme" / "accounts" / "v1" / "person.proto"
+    people.write_text(
+        'syntax = "proto3";\npackage acme.accounts.v1;\n'
+        "message Person { string email = 1; string ssn = 2; string phone_number = 3; }\n"
+    )
+    code, out, _ = run("scan", "api/acme/accounts/v1/person.proto")
+    assert code == 0
+    assert "Person.ssn" in out  # HIGH first
+    assert "Person.email" not in out and "Person.phone_number" not in out
+    assert "2 more fields not listed" in out and "--format json" in out
+    code, out, _ = run("scan", "api/acme/accounts/v1/person.proto", "--format", "json")
+    assert {f["field_name"] for f in json.loads(out)["fields"]} == {"email", "ssn", "phone_number"}
+
+
 def test_scan_text_lists_a_field_that_needs_review_with_its_reason(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
