@@ -27,10 +27,12 @@ from pii_detector.classifier import (
     MessageContext,
     TypeClass,
     Verdict,
+    a_person,
     classify_field,
     condition_of_a_thing,
     field_type,
     file_domain,
+    holding_a_person,
     in_file_domain,
     linked_context,
     links_to_people,
@@ -204,6 +206,7 @@ class _Engine:
                 nouns = lx.PERSON_NOUNS | local[package]
                 self.contexts[fqn] = message_context(message, package, nouns, self.topics[fqn])
         self._types: dict[tuple[str, TypeKind, bool], FieldType] = {}  # see _type_of
+        self.point_at_held_people()
         self.share_file_domains()
         self.link_records()
         # Extensions are fields of the message they extend: judged in its context and
@@ -263,6 +266,27 @@ class _Engine:
             level_probs, type_probs = model.predict_levels([fact for _, fact in chunk])
             for i, (fqn, fact) in enumerate(chunk):
                 self.own[fqn] = combination.decide(fact, level_probs[i], partial(type_probs, i))
+
+    def point_at_held_people(self) -> None:
+        """A record that holds one person's record of its file (`Incident.caller`) points
+        at that person (classifier.holding_a_person); only the file's own messages count."""
+        for fqn, message in self.messages.items():
+            file = self.file_of[fqn].name
+            for field in message.fields:
+                ftype = self._type_of(field)
+                held = ftype.name
+                # One person (`caller`), not a list of them (an ambulance's `crew`).
+                if (
+                    ftype.cls == TypeClass.MESSAGE
+                    and not field.is_repeated
+                    and held != fqn
+                    and held in self.messages
+                    and self.file_of[held].name == file
+                    and a_person(self.contexts[held])
+                ):
+                    self.contexts[fqn] = holding_a_person(
+                        self.contexts[fqn], self.contexts[held], field.name
+                    )
 
     def share_file_domains(self) -> None:
         """A file is about one subject matter: a message with too little topic evidence of

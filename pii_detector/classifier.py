@@ -37,6 +37,7 @@ from pii_detector.records import (
     DOMAIN_WORDS,
     SENSITIVE_DOMAINS,
     TECHNICAL_PERSON_NOUNS,
+    THING_HEADS,
     Domain,
     Record,
     Subject,
@@ -220,6 +221,21 @@ _GROUP_WORDS = frozenset(
     {"criterion", "criteria", "targeting", "audience", "audiences", "cohort", "cohorts",
      "segment", "segments", "demographic", "demographics"}
 )  # fmt: skip
+# Of these, the words that name a set of people whoever they are; `demographics` after a
+# person noun are that person's own (`PatientDemographics`), not a group's.
+_SET_WORDS = _GROUP_WORDS - {"demographic", "demographics"}
+
+
+def _names_a_group(name_words: Sequence[str], person_nouns: frozenset[str]) -> bool:
+    """`AudienceDemographics`, `TargetingCriterion`, `CustomerSegment`: a group of people;
+    `PatientDemographics`: the demographics of one patient."""
+    if set(name_words) & _SET_WORDS:
+        return True
+    return any(
+        w in _GROUP_WORDS and not (i > 0 and name_words[i - 1] in person_nouns)
+        for i, w in enumerate(name_words)
+    )
+
 
 # Nouns of a system's parts: before a person noun that usually names a process, the name
 # is a component's (`InstanceGroupManager`, `ConnectionPoolAgent`, `QueueWorker`).
@@ -297,6 +313,40 @@ def linked_context(ctx: MessageContext, source: MessageContext, via: str) -> Mes
     domain = ctx.record.domain if ctx.record.domain in SENSITIVE_DOMAINS else source.record.domain
     record = Record(Subject.ACTIVITY, domain, f"linked to {name} {via}")
     return replace(ctx, record=record, linked=source.fqn, kinds=ctx.kinds | {Kind.PERSON_LINKED})
+
+
+def holding_a_person(ctx: MessageContext, person: MessageContext, field: str) -> MessageContext:
+    """`ctx` read as a record that points at the person it holds.
+
+    Holding a person's record (`Incident.caller`, `PatientCareReport.patient`) points at
+    that person at least as surely as a `<person>_id` does (interpretation 1): the record
+    is about them, so its free text and its flags are. Things that may hold their owner
+    (a `Vehicle`, a `Device`) stay things.
+    """
+    if ctx.has(Kind.PERSON, Kind.PERSON_LINKED, Kind.REQUEST, Kind.ORG, Kind.ANIMAL):
+        return ctx
+    if ctx.record.domain in _TECHNICAL_DOMAINS or ctx.record.subject == Subject.CONFIG:
+        return ctx
+    subject = ctx.record.subject
+    if subject == Subject.THING and ctx.noun not in THING_HEADS:
+        subject = Subject.ACTIVITY
+    name = person.fqn.rsplit(".", 1)[-1]
+    evidence = f"{ctx.record.evidence}; holds {name} in `{field}`"
+    return replace(
+        ctx,
+        record=Record(subject, ctx.record.domain, evidence),
+        kinds=ctx.kinds | {Kind.PERSON_LINKED},
+    )
+
+
+def a_person(ctx: MessageContext) -> bool:
+    """A person's own record (not an RPC's envelope, an organisation or a system's)."""
+    return (
+        ctx.record.subject == Subject.PERSON
+        and ctx.has(Kind.PERSON)
+        and not ctx.has(Kind.REQUEST, Kind.ORG, Kind.ANIMAL)
+        and ctx.record.domain not in _TECHNICAL_DOMAINS
+    )
 
 
 def condition_of_a_thing(
@@ -450,7 +500,7 @@ def message_context(
     ) or (
         not kinds & {Kind.ORG, Kind.NETWORK}
         and noun not in lx.GEO_THING_NOUNS
-        and not all_words & _GROUP_WORDS
+        and not _names_a_group(name_words, listed_person_nouns)
         and len(evidence) >= 2
     ):
         kinds.add(Kind.PERSON)

@@ -268,14 +268,14 @@ def subject_of(
     if points_at_person and not technical:
         # A record that points at a person (an order's `customer_id`) is about them; a
         # host with an `owner_email` stays a thing.
-        return Subject.THING if noun in _THING_HEADS else Subject.ACTIVITY
+        return Subject.THING if noun in THING_HEADS else Subject.ACTIVITY
     if domain == Domain.INFRASTRUCTURE:
         return Subject.CONFIG
     return Subject.THING
 
 
 # Nouns of things that may point at a person (their owner) without being about them.
-_THING_HEADS = frozenset(
+THING_HEADS = frozenset(
     {"host", "server", "device", "machine", "vehicle", "product", "project", "repository",
      "repo", "file", "document", "asset", "resource", "cluster", "instance", "bucket",
      "team", "group", "organization", "company", "store", "listing", "item", "dataset",
