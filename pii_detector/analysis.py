@@ -310,7 +310,8 @@ class _Engine:
 
         A message of the same file that points at a person's record in a sensitive domain
         through `<noun>_id` (`Embryo.cycle_id` → `TreatmentCycle`, which has a
-        `patient_id`), or that such a record holds (`TreatmentCycle.medications`), is a
+        `patient_id`; or the record's initials: `pcr_id` → `PatientCareReport`), or that
+        such a record holds (`TreatmentCycle.medications`), is a
         record of what happened to that person, whatever its own words. Chains are
         followed to a fixed point; only the file's own messages count, so a file's result
         does not depend on which other files are analysed with it. A record named after a
@@ -322,6 +323,10 @@ class _Engine:
         for fqn, message in self.messages.items():
             file = self.file_of[fqn].name
             by_noun.setdefault((file, self.contexts[fqn].noun), []).append(fqn)
+            # `pcr_id` points at a `PatientCareReport` as surely as `report_id` does.
+            initials = "".join(w[0] for w in words(message.name) if w[0].isalpha())
+            if len(initials) >= 3:
+                by_noun.setdefault((file, initials), []).append(fqn)
             for field in message.fields:
                 ftype = self._type_of(field)
                 held = ftype.name
