@@ -285,6 +285,9 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "rijbewijs": ("driver", "license"),
     "nss": ("ssn",),
     "numero": ("number",),
+    "poliza": ("policy",),
+    "polizza": ("policy",),
+    "apolice": ("policy",),
     "nummer": ("number",),
     "nro": ("number",),
     # personal attributes
@@ -336,6 +339,20 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "alergia": ("allergy",),
     "allergie": ("allergy",),
     "medicamento": ("medication",),
+    "medicamentos": ("medication",),
+    "medicament": ("medication",),
+    "medikament": ("medication",),
+    "medikamente": ("medication",),
+    "farmaco": ("medication",),
+    "farmaci": ("medication",),
+    "geneesmiddel": ("medication",),
+    "medicijn": ("medication",),
+    "embarazo": ("pregnancy",),
+    "gravidez": ("pregnancy",),
+    "grossesse": ("pregnancy",),
+    "gravidanza": ("pregnancy",),
+    "schwangerschaft": ("pregnancy",),
+    "zwangerschap": ("pregnancy",),
     "notas": ("note",),
     "observaciones": ("note",),
     "observacoes": ("note",),
@@ -423,11 +440,24 @@ _MAX_FOREIGN = max(len(k) for k in _FOREIGN_PHRASES)
 _ACCENTS = str.maketrans("áàâãäéèêëíìîïóòôõöúùûüçñß", "aaaaaeeeeiiiiooooouuuucns")
 
 
+# Heads a Romance-language name puts first (`id_paciente`, `num_poliza`, `numero_socio`):
+# before a foreign word they are read last, as in English (`patient_id`, `policy_number`).
+_HEAD_FIRST = frozenset({"id", "num", "numero", "nro", "nr", "cod", "codigo", "codice"})
+
+
 def _translate(parts: list[str]) -> list[str]:
     """Foreign personal-data words → English words; everything else unchanged."""
     plain = [p.translate(_ACCENTS) for p in parts]
     if not any(p in _FOREIGN or p in _FOREIGN_FIRST for p in plain):
         return parts
+    phrase_first = any(tuple(plain[:size]) in _FOREIGN_PHRASES for size in range(2, 4))
+    if (
+        len(plain) >= 2
+        and plain[0] in _HEAD_FIRST
+        and not phrase_first
+        and any(p in _FOREIGN for p in plain[1:])
+    ):
+        return [*_translate(parts[1:]), *_translate(parts[:1])]
     out: list[str] = []
     i = 0
     while i < len(plain):
