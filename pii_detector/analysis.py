@@ -24,6 +24,7 @@ from pii_detector import lexicon as lx
 from pii_detector.classifier import (
     CERTAIN,
     FieldType,
+    Kind,
     MessageContext,
     TypeClass,
     Verdict,
@@ -39,6 +40,7 @@ from pii_detector.classifier import (
     may_link,
     message_context,
     own_person_noun,
+    part_of_a_person,
     sensitive_record_of,
 )
 from pii_detector.learned import (
@@ -207,6 +209,7 @@ class _Engine:
                 self.contexts[fqn] = message_context(message, package, nouns, self.topics[fqn])
         self._types: dict[tuple[str, TypeKind, bool], FieldType] = {}  # see _type_of
         self.point_at_held_people()
+        self.read_parts_of_people()
         self.share_file_domains()
         self.link_records()
         # Extensions are fields of the message they extend: judged in its context and
@@ -287,6 +290,30 @@ class _Engine:
                     self.contexts[fqn] = holding_a_person(
                         self.contexts[fqn], self.contexts[held], field.name
                     )
+
+    def read_parts_of_people(self) -> None:
+        """A record with no identity of its own that only persons' records of its file hold
+        (RPC envelopes aside) is a part of that person (classifier.part_of_a_person)."""
+        holders: dict[str, list[tuple[str, str, bool]]] = {}
+        for fqn, message in self.messages.items():
+            if self.contexts[fqn].has(Kind.REQUEST):
+                continue
+            for field in message.fields:
+                held = self._type_of(field).name
+                if held != fqn and held in self.messages:
+                    holders.setdefault(held, []).append((fqn, field.name, field.is_repeated))
+        for fqn, held_by in holders.items():
+            # One part of one person each time (`vulnerability`), not a list of things the
+            # person has (`segments` of a trip, `certificates`).
+            people = [h for h, _, many in held_by if a_person(self.contexts[h]) and not many]
+            if len(people) != len(held_by) or any(
+                self.file_of[h].name != self.file_of[fqn].name for h in people
+            ):
+                continue
+            holder, field, _ = held_by[0]
+            self.contexts[fqn] = part_of_a_person(
+                self.contexts[fqn], self.messages[fqn], self.contexts[holder], field
+            )
 
     def share_file_domains(self) -> None:
         """A file is about one subject matter: a message with too little topic evidence of

@@ -339,6 +339,37 @@ def holding_a_person(ctx: MessageContext, person: MessageContext, field: str) ->
     )
 
 
+def part_of_a_person(
+    ctx: MessageContext, message: MessageModel, person: MessageContext, field: str
+) -> MessageContext:
+    """`ctx` read as a part of the person's record that alone holds it.
+
+    A record with no identity of its own (no `id`, no `name`) that only a person's record
+    holds (`Debtor.vulnerability` → `Vulnerability` with `mental_health_condition`) is
+    that person's facts written in another message: a record about them (an activity
+    record pointing at them), so its flags and its text are. Addresses, places, devices,
+    organisations and records about other people keep their own reading.
+    """
+    if ctx.has(*_OWN_READING_KINDS) or ctx.record.subject != Subject.THING:
+        return ctx
+    if ctx.record.domain in _TECHNICAL_DOMAINS or ctx.linked or ctx.part_of_thing:
+        return ctx
+    own_ids = {("id",), ("uuid",), ("name",), (ctx.noun, "id")}
+    if any(words(f.name) in own_ids for f in message.fields):
+        return ctx
+    domain = ctx.record.domain if ctx.record.domain != Domain.GENERAL else person.record.domain
+    name = person.fqn.rsplit(".", 1)[-1]
+    record = Record(Subject.ACTIVITY, domain, f"a part of {name}'s record (`{field}`)")
+    return replace(ctx, record=record, kinds=ctx.kinds | {Kind.PERSON_LINKED})
+
+
+_OWN_READING_KINDS = (
+    Kind.PERSON, Kind.PERSON_LINKED, Kind.REQUEST, Kind.ORG, Kind.ANIMAL, Kind.VETERINARY,
+    Kind.ADDRESS, Kind.NETWORK, Kind.DEVICE, Kind.GEO, Kind.GEO_THING, Kind.PHONE, Kind.CARD,
+    Kind.IDENTITY, Kind.SECURITY,
+)  # fmt: skip
+
+
 def a_person(ctx: MessageContext) -> bool:
     """A person's own record (not an RPC's envelope, an organisation or a system's)."""
     return (
