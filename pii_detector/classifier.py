@@ -924,6 +924,11 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
                      "nothing", 0.85)  # fmt: skip
     if ftype.scalar in _TEXT_SCALARS:
         verdict = _several_kinds(verdict, tokens, ctx, ftype)
+    if verdict.reason == _NOT_FINANCIAL and _comment_says_financial(field.comments.text):
+        # "Card or loan account number at the original creditor": the comment says which
+        # account an ambiguous `account_number` is (interpretation 6: a financial context).
+        verdict = _v(H, PiiType.BANK_ACCOUNT, "FINANCIAL_CONTEXT",
+                     f"the comment says `{field.name}` is a financial account's number", 0.8)  # fmt: skip
     if verdict.rule in _COMMENT_MAY_RAISE and ftype.cls != TypeClass.MESSAGE:
         said = _from_comment(field, ctx)
         if (
@@ -2278,7 +2283,16 @@ def _account_number(name: _Name, ctx: MessageContext) -> Verdict:
     if ctx.has(Kind.FINANCIAL) or set(name.prefix) & lx.FINANCIAL_NOUNS:
         return _v(H, PiiType.BANK_ACCOUNT, "FINANCIAL_CONTEXT",
                   f"an account number in financial message {ctx.describes}")  # fmt: skip
-    return _v(M, PiiType.CUSTOMER_ID, "NAME_WORD", "an account number that is not a financial one")
+    return _v(M, PiiType.CUSTOMER_ID, "NAME_WORD", _NOT_FINANCIAL)
+
+
+_NOT_FINANCIAL = "an account number that is not a financial one"
+
+
+def _comment_says_financial(text: str | None) -> bool:
+    """A comment that names a bank, a card or a loan (not one that negates it)."""
+    said = set(words_of_text(text))
+    return bool(said & lx.FINANCIAL_NOUNS) and not said & {"not", "no", "never"}
 
 
 _HELD_FUNDS = frozenset({"retainer", "trust", "escrow", "wallet", "savings", "checking"})

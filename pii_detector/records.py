@@ -116,7 +116,8 @@ DOMAIN_WORDS: dict[Domain, frozenset[str]] = {
         {"bank", "banking", "payment", "loan", "credit", "ledger", "transaction", "payout",
          "invoice", "billing", "mortgage", "iban", "wallet", "brokerage", "deposit", "ach",
          "sepa", "remittance", "underwriting", "lending", "borrower", "tax", "finance",
-         "financial", "insurance", "premium", "claim", "securities", "trading"}
+         "financial", "insurance", "premium", "claim", "securities", "trading", "debt",
+         "debtor", "creditor", "arrears", "bankruptcy", "insolvency", "delinquency"}
     ),
     Domain.HR: frozenset(
         {"employee", "payroll", "hire", "hiring", "candidate", "recruit", "recruiting",
