@@ -809,9 +809,10 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
 def _sensitive_free_text(verdict: Verdict, ctx: MessageContext) -> Verdict:
     """Free text about a person in a health, criminal-justice, belief or social-services
     record (`risk_notes`, `psychological_evaluation_summary`) is at least MEDIUM and may
-    well describe the sensitive fact itself (HIGH): a reviewer decides."""
+    well describe the sensitive fact itself (HIGH): a reviewer decides. So may a free-form
+    container there (a triage call's `key_question_answers`): callers put anything in it."""
     if (
-        verdict.rule == "FREE_TEXT"
+        verdict.rule in {"FREE_TEXT", "OPEN_CONTAINER"}
         and verdict.level == M
         and verdict.review is None
         and ctx.record.domain in SENSITIVE_DOMAINS
