@@ -13,6 +13,7 @@ conservatively by `llm_review.merge_llm_opinion`) act as a floor under the rules
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
@@ -42,6 +43,7 @@ from pii_detector.classifier import (
     own_person_noun,
     part_of_a_person,
     sensitive_record_of,
+    words_of_text,
 )
 from pii_detector.learned import (
     PREDICTION_CHUNK,
@@ -54,7 +56,7 @@ from pii_detector.levels import PiiType, Sensitivity, max_level
 from pii_detector.llm_review import PiiLlmAnswer, merge_llm_opinion
 from pii_detector.names import words
 from pii_detector.overrides import Override
-from pii_detector.records import SENSITIVE_DOMAINS, topic_words
+from pii_detector.records import DOMAIN_WORDS, SENSITIVE_DOMAINS, topic_words
 from pii_detector.results import (
     Disagreement,
     FieldResult,
@@ -143,6 +145,14 @@ def field_facts(tree: ProtoTree) -> dict[str, FieldFacts]:
 # ---- the engine ---------------------------------------------------------------------
 
 
+_SENSITIVE_TOPICS = frozenset().union(*(DOMAIN_WORDS[d] for d in SENSITIVE_DOMAINS))
+
+
+def _headline(comment: str | None) -> str:
+    """The first phrase of a comment: up to its first colon, semicolon or full stop."""
+    return re.split(r"[:;]|\.(?:\s|$)", comment or "", maxsplit=1)[0]
+
+
 @dataclass(frozen=True)
 class _Level:
     """Per-propagation results: final field levels, message levels and their witnesses."""
@@ -169,8 +179,19 @@ class _Engine:
         # In the order said (a dict, not a set: `health` before `check` must stay a probe
         # whatever the hash seed, or the same tree gets a different record run to run).
         rpc_words: dict[str, dict[str, None]] = {}
+        # What the services that carry a message say they are, in the first phrase of
+        # their comment ("Patient recruitment for sponsored clinical trials: …"): the API's
+        # subject matter, not one of the things it lists after. Only its sensitive topics
+        # count: a headline may say a record is about people's health, never that it is a
+        # system's (doubt goes up).
+        described_as: dict[str, dict[str, None]] = {}
         for file in tree.files.values():
             for service in file.services:
+                described = dict.fromkeys(
+                    w
+                    for w in words_of_text(_headline(service.comments.text))
+                    if w in _SENSITIVE_TOPICS
+                )
                 for method in service.methods:
                     # Every gRPC service is a `…Service`: the suffix says nothing of the topic.
                     service_words = words(service.name)
@@ -180,6 +201,7 @@ class _Engine:
                     for fqn in (method.input_type, method.output_type):
                         if tree.file_of(fqn.lstrip(".")) is file:
                             rpc_words.setdefault(fqn.lstrip("."), {}).update(said)
+                            described_as.setdefault(fqn.lstrip("."), {}).update(described)
         self.topics: dict[str, dict[str, tuple[str, ...]]] = {}
         for file in tree.files.values():
             file_words = topic_words(file.name.removesuffix(".proto"))
@@ -191,6 +213,7 @@ class _Engine:
                 self.topics[message.fqn] = {
                     "file": file_words,
                     "rpc": tuple(rpc_words.get(message.fqn, ())),
+                    "service": tuple(described_as.get(message.fqn, ())),
                 }
                 self.contexts[message.fqn] = message_context(
                     message, file.package, topics=self.topics[message.fqn]

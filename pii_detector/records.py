@@ -187,7 +187,10 @@ TECHNICAL_PERSON_NOUNS = frozenset(
 )  # fmt: skip
 
 # Weight of each place evidence comes from.
-_WEIGHTS = {"name": 3, "package": 3, "rpc": 2, "holder": 2, "file": 1, "fields": 1, "comment": 1}
+_WEIGHTS = {
+    "name": 3, "package": 3, "rpc": 2, "service": 2, "holder": 2, "file": 1, "fields": 1,
+    "comment": 1,
+}  # fmt: skip
 
 
 # After `health`: a system's probe or its sources (`health_check`, `HealthSource`,
