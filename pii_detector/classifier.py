@@ -83,6 +83,7 @@ RULES: dict[str, str] = {
     "TEMPORAL_PII": "a date that is the personal data itself (date of birth, card expiry)",
     "BOOL_FLAG": "a boolean about a record is PUBLIC",
     "FACT_FLAG": "a boolean that states a health, special-category, credit or presence fact",
+    "GROUP_SELECTION": "a gender or an age on a record that selects a group of people",
     "COUNTER": "a count of something is PUBLIC",
     "ENUM_STATE": "an enum of states, kinds or categories of a record is PUBLIC",
     "ENUM_PII": "an enum of a personal category (gender, religion, blood type)",
@@ -599,6 +600,15 @@ def message_context(
         domain,
     )
     if (
+        subject in (Subject.THING, Subject.ACTIVITY)
+        and not is_rpc
+        and not points_at_listed_person
+        and _names_a_group(words(message.name), listed_person_nouns)
+    ):
+        # Eligibility criteria, a targeting criterion, an audience: the settings of a
+        # selection of people, about no one person (its `min_hba1c` is a threshold).
+        subject = Subject.CONFIG
+    if (
         subject == Subject.PERSON
         and domain in _TECHNICAL_DOMAINS
         and noun in listed_person_nouns
@@ -803,7 +813,29 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
     a person, is flagged for review (`_unsure_on_a_person`).
     """
     verdict = _unsure_on_a_person(_classify_field(field, ctx, ftype), field, ctx, ftype)
-    return _sensitive_free_text(verdict, ctx)
+    return _selected_attribute(_sensitive_free_text(verdict, ctx), field, ctx, ftype)
+
+
+# Attributes a selection of people is made by: on a record that selects a group (a
+# trial's eligibility criteria, an ad's targeting criterion) they say who is selected.
+_SELECTION_TYPES = frozenset({PiiType.GENDER, PiiType.DATE_OF_BIRTH})
+
+
+def _selected_attribute(
+    verdict: Verdict, field: FieldModel, ctx: MessageContext, ftype: FieldType
+) -> Verdict:
+    """`EligibilityCriteria.sex`, a criterion's age range: which people a selection takes,
+    no one person's gender or age (interpretation 13: groups of people are not a person)."""
+    if (
+        verdict.pii_type in _SELECTION_TYPES
+        and verdict.level in (L, M)
+        and ftype.cls in (TypeClass.ENUM, TypeClass.SCALAR)
+        and ctx.record.subject == Subject.CONFIG
+        and ctx.words & _SET_WORDS
+    ):
+        return _v(P, None, "GROUP_SELECTION",
+                  f"`{field.name}` of {ctx.describes} says which people it selects", 0.85)  # fmt: skip
+    return verdict
 
 
 def _sensitive_free_text(verdict: Verdict, ctx: MessageContext) -> Verdict:
