@@ -2306,6 +2306,16 @@ def _ambiguous_name(name: _Name, ctx: MessageContext) -> Verdict:
     return _v(P, None, "THING_NAME", f"`{name.match.text}` of {ctx.describes}")
 
 
+def _person_name(name: _Name, ctx: MessageContext) -> Verdict:
+    # `Family.family_name` of a typeface: the name of the record's own thing, which the
+    # record's noun says is no person.
+    own = name.match.text.split()[0] == ctx.noun and not name.prefix
+    if own and not ctx.has(Kind.PERSON, Kind.SUBJECT_PERSON) and ctx.noun not in lx.PERSON_NOUNS:
+        return _v(P, None, "THING_NAME", f"`{name.match.text}` names {ctx.describes} itself")
+    concept = name.match.concept
+    return _v(L, PiiType.NAME, "NAME_WORD", f"`{name.match.text}` means {concept.label}")
+
+
 def _employer(name: _Name, ctx: MessageContext) -> Verdict:
     if ctx.has(Kind.ORG, Kind.GEO_THING, Kind.PUBLISHED) and not ctx.has(Kind.PERSON):
         return _v(P, None, "THING_NAME", f"a company name in {ctx.describes}")
@@ -2573,6 +2583,7 @@ _RESOLVERS: dict[str, Callable[[_Name, MessageContext], Verdict]] = {
     "free_text": _free_text,
     "by": _by,
     "account_number": _account_number,
+    "person_name": _person_name,
     "balance": _balance,
     "document_number": _document_number,
     "security_code": _security_code,
