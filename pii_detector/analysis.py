@@ -30,6 +30,7 @@ from pii_detector.classifier import (
     TypeClass,
     Verdict,
     a_person,
+    beside_a_sensitive_fact,
     classify_field,
     condition_of_a_thing,
     field_type,
@@ -43,6 +44,7 @@ from pii_detector.classifier import (
     own_person_noun,
     part_of_a_person,
     sensitive_record_of,
+    states_a_sensitive_fact,
     words_of_text,
 )
 from pii_detector.learned import (
@@ -260,6 +262,20 @@ class _Engine:
                 target = ftype.name
                 if ftype.cls == TypeClass.MESSAGE and target in self.messages:
                     self.target[field.fqn] = target
+        self.doubt_free_text_beside_facts()
+
+    def doubt_free_text_beside_facts(self) -> None:
+        """Free text next to a field that certainly states a special-category fact may
+        describe that fact (classifier.beside_a_sensitive_fact)."""
+        for fqn in self.messages:
+            fields = self.fields_of(fqn)
+            fact = next((f.name for f in fields if states_a_sensitive_fact(self.own[f.fqn])), None)
+            if fact is None:
+                continue
+            for field in fields:
+                self.own[field.fqn] = beside_a_sensitive_fact(
+                    self.own[field.fqn], f"{self.messages[fqn].name}.{fact}", self.contexts[fqn]
+                )
 
     def field_facts(self) -> dict[str, FieldFacts]:
         """What the learned model reads about every field, by field FQN."""

@@ -857,6 +857,31 @@ def _sensitive_free_text(verdict: Verdict, ctx: MessageContext) -> Verdict:
     return verdict
 
 
+def beside_a_sensitive_fact(verdict: Verdict, fact: str, ctx: MessageContext) -> Verdict:
+    """Free text on a record about people that states a special-category fact for certain
+    (`Vulnerability.details` next to `mental_health_condition`) may describe that fact
+    (HIGH), whatever the record's domain: a reviewer decides (rule 21's doubt, read from
+    the record's own facts rather than its topic words)."""
+    if (
+        verdict.rule in {"FREE_TEXT", "OPEN_CONTAINER"}
+        and verdict.level == M
+        and verdict.review is None
+        and _on_people(ctx)
+    ):
+        return replace(verdict, review=(
+            f"free text beside a sensitive fact ({fact}) may describe it (HIGH)"))  # fmt: skip
+    return verdict
+
+
+def states_a_sensitive_fact(verdict: Verdict) -> bool:
+    """A field that is, for certain, a special-category fact about a person."""
+    return (
+        verdict.level == H
+        and verdict.pii_type == PiiType.SPECIAL_CATEGORY
+        and verdict.confidence >= CERTAIN
+    )
+
+
 def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict:
     tokens = words(field.name)
     if field.is_map and "by" in tokens[1:-1]:
