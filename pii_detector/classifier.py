@@ -1446,6 +1446,12 @@ def _review_flag(verdict: Verdict, field: FieldModel, ctx: MessageContext) -> Ve
         return _v(P, None, verdict.rule, verdict.reason, 0.5,
                   f"a {kind} on {_a(ctx.record.describes)}: in this domain its level, kind or "
                   "choice may itself be the sensitive fact")  # fmt: skip
+    said = _from_comment(field, ctx)
+    if said is not None and said.level == H and said.pii_type in _FACT_TYPES:
+        # "Reduced plan after an income and expenditure assessment": the handling word
+        # (`plan`) is weak where the comment says what the flag rests on.
+        return _v(P, None, verdict.rule, verdict.reason, 0.5,
+                  f"the comment says this {kind} rests on a sensitive fact: it may state it")  # fmt: skip
     return verdict
 
 
