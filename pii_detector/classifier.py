@@ -1340,8 +1340,10 @@ def _unsure_on_a_person(
             or not own
             or not dated
             or dated & _LIFECYCLE_WORDS
-            # Outside health, a logged time (`visited_at`, `opened_at`) dates the record's
-            # own event; a calendar date (`baptism_date`, `celebrated_on`) may be the fact.
+            # A logged time (`visited_at`, `taken_at` of vitals) dates the record's own
+            # event; a calendar date (`baptism_date`, `celebrated_on`) may be the fact, and
+            # in health any other date (`lmp`, a dose's `start`).
+            or raw[-1:] in (["at"], ["time"], ["timestamp"])
             or (ctx.record.domain != Domain.HEALTH and raw[-1:] not in (["date"], ["on"]))
         ):
             return verdict
