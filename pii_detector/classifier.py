@@ -197,6 +197,10 @@ class MessageContext:
     # Nested in a message about a thing (`Campaign.VideoSettings.AdCategoryDisclosure`) and
     # about no person itself: its flags describe the thing.
     part_of_thing: bool = False
+    # The person's record it holds (`Incident.caller`), when that is what points it at one.
+    held_person: str = ""
+    # Its sensitive domain is its file's, not its own (analysis.share_file_domains).
+    borrowed_domain: bool = False
 
     def has(self, *kinds: Kind) -> bool:
         return not self.kinds.isdisjoint(kinds)
@@ -337,6 +341,7 @@ def holding_a_person(ctx: MessageContext, person: MessageContext, field: str) ->
         ctx,
         record=Record(subject, ctx.record.domain, evidence),
         kinds=ctx.kinds | {Kind.PERSON_LINKED},
+        held_person=person.fqn,
     )
 
 
@@ -418,8 +423,14 @@ def condition_of_a_thing(
 
 def links_to_people(ctx: MessageContext) -> bool:
     """A record about a person (or linked to one) in a health, criminal-justice or
-    social-services domain: what points at it, or what it holds, is about that person."""
+    social-services domain: what points at it, or what it holds, is about that person.
+
+    A record that points at a person only by holding one, and whose sensitive domain is
+    only its file's, is too weak a link to pass on (an entity union of a security API
+    that holds a `User` among assets, files and processes)."""
     record = ctx.record
+    if ctx.held_person and ctx.borrowed_domain:
+        return False
     return (
         record.about_people
         and record.domain in SENSITIVE_DOMAINS
@@ -444,7 +455,7 @@ def in_file_domain(ctx: MessageContext, domain: Domain) -> MessageContext:
     if ctx.record.domain != Domain.GENERAL:
         return ctx
     evidence = f"{ctx.record.evidence}; its file's records are {domain.value.replace('_', ' ')}"
-    return replace(ctx, record=Record(ctx.record.subject, domain, evidence))
+    return replace(ctx, record=Record(ctx.record.subject, domain, evidence), borrowed_domain=True)
 
 
 def sensitive_record_of(ctx: MessageContext, source: MessageContext) -> bool:
