@@ -1623,7 +1623,13 @@ def _parent_resource(field: FieldModel, ctx: MessageContext) -> Verdict | None:
 def _applies(concept: lx.Concept, ctx: MessageContext) -> bool:
     if not _about_a_person(concept, ctx):
         return False
-    return lx.HEALTH not in concept.flags or ctx.has(Kind.HEALTH)
+    return lx.HEALTH not in concept.flags or ctx.has(Kind.HEALTH) or _health_of_a_person(ctx)
+
+
+def _health_of_a_person(ctx: MessageContext) -> bool:
+    """A health record about a person by its record, not its name (`PrescreenResponse` of a
+    clinical trial's candidate, a dispatch `Incident` of a 911 medical call)."""
+    return ctx.record.domain == Domain.HEALTH and _on_people(ctx) and ctx.has(Kind.PERSON_LINKED)
 
 
 def _about_a_person(concept: lx.Concept, ctx: MessageContext) -> bool:
