@@ -308,3 +308,28 @@ def test_a_logged_time_dates_a_health_records_own_event() -> None:
     )
     assert not _of(analysis, "acme.clinic.v1.Observation.measured_at").needs_review
     assert _of(analysis, "acme.clinic.v1.Observation.onset_date").needs_review
+
+
+def test_clinical_context_words_apply_on_a_health_record_by_its_record() -> None:
+    analysis = _in(
+        "acme.outreach.v1",
+        """
+        // Patient outreach for hospital screening programmes: invitations and replies.
+        service OutreachService {
+          rpc Reply(ReplyRequest) returns (ReplyForm);
+        }
+        message ReplyForm {
+          string form_id = 1;
+          string person_id = 2;
+          float weight_kg = 3;
+          string reason = 4;
+        }
+        message ReplyRequest { ReplyForm form = 1; }
+        message Parcel {
+          string parcel_id = 1;
+          float weight_kg = 2;
+        }
+        """,
+    )
+    assert _of(analysis, "acme.outreach.v1.ReplyForm.weight_kg").sensitivity == Sensitivity.HIGH
+    assert _of(analysis, "acme.outreach.v1.Parcel.weight_kg").sensitivity == Sensitivity.PUBLIC
