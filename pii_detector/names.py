@@ -290,6 +290,24 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "apolice": ("policy",),
     "nummer": ("number",),
     "nro": ("number",),
+    # people in a role (a `medico` field names the physician, a `titular` the holder)
+    "medico": ("physician",),
+    "medecin": ("physician",),
+    "arzt": ("physician",),
+    "huisarts": ("physician",),
+    "odontologo": ("dentist",),
+    "dentista": ("dentist",),
+    "dentiste": ("dentist",),
+    "zahnarzt": ("dentist",),
+    "tandarts": ("dentist",),
+    "titular": ("holder",),
+    "titolare": ("holder",),
+    "titulaire": ("holder",),
+    "inhaber": ("holder",),
+    "tutore": ("guardian",),
+    "tuteur": ("guardian",),
+    "vormund": ("guardian",),
+    "voogd": ("guardian",),
     # personal attributes
     "sexo": ("gender",),
     "sexe": ("gender",),
@@ -435,6 +453,10 @@ _FOREIGN_PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("nome", "completo"): ("full", "name"),
     ("nombre", "completo"): ("full", "name"),
     ("nom", "complet"): ("full", "name"),
+    ("tutor", "legal"): ("legal", "guardian"),
+    ("tutora", "legal"): ("legal", "guardian"),
+    ("tutore", "legale"): ("legal", "guardian"),
+    ("tuteur", "legal"): ("legal", "guardian"),
 }
 _MAX_FOREIGN = max(len(k) for k in _FOREIGN_PHRASES)
 _ACCENTS = str.maketrans("áàâãäéèêëíìîïóòôõöúùûüçñß", "aaaaaeeeeiiiiooooouuuucns")

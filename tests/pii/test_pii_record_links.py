@@ -254,6 +254,9 @@ def test_romance_names_put_the_head_first() -> None:
     assert words("id_token") == ("id", "token")  # English: no foreign word after the head
     assert words("farmaci_in_uso")[0] == "medication"
     assert words("schwangerschaft") == ("pregnancy",)
+    # People in a role name a person, as their English words do.
+    assert words("medico") == ("physician",)
+    assert words("tutor_legal") == ("legal", "guardian")
 
 
 def test_a_flag_whose_comment_names_a_sensitive_fact_needs_review() -> None:
