@@ -31,6 +31,7 @@ from pii_detector.classifier import (
     Verdict,
     a_person,
     beside_a_sensitive_fact,
+    category_of_facts,
     classify_field,
     condition_of_a_thing,
     field_type,
@@ -263,6 +264,7 @@ class _Engine:
                 if ftype.cls == TypeClass.MESSAGE and target in self.messages:
                     self.target[field.fqn] = target
         self.doubt_free_text_beside_facts()
+        self.read_category_values()
 
     def doubt_free_text_beside_facts(self) -> None:
         """Free text next to a field that certainly states a special-category fact may
@@ -276,6 +278,21 @@ class _Engine:
                 self.own[field.fqn] = beside_a_sensitive_fact(
                     self.own[field.fqn], f"{self.messages[fqn].name}.{fact}", self.contexts[fqn]
                 )
+
+    def read_category_values(self) -> None:
+        """A category whose values name a sensitive fact states it
+        (classifier.category_of_facts)."""
+        for fqn in self.messages:
+            for field in self.fields_of(fqn):
+                ftype = self.types[field.fqn]
+                enum = self.tree.enum(ftype.name) if ftype.cls == TypeClass.ENUM else None
+                if enum is not None:
+                    self.own[field.fqn] = category_of_facts(
+                        self.own[field.fqn],
+                        enum.name,
+                        [v.name for v in enum.values],
+                        self.contexts[fqn],
+                    )
 
     def field_facts(self) -> dict[str, FieldFacts]:
         """What the learned model reads about every field, by field FQN."""

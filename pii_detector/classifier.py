@@ -884,6 +884,43 @@ def beside_a_sensitive_fact(verdict: Verdict, fact: str, ctx: MessageContext) ->
     return verdict
 
 
+# Concepts that make a category's value a sensitive fact when the category takes it.
+_FACT_VALUE_CONCEPTS = frozenset({"health"})
+# A category of a line of work (a law firm's `PracticeArea` with `PERSONAL_INJURY`, a
+# clinic's `Specialty`) says what kind of work a record is, not what a person has.
+_LINES_OF_WORK = frozenset(
+    {"area", "practice", "specialty", "speciality", "department", "discipline"}
+)  # fmt: skip
+
+
+def category_of_facts(
+    verdict: Verdict, enum_name: str, values: Sequence[str], ctx: MessageContext
+) -> Verdict:
+    """A category on a record about people whose values name a sensitive fact
+    (`ExclusionReason` with `MENTAL_HEALTH`, a `DischargeReason` with `DECEASED_OVERDOSE`)
+    states that fact when it takes that value: HIGH, unsure (a reviewer decides, and it
+    does not spread). What a category can be says what it holds; a switch's state words
+    (`DISABLED`) say nothing."""
+    if verdict.level != P or verdict.rule != "ENUM_STATE" or not _on_people(ctx):
+        return verdict
+    if ctx.has(Kind.REQUEST) or _is_system(ctx) or set(words(enum_name)) & _LINES_OF_WORK:
+        return verdict
+    prefix = words(enum_name)
+    for value in values:
+        tokens = words(value)
+        if tokens[: len(prefix)] == prefix:
+            tokens = tokens[len(prefix) :]
+        tokens = tuple(t for t in tokens if t not in _STATE_WORDS)
+        for match in match_concepts(tokens):
+            if match.concept.key in _FACT_VALUE_CONCEPTS and _applies(match.concept, ctx):
+                concept = match.concept
+                return _v(H, concept.pii_type, "ENUM_PII",
+                          f"enum {enum_name} can be {value}: {concept.label}", 0.6,
+                          f"a category on {_a(ctx.record.describes)} whose value {value} "
+                          "names a sensitive fact: confirm the level")  # fmt: skip
+    return verdict
+
+
 def states_a_sensitive_fact(verdict: Verdict) -> bool:
     """A field that is, for certain, a special-category fact about a person."""
     return (
@@ -1501,6 +1538,8 @@ _RECORD_FLAG_WORDS = frozenset(
      "confirmed", "pending", "completed", "paid", "role", "tier", "plan", "level", "unit",
      "preferred", "preference", "theme", "mode", "method", "channel", "frequency"}
 )  # fmt: skip
+# A switch's or a record's state in an enum value: no fact about a person.
+_STATE_WORDS = lx.HEAD_ONLY_WORDS | _RECORD_FLAG_WORDS | {"unspecified", "unknown", "other", "none"}
 
 
 def _open_container(field: FieldModel, ctx: MessageContext) -> Verdict:
