@@ -57,7 +57,7 @@ from pii_detector.learned import (
 )
 from pii_detector.levels import PiiType, Sensitivity, max_level
 from pii_detector.llm_review import PiiLlmAnswer, merge_llm_opinion
-from pii_detector.names import words
+from pii_detector.names import initials, words
 from pii_detector.overrides import Override
 from pii_detector.records import DOMAIN_WORDS, SENSITIVE_DOMAINS, topic_words
 from pii_detector.results import (
@@ -407,9 +407,8 @@ class _Engine:
             file = self.file_of[fqn].name
             by_noun.setdefault((file, self.contexts[fqn].noun), []).append(fqn)
             # `pcr_id` points at a `PatientCareReport` as surely as `report_id` does.
-            initials = "".join(w[0] for w in words(message.name) if w[0].isalpha())
-            if len(initials) >= 3:
-                by_noun.setdefault((file, initials), []).append(fqn)
+            if abbreviated := initials(message.name):
+                by_noun.setdefault((file, abbreviated), []).append(fqn)
             for field in message.fields:
                 ftype = self._type_of(field)
                 held = ftype.name

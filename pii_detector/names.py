@@ -555,6 +555,13 @@ def words(identifier: str) -> tuple[str, ...]:
     return tuple(_join_email(out))
 
 
+def initials(identifier: str) -> str:
+    """The initials of a record's name (`PatientCareReport` → `pcr`), when it has three
+    words or more: an id may be named after them (`pcr_id`)."""
+    found = "".join(w[0] for w in words(identifier) if w[0].isalpha())
+    return found if len(found) >= 3 else ""
+
+
 def _expand(word: str) -> tuple[str, ...]:
     if word in _EXPANSIONS:
         return _EXPANSIONS[word]
