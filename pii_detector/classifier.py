@@ -946,7 +946,7 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
     if ftype.cls == TypeClass.TEMPORAL:
         return _temporal(name, ctx)
     if ftype.scalar == "bool":
-        return _review_flag(_boolean(matches, ctx), field, ctx)
+        return _review_flag(_boolean(matches, ctx, tokens), field, ctx)
     if ftype.scalar in _TEXT_SCALARS and raw_words(ctx.fqn.rsplit(".", 1)[-1])[-1:] == ["names"]:
         # `OAuth2Credentials.CookieNames.refresh_token`: the name of the cookie, not the token.
         return _v(P, None, "NAMES_RECORD",
@@ -1710,7 +1710,7 @@ def _temporal(name: _Name | None, ctx: MessageContext) -> Verdict:
     return _v(P, None, "TEMPORAL_TYPE", "a timestamp, date or duration, not personal data itself")
 
 
-def _boolean(matches: Iterable[Match], ctx: MessageContext) -> Verdict:
+def _boolean(matches: Iterable[Match], ctx: MessageContext, tokens: Sequence[str]) -> Verdict:
     # On a thing that points at nobody (`Venue.wheelchair_accessible`), the flag is about
     # the thing: POLICY.md's "booleans about records".
     about_a_thing = (
@@ -1718,10 +1718,21 @@ def _boolean(matches: Iterable[Match], ctx: MessageContext) -> Verdict:
     )
     for match in matches:
         if lx.FACT in match.concept.flags and not about_a_thing:
+            if set(tokens[match.end :]) & _CONSENT_WORDS:
+                # `genetic_substudy_opt_in`: the person's consent about the fact, a
+                # property of it (interpretation 4), not the fact; it may still reveal it.
+                return _v(P, None, "PROPERTY_OF",
+                          f"`{'_'.join(tokens)}` is a consent about `{match.text}`, not the "
+                          "fact", 0.5,
+                          f"a consent about `{match.text}` may reveal the fact")  # fmt: skip
             concept = match.concept
             return _v(concept.level or H, concept.pii_type or PiiType.SPECIAL_CATEGORY, "FACT_FLAG",
                       f"a flag stating `{match.text}` about a person is that fact")  # fmt: skip
     return _v(P, None, "BOOL_FLAG", "a yes/no flag about the record")
+
+
+# Words of a person's choice about what comes before them (`…_opt_in`, `…_consent`).
+_CONSENT_WORDS = frozenset({"opt", "optin", "consent", "consented", "agreed", "agreement"})
 
 
 def _is_system(ctx: MessageContext) -> bool:

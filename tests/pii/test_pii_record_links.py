@@ -364,3 +364,21 @@ def test_a_category_whose_values_name_a_health_condition_states_it() -> None:
     assert _of(analysis, "acme.gym.v1.Member.plan").sensitivity == Sensitivity.PUBLIC
     area = _of(analysis, "acme.gym.v1.Member.trainer_practice_area")
     assert area.sensitivity == Sensitivity.PUBLIC
+
+
+def test_a_consent_about_a_sensitive_fact_is_not_the_fact_but_a_doubt() -> None:
+    analysis = _in(
+        "acme.biobank.v1",
+        """
+        message Donor {
+          string donor_id = 1;
+          string email = 2;
+          bool genetic_research_opt_in = 3;
+          bool diabetic = 4;
+        }
+        """,
+    )
+    consent = _of(analysis, "acme.biobank.v1.Donor.genetic_research_opt_in")
+    assert consent.sensitivity == Sensitivity.PUBLIC
+    assert consent.needs_review
+    assert _of(analysis, "acme.biobank.v1.Donor.diabetic").sensitivity == Sensitivity.HIGH
