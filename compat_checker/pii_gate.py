@@ -154,10 +154,13 @@ def _overrides(path: Path) -> Overrides:
         raise GateError(str(exc), hint="fix or delete it") from None
 
 
-def report_json(analysis: PiiAnalysis, llm_status=None) -> dict:
-    """The PII report; its `layers` say whether the LLM review (its LlmStatus) took part."""
+def report_json(
+    analysis: PiiAnalysis, llm_status=None, learned: LearnedModel | None = None
+) -> dict:
+    """The PII report; its `layers` say whether the learned second opinion and the LLM
+    review (its LlmStatus) took part."""
     llm = NO_LLM if llm_status is None else report_layer(llm_status)
-    return build_report(analysis, llm).model_dump(mode="json")
+    return build_report(analysis, llm, learned).model_dump(mode="json")
 
 
 def report_layer(status) -> ReportLayer:

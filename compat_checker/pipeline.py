@@ -283,6 +283,7 @@ def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, A
         }
     llm, review = runtime.context.llm(config, change.repo_root)
     calls = pii_gate.llm_ask(llm) if llm is not None else None
+    learned = model_if(config.pii.learned_model)
     analysis, changes = pii_gate.analyze_change(
         state["base"].tree,
         state["head"].tree,
@@ -292,18 +293,18 @@ def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, A
         changed_files=change.files,
         concurrency=llm.review_concurrency if llm is not None else 1,
         fail_on_review=config.pii.fail_on_review,
-        learned=model_if(config.pii.learned_model),
+        learned=learned,
         scope=state["head"].scope,
     )
     annotate_dir = runtime.context.options.annotate_dir
     if annotate_dir is not None:
         pii_gate.write_annotated(state["head"].tree, analysis, change.head.read_text, annotate_dir)
     layers = []
-    how = "rules"
+    how = "rules + learned" if learned is not None else "rules"
     if calls is not None:
         review = calls.status()
         if review.complete:
-            how = "rules + LLM"
+            how += " + LLM"
         # The PII review is one of the run's LLM reviews: --llm-required covers it too.
         layers.append(_llm_layer(review, pii_gate.PII_LLM_LAYER, runtime.context.options))
     under = sum(c.rule == pii_gate.PII_UNDER_RULE for c in changes)
@@ -318,7 +319,7 @@ def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, A
     )
     return {
         "pii_changes": changes,
-        "pii_report": pii_gate.report_json(analysis, review),
+        "pii_report": pii_gate.report_json(analysis, review, learned),
         "layers": [Layer(name="pii", status=LayerStatus.RAN, detail=detail), *layers],
     }
 

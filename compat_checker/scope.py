@@ -21,8 +21,8 @@ verdict, and keeps everything any consumer reads:
   keeps the whole connected component, so every one of those facts is computed from
   the same declarations as in the full model.
 - **PII links by name**: a field `cycle_id` links its message to a message of the same
-  file whose name holds `cycle` (pii_detector `link_records`); such pairs are connected
-  too.
+  file whose name holds `cycle`, or whose initials are `cycle` (`pcr_id` →
+  `PatientCareReport`; pii_detector `link_records`); such pairs are connected too.
 - **A package's person-like messages** (`Client` with a name, an e-mail and a phone): the
   PII classifier reads their nouns for every message of the package
   (`own_person_noun`). Every message of a package in scope that could be one (two or
@@ -55,7 +55,7 @@ from google.protobuf.message import DecodeError
 
 from compat_checker.buf_images import _DECLARATION_LISTS, Key, _owner, _references
 from pii_detector.classifier import _PERSON_EVIDENCE, _head_concept_keys
-from pii_detector.names import words
+from pii_detector.names import initials, words
 from pii_detector.records import DOMAIN_WORDS, SENSITIVE_DOMAINS
 from protomodel.descriptors import _split_file_set, _summarize, _varint, _wire_fields
 from protomodel.errors import ProtoParseError
@@ -398,7 +398,7 @@ class _IdLinks:
             for key, declaration in self.side.declarations.items():
                 if key[0] == file_name and isinstance(declaration, descriptor_pb2.DescriptorProto):
                     for message in _messages(declaration):
-                        for word in _words(message.name):
+                        for word in (*_words(message.name), initials(message.name)):
                             index[word].add(key)
             self.by_word[file_name] = index
         return self.by_word[file_name]

@@ -13,6 +13,7 @@ conservatively by `llm_review.merge_llm_opinion`) act as a floor under the rules
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
@@ -24,20 +25,28 @@ from pii_detector import lexicon as lx
 from pii_detector.classifier import (
     CERTAIN,
     FieldType,
+    Kind,
     MessageContext,
     TypeClass,
     Verdict,
+    a_person,
+    beside_a_sensitive_fact,
+    category_of_facts,
     classify_field,
     condition_of_a_thing,
     field_type,
     file_domain,
+    holding_a_person,
     in_file_domain,
     linked_context,
     links_to_people,
     may_link,
     message_context,
     own_person_noun,
+    part_of_a_person,
     sensitive_record_of,
+    states_a_sensitive_fact,
+    words_of_text,
 )
 from pii_detector.learned import (
     PREDICTION_CHUNK,
@@ -48,9 +57,9 @@ from pii_detector.learned import (
 )
 from pii_detector.levels import PiiType, Sensitivity, max_level
 from pii_detector.llm_review import PiiLlmAnswer, merge_llm_opinion
-from pii_detector.names import words
+from pii_detector.names import initials, words
 from pii_detector.overrides import Override
-from pii_detector.records import SENSITIVE_DOMAINS, topic_words
+from pii_detector.records import DOMAIN_WORDS, SENSITIVE_DOMAINS, topic_words
 from pii_detector.results import (
     Disagreement,
     FieldResult,
@@ -139,6 +148,14 @@ def field_facts(tree: ProtoTree) -> dict[str, FieldFacts]:
 # ---- the engine ---------------------------------------------------------------------
 
 
+_SENSITIVE_TOPICS = frozenset().union(*(DOMAIN_WORDS[d] for d in SENSITIVE_DOMAINS))
+
+
+def _headline(comment: str | None) -> str:
+    """The first phrase of a comment: up to its first colon, semicolon or full stop."""
+    return re.split(r"[:;]|\.(?:\s|$)", comment or "", maxsplit=1)[0]
+
+
 @dataclass(frozen=True)
 class _Level:
     """Per-propagation results: final field levels, message levels and their witnesses."""
@@ -165,8 +182,19 @@ class _Engine:
         # In the order said (a dict, not a set: `health` before `check` must stay a probe
         # whatever the hash seed, or the same tree gets a different record run to run).
         rpc_words: dict[str, dict[str, None]] = {}
+        # What the services that carry a message say they are, in the first phrase of
+        # their comment ("Patient recruitment for sponsored clinical trials: …"): the API's
+        # subject matter, not one of the things it lists after. Only its sensitive topics
+        # count: a headline may say a record is about people's health, never that it is a
+        # system's (doubt goes up).
+        described_as: dict[str, dict[str, None]] = {}
         for file in tree.files.values():
             for service in file.services:
+                described = dict.fromkeys(
+                    w
+                    for w in words_of_text(_headline(service.comments.text))
+                    if w in _SENSITIVE_TOPICS
+                )
                 for method in service.methods:
                     # Every gRPC service is a `…Service`: the suffix says nothing of the topic.
                     service_words = words(service.name)
@@ -176,6 +204,7 @@ class _Engine:
                     for fqn in (method.input_type, method.output_type):
                         if tree.file_of(fqn.lstrip(".")) is file:
                             rpc_words.setdefault(fqn.lstrip("."), {}).update(said)
+                            described_as.setdefault(fqn.lstrip("."), {}).update(described)
         self.topics: dict[str, dict[str, tuple[str, ...]]] = {}
         for file in tree.files.values():
             file_words = topic_words(file.name.removesuffix(".proto"))
@@ -187,6 +216,7 @@ class _Engine:
                 self.topics[message.fqn] = {
                     "file": file_words,
                     "rpc": tuple(rpc_words.get(message.fqn, ())),
+                    "service": tuple(described_as.get(message.fqn, ())),
                 }
                 self.contexts[message.fqn] = message_context(
                     message, file.package, topics=self.topics[message.fqn]
@@ -206,6 +236,8 @@ class _Engine:
                     message, package, nouns_of[package], self.topics[fqn]
                 )
         self._types: dict[tuple[str, TypeKind, bool], FieldType] = {}  # see _type_of
+        self.point_at_held_people()
+        self.read_parts_of_people()
         self.share_file_domains()
         self.link_records()
         # Extensions are fields of the message they extend: judged in its context and
@@ -233,6 +265,36 @@ class _Engine:
                 target = ftype.name
                 if ftype.cls == TypeClass.MESSAGE and target in self.messages:
                     self.target[field.fqn] = target
+        self.doubt_free_text_beside_facts()
+        self.read_category_values()
+
+    def doubt_free_text_beside_facts(self) -> None:
+        """Free text next to a field that certainly states a special-category fact may
+        describe that fact (classifier.beside_a_sensitive_fact)."""
+        for fqn in self.messages:
+            fields = self.fields_of(fqn)
+            fact = next((f.name for f in fields if states_a_sensitive_fact(self.own[f.fqn])), None)
+            if fact is None:
+                continue
+            for field in fields:
+                self.own[field.fqn] = beside_a_sensitive_fact(
+                    self.own[field.fqn], f"{self.messages[fqn].name}.{fact}", self.contexts[fqn]
+                )
+
+    def read_category_values(self) -> None:
+        """A category whose values name a sensitive fact states it
+        (classifier.category_of_facts)."""
+        for fqn in self.messages:
+            for field in self.fields_of(fqn):
+                ftype = self.types[field.fqn]
+                enum = self.tree.enum(ftype.name) if ftype.cls == TypeClass.ENUM else None
+                if enum is not None:
+                    self.own[field.fqn] = category_of_facts(
+                        self.own[field.fqn],
+                        enum.name,
+                        [v.name for v in enum.values],
+                        self.contexts[fqn],
+                    )
 
     def field_facts(self) -> dict[str, FieldFacts]:
         """What the learned model reads about every field, by field FQN."""
@@ -266,6 +328,51 @@ class _Engine:
             for i, (fqn, fact) in enumerate(chunk):
                 self.own[fqn] = combination.decide(fact, level_probs[i], partial(type_probs, i))
 
+    def point_at_held_people(self) -> None:
+        """A record that holds one person's record of its file (`Incident.caller`) points
+        at that person (classifier.holding_a_person); only the file's own messages count."""
+        for fqn, message in self.messages.items():
+            file = self.file_of[fqn].name
+            for field in message.fields:
+                ftype = self._type_of(field)
+                held = ftype.name
+                # One person (`caller`), not a list of them (an ambulance's `crew`).
+                if (
+                    ftype.cls == TypeClass.MESSAGE
+                    and not field.is_repeated
+                    and held != fqn
+                    and held in self.messages
+                    and self.file_of[held].name == file
+                    and a_person(self.contexts[held])
+                ):
+                    self.contexts[fqn] = holding_a_person(
+                        self.contexts[fqn], self.contexts[held], field.name
+                    )
+
+    def read_parts_of_people(self) -> None:
+        """A record with no identity of its own that only persons' records of its file hold
+        (RPC envelopes aside) is a part of that person (classifier.part_of_a_person)."""
+        holders: dict[str, list[tuple[str, str, bool]]] = {}
+        for fqn, message in self.messages.items():
+            if self.contexts[fqn].has(Kind.REQUEST):
+                continue
+            for field in message.fields:
+                held = self._type_of(field).name
+                if held != fqn and held in self.messages:
+                    holders.setdefault(held, []).append((fqn, field.name, field.is_repeated))
+        for fqn, held_by in holders.items():
+            # One part of one person each time (`vulnerability`), not a list of things the
+            # person has (`segments` of a trip, `certificates`).
+            people = [h for h, _, many in held_by if a_person(self.contexts[h]) and not many]
+            if len(people) != len(held_by) or any(
+                self.file_of[h].name != self.file_of[fqn].name for h in people
+            ):
+                continue
+            holder, field, _ = held_by[0]
+            self.contexts[fqn] = part_of_a_person(
+                self.contexts[fqn], self.messages[fqn], self.contexts[holder], field
+            )
+
     def share_file_domains(self) -> None:
         """A file is about one subject matter: a message with too little topic evidence of
         its own (`KeyworkSession` next to a `ServiceUser` with a sobriety date and a `Dose`
@@ -288,7 +395,8 @@ class _Engine:
 
         A message of the same file that points at a person's record in a sensitive domain
         through `<noun>_id` (`Embryo.cycle_id` → `TreatmentCycle`, which has a
-        `patient_id`), or that such a record holds (`TreatmentCycle.medications`), is a
+        `patient_id`; or the record's initials: `pcr_id` → `PatientCareReport`), or that
+        such a record holds (`TreatmentCycle.medications`), is a
         record of what happened to that person, whatever its own words. Chains are
         followed to a fixed point; only the file's own messages count, so a file's result
         does not depend on which other files are analysed with it. A record named after a
@@ -300,6 +408,9 @@ class _Engine:
         for fqn, message in self.messages.items():
             file = self.file_of[fqn].name
             by_noun.setdefault((file, self.contexts[fqn].noun), []).append(fqn)
+            # `pcr_id` points at a `PatientCareReport` as surely as `report_id` does.
+            if abbreviated := initials(message.name):
+                by_noun.setdefault((file, abbreviated), []).append(fqn)
             for field in message.fields:
                 ftype = self._type_of(field)
                 held = ftype.name

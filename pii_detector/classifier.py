@@ -37,6 +37,7 @@ from pii_detector.records import (
     DOMAIN_WORDS,
     SENSITIVE_DOMAINS,
     TECHNICAL_PERSON_NOUNS,
+    THING_HEADS,
     Domain,
     Record,
     Subject,
@@ -82,6 +83,7 @@ RULES: dict[str, str] = {
     "TEMPORAL_PII": "a date that is the personal data itself (date of birth, card expiry)",
     "BOOL_FLAG": "a boolean about a record is PUBLIC",
     "FACT_FLAG": "a boolean that states a health, special-category, credit or presence fact",
+    "GROUP_SELECTION": "a gender or an age on a record that selects a group of people",
     "COUNTER": "a count of something is PUBLIC",
     "ENUM_STATE": "an enum of states, kinds or categories of a record is PUBLIC",
     "ENUM_PII": "an enum of a personal category (gender, religion, blood type)",
@@ -195,6 +197,10 @@ class MessageContext:
     # Nested in a message about a thing (`Campaign.VideoSettings.AdCategoryDisclosure`) and
     # about no person itself: its flags describe the thing.
     part_of_thing: bool = False
+    # The person's record it holds (`Incident.caller`), when that is what points it at one.
+    held_person: str = ""
+    # Its sensitive domain is its file's, not its own (analysis.share_file_domains).
+    borrowed_domain: bool = False
 
     def has(self, *kinds: Kind) -> bool:
         return not self.kinds.isdisjoint(kinds)
@@ -220,6 +226,21 @@ _GROUP_WORDS = frozenset(
     {"criterion", "criteria", "targeting", "audience", "audiences", "cohort", "cohorts",
      "segment", "segments", "demographic", "demographics"}
 )  # fmt: skip
+# Of these, the words that name a set of people whoever they are; `demographics` after a
+# person noun are that person's own (`PatientDemographics`), not a group's.
+_SET_WORDS = _GROUP_WORDS - {"demographic", "demographics"}
+
+
+def _names_a_group(name_words: Sequence[str], person_nouns: frozenset[str]) -> bool:
+    """`AudienceDemographics`, `TargetingCriterion`, `CustomerSegment`: a group of people;
+    `PatientDemographics`: the demographics of one patient."""
+    if set(name_words) & _SET_WORDS:
+        return True
+    return any(
+        w in _GROUP_WORDS and not (i > 0 and name_words[i - 1] in person_nouns)
+        for i, w in enumerate(name_words)
+    )
+
 
 # Nouns of a system's parts: before a person noun that usually names a process, the name
 # is a component's (`InstanceGroupManager`, `ConnectionPoolAgent`, `QueueWorker`).
@@ -299,6 +320,72 @@ def linked_context(ctx: MessageContext, source: MessageContext, via: str) -> Mes
     return replace(ctx, record=record, linked=source.fqn, kinds=ctx.kinds | {Kind.PERSON_LINKED})
 
 
+def holding_a_person(ctx: MessageContext, person: MessageContext, field: str) -> MessageContext:
+    """`ctx` read as a record that points at the person it holds.
+
+    Holding a person's record (`Incident.caller`, `PatientCareReport.patient`) points at
+    that person at least as surely as a `<person>_id` does (interpretation 1): the record
+    is about them, so its free text and its flags are. Things that may hold their owner
+    (a `Vehicle`, a `Device`) stay things.
+    """
+    if ctx.has(Kind.PERSON, Kind.PERSON_LINKED, Kind.REQUEST, Kind.ORG, Kind.ANIMAL):
+        return ctx
+    if ctx.record.domain in _TECHNICAL_DOMAINS or ctx.record.subject == Subject.CONFIG:
+        return ctx
+    subject = ctx.record.subject
+    if subject == Subject.THING and ctx.noun not in THING_HEADS:
+        subject = Subject.ACTIVITY
+    name = person.fqn.rsplit(".", 1)[-1]
+    evidence = f"{ctx.record.evidence}; holds {name} in `{field}`"
+    return replace(
+        ctx,
+        record=Record(subject, ctx.record.domain, evidence),
+        kinds=ctx.kinds | {Kind.PERSON_LINKED},
+        held_person=person.fqn,
+    )
+
+
+def part_of_a_person(
+    ctx: MessageContext, message: MessageModel, person: MessageContext, field: str
+) -> MessageContext:
+    """`ctx` read as a part of the person's record that alone holds it.
+
+    A record with no identity of its own (no `id`, no `name`) that only a person's record
+    holds (`Debtor.vulnerability` → `Vulnerability` with `mental_health_condition`) is
+    that person's facts written in another message: a record about them (an activity
+    record pointing at them), so its flags and its text are. Addresses, places, devices,
+    organisations and records about other people keep their own reading.
+    """
+    if ctx.has(*_OWN_READING_KINDS) or ctx.record.subject != Subject.THING:
+        return ctx
+    if ctx.record.domain in _TECHNICAL_DOMAINS or ctx.linked or ctx.part_of_thing:
+        return ctx
+    own_ids = {("id",), ("uuid",), ("name",), (ctx.noun, "id")}
+    if any(words(f.name) in own_ids for f in message.fields):
+        return ctx
+    domain = ctx.record.domain if ctx.record.domain != Domain.GENERAL else person.record.domain
+    name = person.fqn.rsplit(".", 1)[-1]
+    record = Record(Subject.ACTIVITY, domain, f"a part of {name}'s record (`{field}`)")
+    return replace(ctx, record=record, kinds=ctx.kinds | {Kind.PERSON_LINKED})
+
+
+_OWN_READING_KINDS = (
+    Kind.PERSON, Kind.PERSON_LINKED, Kind.REQUEST, Kind.ORG, Kind.ANIMAL, Kind.VETERINARY,
+    Kind.ADDRESS, Kind.NETWORK, Kind.DEVICE, Kind.GEO, Kind.GEO_THING, Kind.PHONE, Kind.CARD,
+    Kind.IDENTITY, Kind.SECURITY,
+)  # fmt: skip
+
+
+def a_person(ctx: MessageContext) -> bool:
+    """A person's own record (not an RPC's envelope, an organisation or a system's)."""
+    return (
+        ctx.record.subject == Subject.PERSON
+        and ctx.has(Kind.PERSON)
+        and not ctx.has(Kind.REQUEST, Kind.ORG, Kind.ANIMAL)
+        and ctx.record.domain not in _TECHNICAL_DOMAINS
+    )
+
+
 def condition_of_a_thing(
     ctx: MessageContext, message: MessageModel, package: str, holders: Sequence[MessageContext]
 ) -> MessageContext | None:
@@ -336,8 +423,14 @@ def condition_of_a_thing(
 
 def links_to_people(ctx: MessageContext) -> bool:
     """A record about a person (or linked to one) in a health, criminal-justice or
-    social-services domain: what points at it, or what it holds, is about that person."""
+    social-services domain: what points at it, or what it holds, is about that person.
+
+    A record that points at a person only by holding one, and whose sensitive domain is
+    only its file's, is too weak a link to pass on (an entity union of a security API
+    that holds a `User` among assets, files and processes)."""
     record = ctx.record
+    if ctx.held_person and ctx.borrowed_domain:
+        return False
     return (
         record.about_people
         and record.domain in SENSITIVE_DOMAINS
@@ -362,7 +455,7 @@ def in_file_domain(ctx: MessageContext, domain: Domain) -> MessageContext:
     if ctx.record.domain != Domain.GENERAL:
         return ctx
     evidence = f"{ctx.record.evidence}; its file's records are {domain.value.replace('_', ' ')}"
-    return replace(ctx, record=Record(ctx.record.subject, domain, evidence))
+    return replace(ctx, record=Record(ctx.record.subject, domain, evidence), borrowed_domain=True)
 
 
 def sensitive_record_of(ctx: MessageContext, source: MessageContext) -> bool:
@@ -450,7 +543,7 @@ def message_context(
     ) or (
         not kinds & {Kind.ORG, Kind.NETWORK}
         and noun not in lx.GEO_THING_NOUNS
-        and not all_words & _GROUP_WORDS
+        and not _names_a_group(name_words, listed_person_nouns)
         and len(evidence) >= 2
     ):
         kinds.add(Kind.PERSON)
@@ -517,6 +610,15 @@ def message_context(
         points_at_listed_person,
         domain,
     )
+    if (
+        subject in (Subject.THING, Subject.ACTIVITY)
+        and not is_rpc
+        and not points_at_listed_person
+        and _names_a_group(words(message.name), listed_person_nouns)
+    ):
+        # Eligibility criteria, a targeting criterion, an audience: the settings of a
+        # selection of people, about no one person (its `min_hba1c` is a threshold).
+        subject = Subject.CONFIG
     if (
         subject == Subject.PERSON
         and domain in _TECHNICAL_DOMAINS
@@ -722,15 +824,38 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
     a person, is flagged for review (`_unsure_on_a_person`).
     """
     verdict = _unsure_on_a_person(_classify_field(field, ctx, ftype), field, ctx, ftype)
-    return _sensitive_free_text(verdict, ctx)
+    return _selected_attribute(_sensitive_free_text(verdict, ctx), field, ctx, ftype)
+
+
+# Attributes a selection of people is made by: on a record that selects a group (a
+# trial's eligibility criteria, an ad's targeting criterion) they say who is selected.
+_SELECTION_TYPES = frozenset({PiiType.GENDER, PiiType.DATE_OF_BIRTH})
+
+
+def _selected_attribute(
+    verdict: Verdict, field: FieldModel, ctx: MessageContext, ftype: FieldType
+) -> Verdict:
+    """`EligibilityCriteria.sex`, a criterion's age range: which people a selection takes,
+    no one person's gender or age (interpretation 13: groups of people are not a person)."""
+    if (
+        verdict.pii_type in _SELECTION_TYPES
+        and verdict.level in (L, M)
+        and ftype.cls in (TypeClass.ENUM, TypeClass.SCALAR)
+        and ctx.record.subject == Subject.CONFIG
+        and ctx.words & _SET_WORDS
+    ):
+        return _v(P, None, "GROUP_SELECTION",
+                  f"`{field.name}` of {ctx.describes} says which people it selects", 0.85)  # fmt: skip
+    return verdict
 
 
 def _sensitive_free_text(verdict: Verdict, ctx: MessageContext) -> Verdict:
     """Free text about a person in a health, criminal-justice, belief or social-services
     record (`risk_notes`, `psychological_evaluation_summary`) is at least MEDIUM and may
-    well describe the sensitive fact itself (HIGH): a reviewer decides."""
+    well describe the sensitive fact itself (HIGH): a reviewer decides. So may a free-form
+    container there (a triage call's `key_question_answers`): callers put anything in it."""
     if (
-        verdict.rule == "FREE_TEXT"
+        verdict.rule in {"FREE_TEXT", "OPEN_CONTAINER"}
         and verdict.level == M
         and verdict.review is None
         and ctx.record.domain in SENSITIVE_DOMAINS
@@ -741,6 +866,68 @@ def _sensitive_free_text(verdict: Verdict, ctx: MessageContext) -> Verdict:
             f"free text in {_a(domain)} record about a person may describe the sensitive "
             "fact itself (HIGH)"))  # fmt: skip
     return verdict
+
+
+def beside_a_sensitive_fact(verdict: Verdict, fact: str, ctx: MessageContext) -> Verdict:
+    """Free text on a record about people that states a special-category fact for certain
+    (`Vulnerability.details` next to `mental_health_condition`) may describe that fact
+    (HIGH), whatever the record's domain: a reviewer decides (rule 21's doubt, read from
+    the record's own facts rather than its topic words)."""
+    if (
+        verdict.rule in {"FREE_TEXT", "OPEN_CONTAINER"}
+        and verdict.level == M
+        and verdict.review is None
+        and _on_people(ctx)
+    ):
+        return replace(verdict, review=(
+            f"free text beside a sensitive fact ({fact}) may describe it (HIGH)"))  # fmt: skip
+    return verdict
+
+
+# Concepts that make a category's value a sensitive fact when the category takes it.
+_FACT_VALUE_CONCEPTS = frozenset({"health"})
+# A category of a line of work (a law firm's `PracticeArea` with `PERSONAL_INJURY`, a
+# clinic's `Specialty`) says what kind of work a record is, not what a person has.
+_LINES_OF_WORK = frozenset(
+    {"area", "practice", "specialty", "speciality", "department", "discipline"}
+)  # fmt: skip
+
+
+def category_of_facts(
+    verdict: Verdict, enum_name: str, values: Sequence[str], ctx: MessageContext
+) -> Verdict:
+    """A category on a record about people whose values name a sensitive fact
+    (`ExclusionReason` with `MENTAL_HEALTH`, a `DischargeReason` with `DECEASED_OVERDOSE`)
+    states that fact when it takes that value: HIGH, unsure (a reviewer decides, and it
+    does not spread). What a category can be says what it holds; a switch's state words
+    (`DISABLED`) say nothing."""
+    if verdict.level != P or verdict.rule != "ENUM_STATE" or not _on_people(ctx):
+        return verdict
+    if ctx.has(Kind.REQUEST) or _is_system(ctx) or set(words(enum_name)) & _LINES_OF_WORK:
+        return verdict
+    prefix = words(enum_name)
+    for value in values:
+        tokens = words(value)
+        if tokens[: len(prefix)] == prefix:
+            tokens = tokens[len(prefix) :]
+        tokens = tuple(t for t in tokens if t not in _STATE_WORDS)
+        for match in match_concepts(tokens):
+            if match.concept.key in _FACT_VALUE_CONCEPTS and _applies(match.concept, ctx):
+                concept = match.concept
+                return _v(H, concept.pii_type, "ENUM_PII",
+                          f"enum {enum_name} can be {value}: {concept.label}", 0.6,
+                          f"a category on {_a(ctx.record.describes)} whose value {value} "
+                          "names a sensitive fact: confirm the level")  # fmt: skip
+    return verdict
+
+
+def states_a_sensitive_fact(verdict: Verdict) -> bool:
+    """A field that is, for certain, a special-category fact about a person."""
+    return (
+        verdict.level == H
+        and verdict.pii_type == PiiType.SPECIAL_CATEGORY
+        and verdict.confidence >= CERTAIN
+    )
 
 
 def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict:
@@ -759,7 +946,7 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
     if ftype.cls == TypeClass.TEMPORAL:
         return _temporal(name, ctx)
     if ftype.scalar == "bool":
-        return _review_flag(_boolean(matches, ctx), field, ctx)
+        return _review_flag(_boolean(matches, ctx, tokens), field, ctx)
     if ftype.scalar in _TEXT_SCALARS and raw_words(ctx.fqn.rsplit(".", 1)[-1])[-1:] == ["names"]:
         # `OAuth2Credentials.CookieNames.refresh_token`: the name of the cookie, not the token.
         return _v(P, None, "NAMES_RECORD",
@@ -843,6 +1030,11 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
                      "nothing", 0.85)  # fmt: skip
     if ftype.scalar in _TEXT_SCALARS:
         verdict = _several_kinds(verdict, tokens, ctx, ftype)
+    if verdict.reason == _NOT_FINANCIAL and _comment_says_financial(field.comments.text):
+        # "Card or loan account number at the original creditor": the comment says which
+        # account an ambiguous `account_number` is (interpretation 6: a financial context).
+        verdict = _v(H, PiiType.BANK_ACCOUNT, "FINANCIAL_CONTEXT",
+                     f"the comment says `{field.name}` is a financial account's number", 0.8)  # fmt: skip
     if verdict.rule in _COMMENT_MAY_RAISE and ftype.cls != TypeClass.MESSAGE:
         said = _from_comment(field, ctx)
         if (
@@ -1196,8 +1388,10 @@ def _unsure_on_a_person(
             or not own
             or not dated
             or dated & _LIFECYCLE_WORDS
-            # Outside health, a logged time (`visited_at`, `opened_at`) dates the record's
-            # own event; a calendar date (`baptism_date`, `celebrated_on`) may be the fact.
+            # A logged time (`visited_at`, `taken_at` of vitals) dates the record's own
+            # event; a calendar date (`baptism_date`, `celebrated_on`) may be the fact, and
+            # in health any other date (`lmp`, a dose's `start`).
+            or raw[-1:] in (["at"], ["time"], ["timestamp"])
             or (ctx.record.domain != Domain.HEALTH and raw[-1:] not in (["date"], ["on"]))
         ):
             return verdict
@@ -1302,6 +1496,12 @@ def _review_flag(verdict: Verdict, field: FieldModel, ctx: MessageContext) -> Ve
         return _v(P, None, verdict.rule, verdict.reason, 0.5,
                   f"a {kind} on {_a(ctx.record.describes)}: in this domain its level, kind or "
                   "choice may itself be the sensitive fact")  # fmt: skip
+    said = _from_comment(field, ctx)
+    if said is not None and said.level == H and said.pii_type in _FACT_TYPES:
+        # "Reduced plan after an income and expenditure assessment": the handling word
+        # (`plan`) is weak where the comment says what the flag rests on.
+        return _v(P, None, verdict.rule, verdict.reason, 0.5,
+                  f"the comment says this {kind} rests on a sensitive fact: it may state it")  # fmt: skip
     return verdict
 
 
@@ -1338,6 +1538,8 @@ _RECORD_FLAG_WORDS = frozenset(
      "confirmed", "pending", "completed", "paid", "role", "tier", "plan", "level", "unit",
      "preferred", "preference", "theme", "mode", "method", "channel", "frequency"}
 )  # fmt: skip
+# A switch's or a record's state in an enum value: no fact about a person.
+_STATE_WORDS = lx.HEAD_ONLY_WORDS | _RECORD_FLAG_WORDS | {"unspecified", "unknown", "other", "none"}
 
 
 def _open_container(field: FieldModel, ctx: MessageContext) -> Verdict:
@@ -1460,7 +1662,13 @@ def _parent_resource(field: FieldModel, ctx: MessageContext) -> Verdict | None:
 def _applies(concept: lx.Concept, ctx: MessageContext) -> bool:
     if not _about_a_person(concept, ctx):
         return False
-    return lx.HEALTH not in concept.flags or ctx.has(Kind.HEALTH)
+    return lx.HEALTH not in concept.flags or ctx.has(Kind.HEALTH) or _health_of_a_person(ctx)
+
+
+def _health_of_a_person(ctx: MessageContext) -> bool:
+    """A health record about a person by its record, not its name (`PrescreenResponse` of a
+    clinical trial's candidate, a dispatch `Incident` of a 911 medical call)."""
+    return ctx.record.domain == Domain.HEALTH and _on_people(ctx) and ctx.has(Kind.PERSON_LINKED)
 
 
 def _about_a_person(concept: lx.Concept, ctx: MessageContext) -> bool:
@@ -1502,7 +1710,7 @@ def _temporal(name: _Name | None, ctx: MessageContext) -> Verdict:
     return _v(P, None, "TEMPORAL_TYPE", "a timestamp, date or duration, not personal data itself")
 
 
-def _boolean(matches: Iterable[Match], ctx: MessageContext) -> Verdict:
+def _boolean(matches: Iterable[Match], ctx: MessageContext, tokens: Sequence[str]) -> Verdict:
     # On a thing that points at nobody (`Venue.wheelchair_accessible`), the flag is about
     # the thing: POLICY.md's "booleans about records".
     about_a_thing = (
@@ -1510,10 +1718,21 @@ def _boolean(matches: Iterable[Match], ctx: MessageContext) -> Verdict:
     )
     for match in matches:
         if lx.FACT in match.concept.flags and not about_a_thing:
+            if set(tokens[match.end :]) & _CONSENT_WORDS:
+                # `genetic_substudy_opt_in`: the person's consent about the fact, a
+                # property of it (interpretation 4), not the fact; it may still reveal it.
+                return _v(P, None, "PROPERTY_OF",
+                          f"`{'_'.join(tokens)}` is a consent about `{match.text}`, not the "
+                          "fact", 0.5,
+                          f"a consent about `{match.text}` may reveal the fact")  # fmt: skip
             concept = match.concept
             return _v(concept.level or H, concept.pii_type or PiiType.SPECIAL_CATEGORY, "FACT_FLAG",
                       f"a flag stating `{match.text}` about a person is that fact")  # fmt: skip
     return _v(P, None, "BOOL_FLAG", "a yes/no flag about the record")
+
+
+# Words of a person's choice about what comes before them (`…_opt_in`, `…_consent`).
+_CONSENT_WORDS = frozenset({"opt", "optin", "consent", "consented", "agreed", "agreement"})
 
 
 def _is_system(ctx: MessageContext) -> bool:
@@ -2187,6 +2406,16 @@ def _ambiguous_name(name: _Name, ctx: MessageContext) -> Verdict:
     return _v(P, None, "THING_NAME", f"`{name.match.text}` of {ctx.describes}")
 
 
+def _person_name(name: _Name, ctx: MessageContext) -> Verdict:
+    # `Family.family_name` of a typeface: the name of the record's own thing, which the
+    # record's noun says is no person.
+    own = name.match.text.split()[0] == ctx.noun and not name.prefix
+    if own and not ctx.has(Kind.PERSON, Kind.SUBJECT_PERSON) and ctx.noun not in lx.PERSON_NOUNS:
+        return _v(P, None, "THING_NAME", f"`{name.match.text}` names {ctx.describes} itself")
+    concept = name.match.concept
+    return _v(L, PiiType.NAME, "NAME_WORD", f"`{name.match.text}` means {concept.label}")
+
+
 def _employer(name: _Name, ctx: MessageContext) -> Verdict:
     if ctx.has(Kind.ORG, Kind.GEO_THING, Kind.PUBLISHED) and not ctx.has(Kind.PERSON):
         return _v(P, None, "THING_NAME", f"a company name in {ctx.describes}")
@@ -2197,7 +2426,16 @@ def _account_number(name: _Name, ctx: MessageContext) -> Verdict:
     if ctx.has(Kind.FINANCIAL) or set(name.prefix) & lx.FINANCIAL_NOUNS:
         return _v(H, PiiType.BANK_ACCOUNT, "FINANCIAL_CONTEXT",
                   f"an account number in financial message {ctx.describes}")  # fmt: skip
-    return _v(M, PiiType.CUSTOMER_ID, "NAME_WORD", "an account number that is not a financial one")
+    return _v(M, PiiType.CUSTOMER_ID, "NAME_WORD", _NOT_FINANCIAL)
+
+
+_NOT_FINANCIAL = "an account number that is not a financial one"
+
+
+def _comment_says_financial(text: str | None) -> bool:
+    """A comment that names a bank, a card or a loan (not one that negates it)."""
+    said = set(words_of_text(text))
+    return bool(said & lx.FINANCIAL_NOUNS) and not said & {"not", "no", "never"}
 
 
 _HELD_FUNDS = frozenset({"retainer", "trust", "escrow", "wallet", "savings", "checking"})
@@ -2445,6 +2683,7 @@ _RESOLVERS: dict[str, Callable[[_Name, MessageContext], Verdict]] = {
     "free_text": _free_text,
     "by": _by,
     "account_number": _account_number,
+    "person_name": _person_name,
     "balance": _balance,
     "document_number": _document_number,
     "security_code": _security_code,

@@ -38,7 +38,13 @@ from pii_detector.overrides import (
     load_overrides,
     record_override,
 )
-from pii_detector.report import NO_LLM, ReportLayer, build_report, report_json_parts
+from pii_detector.report import (
+    NO_LLM,
+    ReportLayer,
+    build_report,
+    learned_layer,
+    report_json_parts,
+)
 from pii_detector.results import FieldResult, PiiAnalysis
 from protomodel.construct import gc_paused
 from protomodel.errors import ProtoParseError
@@ -165,7 +171,7 @@ def run_scan(
     if not annotating:
         trees = []  # the models (most of the memory) go before the report is built
     llm_layer = review.llm_layer()
-    report = build_report(analysis, llm_layer)
+    report = build_report(analysis, llm_layer, model)
     if json_path:
         _write(json_path, report_json_parts(report))
     if annotating:
@@ -178,7 +184,7 @@ def run_scan(
         for part in report_json_parts(report):
             click.echo(part, nl=False)
     else:
-        _print_text(analysis, threshold, llm_layer)
+        _print_text(analysis, threshold, llm_layer, learned_layer(analysis, model))
     missing = analysis.unannotated(threshold)
     under = analysis.under_annotated(threshold)
     if check and (missing or under):
@@ -552,7 +558,9 @@ def _why(f: FieldResult) -> str:
     return f"{escape(f.reasoning)}; [yellow]needs review[/]{reason}"
 
 
-def _print_text(analysis: PiiAnalysis, threshold: Sensitivity, llm_layer: ReportLayer) -> None:
+def _print_text(
+    analysis: PiiAnalysis, threshold: Sensitivity, llm_layer: ReportLayer, learned: ReportLayer
+) -> None:
     console = Console()
     for path, part in analysis.by_file().items():
         pii_fields = [f for f in part.fields if f.sensitivity.is_pii]
@@ -599,7 +607,10 @@ def _print_text(analysis: PiiAnalysis, threshold: Sensitivity, llm_layer: Report
         + f", {len(analysis.under_annotated(threshold))} annotated below their level"
         + f", {sum(f.needs_review for f in analysis.fields)} need review"
     )
-    llm = "rules + LLM" if llm_layer.status == "ran" else f"rules (LLM {llm_layer.status})"
+    ran = "rules + learned" if learned.status == "ran" else "rules"
+    llm = f"{ran} + LLM" if llm_layer.status == "ran" else f"{ran} (LLM {llm_layer.status})"
     console.print(f"layers: {llm}: {escape(llm_layer.detail)}")
+    if learned.status == "ran":
+        console.print(f"learned: {escape(learned.detail)}")
     for element in analysis.unused_overrides:
         console.print(f"[yellow]note[/]: override for {element} matches no field")

@@ -53,6 +53,9 @@ _SECRET_TYPES = frozenset({PiiType.PASSWORD, PiiType.API_KEY, PiiType.AUTH_SECRE
 # The combination's thresholds (see bench/pii_learned.py for how they were measured).
 RAISE_PROBABILITY = 0.6  # the model's level replaces an unsure lower rule level
 REVIEW_PROBABILITY = 0.25  # the model's P(HIGH) flags a field for review
+# How the model signs what it did: the rule of a level it raised, the start of its review flag.
+LEARNED_RULE = "LEARNED"
+SIGNATURE = "learned model"
 
 
 @dataclass(frozen=True)
@@ -444,11 +447,11 @@ def second_opinion(
         pii_type = verdict.pii_type
         if pii_type is None:
             pii_type = TYPES[int(np.argmax(type_probs()[1:])) + 1]
-        said = f"learned model: {level.value} (p={level_probs[best]:.2f})"
+        said = f"{SIGNATURE}: {level.value} (p={level_probs[best]:.2f})"
         return Verdict(
             level,
             pii_type,
-            "LEARNED",
+            LEARNED_RULE,
             f"{said} for `{facts.field.name}` on {facts.ctx.describes}; the rules were unsure "
             f"({verdict.reasoning})",
             (),
@@ -456,7 +459,7 @@ def second_opinion(
             f"{said}; the rules said {verdict.level.value}",
         )
     if verdict.level != Sensitivity.HIGH and p_high >= REVIEW_PROBABILITY:
-        said = f"learned model: HIGH with p={p_high:.2f}"
+        said = f"{SIGNATURE}: HIGH with p={p_high:.2f}"
         return replace(verdict, review=f"{verdict.review}; {said}" if verdict.review else said)
     return verdict
 

@@ -285,8 +285,29 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "rijbewijs": ("driver", "license"),
     "nss": ("ssn",),
     "numero": ("number",),
+    "poliza": ("policy",),
+    "polizza": ("policy",),
+    "apolice": ("policy",),
     "nummer": ("number",),
     "nro": ("number",),
+    # people in a role (a `medico` field names the physician, a `titular` the holder)
+    "medico": ("physician",),
+    "medecin": ("physician",),
+    "arzt": ("physician",),
+    "huisarts": ("physician",),
+    "odontologo": ("dentist",),
+    "dentista": ("dentist",),
+    "dentiste": ("dentist",),
+    "zahnarzt": ("dentist",),
+    "tandarts": ("dentist",),
+    "titular": ("holder",),
+    "titolare": ("holder",),
+    "titulaire": ("holder",),
+    "inhaber": ("holder",),
+    "tutore": ("guardian",),
+    "tuteur": ("guardian",),
+    "vormund": ("guardian",),
+    "voogd": ("guardian",),
     # personal attributes
     "sexo": ("gender",),
     "sexe": ("gender",),
@@ -336,6 +357,20 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "alergia": ("allergy",),
     "allergie": ("allergy",),
     "medicamento": ("medication",),
+    "medicamentos": ("medication",),
+    "medicament": ("medication",),
+    "medikament": ("medication",),
+    "medikamente": ("medication",),
+    "farmaco": ("medication",),
+    "farmaci": ("medication",),
+    "geneesmiddel": ("medication",),
+    "medicijn": ("medication",),
+    "embarazo": ("pregnancy",),
+    "gravidez": ("pregnancy",),
+    "grossesse": ("pregnancy",),
+    "gravidanza": ("pregnancy",),
+    "schwangerschaft": ("pregnancy",),
+    "zwangerschap": ("pregnancy",),
     "notas": ("note",),
     "observaciones": ("note",),
     "observacoes": ("note",),
@@ -418,9 +453,18 @@ _FOREIGN_PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("nome", "completo"): ("full", "name"),
     ("nombre", "completo"): ("full", "name"),
     ("nom", "complet"): ("full", "name"),
+    ("tutor", "legal"): ("legal", "guardian"),
+    ("tutora", "legal"): ("legal", "guardian"),
+    ("tutore", "legale"): ("legal", "guardian"),
+    ("tuteur", "legal"): ("legal", "guardian"),
 }
 _MAX_FOREIGN = max(len(k) for k in _FOREIGN_PHRASES)
 _ACCENTS = str.maketrans("áàâãäéèêëíìîïóòôõöúùûüçñß", "aaaaaeeeeiiiiooooouuuucns")
+
+
+# Heads a Romance-language name puts first (`id_paciente`, `num_poliza`, `numero_socio`):
+# before a foreign word they are read last, as in English (`patient_id`, `policy_number`).
+_HEAD_FIRST = frozenset({"id", "num", "numero", "nro", "nr", "cod", "codigo", "codice"})
 
 
 def _translate(parts: list[str]) -> list[str]:
@@ -428,6 +472,14 @@ def _translate(parts: list[str]) -> list[str]:
     plain = [p.translate(_ACCENTS) for p in parts]
     if not any(p in _FOREIGN or p in _FOREIGN_FIRST for p in plain):
         return parts
+    phrase_first = any(tuple(plain[:size]) in _FOREIGN_PHRASES for size in range(2, 4))
+    if (
+        len(plain) >= 2
+        and plain[0] in _HEAD_FIRST
+        and not phrase_first
+        and any(p in _FOREIGN for p in plain[1:])
+    ):
+        return [*_translate(parts[1:]), *_translate(parts[:1])]
     out: list[str] = []
     i = 0
     while i < len(plain):
@@ -501,6 +553,13 @@ def words(identifier: str) -> tuple[str, ...]:
                 continue
         out.extend(_expand(word))
     return tuple(_join_email(out))
+
+
+def initials(identifier: str) -> str:
+    """The initials of a record's name (`PatientCareReport` → `pcr`), when it has three
+    words or more: an id may be named after them (`pcr_id`)."""
+    found = "".join(w[0] for w in words(identifier) if w[0].isalpha())
+    return found if len(found) >= 3 else ""
 
 
 def _expand(word: str) -> tuple[str, ...]:

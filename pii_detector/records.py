@@ -116,7 +116,8 @@ DOMAIN_WORDS: dict[Domain, frozenset[str]] = {
         {"bank", "banking", "payment", "loan", "credit", "ledger", "transaction", "payout",
          "invoice", "billing", "mortgage", "iban", "wallet", "brokerage", "deposit", "ach",
          "sepa", "remittance", "underwriting", "lending", "borrower", "tax", "finance",
-         "financial", "insurance", "premium", "claim", "securities", "trading"}
+         "financial", "insurance", "premium", "claim", "securities", "trading", "debt",
+         "debtor", "creditor", "arrears", "bankruptcy", "insolvency", "delinquency"}
     ),
     Domain.HR: frozenset(
         {"employee", "payroll", "hire", "hiring", "candidate", "recruit", "recruiting",
@@ -186,7 +187,10 @@ TECHNICAL_PERSON_NOUNS = frozenset(
 )  # fmt: skip
 
 # Weight of each place evidence comes from.
-_WEIGHTS = {"name": 3, "package": 3, "rpc": 2, "holder": 2, "file": 1, "fields": 1, "comment": 1}
+_WEIGHTS = {
+    "name": 3, "package": 3, "rpc": 2, "service": 2, "holder": 2, "file": 1, "fields": 1,
+    "comment": 1,
+}  # fmt: skip
 
 
 # After `health`: a system's probe or its sources (`health_check`, `HealthSource`,
@@ -268,14 +272,14 @@ def subject_of(
     if points_at_person and not technical:
         # A record that points at a person (an order's `customer_id`) is about them; a
         # host with an `owner_email` stays a thing.
-        return Subject.THING if noun in _THING_HEADS else Subject.ACTIVITY
+        return Subject.THING if noun in THING_HEADS else Subject.ACTIVITY
     if domain == Domain.INFRASTRUCTURE:
         return Subject.CONFIG
     return Subject.THING
 
 
 # Nouns of things that may point at a person (their owner) without being about them.
-_THING_HEADS = frozenset(
+THING_HEADS = frozenset(
     {"host", "server", "device", "machine", "vehicle", "product", "project", "repository",
      "repo", "file", "document", "asset", "resource", "cluster", "instance", "bucket",
      "team", "group", "organization", "company", "store", "listing", "item", "dataset",

@@ -21,6 +21,7 @@ from pydantic import (
     model_serializer,
 )
 
+from pii_detector.learned import LEARNED_RULE, SIGNATURE, LearnedModel
 from pii_detector.levels import PiiType, Sensitivity
 from pii_detector.results import Disagreement, PiiAnalysis, Source
 from protomodel.construct import construct
@@ -100,16 +101,34 @@ class Summary(_Model):
 
 
 class ReportLayer(_Model):
-    """One layer of the classification and what it did: `rules` always ran; `llm` ran
-    (every file answered), was partial or failed (those files keep the rules' levels),
-    or was skipped (no model configured, or not asked for)."""
+    """One layer of the classification and what it did: `rules` always ran; `learned`
+    (the shipped model's second opinion where the rules are unsure) ran or was turned
+    off; `llm` ran (every file answered), was partial or failed (those files keep the
+    rules' levels), or was skipped (no model configured, or not asked for)."""
 
-    name: Literal["rules", "llm"]
+    name: Literal["rules", "learned", "llm"]
     status: Literal["ran", "partial", "failed", "skipped"]
     detail: str
 
 
 NO_LLM = ReportLayer(name="llm", status="skipped", detail="no LLM review asked for")
+
+
+def learned_layer(analysis: PiiAnalysis, model: LearnedModel | None) -> ReportLayer:
+    """The `learned` layer: what the second opinion changed, counted from the fields it
+    signed (a level it raised, a review flag it added)."""
+    if model is None:
+        return ReportLayer(name="learned", status="skipped", detail="turned off: the rules alone")
+    raised = sum(f.rule == LEARNED_RULE for f in analysis.fields)
+    flagged = sum(
+        f.rule != LEARNED_RULE and SIGNATURE in (f.review_reason or "") for f in analysis.fields
+    )
+    return ReportLayer(
+        name="learned",
+        status="ran",
+        detail=f"second opinion where the rules are unsure: {raised} raised, {flagged} flagged"
+        f" for review (model trained on labels {model.labels_sha256[:12]})",
+    )
 
 
 class FileReport(_Model):
@@ -207,16 +226,19 @@ def _report(path: str, part: PiiAnalysis) -> FileReport:
     )
 
 
-def build_report(analysis: PiiAnalysis, llm: ReportLayer = NO_LLM) -> FileReport | MultiReport:
+def build_report(
+    analysis: PiiAnalysis, llm: ReportLayer = NO_LLM, learned: LearnedModel | None = None
+) -> FileReport | MultiReport:
     """One report for one file, ``{"files": […], "total": …}`` for several; its `layers`
-    say which layers decided the levels: the rules, and `llm` (by default not asked for)."""
+    say which layers decided the levels: the rules, the `learned` second opinion when its
+    ``learned`` model took part, and `llm` (by default not asked for)."""
     review = sum(f.needs_review for f in analysis.fields)
     rules = ReportLayer(
         name="rules",
         status="ran",
         detail=f"{len(analysis.fields)} fields classified, {review} need review",
     )
-    layers = [rules, llm]
+    layers = [rules, learned_layer(analysis, learned), llm]
     parts = analysis.by_file()
     reports = [_report(path, part) for path, part in parts.items()]
     if len(reports) == 1:

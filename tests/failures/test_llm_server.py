@@ -47,7 +47,7 @@ def test_answers_through_the_real_client_and_token_exchange(
     run = check(env=env, timeout=240)
     assert run.code == 0, run.stderr
     assert run.layer("llm").status == "ran" and run.layer("pii-llm").status == "ran"
-    assert "rules + LLM" in run.layer("pii").detail
+    assert "rules + learned + LLM" in run.layer("pii").detail
     assert server.state.tokens >= 1
     assert sorted(server.state.requests) == ["compat", "compat", "pii", "pii"]
     assert not (repo / ".protoguard").exists()  # the cache lives outside the working tree
@@ -70,7 +70,7 @@ def test_a_failing_model_fails_open_in_bounded_time(
         layer = run.layer(name)
         assert layer.status == "failed" and not layer.required
         assert "\n" not in layer.detail and layer.detail
-    assert "rules + LLM" not in run.layer("pii").detail
+    assert "+ LLM" not in run.layer("pii").detail
     warnings = [line for line in run.stderr_lines if line.startswith("protoguard: warning:")]
     assert {line.split()[2] for line in warnings} == {"llm", "pii-llm"}
     if mode in ("429", "500", "garbage"):

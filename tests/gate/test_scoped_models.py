@@ -192,6 +192,35 @@ CASES = {
             """
         ),
     ),
+    # A changed record links by its id's initials to an unchanged health record
+    # (`ptr_id` → `PatientTransferRecord`): the record it points at stays in scope.
+    "an id named after an unchanged record's initials": (
+        _proto(
+            """
+            message PatientTransferRecord {
+              string ptr_id = 1;
+              string patient_id = 2;
+              string diagnosis = 3;
+            }
+            message Arrival {
+              string ptr_id = 1;
+            }
+            """
+        ),
+        _proto(
+            """
+            message PatientTransferRecord {
+              string ptr_id = 1;
+              string patient_id = 2;
+              string diagnosis = 3;
+            }
+            message Arrival {
+              string ptr_id = 1;
+              string bay = 2;
+            }
+            """
+        ),
+    ),
     # A message held by an unchanged holder gains personal data.
     "a field added to a message an unchanged one holds": (
         _proto(

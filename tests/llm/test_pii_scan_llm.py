@@ -180,7 +180,7 @@ def test_pii_scan_and_check_give_a_field_the_same_level_from_the_same_answer(
         assert layer(each, "rules")["status"] == "ran"
         assert layer(each, "llm")["status"] == "ran"
     text = cli("pii", "scan", "proto", "--llm", "fake:m")
-    assert "layers: rules + LLM: PII review of 1 file(s)" in text.stdout
+    assert "layers: rules + learned + LLM: PII review of 1 file(s)" in text.stdout
     # Without the LLM the same field is the rules' PUBLIC, flagged for review.
     _, rules_only = scan()
     quark = next(f for f in rules_only["fields"] if f["element"] == PKG + "favourite_quark")

@@ -155,6 +155,7 @@ def test_the_shipped_model_was_trained_on_the_current_labels() -> None:
 def test_a_new_blind_split_stays_out_of_training() -> None:
     assert "blind_g" not in training.TRAINING_SPLITS
     assert "blind_h" not in training.TRAINING_SPLITS
+    assert "blind_i" not in training.TRAINING_SPLITS
     assert set(training.TRAINING_SPLITS) <= set(bench.SPLITS)
 
 
@@ -172,9 +173,21 @@ def test_it_flags_an_unfamiliar_personal_fact_on_a_person_in_a_new_domain() -> N
     assert after.needs_review and "learned model: HIGH with p=" in (after.review_reason or "")
 
 
+# The same member without the fields that certainly state a special-category fact: beside
+# one, the rules already doubt free text themselves (POLICY.md rule 33).
+CLIMBING_WITHOUT_FACTS = "\n".join(
+    line
+    for line in CLIMBING.splitlines()
+    if not any(
+        fact in line
+        for fact in ("religion", "hiv", "wheelchair", "pregnant", "conviction", "blood", "blind")
+    )
+)
+
+
 def test_it_flags_a_field_the_rules_were_sure_of() -> None:
-    before = result(analyze(CLIMBING), "Climber.tattoo_descriptions")
-    after = result(analyze(CLIMBING, learned=MODEL), "Climber.tattoo_descriptions")
+    before = result(analyze(CLIMBING_WITHOUT_FACTS), "Climber.tattoo_descriptions")
+    after = result(analyze(CLIMBING_WITHOUT_FACTS, learned=MODEL), "Climber.tattoo_descriptions")
     assert not before.needs_review
     assert after.sensitivity == before.sensitivity and after.needs_review
     assert "learned model: HIGH with p=" in (after.review_reason or "")

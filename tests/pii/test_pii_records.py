@@ -328,8 +328,11 @@ def test_a_request_that_writes_a_patients_record_and_media_links_need_review() -
         "  bool breath_test_positive = 3; bool test_mode = 4; }\n"
         "message StartTherapyRequest { string patient_id = 1; string regimen = 2; }"
     )
-    for path in ("Patient.scan_url", "Visit.breath_test_positive", "StartTherapyRequest.regimen"):
+    for path in ("Patient.scan_url", "StartTherapyRequest.regimen"):
         assert result(clinic, path).needs_review, path
+    # A positive test on a health record about a patient is the fact itself (POLICY.md
+    # rule 33's clinical context by the record): HIGH, not only a doubt.
+    assert result(clinic, "Visit.breath_test_positive").sensitivity == H
     assert not result(clinic, "Visit.test_mode").needs_review
 
 

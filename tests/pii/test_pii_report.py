@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 from pii_helpers import analyze
+from test_pii_learned import CLIMBING
 
+from pii_detector import learned
 from pii_detector.analysis import analyze_tree
 from pii_detector.report import build_report, report_json
 from protomodel.parse import build_tree
@@ -99,6 +101,7 @@ def test_the_report_says_which_layers_ran() -> None:
     data = json.loads(report_json(build_report(analyze(BODY))))
     assert data["layers"] == [
         {"name": "rules", "status": "ran", "detail": "4 fields classified, 0 need review"},
+        {"name": "learned", "status": "skipped", "detail": "turned off: the rules alone"},
         {"name": "llm", "status": "skipped", "detail": "no LLM review asked for"},
     ]
 
@@ -129,3 +132,22 @@ def test_report_in_parts_is_the_same_text(monkeypatch) -> None:
         parts = list(report_json_parts(report))
         assert "".join(parts) == report_json(report)
     assert len(list(report_json_parts(reports[0]))) > 3  # the fields came in chunks
+
+
+def test_the_learned_layer_counts_what_the_second_opinion_signed() -> None:
+    model = learned.shipped()
+    analysis = analyze(CLIMBING, learned=model)
+    raised = [f.field_name for f in analysis.fields if f.rule == "LEARNED"]
+    flagged = [
+        f.field_name
+        for f in analysis.fields
+        if f.rule != "LEARNED" and "learned model" in (f.review_reason or "")
+    ]
+    assert "vertigo_episodes" in raised and "tattoo_descriptions" in flagged
+    layer = json.loads(report_json(build_report(analysis, learned=model)))["layers"][1]
+    assert layer == {
+        "name": "learned",
+        "status": "ran",
+        "detail": f"second opinion where the rules are unsure: {len(raised)} raised, "
+        f"{len(flagged)} flagged for review (model trained on labels {model.labels_sha256[:12]})",
+    }
