@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 
-from compat_checker.buf import BufRunner
+from compat_checker.buf import BufRunner, BufUnavailable
 from compat_checker.gitsource import scratch_parent
 from compat_checker.modules import scan_proto
 from protomodel.bundled import bundled_import
@@ -47,16 +47,19 @@ def image_tree(
     files = _with_imports(sources, resolve_import)
     if files is None:
         return None
-    with tempfile.TemporaryDirectory(prefix="protoguard-pii-", dir=scratch_parent()) as tmp:
-        work = Path(tmp)
-        for module_path, text in files.items():
-            if text is None:
-                continue
-            target = work / _SOURCES / module_path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8", newline="")
-        config = {"version": "v2", "modules": [{"path": _SOURCES}]}
-        _, image = buf._build_once(work, config, exclude_paths=())
+    try:
+        with tempfile.TemporaryDirectory(prefix="protoguard-pii-", dir=scratch_parent()) as tmp:
+            work = Path(tmp)
+            for module_path, text in files.items():
+                if text is None:
+                    continue
+                target = work / _SOURCES / module_path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8", newline="")
+            config = {"version": "v2", "modules": [{"path": _SOURCES}]}
+            _, image = buf._build_once(work, config, exclude_paths=())
+    except (OSError, BufUnavailable):  # no room for the workspace, buf would not start
+        return None
     if image is None:
         return None
     tree = tree_from_image(

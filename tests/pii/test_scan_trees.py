@@ -76,3 +76,13 @@ def test_bundled_imports_and_options_build_from_the_image(tmp_path: Path) -> Non
     imaged, sources = _scan(user, image_tree)
     assert sources == [BuildSource.DESCRIPTORS]
     assert imaged == parsed
+
+
+def test_a_buf_that_will_not_start_leaves_the_tree_to_the_parser(tmp_path: Path) -> None:
+    from compat_checker.buf import BufRunner
+
+    broken_buf = tmp_path / "buf"
+    broken_buf.write_text("not a program\n")
+    broken_buf.chmod(0o644)  # a file, but not executable: buf cannot start
+    sources = {"a.proto": 'syntax = "proto3";\npackage a.v1;\nmessage User { string email = 1; }\n'}
+    assert image_tree(sources, {}, lambda _: None, BufRunner(binary=broken_buf)) is None
