@@ -165,6 +165,8 @@ def run_scan(
     overrides = _load_overrides(overrides_path)
     groups = _by_root(inputs)
     trees = [_build(group, fast_build) for group in groups]
+    for tree in trees:
+        _refuse_names_defined_twice(tree)
     model = model_if(learned)
     analysis = _merge([review.analyze(tree, overrides, model) for tree in trees])
     annotating = bool(output or annotate_dir)
@@ -392,6 +394,21 @@ def _by_root(inputs: Sequence[Input]) -> list[list[Input]]:
     for item in inputs:
         groups.setdefault(item.root, []).append(item)
     return list(groups.values())
+
+
+def _refuse_names_defined_twice(tree: ProtoTree) -> None:
+    """Two files of one tree that declare the same name (a copy under `preview/` beside
+    the original) are a tree no compiler accepts, and the fields of the two could not be
+    told apart in the report."""
+    declared: dict[str, str] = {}
+    for file in tree.files.values():
+        for element in (*file.messages, *file.enums, *file.services):
+            first = declared.setdefault(element.fqn, file.repo_path)
+            if first != file.repo_path:
+                raise PiiCliError(
+                    f"{element.fqn} is declared in both {first} and {file.repo_path}; "
+                    "one scan cannot hold two declarations of a name: scan them separately"
+                )
 
 
 def _build(group: Sequence[Input], fast_build: FastBuild | None = None) -> ProtoTree:

@@ -155,6 +155,23 @@ def test_a_syntax_error_is_one_line_with_the_position(repo: Path) -> None:
     assert err.startswith("Error: bad.proto:2:") and len(err.strip().splitlines()) == 1
 
 
+def test_a_name_declared_in_two_files_of_one_scan_is_one_line(repo: Path) -> None:
+    # googleapis keeps copies of its packages under preview/: one tree cannot hold both.
+    for folder, extra in (("google/x/v1", "string phone = 2;"), ("preview/google/x/v1", "")):
+        (repo / folder).mkdir(parents=True)
+        (repo / folder / "user.proto").write_text(
+            f'syntax = "proto3";\npackage x.v1;\nmessage User {{ string email = 1; {extra} }}\n'
+        )
+    code, _, err = run("scan", ".")
+    assert code == 2
+    assert err.startswith(
+        "Error: x.v1.User is declared in both google/x/v1/user.proto and "
+        "preview/google/x/v1/user.proto"
+    ), err
+    assert len(err.strip().splitlines()) == 1
+    assert run("scan", "google")[0] == 0  # each on its own is fine
+
+
 def test_correct_records_an_override_that_wins(repo: Path) -> None:
     code, out, _ = run(
         "correct", "acme.accounts.v1.Account.nickname", "--sensitivity", "public", "--reason", "display only",
