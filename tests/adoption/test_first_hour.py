@@ -12,8 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 PROTOGUARD = str(Path(sys.executable).parent / "protoguard")
 BUF = str(Path(sys.executable).parent / "buf")
 
@@ -57,20 +55,6 @@ def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
     assert len(lines) == 1, done.stderr
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
     return lines[0]
-
-
-@pytest.fixture
-def repo(tmp_path: Path, isolated_git_home: Path) -> Path:
-    path = tmp_path / "team"
-    (path / "proto/shop/v1").mkdir(parents=True)
-    git(path, "init", "--quiet", "--initial-branch=main")
-    git(path, "config", "user.email", "team@example.com")
-    git(path, "config", "user.name", "Team")
-    (path / "buf.yaml").write_text(BUF_YAML)
-    (path / CUSTOMER_PATH).write_text(CUSTOMER)
-    git(path, "add", ".")
-    git(path, "commit", "--quiet", "-m", "customer api")
-    return path
 
 
 def add_tax_id(repo: Path, declaration: str = "  string tax_id = 3;") -> None:
