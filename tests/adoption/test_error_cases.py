@@ -173,3 +173,25 @@ def test_sigterm_removes_the_temporary_copies(repo: Path) -> None:
     assert process.returncode == 128 + signal.SIGTERM, stderr
     assert "Traceback" not in stderr
     assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("flag", ["--allow-pii", "--allow-breaking"])
+def test_an_override_without_a_reason_is_refused(repo: Path, flag: str) -> None:
+    add_tax_id(repo)
+    line = one_error_line(run(repo, "check", "--against", "main", "--no-llm", flag, " "))
+    assert line.startswith(f"protoguard: error: {flag} needs a reason")
+
+
+def test_a_pii_trailer_without_a_reason_lets_nothing_through(repo: Path) -> None:
+    add_tax_id(repo)
+    subprocess.run(["git", "switch", "--quiet", "-c", "tax-id"], cwd=repo, check=True)
+    subprocess.run(
+        ["git", "commit", "--quiet", "-am", "tax id\n\nProtoguard-Allow-PII:\n"],
+        cwd=repo,
+        check=True,
+    )
+    done = run(repo, "check", "--against", "main", "--head", "HEAD", "--no-llm", "--format", "json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    verdict = json.loads(done.stdout)
+    assert verdict["allow_pii"] is None
+    assert [c["suppressed"] for c in verdict["changes"] if c["rule"] == "PII_UNANNOTATED"] == [None]
