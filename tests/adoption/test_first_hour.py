@@ -257,3 +257,11 @@ def test_text_output_is_not_wrapped_in_a_pipe(repo: Path) -> None:
     assert len(fix) == 1 and fix[0].rstrip().endswith("for other tools)")
     env_width = os.environ.get("COLUMNS")
     assert env_width is None or len(fix[0]) > int(env_width)
+
+
+def test_pii_scan_summary_is_not_wrapped_in_a_pipe(repo: Path) -> None:
+    add_tax_id(repo, "  string tax_id = 3;\n  string home_address_line = 4;")
+    done = run(repo, "pii", "scan", CUSTOMER_PATH, "--format", "text")
+    assert done.returncode == 0, done.stderr
+    [summary] = [line for line in done.stdout.splitlines() if " fields: " in line]
+    assert summary.endswith("need review"), done.stdout
