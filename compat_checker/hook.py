@@ -331,10 +331,10 @@ def run_pre_push_command(
     if updates is None:
         updates = parse_updates(sys.stdin)
     # Git shows what a hook writes on stderr; when that is not a terminal (an IDE, a log)
-    # rich would wrap at 80 columns, too narrow for the findings table.
+    # one line per line, as `check` prints in a pipe, so log viewers see whole messages.
     console = Console(stderr=True)
     if not console.is_terminal:
-        console.width = 120
+        console = Console(stderr=True, soft_wrap=True)
     blocked: list[str] = []
     hints: list[str] = []
     checked: set[tuple[str, str]] = set()

@@ -578,7 +578,11 @@ def _why(f: FieldResult) -> str:
 def _print_text(
     analysis: PiiAnalysis, threshold: Sensitivity, llm_layer: ReportLayer, learned: ReportLayer
 ) -> None:
+    # In a pipe or a CI log, the lines after each table are not wrapped (the tables keep
+    # the console's width), as `check` prints there.
     console = Console()
+    if not console.is_terminal:
+        console = Console(soft_wrap=True)
     for path, part in analysis.by_file().items():
         pii_fields = [f for f in part.fields if f.sensitivity.is_pii]
         # A doubtful field is listed even when its guess is PUBLIC: a human decides it.

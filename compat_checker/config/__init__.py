@@ -5,8 +5,9 @@ Each section has its own model (its own module) so the layers that use it own it
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -106,13 +107,16 @@ def load_config(path: Path | None, repo_root: Path | None) -> tuple[Config, Path
     if not isinstance(raw, dict):
         raise GateError(f"{path}: expected a mapping at the top level")
     lines = _key_lines(yaml.compose(text))
+    # Rule IDs are read from the raw mapping, so a typo in one is listed together with a
+    # bad value elsewhere instead of after the user fixed that one.
+    unknown = _with_lines(unknown_rule_ids(raw), lines)
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        raise GateError(f"{path}: {describe_validation_error(exc, lines)}") from None
-    unknown = unknown_rule_ids(config)
+        problems = [*_validation_problems(exc, lines), *unknown]
+        raise GateError(f"{path}: {_join_problems(sorted(problems, key=_line_key))}") from None
     if unknown:
-        raise GateError(f"{path}: {_join_problems(_with_lines(unknown, lines))}")
+        raise GateError(f"{path}: {_join_problems(unknown)}")
     return config, path
 
 
@@ -163,6 +167,10 @@ def describe_validation_error(
 ) -> str:
     """One line naming every bad key with its line, e.g.
     `2 problems: line 3: rules.disabel: unknown key; line 7: fail_on: Input should be …`."""
+    return _join_problems(_validation_problems(exc, lines or {}))
+
+
+def _validation_problems(exc: ValidationError, lines: dict[tuple[str, ...], int]) -> list[str]:
     problems = []
     for error in exc.errors():
         loc = tuple(str(part) for part in error["loc"])
@@ -170,12 +178,19 @@ def describe_validation_error(
             problems.append((loc, "unknown key"))
         else:
             problems.append((loc, error["msg"]))
-    return _join_problems(_with_lines(problems, lines or {}))
+    return _with_lines(problems, lines)
 
 
-def unknown_rule_ids(config: Config) -> list[tuple[tuple[str, ...], str]]:
+def _line_key(problem: str) -> int:
+    """Sort problems by their line; those without one last."""
+    head = problem.split(":", 1)[0]
+    return int(head[5:]) if head.startswith("line ") and head[5:].isdigit() else 1 << 30
+
+
+def unknown_rule_ids(raw: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str]]:
     """Rule IDs in `rules.disable`, `rules.enable`, `rules.severity` and `ignores[].rule`
-    that no rule has: a typo there would silently disable nothing."""
+    of the raw configuration that no rule has: a typo there would silently disable
+    nothing. Values of the wrong shape are left to the schema's own errors."""
     import difflib
 
     from compat_checker.findings import Category
@@ -192,19 +207,23 @@ def unknown_rule_ids(config: Config) -> list[tuple[tuple[str, ...], str]]:
         hint = f"; did you mean {close[0]}?" if close else "; see `protoguard rules`"
         return f"unknown rule ID {name!r}{hint}"
 
+    rules = raw.get("rules") if isinstance(raw.get("rules"), Mapping) else {}
+    ignores = raw.get("ignores") if isinstance(raw.get("ignores"), list) else []
+    named: list[tuple[tuple[str, ...], object]] = []
+    for key in ("disable", "enable"):
+        if isinstance(rules.get(key), list):
+            named.extend((("rules", key, str(i)), name) for i, name in enumerate(rules[key]))
+    severity = rules.get("severity")
+    if isinstance(severity, Mapping):
+        named.extend((("rules", "severity", str(name)), name) for name in severity)
+    named.extend(
+        (("ignores", str(i), "rule"), ignore.get("rule"))
+        for i, ignore in enumerate(ignores)
+        if isinstance(ignore, Mapping)
+    )
     found: list[tuple[tuple[str, ...], str]] = []
-    named = [
-        *((("rules", "disable", str(i)), name) for i, name in enumerate(config.rules.disable)),
-        *((("rules", "enable", str(i)), name) for i, name in enumerate(config.rules.enable)),
-        *((("rules", "severity", name), name) for name in config.rules.severity),
-        *(
-            (("ignores", str(i), "rule"), ignore.rule)
-            for i, ignore in enumerate(config.ignores)
-            if ignore.rule is not None
-        ),
-    ]
     for loc, name in named:
-        message = problem(name)
+        message = problem(name) if isinstance(name, str) else None
         if message:
             found.append((loc, message))
     return found

@@ -164,6 +164,39 @@ def test_allow_label_lets_it_through_and_the_comment_is_updated_in_place(
     assert comment["body"].startswith(MARKER + "\n## ✅ protoguard: safe to deploy")
 
 
+def test_the_breaking_label_does_not_let_personal_data_through(
+    tmp_path: Path, pr_repo: dict[str, Any], fake_github: FakeGitHub
+) -> None:
+    """Two labels for two risks, read as `check` reads the two trailers."""
+    repo: GitRepo = pr_repo["repo"]
+    repo.write(
+        "proto/acme/todo/v1/task.proto", TASK_PR.replace("  bool done = 5;", "  string ssn = 6;")
+    )
+    pr_repo["head"] = repo.commit("drop description, add ssn")
+    labels = ["protoguard:allow-breaking"]
+    blocked = run(tmp_path, pr_repo, fake_github, labels, comment="false")
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert blocked.outputs["pii-count"] == "1"
+    suppressed = {
+        c["rule"]: c["suppressed"] for c in json.loads(blocked.outputs["verdict"])["changes"]
+    }
+    assert suppressed["FIELD_REMOVED"] is not None and suppressed["PII_UNANNOTATED"] is None
+    [error] = [line for line in blocked.stdout.splitlines() if line.startswith("::error")]
+    assert "title=PII_UNANNOTATED::" in error
+    assert "Protoguard-Allow-PII" in blocked.summary and "allow-pii label" in blocked.summary
+
+    allowed = run(
+        tmp_path, pr_repo, fake_github, [*labels, "protoguard:allow-pii"], comment="false"
+    )
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    verdict = json.loads(allowed.outputs["verdict"])
+    assert verdict["allow_pii"] == "pull request #5 has the label 'protoguard:allow-pii'"
+    assert {c["rule"]: c["suppressed"] is not None for c in verdict["changes"]} == {
+        "FIELD_REMOVED": True,
+        "PII_UNANNOTATED": True,
+    }
+
+
 def test_github_merge_commit_checkout_compares_with_the_base_tip(
     tmp_path: Path, pr_repo: dict[str, Any], fake_github: FakeGitHub
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from action.support import load_action
+from action.support import REPO_ROOT, load_action
 from compat_checker.github.action import DEFAULT_ALLOW_LABEL, INPUT_PREFIX
 
 GATE_INPUTS = {
@@ -66,3 +66,14 @@ def test_outputs_come_from_the_gate_step() -> None:
     for name in ("can-deploy", "verdict", "breaking-count", "pii-count", "pii-review-count"):
         assert outputs[name]["value"] == f"${{{{ steps.gate.outputs.{name} }}}}"
         assert outputs[name]["description"].strip()
+
+
+def test_the_readme_documents_every_input_and_output() -> None:
+    """An adopter copies the README's workflow: each input is a row of its table, each
+    output is named."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## GitHub Action", 1)[1].split("\n## ", 1)[0]
+    action = load_action()
+    missing = [name for name in action["inputs"] if f"\n| `{name}` |" not in section]
+    missing += [name for name in action["outputs"] if f"`{name}`" not in section]
+    assert missing == []

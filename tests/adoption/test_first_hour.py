@@ -12,8 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 PROTOGUARD = str(Path(sys.executable).parent / "protoguard")
 BUF = str(Path(sys.executable).parent / "buf")
 
@@ -57,20 +55,6 @@ def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
     assert len(lines) == 1, done.stderr
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
     return lines[0]
-
-
-@pytest.fixture
-def repo(tmp_path: Path, isolated_git_home: Path) -> Path:
-    path = tmp_path / "team"
-    (path / "proto/shop/v1").mkdir(parents=True)
-    git(path, "init", "--quiet", "--initial-branch=main")
-    git(path, "config", "user.email", "team@example.com")
-    git(path, "config", "user.name", "Team")
-    (path / "buf.yaml").write_text(BUF_YAML)
-    (path / CUSTOMER_PATH).write_text(CUSTOMER)
-    git(path, "add", ".")
-    git(path, "commit", "--quiet", "-m", "customer api")
-    return path
 
 
 def add_tax_id(repo: Path, declaration: str = "  string tax_id = 3;") -> None:
@@ -273,3 +257,11 @@ def test_text_output_is_not_wrapped_in_a_pipe(repo: Path) -> None:
     assert len(fix) == 1 and fix[0].rstrip().endswith("for other tools)")
     env_width = os.environ.get("COLUMNS")
     assert env_width is None or len(fix[0]) > int(env_width)
+
+
+def test_pii_scan_summary_is_not_wrapped_in_a_pipe(repo: Path) -> None:
+    add_tax_id(repo, "  string tax_id = 3;\n  string home_address_line = 4;")
+    done = run(repo, "pii", "scan", CUSTOMER_PATH, "--format", "text")
+    assert done.returncode == 0, done.stderr
+    [summary] = [line for line in done.stdout.splitlines() if " fields: " in line]
+    assert summary.endswith("need review"), done.stdout

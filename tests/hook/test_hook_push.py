@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from hook.support import Clone, run
 
 
@@ -119,3 +121,42 @@ def test_no_verify_still_bypasses(hooked: Clone) -> None:
     result = run(hooked.path, "git", "push", "--no-verify", "origin", "main")
     assert result.returncode == 0
     assert hooked.remote_sha("main") == sha
+
+
+def test_the_hook_and_check_read_the_pii_override_alike(hooked: Clone) -> None:
+    """A breaking-change trailer never lets personal data through, in the hook or in
+    `check`; the PII trailer does, in both; the refusal names the override that fits."""
+    hooked.edit_task("  string description = 3;\n", "  string ssn = 4;\n")
+    hooked.git("add", "--all")
+    hooked.git(
+        "commit", "--quiet", "-m", "drop description, add ssn",
+        "-m", "Protoguard-Allow-Breaking: no client ever set it (API-123)",
+    )  # fmt: skip
+    refused = hooked.push("main")
+    assert refused.returncode != 0, refused.stdout + refused.stderr
+    # One line per line when git's stderr is not a terminal (an IDE, a CI log).
+    hint = (
+        "to ship personal data: annotate the fields as each fix says, or a "
+        "`Protoguard-Allow-PII: <reason>` commit trailer, --allow-pii REASON or the allow-pii label"
+    )
+    assert hint in refused.stderr.splitlines()
+    assert "to ship an intended breaking change" not in refused.stderr  # already allowed
+    for head in ((), ("--head", "HEAD")):
+        gate = hooked.protoguard("check", "--against", "origin/main", *head, "--format", "json")
+        assert gate.returncode == 1, gate.stdout + gate.stderr
+        by_rule = {c["rule"]: c["suppressed"] for c in json.loads(gate.stdout)["changes"]}
+        assert by_rule["FIELD_REMOVED"].startswith("allowed: no client ever set it")
+        assert by_rule["PII_UNANNOTATED"] is None
+
+    hooked.git(
+        "commit", "--quiet", "--amend", "-m", "drop description, add ssn",
+        "-m", "Protoguard-Allow-Breaking: no client ever set it (API-123)\n"
+        "Protoguard-Allow-PII: annotated in PRIV-7",
+    )  # fmt: skip
+    for head in ((), ("--head", "HEAD")):
+        gate = hooked.protoguard("check", "--against", "origin/main", *head, "--format", "json")
+        assert gate.returncode == 0, gate.stdout + gate.stderr
+        assert json.loads(gate.stdout)["allow_pii"] == "annotated in PRIV-7 (commit trailer)"
+    pushed = hooked.push("main")
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    assert hooked.remote_sha("main") == hooked.git("rev-parse", "HEAD").strip()
