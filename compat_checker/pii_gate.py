@@ -21,7 +21,7 @@ from pii_detector.learned import LearnedModel
 from pii_detector.llm_review import PiiLlmAnswer, review_with_llm
 from pii_detector.overrides import Overrides, OverridesError, load_overrides
 from pii_detector.report import NO_LLM, ReportLayer, build_report
-from protomodel.model import ElementKind, FieldModel, ProtoTree
+from protomodel.model import ElementKind, FieldModel, FileModel, ProtoTree
 
 PII_RULE = PII_UNANNOTATED
 PII_UNDER_RULE = PII_UNDER_ANNOTATED
@@ -96,6 +96,7 @@ def analyze_change(
     fail_on_review: bool = False,
     learned: LearnedModel | None = None,
     scope: Scope | None = None,
+    read_text: Callable[[str], str] | None = None,
 ) -> tuple[PiiAnalysis, list[Change]]:
     """Classify the head's files under review; block new/changed fields at/above fail_on
     that are unannotated or annotated below their level (renames judged as changes).
@@ -124,10 +125,23 @@ def analyze_change(
         analysis=analysis,
         counterparts=field_counterparts(base, head, changed_files),
         fail_on_review=fail_on_review,
+        source_of=None if read_text is None else _source_of(read_text),
     )
     if scope is not None:
         analysis = of_changed_declarations(analysis, scope)
     return analysis, [pii_change(f) for f in findings]
+
+
+def _source_of(read_text: Callable[[str], str]) -> Callable[[FileModel], str | None]:
+    """A head file's text for the exact fix line; without it the fix keeps a placeholder."""
+
+    def source_of(file: FileModel) -> str | None:
+        try:
+            return read_text(file.repo_path)
+        except (OSError, GateError, UnicodeDecodeError):
+            return None
+
+    return source_of
 
 
 def of_changed_declarations(analysis: PiiAnalysis, scope: Scope) -> PiiAnalysis:

@@ -295,6 +295,7 @@ def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, A
         fail_on_review=config.pii.fail_on_review,
         learned=learned,
         scope=state["head"].scope,
+        read_text=change.head.read_text,
     )
     annotate_dir = runtime.context.options.annotate_dir
     if annotate_dir is not None:

@@ -136,6 +136,29 @@ def annotate_file(text: str, file: FileModel, analysis: PiiAnalysis) -> Annotati
     return result
 
 
+def declaration_with_options(text: str, field: FieldModel, options: list[str]) -> str | None:
+    """The field's declaration as written in ``text`` with ``options`` added to its own,
+    when it sits on one line (the exact text to paste over it); None when it cannot be
+    found, is a group, or spans lines (a comment inside would not survive being joined)."""
+    if field.type_kind == TypeKind.GROUP:
+        return None
+    doc = _Document(text)
+    edit = doc.field_edit(field.name, field.number, field.location.line, options)
+    if isinstance(edit, str):
+        return None
+    line_start = doc.offset(field.location.line)
+    line_end = text.find("\n", line_start)
+    line = text[line_start : len(text) if line_end == -1 else line_end].rstrip("\r")
+    if not line_start <= edit.start <= line_start + len(line):
+        return None
+    column = field.location.column
+    start = line_start + (column - 1 if column > 0 else len(line) - len(line.lstrip()))
+    end = doc.masked.find(";", edit.end, line_start + len(line))
+    if end == -1 or not start <= edit.start or doc.masked.find(";", start, edit.start) != -1:
+        return None
+    return text[start : edit.start] + edit.text + text[edit.end : end + 1]
+
+
 def _declared_fields(file: FileModel) -> Iterator[FieldModel]:
     """Fields of messages (groups' included) and extensions, as declared in the file."""
     for message in iter_all_messages(file):

@@ -8,13 +8,13 @@ this module only decides which fields those are and what to add to each.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from pii_detector.analysis import analyze_tree, iter_extensions
-from pii_detector.annotate import options_to_add
+from pii_detector.annotate import declaration_with_options, options_to_add
 from pii_detector.classifier import CERTAIN
 from pii_detector.levels import PiiType, Sensitivity, parse_level
 from pii_detector.overrides import Override
@@ -63,6 +63,7 @@ def gate_findings(
     analysis: PiiAnalysis | None = None,
     counterparts: Mapping[str, FieldModel] | None = None,
     fail_on_review: bool = False,
+    source_of: Callable[[FileModel], str | None] | None = None,
 ) -> list[PiiGateFinding]:
     """Findings for fields added or changed by the change, sorted by file and line.
 
@@ -75,7 +76,8 @@ def gate_findings(
     is new. ``analysis`` of ``head`` may be passed in to avoid computing it twice.
     ``counterparts`` maps a head field's FQN to the base field the caller's diff paired
     it with (a rename keeps its number, a package rename or a move keeps its name): such
-    a field is judged against that base field, not as new.
+    a field is judged against that base field, not as new. ``source_of`` gives a file's
+    text, so that the fix for a field with options of its own is the exact line to paste.
     """
     threshold = fail_on if isinstance(fail_on, Sensitivity) else parse_level(fail_on)
     head_analysis = analysis or analyze_tree(head, overrides=overrides)
@@ -93,7 +95,7 @@ def gate_findings(
         if not result.sensitivity.at_least(threshold) and not _undecided(result):
             continue
         renamed_from = before.name if before is not None and before.name != field.name else None
-        finding = _finding(file, field, result, change, renamed_from)
+        finding = _finding(file, field, result, change, renamed_from, source_of)
         why_not = _why_not_blocking(result, fail_on_review)
         if why_not is not None:
             finding = finding.model_copy(update={"blocking": False, "why_not_blocking": why_not})
@@ -206,14 +208,22 @@ def _finding(
     result: FieldResult,
     change: Change,
     renamed_from: str | None,
+    source_of: Callable[[FileModel], str | None] | None = None,
 ) -> PiiGateFinding:
     under = result.under_annotated
     # Unannotated: only what is missing (a hand-written pii_type must not be set twice, which
     # buf rejects); under-annotated: the whole corrected annotation.
-    option_line = result.option_line if under else f"[{', '.join(options_to_add(result, field))}]"
+    adding = options_to_add(result, field)
+    option_line = result.option_line if under else f"[{', '.join(adding)}]"
     base_declaration = declaration(field)[:-1]  # without ";"
     others = [key for key in field.options if not key.strip("()").startswith("pii.v1.")]
-    if under and others:
+    as_written = None
+    if field.options and not under and source_of is not None:
+        text = source_of(file)
+        as_written = None if text is None else declaration_with_options(text, field, adding)
+    if as_written is not None:
+        suggestion = as_written
+    elif under and others:
         suggestion = f"{base_declaration} [<other existing options>, {option_line[1:-1]}];"
     elif field.options and not under:
         suggestion = f"{base_declaration} [<existing options>, {option_line[1:-1]}];"
@@ -238,9 +248,8 @@ def _finding(
             f"annotation; declare it: add {option_line}, or the level it holds"
         )
     else:
-        message = (
-            f"{subject} holds {what} personal data without a PII annotation; add {option_line}"
-        )
+        where = f"{', '.join(adding)} to its options" if field.options else option_line
+        message = f"{subject} holds {what} personal data without a PII annotation; add {where}"
     return PiiGateFinding(
         element=field.fqn,
         file=file.repo_path,

@@ -93,6 +93,37 @@ def test_the_suggested_pii_fix_compiles_without_vendoring_the_options(repo: Path
     assert not any(c["rule"] == "HEAD_DOES_NOT_COMPILE" for c in verdict(fixed)["changes"])
 
 
+def test_the_pii_fix_for_a_field_with_options_is_the_exact_line_to_paste(repo: Path) -> None:
+    declared = "string tax_id = 3 [(google.api.field_behavior) = OPTIONAL];"
+    add_tax_id(repo, "  " + declared)
+    text = (repo / CUSTOMER_PATH).read_text()
+    (repo / CUSTOMER_PATH).write_text(
+        text.replace(
+            'import "google/api/annotations.proto";',
+            'import "google/api/annotations.proto";\nimport "google/api/field_behavior.proto";',
+        )
+    )
+    blocked = run(repo, "check", "--against", "main", "--no-llm", "--format", "json")
+    assert blocked.returncode == 1
+    [finding] = [c for c in verdict(blocked)["changes"] if c["rule"] == "PII_UNANNOTATED"]
+    assert finding["after"] == (
+        "string tax_id = 3 [(google.api.field_behavior) = OPTIONAL, "
+        "(pii.v1.sensitivity) = HIGH, (pii.v1.pii_type) = TAX_ID];"
+    )
+    assert "to its options" in finding["message"] and "<existing" not in finding["recommendation"]
+
+    text = (repo / CUSTOMER_PATH).read_text()
+    (repo / CUSTOMER_PATH).write_text(
+        text.replace(
+            'import "google/api/annotations.proto";',
+            'import "google/api/annotations.proto";\nimport "pii/v1/pii.proto";',
+        ).replace(declared, finding["after"])
+    )
+    fixed = run(repo, "check", "--against", "main", "--no-llm", "--format", "json")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert {layer["name"]: layer["status"] for layer in verdict(fixed)["layers"]}["buf"] == "ran"
+
+
 def test_pii_init_writes_the_options_at_the_module_root(repo: Path) -> None:
     done = run(repo, "pii", "init")
     assert done.returncode == 0, done.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 from pii_helpers import OPTIONS_PROTO, buf_build
 
 from pii_detector.analysis import analyze_tree
-from pii_detector.annotate import annotate_file, options_proto_text
+from pii_detector.annotate import annotate_file, declaration_with_options, options_proto_text
 from pii_detector.levels import Sensitivity
 from protomodel.parse import build_tree
 
@@ -197,3 +197,23 @@ def test_eval_apis_compile_after_annotation(tmp_path: Path) -> None:
 
 def test_the_packaged_options_proto_is_the_repository_one() -> None:
     assert options_proto_text() == OPTIONS_PROTO.read_text()
+
+
+def test_a_declaration_with_its_own_options_gets_the_exact_line_or_nothing() -> None:
+    text = (
+        'syntax = "proto3";\r\npackage acme.v1;\r\nmessage M {\r\n'
+        "  string a = 1 [deprecated = true /* old */];\r\n"
+        "  string b = 2 [\r\n    deprecated = true\r\n  ];\r\n"
+        "  string d = 4; string c = 3 [deprecated = true];\r\n}\r\n"
+    )
+    fields = {f.name: f for f in build_tree({"m.proto": text}).files["m.proto"].messages[0].fields}
+    add = ["(pii.v1.sensitivity) = HIGH"]
+    assert (
+        declaration_with_options(text, fields["a"], add)
+        == "string a = 1 [deprecated = true, (pii.v1.sensitivity) = HIGH /* old */];"
+    )
+    assert declaration_with_options(text, fields["b"], add) is None  # spans lines
+    assert (  # the declaration alone, where another shares its line
+        declaration_with_options(text, fields["c"], add)
+        == "string c = 3 [deprecated = true, (pii.v1.sensitivity) = HIGH];"
+    )
