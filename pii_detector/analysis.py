@@ -313,7 +313,7 @@ class _Engine:
                     continue
                 file = self.file_of[fqn].name
                 sources = [
-                    (target, f"through `{field.name}`")
+                    (target, f"through `{field.name}`", False)
                     for field in message.fields
                     if (tokens := words(field.name))[-1:] in (("id",), ("ids",))
                     and len(tokens) >= 2
@@ -321,13 +321,16 @@ class _Engine:
                     if target != fqn
                 ]
                 sources += [
-                    (holder, f"that holds it in `{name}`") for holder, name in held_by.get(fqn, ())
+                    (holder, f"that holds it in `{name}`", True)
+                    for holder, name in held_by.get(fqn, ())
                 ]
-                for source, via in sources:
+                for source, via, held in sources:
                     if links_to_people(self.contexts[source]) or sensitive_record_of(
-                        ctx, self.contexts[source]
+                        ctx, self.contexts[source], self.messages[source]
                     ):
-                        self.contexts[fqn] = linked_context(ctx, self.contexts[source], via)
+                        self.contexts[fqn] = linked_context(
+                            ctx, self.contexts[source], via, held=held
+                        )
                         changed = True
                         break
         for fqn, holders in held_by.items():

@@ -58,6 +58,9 @@ class Record:
     subject: Subject
     domain: Domain
     evidence: str  # why, for reasons: "package words clinical, patient"
+    # Its person came from elsewhere: a person's record holds it (classifier.linked_context).
+    # Enough for doubt about an unfamiliar field, not for a level.
+    inherited: bool = False
 
     @property
     def about_people(self) -> bool:
