@@ -1172,14 +1172,26 @@ def _health_fact(
     if record.domain not in (Domain.HEALTH, Domain.CRIMINAL_JUSTICE) or not states or not own_topic:
         return None
     what = "a fact about the person's health or care" if health else "criminal-offence data"
-    if record.inherited:
+    # A log of what a system did with health data (`FhirStreamLogEntry.destination`): no
+    # person in its name, no field pointing at one, no link. A `PatientCareReport` names one.
+    activity_of_no_one = (
+        record.subject == Subject.ACTIVITY
+        and not ctx.linked
+        and not ctx.has(Kind.PERSON, Kind.PERSON_LINKED, Kind.SUBJECT_PERSON)
+        and not ctx.words & ctx.person_nouns
+    )
+    if record.inherited or activity_of_no_one:
         # Held by a person's sensitive record, not pointing at it: whose fact it is, and
         # whether it is one, are guesses (policy v2: doubt is reported, not spread).
+        whose = (
+            "held by a person's record, not its own"
+            if record.inherited
+            else "a record of what was done that names no person"
+        )
         return _v(P, None, "NO_SIGNAL",
                   f"`{field.name}` in {ctx.describes}, {_a(record.describes)} "
-                  f"({record.evidence}): held by a person's record, not its own", 0.4,
-                  f"may be {what}: the record is only held by a person's record, "
-                  "confirm the level")  # fmt: skip
+                  f"({record.evidence}): {whose}", 0.4,
+                  f"may be {what}: {whose}, confirm the level")  # fmt: skip
     return _v(H, PiiType.SPECIAL_CATEGORY if health else None, "RECORD_CONTEXT",
               f"`{field.name}` in {ctx.describes}, {_a(record.describes)} "
               f"({record.evidence}): {what}", 0.55,

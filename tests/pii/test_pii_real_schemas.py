@@ -1187,3 +1187,30 @@ def test_a_record_only_held_by_a_patient_is_a_doubt_not_a_fact() -> None:
     linked = analyze(LINKED_SHAPES)
     assert result(linked, "Medication.route").sensitivity == Sensitivity.HIGH
     assert result(linked, "Embryo.grade").sensitivity == Sensitivity.HIGH
+
+
+HEALTH_LOG_SHAPES = """
+syntax = "proto3";
+package example.healthcare.logging;
+
+// A log entry of a FHIR store export operation.
+message ExportFhirLogEntry {
+  // The FHIR resource being exported.
+  string resource_name = 1;
+  // The destination the resource was exported to.
+  string destination = 2;
+}
+// A care report of a patient.
+message PatientCareReport { string primary_impression = 1; }
+"""
+
+
+def test_a_log_of_what_a_system_did_with_health_data_names_no_one() -> None:
+    analysis = analyze_tree(
+        build_tree({"example/healthcare/logging/fhir.proto": HEALTH_LOG_SHAPES})
+    )
+    log = _of(analysis, "example.healthcare.logging.ExportFhirLogEntry.destination")
+    assert log.sensitivity != Sensitivity.HIGH and log.needs_review, log.reasoning
+    # A report that names the patient states the patient's facts.
+    report = _of(analysis, "example.healthcare.logging.PatientCareReport.primary_impression")
+    assert report.sensitivity == Sensitivity.HIGH, report.reasoning
