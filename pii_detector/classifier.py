@@ -2376,6 +2376,7 @@ _ACCESS_COMMENT = re.compile(
 )
 _NOT_ACCESS_COMMENT = re.compile(
     r"\b(?:identifier|identifies|unique id|state of|version|revision|hash|commit|continue|"
+    r"previous (?:interaction|call|request|response)|"
     r"from the input|token ids?|tokeniz\w*|filter tokens?|prompt|query)\b",
     re.IGNORECASE,
 )

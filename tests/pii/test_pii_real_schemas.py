@@ -98,6 +98,12 @@ EXPECTED_OTHER = {
     "google.cloud.aiplatform.container.v1.MatchResponse.Neighbor.id": "LOW",
     "google.cloud.aiplatform.container.v1.MatchResponse.Neighbor.distance": "MEDIUM",
     "google.cloud.aiplatform.container.v1.MatchResponse.Neighbor.sparse_distance": "MEDIUM",
+    # IAM (grpc-google-iam-v1): a binding's members are principals, "user:alice@example.com"
+    # by their comment (an e-mail, doubt goes up); an exempted member names one. No secret.
+    "google.iam.v1.Binding.members": "MEDIUM",
+    "google.iam.v1.AuditLogConfig.exempted_members": "LOW",
+    "google.iam.v1.BindingDelta.member": "LOW",
+    "google.iam.v1.AuditConfigDelta.exempted_member": "LOW",
 }
 
 
@@ -128,7 +134,8 @@ def installed() -> PiiAnalysis:
     sources = _protos(
         site,
         ("google/api/**/*.proto", "google/rpc/**/*.proto", "google/longrunning/*.proto",
-         "google/type/*.proto", "google/logging/type/*.proto", "google/cloud/**/*.proto"),
+         "google/type/*.proto", "google/logging/type/*.proto", "google/cloud/**/*.proto",
+         "google/iam/v1/*.proto"),
     )  # fmt: skip
     sources |= _protos(bundled, ("google/protobuf/*.proto",))
     assert len(sources) > 40, sorted(sources)
@@ -1028,6 +1035,11 @@ message SendInteractionResponse {
   // conversation.
   string conversation_token = 1;
 }
+message SendInteractionRequest {
+  // Opaque token that must be passed as received from SendInteractionResponse on the
+  // previous interaction.
+  string conversation_token = 1;
+}
 message ReportStateRequest {
   // Deprecated.
   string follow_up_token = 1;
@@ -1121,6 +1133,7 @@ def googleapis_third() -> PiiAnalysis:
         "example.ai.v1.TokensInfo.tokens",
         "example.ai.v1.StreamAssistResponse.assist_token",
         "example.ai.v1.SendInteractionResponse.conversation_token",
+        "example.ai.v1.SendInteractionRequest.conversation_token",
         # Two health records of a large file are no subject matter for the file.
         "example.compute.v1.GuestUser.windows_sid",
         "example.compute.v1.GuestUser.query_path",
