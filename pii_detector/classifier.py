@@ -1368,6 +1368,11 @@ def _review_flag(verdict: Verdict, field: FieldModel, ctx: MessageContext) -> Ve
         return verdict
     if not _worth_review(ctx) or ctx.has(Kind.REQUEST):
         return verdict
+    if ctx.record.domain in _TECHNICAL_DOMAINS:
+        # A person noun in an infrastructure or telemetry record names a component (envoy's
+        # `TlsInspector`; rule 25 gives people outside technical packages another domain):
+        # its flags are switches (policy v2).
+        return verdict
     kind = "flag" if verdict.rule == "BOOL_FLAG" else "category"
     if not _administrative(tokens) and not set(tokens) & _RECORD_FLAG_WORDS:
         return _v(P, None, verdict.rule, verdict.reason, 0.5,

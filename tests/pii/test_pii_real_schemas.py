@@ -1227,3 +1227,25 @@ def test_a_log_of_what_a_system_did_with_health_data_names_no_one() -> None:
     # A report that names the patient states the patient's facts.
     report = _of(analysis, "example.healthcare.logging.PatientCareReport.primary_impression")
     assert report.sensitivity == Sensitivity.HIGH, report.reasoning
+
+
+ENVOY_INSPECTOR = """
+syntax = "proto3";
+package envoy.extensions.filters.listener.tls_inspector.v3;
+
+message TlsInspector {
+  // Populate JA3 fingerprint hash using data from the TLS Client Hello packet.
+  bool enable_ja3_fingerprinting = 1;
+  // Close the connection on a parsing error of the client hello.
+  bool close_connection_on_client_hello_parsing_errors = 2;
+}
+"""
+
+
+def test_an_inspector_component_has_switches_not_facts() -> None:
+    # `Inspector` is a person noun, but in a listener filter's package it names a component:
+    # its flags are switches, with nothing for a reviewer to decide.
+    path = "envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto"
+    analysis = analyze_tree(build_tree({path: ENVOY_INSPECTOR}))
+    for field in analysis.fields:
+        assert field.sensitivity == Sensitivity.PUBLIC and not field.needs_review, field
