@@ -31,6 +31,7 @@ from pii_detector.classifier import (
     condition_of_a_thing,
     field_type,
     file_domain,
+    holds_person_facts,
     in_file_domain,
     linked_context,
     links_to_people,
@@ -278,7 +279,9 @@ class _Engine:
             if shared is None:
                 continue
             for fqn in fqns:
-                self.contexts[fqn] = in_file_domain(self.contexts[fqn], shared)
+                ctx = self.contexts[fqn]
+                facts = holds_person_facts(self.messages[fqn], ctx)
+                self.contexts[fqn] = in_file_domain(ctx, shared, holds_person_facts=facts)
 
     def link_records(self) -> None:
         """Records about a person through a chain of ids or holders (policy v2: the record

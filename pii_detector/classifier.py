@@ -353,29 +353,30 @@ def links_to_people(ctx: MessageContext) -> bool:
 
 
 def file_domain(contexts: Sequence[MessageContext]) -> Domain | None:
-    """The sensitive domain at least two records of one file, and at least an eighth of
-    them, are in (the most common one; ties go to the more sensitive), or None."""
+    """The sensitive domain at least two records of one file are in (the most common one;
+    ties go to the more sensitive), or None."""
     found = [ctx.record.domain for ctx in contexts if ctx.record.domain in SENSITIVE_DOMAINS]
     if not found:
         return None
     order = list(Domain)
     best = max(set(found), key=lambda d: (found.count(d), -order.index(d)))
-    # Two records of a dozen make a subject matter; two of a file of two thousand (a
-    # cloud's one-file API with a `HealthCheck` and a `HealthStatus`) are stray words.
-    shared = found.count(best) >= max(2, len(contexts) * _FILE_DOMAIN_SHARE)
-    return best if shared else None
+    return best if found.count(best) >= 2 else None
 
 
-# The least share of a file's records in one sensitive domain for the file to be in it.
-_FILE_DOMAIN_SHARE = 0.125
+def in_file_domain(
+    ctx: MessageContext, domain: Domain, *, holds_person_facts: bool = True
+) -> MessageContext:
+    """`ctx` in its file's sensitive domain, when its own evidence decided none.
 
-
-def in_file_domain(ctx: MessageContext, domain: Domain) -> MessageContext:
-    """`ctx` in its file's sensitive domain, when its own evidence decided none."""
+    A record with no field about a person (a VM's `GuestAttributes`, a person only by the
+    word `guest`, in a cloud's one-file API with two `HealthStatus` records) takes the
+    domain as a doubt (`Record.inherited`); a `Donor` with an ethnicity in a fertility
+    clinic's file takes it for certain."""
     if ctx.record.domain != Domain.GENERAL:
         return ctx
     evidence = f"{ctx.record.evidence}; its file's records are {domain.value.replace('_', ' ')}"
-    return replace(ctx, record=Record(ctx.record.subject, domain, evidence))
+    record = Record(ctx.record.subject, domain, evidence, inherited=not holds_person_facts)
+    return replace(ctx, record=record)
 
 
 def sensitive_record_of(
@@ -398,10 +399,16 @@ def sensitive_record_of(
 
 def holds_person_facts(message: MessageModel, ctx: MessageContext) -> bool:
     """A field of the message names a fact about a person (a name, an e-mail, a birth date,
-    a gender …) or points at one (`customer_id`)."""
+    a gender, an ethnicity …) or points at one (`customer_id`). Words that are a fact only
+    in a context (`reason` in a health record) do not count."""
     for field in message.fields:
         tokens = words(field.name)
         if _concept_keys(tokens) & _PERSON_EVIDENCE or _points_at_person(tokens, ctx.person_nouns):
+            return True
+        if any(
+            m.concept.pii_type in _PERSONAL_FACT_TYPES and not m.concept.key.endswith("_ctx")
+            for m in match_concepts(tokens)
+        ):
             return True
     return False
 
