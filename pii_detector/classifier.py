@@ -295,7 +295,7 @@ def linked_context(
     data even though its own name and fields mention no person: the record decides. A
     sensitive record of its own (a seafarer's `Medical`) keeps its domain. A record in no
     sensitive domain of its own that is only *held* by the person's record (`held`: a
-    patient's `Domicilio`, a `Content` part of an answer; not a `cycle_id` pointing at a
+    patient's `Extra`, a `Content` part of an answer; not a `cycle_id` pointing at a
     cycle) takes the domain as a doubt, not a level (`Record.inherited`).
     """
     name = source.fqn.rsplit(".", 1)[-1]
@@ -1188,8 +1188,8 @@ def _health_fact(
         and not ctx.words & ctx.person_nouns
     )
     if record.inherited or activity_of_no_one:
-        # Held by a person's sensitive record, not pointing at it: whose fact it is, and
-        # whether it is one, are guesses (policy v2: doubt is reported, not spread).
+        # The person or the domain is borrowed (a holder's, the file's) or absent: whose
+        # fact it is, and whether it is one, are guesses (policy v2: doubt is reported).
         whose = (
             "held by a person's record, not its own"
             if record.inherited
