@@ -37,6 +37,7 @@ from pii_detector.classifier import (
     field_type,
     file_domain,
     holding_a_person,
+    holds_person_facts,
     in_file_domain,
     linked_context,
     links_to_people,
@@ -387,7 +388,9 @@ class _Engine:
             if shared is None:
                 continue
             for fqn in fqns:
-                self.contexts[fqn] = in_file_domain(self.contexts[fqn], shared)
+                ctx = self.contexts[fqn]
+                facts = holds_person_facts(self.messages[fqn], ctx)
+                self.contexts[fqn] = in_file_domain(ctx, shared, holds_person_facts=facts)
 
     def link_records(self) -> None:
         """Records about a person through a chain of ids or holders (policy v2: the record
@@ -426,7 +429,7 @@ class _Engine:
                     continue
                 file = self.file_of[fqn].name
                 sources = [
-                    (target, f"through `{field.name}`")
+                    (target, f"through `{field.name}`", False)
                     for field in message.fields
                     if (tokens := words(field.name))[-1:] in (("id",), ("ids",))
                     and len(tokens) >= 2
@@ -434,13 +437,16 @@ class _Engine:
                     if target != fqn
                 ]
                 sources += [
-                    (holder, f"that holds it in `{name}`") for holder, name in held_by.get(fqn, ())
+                    (holder, f"that holds it in `{name}`", True)
+                    for holder, name in held_by.get(fqn, ())
                 ]
-                for source, via in sources:
+                for source, via, held in sources:
                     if links_to_people(self.contexts[source]) or sensitive_record_of(
-                        ctx, self.contexts[source]
+                        ctx, self.contexts[source], self.messages[source]
                     ):
-                        self.contexts[fqn] = linked_context(ctx, self.contexts[source], via)
+                        self.contexts[fqn] = linked_context(
+                            ctx, self.contexts[source], via, held=held
+                        )
                         changed = True
                         break
         for fqn, holders in held_by.items():

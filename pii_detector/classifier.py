@@ -307,16 +307,22 @@ def own_person_noun(ctx: MessageContext) -> str | None:
     return ctx.noun
 
 
-def linked_context(ctx: MessageContext, source: MessageContext, via: str) -> MessageContext:
+def linked_context(
+    ctx: MessageContext, source: MessageContext, via: str, *, held: bool = False
+) -> MessageContext:
     """`ctx` read as a record of what happened to the person `source` is about.
 
     An embryo, a scan or a dose of a treatment cycle of a patient is that patient's health
     data even though its own name and fields mention no person: the record decides. A
-    sensitive record of its own (a seafarer's `Medical`) keeps its domain.
+    sensitive record of its own (a seafarer's `Medical`) keeps its domain. A record in no
+    sensitive domain of its own that is only *held* by the person's record (`held`: a
+    patient's `Extra`, a `Content` part of an answer; not a `cycle_id` pointing at a
+    cycle) takes the domain as a doubt, not a level (`Record.inherited`).
     """
     name = source.fqn.rsplit(".", 1)[-1]
     domain = ctx.record.domain if ctx.record.domain in SENSITIVE_DOMAINS else source.record.domain
-    record = Record(Subject.ACTIVITY, domain, f"linked to {name} {via}")
+    inherited = (held or source.record.inherited) and ctx.record.domain not in SENSITIVE_DOMAINS
+    record = Record(Subject.ACTIVITY, domain, f"linked to {name} {via}", inherited=inherited)
     return replace(ctx, record=record, linked=source.fqn, kinds=ctx.kinds | {Kind.PERSON_LINKED})
 
 
@@ -450,24 +456,54 @@ def file_domain(contexts: Sequence[MessageContext]) -> Domain | None:
     return best if found.count(best) >= 2 else None
 
 
-def in_file_domain(ctx: MessageContext, domain: Domain) -> MessageContext:
-    """`ctx` in its file's sensitive domain, when its own evidence decided none."""
+def in_file_domain(
+    ctx: MessageContext, domain: Domain, *, holds_person_facts: bool = True
+) -> MessageContext:
+    """`ctx` in its file's sensitive domain, when its own evidence decided none.
+
+    A record with no field about a person (a VM's `GuestAttributes`, a person only by the
+    word `guest`, in a cloud's one-file API with two `HealthStatus` records) takes the
+    domain as a doubt (`Record.inherited`); a `Donor` with an ethnicity in a fertility
+    clinic's file takes it for certain."""
     if ctx.record.domain != Domain.GENERAL:
         return ctx
     evidence = f"{ctx.record.evidence}; its file's records are {domain.value.replace('_', ' ')}"
-    return replace(ctx, record=Record(ctx.record.subject, domain, evidence), borrowed_domain=True)
+    record = Record(ctx.record.subject, domain, evidence, inherited=not holds_person_facts)
+    return replace(ctx, record=record, borrowed_domain=True)
 
 
-def sensitive_record_of(ctx: MessageContext, source: MessageContext) -> bool:
+def sensitive_record_of(
+    ctx: MessageContext, source: MessageContext, source_message: MessageModel | None = None
+) -> bool:
     """`ctx` is a health, criminal-justice, belief or social-services record of its own
     (`Medical`: a fitness examination) that a person's record (`Seafarer`) holds or that
-    points at one: it is that person's, even when the person's record is not sensitive."""
+    points at one: it is that person's, even when the person's record is not sensitive.
+
+    A record that is a person only by its name and has no field about one (a language
+    model's `Candidate` answer, which holds `CitationMetadata`) is no person to link to."""
     return (
         ctx.record.domain in SENSITIVE_DOMAINS
         and source.record.subject == Subject.PERSON
+        and (source_message is None or holds_person_facts(source_message, source))
         and source.record.domain not in _TECHNICAL_DOMAINS
         and not source.has(Kind.REQUEST, Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
     )
+
+
+def holds_person_facts(message: MessageModel, ctx: MessageContext) -> bool:
+    """A field of the message names a fact about a person (a name, an e-mail, a birth date,
+    a gender, an ethnicity …) or points at one (`customer_id`). Words that are a fact only
+    in a context (`reason` in a health record) do not count."""
+    for field in message.fields:
+        tokens = words(field.name)
+        if _concept_keys(tokens) & _PERSON_EVIDENCE or _points_at_person(tokens, ctx.person_nouns):
+            return True
+        if any(
+            m.concept.pii_type in _PERSONAL_FACT_TYPES and not m.concept.key.endswith("_ctx")
+            for m in match_concepts(tokens)
+        ):
+            return True
+    return False
 
 
 def may_link(ctx: MessageContext) -> bool:
@@ -955,7 +991,9 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
     if field.is_repeated and ftype.scalar == "string" and raw_words(field.name)[-1:] == ["keys"]:
         # `id_keys`, `description_keys`: the names of attribute keys, not key values.
         return _v(P, None, "KEY_NAMES", f"`{field.name}` lists key names", 0.9)
-    if ftype.scalar in lx.INTEGER_TYPES | {"float", "double"} and _is_counter(tokens):
+    if ftype.scalar in lx.INTEGER_TYPES | {"float", "double"} and (
+        _is_counter(tokens) or _numbered(field.name)
+    ):
         return _v(P, None, "COUNTER", f"`{field.name}` counts something")
     if ftype.cls == TypeClass.ENUM:
         return _review_flag(_enum(name, ftype, ctx), field, ctx)
@@ -978,7 +1016,12 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         verdict is not None
         and name is not None
         and ftype.cls == TypeClass.MESSAGE
-        and name.match.concept.key in _SECRET_CONCEPTS
+        and (
+            name.match.concept.key in _SECRET_CONCEPTS
+            # A PIN is a short code: a structure named `pins` (`map<int64, ProductPins>`
+            # keyed by position) holds pinned things, and what it holds decides.
+            or "pin" in name.match.text.split()
+        )
         and "private" not in name.match.text
     ):
         # `token_bucket`, `sds_secret_config`, `call_credentials`: a structure named after
@@ -1028,6 +1071,8 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         verdict = _v(P, None, "PUBLIC_MATERIAL",
                      f"`{field.name}` is a public key, a certificate or a signature: it opens "
                      "nothing", 0.85)  # fmt: skip
+    if verdict.review == _UNSURE_TOKEN:
+        verdict = _token_kind_from_comment(verdict, field)
     if ftype.scalar in _TEXT_SCALARS:
         verdict = _several_kinds(verdict, tokens, ctx, ftype)
     if verdict.reason == _NOT_FINANCIAL and _comment_says_financial(field.comments.text):
@@ -1048,12 +1093,28 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         if (
             said is not None
             and said.pii_type in _SECRET_TYPES
+            and (
+                has_option(field.options, _RESOURCE_REFERENCE)
+                or _comment_names_a_reference(field.comments.text)
+            )
+        ):
+            # "The name of the `Registration` whose authorization code is reset, in the
+            # format `projects/*/…`": the comment names the secret of the resource the
+            # value points at; the value is the resource's name (v2: where, not what).
+            said = None
+        if (
+            said is not None
+            and said.pii_type in _SECRET_TYPES
             and _public_material(tokens, field.comments.text)
         ):
             said = None  # "signed with a private key": the signature or the certificate
         if said is not None and _name_says_what_it_is(tokens, said, ctx, ftype):
             said = None
-        if said is not None and said.pii_type in _FACT_TYPES and not _about_someone(ctx):
+        if (
+            said is not None
+            and said.pii_type in _FACT_TYPES
+            and (not _about_someone(ctx) or _is_system(ctx))
+        ):
             # "the resource's ancestry", "a diagnosis of the task": a personal fact is
             # a person's; on a record about no one the comment means something else.
             said = None
@@ -1310,6 +1371,26 @@ def _health_fact(
     if record.domain not in (Domain.HEALTH, Domain.CRIMINAL_JUSTICE) or not states or not own_topic:
         return None
     what = "a fact about the person's health or care" if health else "criminal-offence data"
+    # A log of what a system did with health data (`FhirStreamLogEntry.destination`): no
+    # person in its name, no field pointing at one, no link. A `PatientCareReport` names one.
+    activity_of_no_one = (
+        record.subject == Subject.ACTIVITY
+        and not ctx.linked
+        and not ctx.has(Kind.PERSON, Kind.PERSON_LINKED, Kind.SUBJECT_PERSON)
+        and not ctx.words & ctx.person_nouns
+    )
+    if record.inherited or activity_of_no_one:
+        # The person or the domain is borrowed (a holder's, the file's) or absent: whose
+        # fact it is, and whether it is one, are guesses (policy v2: doubt is reported).
+        whose = (
+            "held by a person's record, not its own"
+            if record.inherited
+            else "a record of what was done that names no person"
+        )
+        return _v(P, None, "NO_SIGNAL",
+                  f"`{field.name}` in {ctx.describes}, {_a(record.describes)} "
+                  f"({record.evidence}): {whose}", 0.4,
+                  f"may be {what}: {whose}, confirm the level")  # fmt: skip
     return _v(H, PiiType.SPECIAL_CATEGORY if health else None, "RECORD_CONTEXT",
               f"`{field.name}` in {ctx.describes}, {_a(record.describes)} "
               f"({record.evidence}): {what}", 0.55,
@@ -1487,6 +1568,11 @@ def _review_flag(verdict: Verdict, field: FieldModel, ctx: MessageContext) -> Ve
     if verdict.level != P or verdict.rule not in {"BOOL_FLAG", "ENUM_STATE"}:
         return verdict
     if not _worth_review(ctx) or ctx.has(Kind.REQUEST):
+        return verdict
+    if ctx.record.domain in _TECHNICAL_DOMAINS:
+        # A person noun in an infrastructure or telemetry record names a component (envoy's
+        # `TlsInspector`; rule 25 gives people outside technical packages another domain):
+        # its flags are switches (policy v2).
         return verdict
     kind = "flag" if verdict.rule == "BOOL_FLAG" else "category"
     if not _administrative(tokens) and not set(tokens) & _RECORD_FLAG_WORDS:
@@ -1699,6 +1785,13 @@ def _is_counter(tokens: Sequence[str]) -> bool:
     return "count" in tokens or (len(tokens) > 1 and tokens[0] == "number" and tokens[1] == "of")
 
 
+def _numbered(name: str) -> bool:
+    """`num_rx`, `num_failed_logins`: a number whose name starts with `num` counts (the
+    reading `number` of `num` is right, but it is the number *of* what follows)."""
+    raw = raw_words(name)
+    return len(raw) > 1 and raw[0] == "num"
+
+
 def _temporal(name: _Name | None, ctx: MessageContext) -> Verdict:
     if name is not None and not _property_tail(name):
         concept = name.match.concept
@@ -1740,9 +1833,11 @@ def _is_system(ctx: MessageContext) -> bool:
     `disabled` there is a switch, `address` a memory address, `asset` an artefact."""
     record = ctx.record
     technical = record.domain in (Domain.TELEMETRY, Domain.INFRASTRUCTURE)
-    return (record.subject == Subject.CONFIG or technical) and not ctx.has(
-        Kind.PERSON, Kind.SUBJECT_PERSON, Kind.HEALTH, Kind.PERSON_LINKED
-    )
+    if ctx.has(Kind.PERSON, Kind.SUBJECT_PERSON, Kind.PERSON_LINKED):
+        return False
+    # A health word in the name of an infrastructure record (`DiagnoseClusterRequest`,
+    # `DiscoveredApiObservation`) names the state of a machine: the record decides.
+    return technical or (record.subject == Subject.CONFIG and not ctx.has(Kind.HEALTH))
 
 
 def _points_at_nobody(ctx: MessageContext) -> bool:
@@ -2518,8 +2613,39 @@ def _token(name: _Name, ctx: MessageContext) -> Verdict:
         return _v(P, None, "PAGINATION_TOKEN",
                   f"`{'_'.join(name.tokens)}` names a step or a position, not access", 0.7)  # fmt: skip
     return _v(H, PiiType.AUTH_SECRET, "NAME_WORD",
-              "a token grants access: an auth secret, when unsure", 0.6,
-              "a token whose kind the rules cannot tell: an access token or a position?")  # fmt: skip
+              "a token grants access: an auth secret, when unsure", 0.6, _UNSURE_TOKEN)  # fmt: skip
+
+
+_UNSURE_TOKEN = "a token whose kind the rules cannot tell: an access token or a position?"
+# What a comment says a token of unknown kind is (policy v2: access, refresh, ID, session and
+# bearer tokens are secrets; ids, positions, states and the tokens of a text are not).
+_ACCESS_COMMENT = re.compile(
+    r"\b(?:authenticat\w*|authoriz\w*|access|credentials?|oauth\w*|bearer|jwts?|jws|"
+    r"secrets?|signed|signature|grants?|log ?in|sign[- ]in)\b",
+    re.IGNORECASE,
+)
+_NOT_ACCESS_COMMENT = re.compile(
+    r"\b(?:identifier|identifies|unique id|state of|version|revision|hash|commit|continue|"
+    r"previous (?:interaction|call|request|response)|"
+    r"from the input|token ids?|tokeniz\w*|filter tokens?|prompt|query)\b",
+    re.IGNORECASE,
+)
+
+
+def _token_kind_from_comment(verdict: Verdict, field: FieldModel) -> Verdict:
+    """A token the name leaves unsure, decided by what its comment (prose only) says it is:
+    "to authenticate with the Session APIs" is access; "a global unique ID that identifies
+    the request", "indicating the state of the repo", "a list of tokens from the input" are
+    not. A comment that says neither leaves the doubt (HIGH, needs review)."""
+    prose = comment_prose(field.comments.text or "")
+    if _ACCESS_COMMENT.search(prose):
+        return replace(verdict, reason="its comment says the token grants access: an auth secret",
+                       confidence=0.8, review=None)  # fmt: skip
+    said = _NOT_ACCESS_COMMENT.search(prose)
+    if said:
+        return _v(P, None, "PAGINATION_TOKEN",
+                  f"its comment places the token (`{said.group(0).lower()}`): not access", 0.75)  # fmt: skip
+    return verdict
 
 
 def _about_access(ctx: MessageContext) -> bool:
@@ -2621,10 +2747,18 @@ def _insurance_id(name: _Name, ctx: MessageContext) -> Verdict:
 
 
 def _insurance_member(name: _Name, ctx: MessageContext) -> Verdict:
-    if ctx.has(Kind.INSURANCE) or (ctx.has(Kind.HEALTH) and set(name.prefix) & lx.INSURANCE_NOUNS):
+    first = name.match.text.split()[0]
+    # `CreateSubscriberRequest.subscriber_id` in a health API: the id a request gives the
+    # record it is about. The record's own name is no evidence that its owner is insured
+    # (a webhook's subscriber); another insurance word in the name is.
+    names_itself = ctx.has(Kind.REQUEST) and ctx.noun == first
+    insured = ctx.has(Kind.INSURANCE) and (
+        not names_itself or bool(ctx.words & lx.INSURANCE_NOUNS - {first, "health"})
+    )
+    if insured or (ctx.has(Kind.HEALTH) and set(name.prefix) & lx.INSURANCE_NOUNS):
         return _v(H, PiiType.HEALTH_INSURANCE, "INSURANCE_CONTEXT",
                   f"`{name.match.text}` of health insurance")  # fmt: skip
-    first, last = name.match.text.split()[0], name.match.text.split()[-1]
+    last = name.match.text.split()[-1]
     if last == "number" and (first in lx.PERSON_NOUNS or ctx.has(Kind.ANY_INSURANCE)):
         return _v(M, PiiType.CUSTOMER_ID, "PERSON_ID",
                   f"`{name.match.text}`: an account number that is not a financial one")  # fmt: skip

@@ -58,6 +58,10 @@ class Record:
     subject: Subject
     domain: Domain
     evidence: str  # why, for reasons: "package words clinical, patient"
+    # Its person or domain came from elsewhere: a person's record holds it
+    # (classifier.linked_context), or its file's records are in the domain and it has no
+    # field about a person (classifier.in_file_domain). Enough for doubt, not for a level.
+    inherited: bool = False
 
     @property
     def about_people(self) -> bool:

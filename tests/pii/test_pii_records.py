@@ -331,7 +331,7 @@ def test_a_request_that_writes_a_patients_record_and_media_links_need_review() -
     for path in ("Patient.scan_url", "StartTherapyRequest.regimen"):
         assert result(clinic, path).needs_review, path
     # A positive test on a health record about a patient is the fact itself (POLICY.md
-    # rule 33's clinical context by the record): HIGH, not only a doubt.
+    # rule 34's clinical context by the record): HIGH, not only a doubt.
     assert result(clinic, "Visit.breath_test_positive").sensitivity == H
     assert not result(clinic, "Visit.test_mode").needs_review
 
