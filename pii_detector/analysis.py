@@ -344,11 +344,17 @@ class _Engine:
                     and held != fqn
                     and held in self.messages
                     and self.file_of[held].name == file
-                    and a_person(self.contexts[held])
+                    and self._a_person_with_facts(held)
                 ):
                     self.contexts[fqn] = holding_a_person(
                         self.contexts[fqn], self.contexts[held], field.name
                     )
+
+    def _a_person_with_facts(self, fqn: str) -> bool:
+        """A person's record with a field about them: a person only by its name (a model's
+        answer `Candidate`) is no one whose record or parts another record could be."""
+        context = self.contexts[fqn]
+        return a_person(context) and holds_person_facts(self.messages[fqn], context)
 
     def read_parts_of_people(self) -> None:
         """A record with no identity of its own that only persons' records of its file hold
@@ -364,7 +370,7 @@ class _Engine:
         for fqn, held_by in holders.items():
             # One part of one person each time (`vulnerability`), not a list of things the
             # person has (`segments` of a trip, `certificates`).
-            people = [h for h, _, many in held_by if a_person(self.contexts[h]) and not many]
+            people = [h for h, _, many in held_by if self._a_person_with_facts(h) and not many]
             if len(people) != len(held_by) or any(
                 self.file_of[h].name != self.file_of[fqn].name for h in people
             ):
