@@ -303,8 +303,6 @@ def test_a_copy_that_declares_the_same_names_is_not_audited_twice(repo: Path, tm
     out = tmp_path / "a.json"
     code, report, err = audit(str(repo), "--json", str(out), "--fail-on", "never")
     assert code == 2 and report is None
-    assert len(err.strip().splitlines()) == 1
-    assert "preview/api/people/v1/people.proto: declares people.v1." in err
     code, report, _ = audit(
         str(repo), "--json", str(out), "--fail-on", "never", "--skip-unparsable"
     )
