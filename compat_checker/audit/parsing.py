@@ -57,12 +57,6 @@ def parse_sources(
             parsed[source.module_path] = result
         if progress is not None:
             progress("parse", done, total)
-    declared: dict[str, str] = {}
-    for source in audited:
-        clash = _declared_before(parsed.get(source.module_path), declared)
-        if clash is not None:
-            del parsed[source.module_path]
-            errors.append(FileError(file=source.repo_path, message=clash))
     reviewed = set(parsed)
     failed = {source.module_path for source in audited} - reviewed
     pending = _imports_of(parsed.values())
@@ -82,22 +76,6 @@ def parse_sources(
         parsed.update(batch)
         pending = _imports_of(batch.values())
     return ParsedTree(resolve_parsed(parsed, reviewed=reviewed), sorted(errors, key=_error_key))
-
-
-def _declared_before(file: ParsedFile | None, declared: dict[str, str]) -> str | None:
-    """Why a file cannot join the tree: it declares a name an earlier audited file declares
-    (googleapis keeps copies of packages under `preview/`). No compiler accepts both, and
-    the report could not tell their fields apart; the first in path order is audited.
-    ``declared`` (name → file) grows with every file that joins."""
-    if file is None:
-        return None
-    model = file.model
-    names = sorted(e.fqn for e in (*model.messages, *model.enums, *model.services))
-    for name in names:
-        if name in declared:
-            return f"declares {name}, already declared in {declared[name]}"
-    declared.update(dict.fromkeys(names, model.repo_path))
-    return None
 
 
 def _parse_one(source: SourceFile) -> ParsedFile | str:

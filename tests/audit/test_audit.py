@@ -292,27 +292,6 @@ def test_a_file_that_does_not_parse_stops_the_audit_unless_skipped(repo: Path, t
     assert report.inventory
 
 
-def test_a_copy_that_declares_the_same_names_is_not_audited_twice(repo: Path, tmp_path: Path):
-    # googleapis keeps copies of packages under preview/; one model cannot hold both.
-    copy = PEOPLE.replace("string email", "string phone = 90; string email")
-    commit(
-        repo,
-        {"api/people/v1/people.proto": PEOPLE, "preview/api/people/v1/people.proto": copy},
-        "a preview copy",
-    )
-    out = tmp_path / "a.json"
-    code, report, err = audit(str(repo), "--json", str(out), "--fail-on", "never")
-    assert code == 2 and report is None
-    code, report, _ = audit(
-        str(repo), "--json", str(out), "--fail-on", "never", "--skip-unparsable"
-    )
-    assert code == 0 and report is not None
-    assert [e.file for e in report.errors] == ["preview/api/people/v1/people.proto"]
-    assert report.errors[0].message.startswith("declares people.v1.")
-    assert report.errors[0].message.endswith("already declared in api/people/v1/people.proto")
-    assert {i.file for i in report.inventory} == {"api/people/v1/people.proto"}
-
-
 def test_subdirectory_paths_are_repository_relative(repo: Path, tmp_path: Path):
     commit(repo, {"api/people/v1/people.proto": PEOPLE}, "people")
     _, report, _ = audit(str(repo / "api"), "--json", str(tmp_path / "a.json"))
