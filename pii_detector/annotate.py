@@ -28,6 +28,7 @@ import importlib.resources
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pii_detector.analysis import iter_extensions
 from pii_detector.results import FieldResult, PiiAnalysis, field_options
@@ -142,7 +143,7 @@ def declaration_with_options(text: str, field: FieldModel, options: list[str]) -
     found, is a group, or spans lines (a comment inside would not survive being joined)."""
     if field.type_kind == TypeKind.GROUP:
         return None
-    doc = _Document(text)
+    doc = _document(text)
     edit = doc.field_edit(field.name, field.number, field.location.line, options)
     if isinstance(edit, str):
         return None
@@ -157,6 +158,13 @@ def declaration_with_options(text: str, field: FieldModel, options: list[str]) -
     if end == -1 or not start <= edit.start or doc.masked.find(";", start, edit.start) != -1:
         return None
     return text[start : edit.start] + edit.text + text[edit.end : end + 1]
+
+
+@lru_cache(maxsize=4)
+def _document(text: str) -> _Document:
+    """One masked copy per file text: the gate asks for the fix of each of a file's fields
+    (a _Document is never changed; `apply` returns new text)."""
+    return _Document(text)
 
 
 def _declared_fields(file: FileModel) -> Iterator[FieldModel]:
