@@ -273,6 +273,7 @@ def run_rules_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any
 def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, Any]:
     from compat_checker import pii_gate
     from pii_detector.learned import model_if
+    from pii_detector.report import layers_that_ran
 
     config, change = state["config"], state["change"]
     if not config.pii.enabled:
@@ -301,13 +302,13 @@ def analyze_pii_node(state: GateState, runtime: Runtime[GateRun]) -> dict[str, A
     if annotate_dir is not None:
         pii_gate.write_annotated(state["head"].tree, analysis, change.head.read_text, annotate_dir)
     layers = []
-    how = "rules + learned" if learned is not None else "rules"
+    llm_ran = False
     if calls is not None:
         review = calls.status()
-        if review.complete:
-            how += " + LLM"
+        llm_ran = review.complete
         # The PII review is one of the run's LLM reviews: --llm-required covers it too.
         layers.append(_llm_layer(review, pii_gate.PII_LLM_LAYER, runtime.context.options))
+    how = layers_that_ran(learned=learned is not None, llm=llm_ran)
     under = sum(c.rule == pii_gate.PII_UNDER_RULE for c in changes)
     held = sum(not c.is_breaking for c in changes)
     scope = state["head"].scope

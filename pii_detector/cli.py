@@ -42,7 +42,7 @@ from pii_detector.report import (
     NO_LLM,
     ReportLayer,
     build_report,
-    learned_layer,
+    layers_that_ran,
     report_json_parts,
 )
 from pii_detector.results import FieldResult, PiiAnalysis
@@ -186,7 +186,7 @@ def run_scan(
         for part in report_json_parts(report):
             click.echo(part, nl=False)
     else:
-        _print_text(analysis, threshold, llm_layer, learned_layer(analysis, model))
+        _print_text(analysis, threshold, report.layers or [])
     missing = analysis.unannotated(threshold)
     under = analysis.under_annotated(threshold)
     if check and (missing or under):
@@ -575,9 +575,7 @@ def _why(f: FieldResult) -> str:
     return f"{escape(f.reasoning)}; [yellow]needs review[/]{reason}"
 
 
-def _print_text(
-    analysis: PiiAnalysis, threshold: Sensitivity, llm_layer: ReportLayer, learned: ReportLayer
-) -> None:
+def _print_text(analysis: PiiAnalysis, threshold: Sensitivity, layers: list[ReportLayer]) -> None:
     # In a pipe or a CI log, the lines after each table are not wrapped (the tables keep
     # the console's width), as `check` prints there.
     console = Console()
@@ -628,8 +626,10 @@ def _print_text(
         + f", {len(analysis.under_annotated(threshold))} annotated below their level"
         + f", {sum(f.needs_review for f in analysis.fields)} need review"
     )
-    ran = "rules + learned" if learned.status == "ran" else "rules"
-    llm = f"{ran} + LLM" if llm_layer.status == "ran" else f"{ran} (LLM {llm_layer.status})"
+    layer = {entry.name: entry for entry in layers}
+    learned, llm_layer = layer["learned"], layer["llm"]
+    ran = layers_that_ran(learned=learned.status == "ran", llm=llm_layer.status == "ran")
+    llm = ran if llm_layer.status == "ran" else f"{ran} (LLM {llm_layer.status})"
     console.print(f"layers: {llm}: {escape(llm_layer.detail)}")
     if learned.status == "ran":
         console.print(f"learned: {escape(learned.detail)}")

@@ -131,6 +131,11 @@ def learned_layer(analysis: PiiAnalysis, model: LearnedModel | None) -> ReportLa
     )
 
 
+def layers_that_ran(*, learned: bool, llm: bool) -> str:
+    """How the `pii` part of a verdict or a scan names the layers that decided the levels."""
+    return "rules" + (" + learned" if learned else "") + (" + LLM" if llm else "")
+
+
 class FileReport(_Model):
     schema_version: int = SCHEMA_VERSION
     file: str

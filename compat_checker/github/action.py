@@ -262,13 +262,15 @@ def verdict_outputs(verdict: Verdict) -> dict[str, str]:
         # Keep the output usable with fromJSON(): everything but the findings' detail.
         slim = verdict.model_copy(update={"changes": [], "pii": None})
         text = slim.model_dump_json(indent=2)
-    pii = sum(
-        change.category == Category.PII and change.suppressed is None for change in verdict.changes
-    )
+    active = [change for change in verdict.changes if change.suppressed is None]
+    pii = sum(change.category == Category.PII for change in active)
+    # An unannotated personal-data field blocks like a breaking change but is counted apart:
+    # the two outputs answer different questions and have different overrides.
+    breaking = sum(change.is_breaking and change.category != Category.PII for change in active)
     return {
         "can-deploy": "true" if verdict.can_deploy else "false",
         "verdict": text,
-        "breaking-count": str(verdict.summary.breaking),
+        "breaking-count": str(breaking),
         "pii-count": str(pii),
         "pii-review-count": str(len(needs_review_fields(verdict.pii))),
     }
