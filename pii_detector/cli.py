@@ -168,7 +168,7 @@ def run_scan(
     for tree in trees:
         _refuse_names_defined_twice(tree)
     model = model_if(learned)
-    analysis = _merge([review.analyze(tree, overrides, model) for tree in trees])
+    analysis = PiiAnalysis.merged([review.analyze(tree, overrides, model) for tree in trees])
     annotating = bool(output or annotate_dir)
     if not annotating:
         trees = []  # the models (most of the memory) go before the report is built
@@ -441,19 +441,6 @@ def _build(group: Sequence[Input], fast_build: FastBuild | None = None) -> Proto
         shown = {item.module_path: item.shown for item in group}.get(error.path, error.path)
         location = f"{shown}:{error.line}:{error.column}" if error.line > 0 else shown
         raise PiiCliError(f"{location}: {error.detail}") from None
-
-
-def _merge(analyses: Sequence[PiiAnalysis]) -> PiiAnalysis:
-    if len(analyses) == 1:
-        return analyses[0]
-    return PiiAnalysis(
-        fields=[f for a in analyses for f in a.fields],
-        messages=[m for a in analyses for m in a.messages],
-        methods=[m for a in analyses for m in a.methods],
-        disagreements=[d for a in analyses for d in a.disagreements],
-        unused_overrides=sorted({e for a in analyses for e in a.unused_overrides}),
-        llm_errors=[e for a in analyses for e in a.llm_errors],
-    )
 
 
 def _load_overrides(path: str | None) -> Overrides:

@@ -118,6 +118,24 @@ class PiiAnalysis(_Model):
     unused_overrides: list[str] = Field(default_factory=list)  # elements not in the tree
     llm_errors: list[str] = Field(default_factory=list)
 
+    @classmethod
+    def merged(cls, analyses: Sequence[PiiAnalysis]) -> PiiAnalysis:
+        """One analysis of several trees analysed apart; an override is unused only when no
+        tree had its element."""
+        if len(analyses) == 1:
+            return analyses[0]
+        unused = set(analyses[0].unused_overrides).intersection(
+            *(a.unused_overrides for a in analyses[1:])
+        )
+        return cls(
+            fields=[f for a in analyses for f in a.fields],
+            messages=[m for a in analyses for m in a.messages],
+            methods=[m for a in analyses for m in a.methods],
+            disagreements=[d for a in analyses for d in a.disagreements],
+            unused_overrides=sorted(unused),
+            llm_errors=[e for a in analyses for e in a.llm_errors],
+        )
+
     def field(self, element: str) -> FieldResult | None:
         return next((f for f in self.fields if f.element == element), None)
 

@@ -313,6 +313,51 @@ class ProtoTree(_Model):
         return [f for path, f in sorted(self.files.items()) if path not in skip]
 
 
+def declaration_layers(tree: ProtoTree) -> list[ProtoTree]:
+    """``tree`` split into trees in none of which two files declare the same name.
+
+    A tree normally is one already (a compiler refuses anything else), but a directory read
+    file by file may hold two versions of a package (googleapis keeps copies under
+    `preview/`), and the index keeps only the first declaration of a name. Each file joins
+    the first layer where its names are new. A later layer also holds every file of the
+    first that declares none of its names, as dependencies, so its references resolve;
+    it reviews only its own files. Returns ``[tree]`` when nothing is declared twice.
+    """
+    layers: list[tuple[dict[str, FileModel], set[str]]] = []
+    for path, file in sorted(tree.files.items()):
+        names = {element.fqn for element in iter_file_elements(file)}
+        home = next((layer for layer in layers if layer[1].isdisjoint(names)), None)
+        if home is None:
+            home = ({}, set())
+            layers.append(home)
+        home[0][path] = file
+        home[1].update(names)
+    if len(layers) <= 1:
+        return [tree]
+    dependencies = set(tree.dependency_files)
+    first_files = layers[0][0]
+    trees = [_subtree(tree, first_files, dependencies)]
+    for own, names in layers[1:]:
+        if own.keys() <= dependencies:
+            continue  # only dependencies were declared twice: nothing of this layer is reviewed
+        around = {
+            path: file
+            for path, file in first_files.items()
+            if names.isdisjoint(element.fqn for element in iter_file_elements(file))
+        }
+        trees.append(_subtree(tree, {**around, **own}, dependencies | around.keys()))
+    return trees
+
+
+def _subtree(tree: ProtoTree, files: dict[str, FileModel], dependencies: set[str]) -> ProtoTree:
+    # A new model, not a copy: a copy would carry the whole tree's cached indexes.
+    return ProtoTree(
+        files=files,
+        source=tree.source,
+        dependency_files=sorted(path for path in files if path in dependencies),
+    )
+
+
 def iter_message_elements(message: MessageModel) -> Iterator[Element]:
     yield message
     yield from message.fields

@@ -54,7 +54,8 @@ from compat_checker.modules import discover_layout
 from pii_detector.analysis import analyze_tree
 from pii_detector.learned import model_if
 from pii_detector.overrides import OverridesError, load_overrides
-from protomodel.model import FileModel
+from pii_detector.results import PiiAnalysis
+from protomodel.model import FileModel, declaration_layers
 
 
 @dataclass(frozen=True)
@@ -130,11 +131,17 @@ def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditR
     if overrides is not None:
         if progress is not None:  # one step: the analysis reports no progress of its own
             progress("pii", 0, 1)
-        analysis = analyze_tree(
-            parsed.tree,
-            files=[f.name for f in files],
-            overrides=overrides,
-            learned=model_if(config.pii.learned_model),
+        learned = model_if(config.pii.learned_model)
+        analysis = PiiAnalysis.merged(
+            [
+                analyze_tree(
+                    layer,
+                    files=[f.name for f in layer.reviewed_files()],
+                    overrides=overrides,
+                    learned=learned,
+                )
+                for layer in declaration_layers(parsed.tree)
+            ]
         )
         if progress is not None:
             progress("pii", 1, 1)

@@ -259,6 +259,32 @@ def test_a_field_annotated_below_its_level_is_under_annotated(repo: Path, tmp_pa
     }
 
 
+def test_two_versions_of_a_package_are_each_audited_as_written(repo: Path, tmp_path: Path):
+    # googleapis keeps a copy of packages under preview/; the two copies differ.
+    current = "message Person {\n  string email = 1;\n  string ssn = 2;\n  Address home = 3;\n}\n"
+    current += "message Address {\n  string street = 1;\n}"
+    preview = "message Person {\n  string email = 1;\n  Note note = 4;\n}\n"
+    preview += "message Note {\n  string text = 1;\n}"
+    commit(
+        repo,
+        {
+            "api/people/v1/people.proto": proto("people.v1", current),
+            "preview/people/v1/people.proto": proto("people.v1", preview),
+        },
+        "two versions",
+    )
+    code, report, err = audit(str(repo), "--no-history", "--json", str(tmp_path / "a.json"))
+    assert code == 1 and report is not None, err
+    fields = {(i.file, i.field_path): i.sensitivity for i in report.inventory}
+    assert fields[("api/people/v1/people.proto", "Person.ssn")] == "HIGH"
+    assert fields[("preview/people/v1/people.proto", "Person.note")] != "PUBLIC"
+    assert ("preview/people/v1/people.proto", "Person.ssn") not in fields
+    assert {file for file, _ in fields} == {
+        "api/people/v1/people.proto",
+        "preview/people/v1/people.proto",
+    }
+
+
 def test_finding_ids_survive_line_moves(repo: Path, tmp_path: Path):
     commit(repo, {"api/people/v1/people.proto": PEOPLE}, "people")
     _, before, _ = audit(str(repo), "--json", str(tmp_path / "a.json"))

@@ -8,7 +8,7 @@ import pytest
 
 from protomodel.bundled import bundled_import
 from protomodel.errors import ProtoParseError
-from protomodel.model import BuildSource, FieldModel, ProtoTree, TypeKind
+from protomodel.model import BuildSource, FieldModel, ProtoTree, TypeKind, declaration_layers
 from protomodel.parse import build_tree
 
 TODO = "acme/todo/v1/todo.proto"
@@ -230,3 +230,28 @@ def test_bundled_imports_come_from_installed_packages(path: str) -> None:
 )
 def test_bundled_import_refuses_unknown_or_escaping_paths(path: str) -> None:
     assert bundled_import(path) is None
+
+
+def test_declaration_layers_give_each_version_of_a_package_its_own_tree() -> None:
+    head = 'syntax = "proto3";\npackage a.v1;\n'
+    tree = build_tree(
+        {
+            "a/v1/shared.proto": head + "message Shared { string id = 1; }",
+            "a/v1/x.proto": head + "message Person { string ssn = 1; }",
+            "preview/a/v1/x.proto": head + 'import "a/v1/shared.proto";\n'
+            "message Person { Shared shared = 2; }",
+        }
+    )
+    first, second = declaration_layers(tree)
+    assert sorted(f.name for f in first.reviewed_files()) == ["a/v1/shared.proto", "a/v1/x.proto"]
+    # The preview copy is reviewed alone, with what it does not redeclare to resolve against.
+    assert [f.name for f in second.reviewed_files()] == ["preview/a/v1/x.proto"]
+    assert second.dependency_files == ["a/v1/shared.proto"]
+    assert [f.name for f in second.message("a.v1.Person").fields] == ["shared"]
+    assert first.message("a.v1.Person").fields[0].name == "ssn"
+
+
+def test_a_tree_without_clashes_is_one_layer() -> None:
+    tree = build_tree({"a.proto": 'syntax = "proto3";\nmessage A { string id = 1; }'})
+    assert declaration_layers(tree) == [tree]
+    assert declaration_layers(ProtoTree()) == [ProtoTree()]
