@@ -48,7 +48,7 @@ from pii_detector.report import (
 from pii_detector.results import FieldResult, PiiAnalysis
 from protomodel.construct import gc_paused
 from protomodel.errors import ProtoParseError
-from protomodel.model import ProtoTree
+from protomodel.model import ProtoTree, declaration_layers
 from protomodel.parse import build_tree
 
 
@@ -165,10 +165,10 @@ def run_scan(
     overrides = _load_overrides(overrides_path)
     groups = _by_root(inputs)
     trees = [_build(group, fast_build) for group in groups]
-    for tree in trees:
-        _refuse_names_defined_twice(tree)
     model = model_if(learned)
-    analysis = PiiAnalysis.merged([review.analyze(tree, overrides, model) for tree in trees])
+    # Two copies of a package (googleapis' preview/) are each classified as written.
+    layers = [layer for tree in trees for layer in declaration_layers(tree)]
+    analysis = PiiAnalysis.merged([review.analyze(layer, overrides, model) for layer in layers])
     annotating = bool(output or annotate_dir)
     if not annotating:
         trees = []  # the models (most of the memory) go before the report is built
@@ -394,21 +394,6 @@ def _by_root(inputs: Sequence[Input]) -> list[list[Input]]:
     for item in inputs:
         groups.setdefault(item.root, []).append(item)
     return list(groups.values())
-
-
-def _refuse_names_defined_twice(tree: ProtoTree) -> None:
-    """Two files of one tree that declare the same name (a copy under `preview/` beside
-    the original) are a tree no compiler accepts, and the fields of the two could not be
-    told apart in the report."""
-    declared: dict[str, str] = {}
-    for file in tree.files.values():
-        for element in (*file.messages, *file.enums, *file.services):
-            first = declared.setdefault(element.fqn, file.repo_path)
-            if first != file.repo_path:
-                raise PiiCliError(
-                    f"{element.fqn} is declared in both {first} and {file.repo_path}; "
-                    "one scan cannot hold two declarations of a name: scan them separately"
-                )
 
 
 def _build(group: Sequence[Input], fast_build: FastBuild | None = None) -> ProtoTree:
