@@ -308,7 +308,12 @@ def own_person_noun(ctx: MessageContext) -> str | None:
 
 
 def linked_context(
-    ctx: MessageContext, source: MessageContext, via: str, *, held: bool = False
+    ctx: MessageContext,
+    source: MessageContext,
+    via: str,
+    *,
+    held: bool = False,
+    doubt: bool = False,
 ) -> MessageContext:
     """`ctx` read as a record of what happened to the person `source` is about.
 
@@ -317,11 +322,15 @@ def linked_context(
     sensitive record of its own (a seafarer's `Medical`) keeps its domain. A record in no
     sensitive domain of its own that is only *held* by the person's record (`held`: a
     patient's `Extra`, a `Content` part of an answer; not a `cycle_id` pointing at a
-    cycle) takes the domain as a doubt, not a level (`Record.inherited`).
+    cycle) takes the domain as a doubt, not a level (`Record.inherited`). So does a record
+    named after a thing that carries the id of the person's record (`doubt`: a lab result of
+    a kit order, rule 39): it is theirs, but what it holds may describe the thing.
     """
     name = source.fqn.rsplit(".", 1)[-1]
     domain = ctx.record.domain if ctx.record.domain in SENSITIVE_DOMAINS else source.record.domain
-    inherited = (held or source.record.inherited) and ctx.record.domain not in SENSITIVE_DOMAINS
+    inherited = doubt or (
+        (held or source.record.inherited) and ctx.record.domain not in SENSITIVE_DOMAINS
+    )
     record = Record(Subject.ACTIVITY, domain, f"linked to {name} {via}", inherited=inherited)
     return replace(ctx, record=record, linked=source.fqn, kinds=ctx.kinds | {Kind.PERSON_LINKED})
 
@@ -506,14 +515,21 @@ def holds_person_facts(message: MessageModel, ctx: MessageContext) -> bool:
     return False
 
 
-def may_link(ctx: MessageContext) -> bool:
+def may_link(ctx: MessageContext, *, through_id: bool = False) -> bool:
     """A record whose subject a link may decide: not already a person's sensitive record,
-    not an RPC's envelope, an organisation, an animal or a catalog thing."""
+    not an RPC's envelope, an organisation, an animal or a catalog thing.
+
+    A thing's noun (`result`, `charge`, `test`) rules out only a link by holding: a
+    catalog entry (a `Drug`) is held by a person's record but never names one. A record
+    that carries the id of a person's sensitive record (`LabResult.kit_order_id`) belongs
+    to it, whatever its noun (`through_id`)."""
     if ctx.linked or ctx.has(Kind.REQUEST, Kind.ANIMAL, Kind.VETERINARY, Kind.ORG, Kind.PERSON):
         return False
     if ctx.record.domain in (Domain.TELEMETRY, Domain.INFRASTRUCTURE):
         return False
-    return ctx.noun not in lx.THING_NOUNS and not links_to_people(ctx)
+    if ctx.noun in lx.THING_NOUNS and (not through_id or ctx.has(*_OWN_READING_KINDS)):
+        return False
+    return not links_to_people(ctx)
 
 
 _NOT_PERSON_NOUNS = (
@@ -1335,7 +1351,7 @@ def _unplaced(
                   f"`{field.name}` on {ctx.describes} is the person's language", 0.75)  # fmt: skip
     if not about_person or message_typed or _administrative(tokens):
         return _v(P, None, "NO_SIGNAL", nothing, 0.9)
-    fact = _health_fact(field, tokens, ctx, ftype)
+    fact = _health_fact(field, tokens, ctx, ftype) or _benefit_money(field, ctx, ftype)
     if fact is not None:
         return fact
     if _worth_review(ctx):
@@ -1358,6 +1374,10 @@ def _health_fact(
     record = ctx.record
     about_person = record.about_people and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
     if not about_person or _administrative(tokens) or ctx.has(Kind.REQUEST):
+        return None
+    if record.subject == Subject.PERSON and ctx.noun in lx.PROFESSIONAL_ROLES:
+        # A nurse's or a physician's own record describes them at work, not a patient's
+        # care (rule 40): their qualification is no diagnosis.
         return None
     health = record.domain == Domain.HEALTH
     states = ftype.scalar in _TEXT_SCALARS or ftype.cls == TypeClass.ENUM
@@ -1396,6 +1416,25 @@ def _health_fact(
               f"({record.evidence}): {what}", 0.55,
               f"an unfamiliar name in a {record.domain.value.replace('_', ' ')} record "
               "about a person, read as sensitive: confirm the level")  # fmt: skip
+
+
+def _benefit_money(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict | None:
+    """An amount of money on one person's record of a benefit or a pension (rule 41).
+
+    A social-services record about a person (a pension member's pot, the pay a pension is
+    worked out from, a benefit award) holds what that person receives or owns: their
+    income or wealth (interpretation 15), not a price. Only an amount typed as money
+    (`google.type.Money`) counts; a payment's amount in a finance record stays PUBLIC."""
+    record = ctx.record
+    if ftype.name != "google.type.Money" or record.domain != Domain.SOCIAL_SERVICES:
+        return None
+    if record.inherited or not record.about_people or ctx.has(Kind.REQUEST, Kind.ORG):
+        return None
+    if not (record.subject == Subject.PERSON or ctx.linked or ctx.has(Kind.PERSON_LINKED)):
+        return None
+    return _v(H, PiiType.FINANCIAL_INFO, "BENEFIT_MONEY",
+              f"`{field.name}` is money on {ctx.describes}, {_a(record.describes)} "
+              f"({record.evidence}): the person's income or wealth", 0.75)  # fmt: skip
 
 
 # Units a measurement of a body or a dose is given in (the last words of a field name).
@@ -1792,7 +1831,24 @@ def _numbered(name: str) -> bool:
     return len(raw) > 1 and raw[0] == "num"
 
 
+def _sexual_life(tokens: Sequence[str], ctx: MessageContext, kind: str) -> Verdict | None:
+    """A flag or a date named after `sex` on a record about people (rule 42).
+
+    A person's sex is a category: a yes/no or a date cannot hold it, so `sells_sex`,
+    `gifts_or_money_for_sex` or `last_sex` state a fact about the person's sexual life
+    (policy v2: HIGH/SPECIAL_CATEGORY). What the type rules out decides the reading."""
+    if "sex" not in tokens or not ctx.record.about_people or ctx.has(Kind.ANIMAL):
+        return None
+    if _is_a_thing(ctx) or _is_system(ctx) or set(tokens) & _CONSENT_WORDS:
+        return None
+    return _v(H, PiiType.SPECIAL_CATEGORY, "SEXUAL_LIFE",
+              f"a {kind} named after sex cannot hold a person's sex: it states a fact about "
+              "their sexual life", 0.75)  # fmt: skip
+
+
 def _temporal(name: _Name | None, ctx: MessageContext) -> Verdict:
+    if name is not None and (sexual := _sexual_life(name.tokens, ctx, "date")) is not None:
+        return sexual
     if name is not None and not _property_tail(name):
         concept = name.match.concept
         if concept.key == "expiry" and ctx.has(Kind.CARD):
@@ -1809,6 +1865,8 @@ def _boolean(matches: Iterable[Match], ctx: MessageContext, tokens: Sequence[str
     about_a_thing = (
         _is_a_thing(ctx) or _is_system(ctx) or _points_at_nobody(ctx) or ctx.part_of_thing
     )
+    if (sexual := _sexual_life(tokens, ctx, "flag")) is not None:
+        return sexual
     for match in matches:
         if lx.FACT in match.concept.flags and not about_a_thing:
             if set(tokens[match.end :]) & _CONSENT_WORDS:

@@ -754,7 +754,8 @@ EMPLOYEE_ROLES = frozenset(
 PROFESSIONAL_ROLES = frozenset(
     {"prescriber", "physician", "doctor", "practitioner", "clinician", "attorney", "lawyer",
      "counsel", "pharmacist", "dentist", "surgeon", "broker", "notary", "caseworker",
-     "advisor", "adviser", "manager", "banker", "officer", "veterinarian", "vet"}
+     "advisor", "adviser", "manager", "banker", "officer", "veterinarian", "vet", "nurse",
+     "midwife", "paramedic", "therapist"}
 )  # fmt: skip
 
 ORG_NOUNS = frozenset(

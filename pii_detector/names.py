@@ -308,6 +308,66 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "tuteur": ("guardian",),
     "vormund": ("guardian",),
     "voogd": ("guardian",),
+    "fiador": ("guarantor",),
+    "fiadora": ("guarantor",),
+    "avalista": ("guarantor",),
+    "burge": ("guarantor",),
+    "borg": ("guarantor",),
+    "inquilino": ("tenant",),
+    "inquilina": ("tenant",),
+    "arrendatario": ("tenant",),
+    "locataire": ("tenant",),
+    "locatario": ("tenant",),
+    "mieter": ("tenant",),
+    "huurder": ("tenant",),
+    "arrendador": ("landlord",),
+    "locador": ("landlord",),
+    "senhorio": ("landlord",),
+    "bailleur": ("landlord",),
+    "vermieter": ("landlord",),
+    "verhuurder": ("landlord",),
+    "propietario": ("owner",),
+    "proprietario": ("owner",),
+    "proprietaire": ("owner",),
+    "eigentumer": ("owner",),
+    "eigentuemer": ("owner",),
+    "eigenaar": ("owner",),
+    "makelaar": ("broker",),
+    "makler": ("broker",),
+    "corretor": ("broker",),
+    "enfermera": ("nurse",),
+    "enfermero": ("nurse",),
+    "enfermeira": ("nurse",),
+    "enfermeiro": ("nurse",),
+    "infirmiere": ("nurse",),
+    "infirmier": ("nurse",),
+    "infermiera": ("nurse",),
+    "infermiere": ("nurse",),
+    "krankenschwester": ("nurse",),
+    "pflegekraft": ("nurse",),
+    "pflegefachperson": ("nurse",),
+    "pflegefachfrau": ("nurse",),
+    "pflegefachmann": ("nurse",),
+    "personalnummer": ("employee", "number"),
+    "personeelsnummer": ("employee", "number"),
+    "verpleegkundige": ("nurse",),
+    "angehoeriger": ("family", "member"),
+    "angehoerige": ("family", "member"),
+    "angehoriger": ("family", "member"),
+    "angehorige": ("family", "member"),
+    "familiar": ("family", "member"),
+    "familiare": ("family", "member"),
+    "familielid": ("family", "member"),
+    "werkgever": ("employer",),
+    "arbeitgeber": ("employer",),
+    "empregador": ("employer",),
+    "empleador": ("employer",),
+    "employeur": ("employer",),
+    "profesion": ("occupation",),
+    "profissao": ("occupation",),
+    "professione": ("occupation",),
+    "beruf": ("occupation",),
+    "beroep": ("occupation",),
     # personal attributes
     "sexo": ("gender",),
     "sexe": ("gender",),
@@ -340,6 +400,7 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "reddito": ("income",),
     "einkommen": ("income",),
     "inkomen": ("income",),
+    "lohn": ("wage",),
     "kontonummer": ("account", "number"),
     "rekeningnummer": ("bank", "account", "number"),
     "contrasena": ("password",),
@@ -371,6 +432,14 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "gravidanza": ("pregnancy",),
     "schwangerschaft": ("pregnancy",),
     "zwangerschap": ("pregnancy",),
+    "diagnosen": ("diagnosis",),
+    "diagnosticos": ("diagnosis",),
+    "unterschrift": ("signature",),
+    "handtekening": ("signature",),
+    "assinatura": ("signature",),
+    "bemerkungen": ("note",),
+    "hinweise": ("note",),
+    "osservazioni": ("note",),
     "notas": ("note",),
     "observaciones": ("note",),
     "observacoes": ("note",),
@@ -408,6 +477,10 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "chiesa": ("church",),
     "eglise": ("church",),
     "kirche": ("church",),
+    "vorstrafe": ("criminal", "record"),
+    "vorstrafen": ("criminal", "record"),
+    "strafregister": ("criminal", "record"),
+    "strafblad": ("criminal", "record"),
     "kerk": ("church",),
     "parroquia": ("parish",),
     "paroquia": ("parish",),
@@ -453,6 +526,13 @@ _FOREIGN_PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("nome", "completo"): ("full", "name"),
     ("nombre", "completo"): ("full", "name"),
     ("nom", "complet"): ("full", "name"),
+    ("antecedentes", "criminais"): ("criminal", "record"),
+    ("antecedentes", "penales"): ("criminal", "record"),
+    ("antecedentes", "penais"): ("criminal", "record"),
+    ("casier", "judiciaire"): ("criminal", "record"),
+    ("casellario", "giudiziale"): ("criminal", "record"),
+    ("fedina", "penale"): ("criminal", "record"),
+    ("datore", "di", "lavoro"): ("employer",),
     ("tutor", "legal"): ("legal", "guardian"),
     ("tutora", "legal"): ("legal", "guardian"),
     ("tutore", "legale"): ("legal", "guardian"),
@@ -467,8 +547,37 @@ _ACCENTS = str.maketrans("áàâãäéèêëíìîïóòôõöúùûüçñß", "
 _HEAD_FIRST = frozenset({"id", "num", "numero", "nro", "nr", "cod", "codigo", "codice"})
 
 
+# German and Dutch write compounds as one word with the head last (`jaarinkomen`: yearly
+# income, `stundenlohn`: hourly wage, `pflegefachperson`: a care professional): a word the
+# lists do not know that ends in one of these heads is read as its modifier and the head.
+_COMPOUND_HEADS = frozenset(
+    {"einkommen", "inkomen", "lohn", "gehalt", "salaris", "arzt", "nummer", "telefon",
+     "telefoon", "adresse", "diagnose", "diagnosen", "unterschrift", "handtekening",
+     "person", "persoon", "datum", "geburtsdatum", "geboortedatum", "krankheit", "medikament"}
+)  # fmt: skip
+_COMPOUND_ENGLISH = {"person": ("person",), "persoon": ("person",), "datum": ("date",)}
+
+
+def _compound(word: str) -> tuple[str, ...] | None:
+    """`jaarinkomen` → (`jaar`, `income`): the longest known head, after at least three
+    letters of modifier (and a German linking `s`)."""
+    for start in range(3, len(word) - 3):
+        head = word[start:]
+        if head in _COMPOUND_HEADS:
+            modifier = word[:start]
+            english = _FOREIGN.get(head) or _COMPOUND_ENGLISH[head]
+            return (modifier, *english)
+    return None
+
+
 def _translate(parts: list[str]) -> list[str]:
     """Foreign personal-data words → English words; everything else unchanged."""
+    if any(p not in _FOREIGN and len(p) >= 8 and _compound(p) for p in parts):
+        parts = [
+            w
+            for p in parts
+            for w in (_compound(p) if p not in _FOREIGN and len(p) >= 8 else None) or (p,)
+        ]
     plain = [p.translate(_ACCENTS) for p in parts]
     if not any(p in _FOREIGN or p in _FOREIGN_FIRST for p in plain):
         return parts
