@@ -938,6 +938,13 @@ def beside_a_sensitive_fact(verdict: Verdict, fact: str, ctx: MessageContext) ->
 
 # Concepts that make a category's value a sensitive fact when the category takes it.
 _FACT_VALUE_CONCEPTS = frozenset({"health"})
+# Values a clinical or laboratory test's outcome takes (`NOT_DETECTED` keeps `detected`).
+_TEST_OUTCOMES = frozenset({"positive", "reactive", "detected", "abnormal"})
+# Grades of offences, stages of criminal proceedings and verdicts (rule 43).
+_PROCEEDINGS = frozenset(
+    {"felony", "misdemeanor", "misdemeanour", "arraignment", "indictment", "sentencing",
+     "convicted", "conviction", "acquitted", "guilty", "remand", "parole", "probation", "bail"}
+)  # fmt: skip
 # A category of a line of work (a law firm's `PracticeArea` with `PERSONAL_INJURY`, a
 # clinic's `Specialty`) says what kind of work a record is, not what a person has.
 _LINES_OF_WORK = frozenset(
@@ -963,6 +970,19 @@ def category_of_facts(
         if tokens[: len(prefix)] == prefix:
             tokens = tokens[len(prefix) :]
         tokens = tuple(t for t in tokens if t not in _STATE_WORDS)
+        if ctx.record.domain == Domain.HEALTH and set(tokens) & _TEST_OUTCOMES:
+            # A result that can be POSITIVE or REACTIVE is the outcome of a test of the
+            # person's body (rule 43), whatever the test is called.
+            return _v(H, PiiType.SPECIAL_CATEGORY, "ENUM_PII",
+                      f"enum {enum_name} can be {value}: the outcome of a test of the person",
+                      0.6, f"a category on {_a(ctx.record.describes)} whose value {value} "
+                      "is a test outcome: confirm the level")  # fmt: skip
+        if ctx.record.domain == Domain.CRIMINAL_JUSTICE and set(tokens) & _PROCEEDINGS:
+            # A charge's grade, a hearing's stage or a verdict is criminal-offence data.
+            return _v(H, None, "ENUM_PII",
+                      f"enum {enum_name} can be {value}: a step of criminal proceedings",
+                      0.6, f"a category on {_a(ctx.record.describes)} whose value {value} "
+                      "names criminal proceedings: confirm the level")  # fmt: skip
         for match in match_concepts(tokens):
             if match.concept.key in _FACT_VALUE_CONCEPTS and _applies(match.concept, ctx):
                 concept = match.concept
@@ -1215,6 +1235,9 @@ def _other_sense(
     switches (policy v2, what a type rules out).
     """
     text = match.text
+    if text == "probation" and ctx.record.domain == Domain.HR:
+        # A new employee's probation is a trial period of work, not a sentence.
+        return True
     # `rx` is read as `prescription`: only the abbreviation is head-only (`rx_interval`).
     abbreviated = text == "prescription" and "rx" in raw and "prescription" not in raw
     if text not in lx.HEAD_ONLY_WORDS and not abbreviated:

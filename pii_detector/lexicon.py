@@ -176,7 +176,7 @@ _add("drivers_license", "driver license", "drivers license", "driver license num
 _add(
     "national_id",
     "national id", "national identity number", "national identification number",
-    "national insurance number", "nin", "citizen id", "aadhaar", "nric", "cpf", "curp",
+    "national insurance number", "ni number", "nin", "citizen id", "aadhaar", "nric", "cpf", "curp",
     "personnummer", "identity number", "id card number", "government id",
     "known traveler number", "redress number", "trusted traveler number", "visa number",
     "residence permit number", "alien registration number", "voter id", "military id",
@@ -522,7 +522,8 @@ _add(
     "criminal",
     "arrest", "arrest record", "felony", "misdemeanor", "misdemeanour", "sex offender",
     "criminal background", "incarceration", "incarcerated", "parole", "police record",
-    "court record", "mugshot", "dui", "dwi",
+    "court record", "mugshot", "dui", "dwi", "probation", "warrant", "bench warrant",
+    "arrest warrant",
 )  # fmt: skip
 _add(
     "biometric",

@@ -60,6 +60,10 @@ _EXPANSIONS: dict[str, tuple[str, ...]] = {
     "pw": ("password",),
     "passcode": ("password",),
     "passphrase": ("password",),
+    # a word agreed with a person to prove who calls: a shared secret
+    "codeword": ("password",),
+    "nino": ("national", "insurance", "number"),
+    "cdl": ("driver", "license"),
     "num": ("number",),
     "no": ("number",),
     "nbr": ("number",),
@@ -477,6 +481,11 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "chiesa": ("church",),
     "eglise": ("church",),
     "kirche": ("church",),
+    "schlusselsafe": ("lockbox",),
+    "schluesselsafe": ("lockbox",),
+    "schlusseltresor": ("lockbox",),
+    "schluesseltresor": ("lockbox",),
+    "sleutelkluis": ("lockbox",),
     "vorstrafe": ("criminal", "record"),
     "vorstrafen": ("criminal", "record"),
     "strafregister": ("criminal", "record"),
@@ -526,6 +535,21 @@ _FOREIGN_PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("nome", "completo"): ("full", "name"),
     ("nombre", "completo"): ("full", "name"),
     ("nom", "complet"): ("full", "name"),
+    # the Swiss AHV/AVS social security number, a French insured person's number
+    ("no", "avs"): ("ssn",),
+    ("numero", "avs"): ("ssn",),
+    ("no", "ahv"): ("ssn",),
+    ("ahv", "nr"): ("ssn",),
+    ("ahv", "nummer"): ("ssn",),
+    ("no", "assure"): ("insurance", "number"),
+    ("numero", "assure"): ("insurance", "number"),
+    ("numero", "d", "assure"): ("insurance", "number"),
+    # a box of keys outside a home (its code opens the door: an access code)
+    ("boite", "a", "cles"): ("lockbox",),
+    ("boite", "a", "cle"): ("lockbox",),
+    ("caja", "de", "llaves"): ("lockbox",),
+    ("cofre", "de", "chaves"): ("lockbox",),
+    ("cassetta", "chiavi"): ("lockbox",),
     ("antecedentes", "criminais"): ("criminal", "record"),
     ("antecedentes", "penales"): ("criminal", "record"),
     ("antecedentes", "penais"): ("criminal", "record"),
@@ -544,7 +568,7 @@ _ACCENTS = str.maketrans("áàâãäéèêëíìîïóòôõöúùûüçñß", "
 
 # Heads a Romance-language name puts first (`id_paciente`, `num_poliza`, `numero_socio`):
 # before a foreign word they are read last, as in English (`patient_id`, `policy_number`).
-_HEAD_FIRST = frozenset({"id", "num", "numero", "nro", "nr", "cod", "codigo", "codice"})
+_HEAD_FIRST = frozenset({"id", "num", "numero", "nro", "nr", "cod", "codigo", "codice", "code"})
 
 
 # German and Dutch write compounds as one word with the head last (`jaarinkomen`: yearly
@@ -586,9 +610,9 @@ def _translate(parts: list[str]) -> list[str]:
         len(plain) >= 2
         and plain[0] in _HEAD_FIRST
         and not phrase_first
-        and any(p in _FOREIGN for p in plain[1:])
+        and (rest := _translate(parts[1:])) != parts[1:]
     ):
-        return [*_translate(parts[1:]), *_translate(parts[:1])]
+        return [*rest, *_translate(parts[:1])]
     out: list[str] = []
     i = 0
     while i < len(plain):

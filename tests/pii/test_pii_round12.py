@@ -230,3 +230,74 @@ def test_a_flag_or_a_date_named_after_sex_is_about_sexual_life_a_category_is_the
     assert _of(analysis, "acme.clinic.v1.Patient.sex").sensitivity == Sensitivity.LOW
     assert _of(analysis, "acme.clinic.v1.Patient.sex_consent").sensitivity != Sensitivity.HIGH
     assert _of(analysis, "acme.clinic.v1.Product.sex_specific").sensitivity == Sensitivity.PUBLIC
+
+
+def test_test_outcomes_and_criminal_proceedings_in_a_categorys_values() -> None:
+    analysis = _in(
+        "acme.clinic.v1",
+        """
+        message Patient {
+          string patient_id = 1;
+          string full_name = 2;
+        }
+        enum Screen {
+          SCREEN_UNSPECIFIED = 0;
+          SCREEN_NEGATIVE = 1;
+          SCREEN_POSITIVE = 2;
+        }
+        enum Slot {
+          SLOT_UNSPECIFIED = 0;
+          SLOT_MORNING = 1;
+        }
+        message Swab {
+          string swab_id = 1;
+          string patient_id = 2;
+          repeated string symptoms = 3;
+          Screen screen = 4;
+          Slot slot = 5;
+        }
+        """,
+    )
+    screen = _of(analysis, "acme.clinic.v1.Swab.screen")
+    assert screen.sensitivity == Sensitivity.HIGH and screen.needs_review
+    assert _of(analysis, "acme.clinic.v1.Swab.slot").sensitivity == Sensitivity.PUBLIC
+    court = _in(
+        "acme.court.v1",
+        """
+        message Offender {
+          string offender_id = 1;
+          string full_name = 2;
+          repeated string convictions = 3;
+          bool arrest_warrant = 4;
+        }
+        enum Step {
+          STEP_UNSPECIFIED = 0;
+          STEP_INDICTMENT = 1;
+          STEP_SENTENCING = 2;
+        }
+        message Hearing {
+          string hearing_id = 1;
+          string offender_id = 2;
+          Step step = 3;
+        }
+        """,
+    )
+    step = _of(court, "acme.court.v1.Hearing.step")
+    assert step.sensitivity == Sensitivity.HIGH and step.needs_review
+    warrant = _of(court, "acme.court.v1.Offender.arrest_warrant")
+    assert warrant.sensitivity == Sensitivity.HIGH
+
+
+def test_an_employees_probation_is_a_trial_period_not_a_sentence() -> None:
+    analysis = _in(
+        "acme.hr.v1",
+        """
+        message Employee {
+          string employee_id = 1;
+          string full_name = 2;
+          google.type.Money salary = 3;
+          bool on_probation = 4;
+        }
+        """,
+    )
+    assert _of(analysis, "acme.hr.v1.Employee.on_probation").sensitivity == Sensitivity.PUBLIC
