@@ -1550,6 +1550,19 @@ def _unsure_on_a_person(
         if not numbered or not (own or ctx.record.domain in SENSITIVE_DOMAINS):
             return verdict
         why = "a number or code on a record about a person may be that person's own"
+        if (
+            tokens[-1] == "number"
+            and a_person(ctx)
+            and ctx.record.domain in _RECORD_NUMBER_DOMAINS
+            and not ctx.record.inherited
+        ):
+            # A person's own number at a clinic, a prison or an agency (`hospital_number`,
+            # `booking_no`, `doc_number`) is their record number there (rule 45).
+            health = ctx.record.domain == Domain.HEALTH
+            return _v(H, PiiType.MEDICAL_RECORD if health else None, "RECORD_NUMBER",
+                      f"`{field.name}` on {ctx.describes}, {_a(ctx.record.describes)}: the "
+                      "person's number at an institution of that domain", 0.55,
+                      f"{why}: a record number, confirm the level")  # fmt: skip
     elif verdict.rule == "NO_SIGNAL" and _qualified_status(tokens, ctx):
         why = f"`{field.name}` on a person's record may state a fact about them"
     elif verdict.rule == "NO_SIGNAL" and _media_of_a_person(tokens, ctx):
@@ -1562,6 +1575,12 @@ def _unsure_on_a_person(
     else:
         return verdict
     return Verdict(verdict.level, None, verdict.rule, verdict.reason, (), 0.5, why)
+
+
+# Domains where a person's number at an institution is a record of a sensitive fact.
+_RECORD_NUMBER_DOMAINS = frozenset(
+    {Domain.HEALTH, Domain.CRIMINAL_JUSTICE, Domain.SOCIAL_SERVICES}
+)  # fmt: skip
 
 
 def _qualified_status(tokens: Sequence[str], ctx: MessageContext) -> bool:

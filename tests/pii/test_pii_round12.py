@@ -301,3 +301,35 @@ def test_an_employees_probation_is_a_trial_period_not_a_sentence() -> None:
         """,
     )
     assert _of(analysis, "acme.hr.v1.Employee.on_probation").sensitivity == Sensitivity.PUBLIC
+
+
+def test_a_persons_number_at_a_sensitive_institution_is_a_record_number() -> None:
+    analysis = _in(
+        "acme.clinic.v1",
+        """
+        message Patient {
+          string patient_id = 1;
+          string full_name = 2;
+          repeated string diagnoses = 3;
+          string ward_number = 4;
+          string ward_code = 5;
+        }
+        """,
+    )
+    number = _of(analysis, "acme.clinic.v1.Patient.ward_number")
+    assert number.sensitivity == Sensitivity.HIGH and number.needs_review
+    assert number.pii_type == PiiType.MEDICAL_RECORD
+    # A code is a category of the record, only a doubt.
+    code = _of(analysis, "acme.clinic.v1.Patient.ward_code")
+    assert code.sensitivity == Sensitivity.PUBLIC and code.needs_review
+    shop = _in(
+        "acme.shop.v1",
+        """
+        message Customer {
+          string customer_id = 1;
+          string full_name = 2;
+          string loyalty_number = 3;
+        }
+        """,
+    )
+    assert _of(shop, "acme.shop.v1.Customer.loyalty_number").sensitivity != Sensitivity.HIGH
