@@ -939,7 +939,7 @@ def beside_a_sensitive_fact(verdict: Verdict, fact: str, ctx: MessageContext) ->
 # Concepts that make a category's value a sensitive fact when the category takes it.
 _FACT_VALUE_CONCEPTS = frozenset({"health"})
 # Values a clinical or laboratory test's outcome takes (`NOT_DETECTED` keeps `detected`).
-_TEST_OUTCOMES = frozenset({"positive", "reactive", "detected", "abnormal"})
+_TEST_OUTCOMES = frozenset({"positive", "reactive", "detected", "abnormal", "unfit"})
 # Grades of offences, stages of criminal proceedings and verdicts (rule 43).
 _PROCEEDINGS = frozenset(
     {"felony", "misdemeanor", "misdemeanour", "arraignment", "indictment", "sentencing",

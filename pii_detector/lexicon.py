@@ -301,8 +301,7 @@ _add("fingerprint", "fingerprint")
 _add(
     "password",
     "password", "pin", "pin block", "pin code", "new password", "old password",
-    "password hash", "hashed password", "snmp community", "community string", "pre shared key",
-    "preshared key", "psk",
+    "password hash", "hashed password", "snmp community", "community string",
 )  # fmt: skip
 _add("api_key", "api key", "access key", "secret key", "license key")
 _add(
