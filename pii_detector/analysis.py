@@ -357,6 +357,17 @@ class _Engine:
         context = self.contexts[fqn]
         return a_person(context) and holds_person_facts(self.messages[fqn], context)
 
+    def _sensitive_by_its_own_evidence(self, fqn: str) -> bool:
+        """A person's sensitive record whose domain is its own, not its file's or a
+        holder's: only that passes its person on to its parts (a security API's file-wide
+        criminal-justice reading must not reach a cron task's fields)."""
+        context = self.contexts[fqn]
+        return (
+            links_to_people(context)
+            and not context.borrowed_domain
+            and not context.record.inherited
+        )
+
     def read_parts_of_people(self, *, of_sensitive_records: bool = False) -> None:
         """A record with no identity of its own that only persons' records of its file hold
         (RPC envelopes aside) is a part of that person (classifier.part_of_a_person).
@@ -380,7 +391,7 @@ class _Engine:
                 for h, _, many in held_by
                 if not many
                 and (
-                    links_to_people(self.contexts[h])
+                    self._sensitive_by_its_own_evidence(h)
                     if of_sensitive_records
                     else self._a_person_with_facts(h)
                 )
