@@ -592,7 +592,9 @@ _COMPOUND_ENGLISH = {"person": ("person",), "persoon": ("person",), "datum": ("d
 
 def _compound(word: str) -> tuple[str, ...] | None:
     """`jaarinkomen` → (`jaar`, `income`): the longest known head, after at least three
-    letters of modifier (and a German linking `s`)."""
+    letters of modifier, in a word of eight letters or more the lists do not know."""
+    if len(word) < 8 or word in _FOREIGN:
+        return None
     for start in range(3, len(word) - 3):
         head = word[start:]
         if head in _COMPOUND_HEADS:
@@ -604,12 +606,7 @@ def _compound(word: str) -> tuple[str, ...] | None:
 
 def _translate(parts: list[str]) -> list[str]:
     """Foreign personal-data words → English words; everything else unchanged."""
-    if any(p not in _FOREIGN and len(p) >= 8 and _compound(p) for p in parts):
-        parts = [
-            w
-            for p in parts
-            for w in (_compound(p) if p not in _FOREIGN and len(p) >= 8 else None) or (p,)
-        ]
+    parts = [w for p in parts for w in _compound(p) or (p,)]
     plain = [p.translate(_ACCENTS) for p in parts]
     if not any(p in _FOREIGN or p in _FOREIGN_FIRST for p in plain):
         return parts
