@@ -241,6 +241,7 @@ class _Engine:
         self.read_parts_of_people()
         self.share_file_domains()
         self.link_records()
+        self.read_parts_of_people(of_sensitive_records=True)
         # Extensions are fields of the message they extend: judged in its context and
         # counted in its level. Extensions of descriptor options declare options, not data.
         self.extensions: dict[str, list[FieldModel]] = {}
@@ -356,9 +357,24 @@ class _Engine:
         context = self.contexts[fqn]
         return a_person(context) and holds_person_facts(self.messages[fqn], context)
 
-    def read_parts_of_people(self) -> None:
+    def _sensitive_by_its_own_evidence(self, fqn: str) -> bool:
+        """A person's sensitive record whose domain is its own, not its file's or a
+        holder's: only that passes its person on to its parts (a security API's file-wide
+        criminal-justice reading must not reach a cron task's fields)."""
+        context = self.contexts[fqn]
+        return (
+            links_to_people(context)
+            and not context.borrowed_domain
+            and not context.record.inherited
+        )
+
+    def read_parts_of_people(self, *, of_sensitive_records: bool = False) -> None:
         """A record with no identity of its own that only persons' records of its file hold
-        (RPC envelopes aside) is a part of that person (classifier.part_of_a_person)."""
+        (RPC envelopes aside) is a part of that person (classifier.part_of_a_person).
+
+        After the links (`of_sensitive_records`), a part that only a person's sensitive
+        record holds (an attendance's `SafeguardingScreen`) is that record's, and so about
+        the same person (rule 39)."""
         holders: dict[str, list[tuple[str, str, bool]]] = {}
         for fqn, message in self.messages.items():
             if self.contexts[fqn].has(Kind.REQUEST):
@@ -370,7 +386,16 @@ class _Engine:
         for fqn, held_by in holders.items():
             # One part of one person each time (`vulnerability`), not a list of things the
             # person has (`segments` of a trip, `certificates`).
-            people = [h for h, _, many in held_by if self._a_person_with_facts(h) and not many]
+            people = [
+                h
+                for h, _, many in held_by
+                if not many
+                and (
+                    self._sensitive_by_its_own_evidence(h)
+                    if of_sensitive_records
+                    else self._a_person_with_facts(h)
+                )
+            ]
             if len(people) != len(held_by) or any(
                 self.file_of[h].name != self.file_of[fqn].name for h in people
             ):
@@ -431,7 +456,7 @@ class _Engine:
             changed = False
             for fqn, message in self.messages.items():
                 ctx = self.contexts[fqn]
-                if not may_link(ctx):
+                if not may_link(ctx, through_id=True):
                     continue
                 file = self.file_of[fqn].name
                 sources = [
@@ -442,16 +467,20 @@ class _Engine:
                     for target in by_noun.get((file, tokens[-2]), ())
                     if target != fqn
                 ]
-                sources += [
-                    (holder, f"that holds it in `{name}`", True)
-                    for holder, name in held_by.get(fqn, ())
-                ]
+                if may_link(ctx):
+                    sources += [
+                        (holder, f"that holds it in `{name}`", True)
+                        for holder, name in held_by.get(fqn, ())
+                    ]
+                # A thing's noun (`LabResult`) links only through the id it carries, and
+                # then as a doubt: its fields may describe the thing (rule 39).
+                thing = ctx.noun in lx.THING_NOUNS
                 for source, via, held in sources:
                     if links_to_people(self.contexts[source]) or sensitive_record_of(
                         ctx, self.contexts[source], self.messages[source]
                     ):
                         self.contexts[fqn] = linked_context(
-                            ctx, self.contexts[source], via, held=held
+                            ctx, self.contexts[source], via, held=held, doubt=thing
                         )
                         changed = True
                         break

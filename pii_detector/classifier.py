@@ -308,7 +308,12 @@ def own_person_noun(ctx: MessageContext) -> str | None:
 
 
 def linked_context(
-    ctx: MessageContext, source: MessageContext, via: str, *, held: bool = False
+    ctx: MessageContext,
+    source: MessageContext,
+    via: str,
+    *,
+    held: bool = False,
+    doubt: bool = False,
 ) -> MessageContext:
     """`ctx` read as a record of what happened to the person `source` is about.
 
@@ -317,11 +322,15 @@ def linked_context(
     sensitive record of its own (a seafarer's `Medical`) keeps its domain. A record in no
     sensitive domain of its own that is only *held* by the person's record (`held`: a
     patient's `Extra`, a `Content` part of an answer; not a `cycle_id` pointing at a
-    cycle) takes the domain as a doubt, not a level (`Record.inherited`).
+    cycle) takes the domain as a doubt, not a level (`Record.inherited`). So does a record
+    named after a thing that carries the id of the person's record (`doubt`: a lab result of
+    a kit order, rule 39): it is theirs, but what it holds may describe the thing.
     """
     name = source.fqn.rsplit(".", 1)[-1]
     domain = ctx.record.domain if ctx.record.domain in SENSITIVE_DOMAINS else source.record.domain
-    inherited = (held or source.record.inherited) and ctx.record.domain not in SENSITIVE_DOMAINS
+    inherited = doubt or (
+        (held or source.record.inherited) and ctx.record.domain not in SENSITIVE_DOMAINS
+    )
     record = Record(Subject.ACTIVITY, domain, f"linked to {name} {via}", inherited=inherited)
     return replace(ctx, record=record, linked=source.fqn, kinds=ctx.kinds | {Kind.PERSON_LINKED})
 
@@ -506,14 +515,21 @@ def holds_person_facts(message: MessageModel, ctx: MessageContext) -> bool:
     return False
 
 
-def may_link(ctx: MessageContext) -> bool:
+def may_link(ctx: MessageContext, *, through_id: bool = False) -> bool:
     """A record whose subject a link may decide: not already a person's sensitive record,
-    not an RPC's envelope, an organisation, an animal or a catalog thing."""
+    not an RPC's envelope, an organisation, an animal or a catalog thing.
+
+    A thing's noun (`result`, `charge`, `test`) rules out only a link by holding: a
+    catalog entry (a `Drug`) is held by a person's record but never names one. A record
+    that carries the id of a person's sensitive record (`LabResult.kit_order_id`) belongs
+    to it, whatever its noun (`through_id`)."""
     if ctx.linked or ctx.has(Kind.REQUEST, Kind.ANIMAL, Kind.VETERINARY, Kind.ORG, Kind.PERSON):
         return False
     if ctx.record.domain in (Domain.TELEMETRY, Domain.INFRASTRUCTURE):
         return False
-    return ctx.noun not in lx.THING_NOUNS and not links_to_people(ctx)
+    if ctx.noun in lx.THING_NOUNS and (not through_id or ctx.has(*_OWN_READING_KINDS)):
+        return False
+    return not links_to_people(ctx)
 
 
 _NOT_PERSON_NOUNS = (
@@ -922,6 +938,13 @@ def beside_a_sensitive_fact(verdict: Verdict, fact: str, ctx: MessageContext) ->
 
 # Concepts that make a category's value a sensitive fact when the category takes it.
 _FACT_VALUE_CONCEPTS = frozenset({"health"})
+# Values a clinical or laboratory test's outcome takes (`NOT_DETECTED` keeps `detected`).
+_TEST_OUTCOMES = frozenset({"positive", "reactive", "detected", "abnormal", "unfit"})
+# Grades of offences, stages of criminal proceedings and verdicts (rule 43).
+_PROCEEDINGS = frozenset(
+    {"felony", "misdemeanor", "misdemeanour", "arraignment", "indictment", "sentencing",
+     "convicted", "conviction", "acquitted", "guilty", "remand", "parole", "probation", "bail"}
+)  # fmt: skip
 # A category of a line of work (a law firm's `PracticeArea` with `PERSONAL_INJURY`, a
 # clinic's `Specialty`) says what kind of work a record is, not what a person has.
 _LINES_OF_WORK = frozenset(
@@ -947,6 +970,19 @@ def category_of_facts(
         if tokens[: len(prefix)] == prefix:
             tokens = tokens[len(prefix) :]
         tokens = tuple(t for t in tokens if t not in _STATE_WORDS)
+        if ctx.record.domain == Domain.HEALTH and set(tokens) & _TEST_OUTCOMES:
+            # A result that can be POSITIVE or REACTIVE is the outcome of a test of the
+            # person's body (rule 43), whatever the test is called.
+            return _v(H, PiiType.SPECIAL_CATEGORY, "ENUM_PII",
+                      f"enum {enum_name} can be {value}: the outcome of a test of the person",
+                      0.6, f"a category on {_a(ctx.record.describes)} whose value {value} "
+                      "is a test outcome: confirm the level")  # fmt: skip
+        if ctx.record.domain == Domain.CRIMINAL_JUSTICE and set(tokens) & _PROCEEDINGS:
+            # A charge's grade, a hearing's stage or a verdict is criminal-offence data.
+            return _v(H, None, "ENUM_PII",
+                      f"enum {enum_name} can be {value}: a step of criminal proceedings",
+                      0.6, f"a category on {_a(ctx.record.describes)} whose value {value} "
+                      "names criminal proceedings: confirm the level")  # fmt: skip
         for match in match_concepts(tokens):
             if match.concept.key in _FACT_VALUE_CONCEPTS and _applies(match.concept, ctx):
                 concept = match.concept
@@ -1199,6 +1235,9 @@ def _other_sense(
     switches (policy v2, what a type rules out).
     """
     text = match.text
+    if text == "probation" and ctx.record.domain == Domain.HR:
+        # A new employee's probation is a trial period of work, not a sentence.
+        return True
     # `rx` is read as `prescription`: only the abbreviation is head-only (`rx_interval`).
     abbreviated = text == "prescription" and "rx" in raw and "prescription" not in raw
     if text not in lx.HEAD_ONLY_WORDS and not abbreviated:
@@ -1335,7 +1374,7 @@ def _unplaced(
                   f"`{field.name}` on {ctx.describes} is the person's language", 0.75)  # fmt: skip
     if not about_person or message_typed or _administrative(tokens):
         return _v(P, None, "NO_SIGNAL", nothing, 0.9)
-    fact = _health_fact(field, tokens, ctx, ftype)
+    fact = _health_fact(field, tokens, ctx, ftype) or _benefit_money(field, ctx, ftype)
     if fact is not None:
         return fact
     if _worth_review(ctx):
@@ -1358,6 +1397,10 @@ def _health_fact(
     record = ctx.record
     about_person = record.about_people and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
     if not about_person or _administrative(tokens) or ctx.has(Kind.REQUEST):
+        return None
+    if record.subject == Subject.PERSON and ctx.noun in lx.PROFESSIONAL_ROLES:
+        # A nurse's or a physician's own record describes them at work, not a patient's
+        # care (rule 40): their qualification is no diagnosis.
         return None
     health = record.domain == Domain.HEALTH
     states = ftype.scalar in _TEXT_SCALARS or ftype.cls == TypeClass.ENUM
@@ -1396,6 +1439,25 @@ def _health_fact(
               f"({record.evidence}): {what}", 0.55,
               f"an unfamiliar name in a {record.domain.value.replace('_', ' ')} record "
               "about a person, read as sensitive: confirm the level")  # fmt: skip
+
+
+def _benefit_money(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict | None:
+    """An amount of money on one person's record of a benefit or a pension (rule 41).
+
+    A social-services record about a person (a pension member's pot, the pay a pension is
+    worked out from, a benefit award) holds what that person receives or owns: their
+    income or wealth (interpretation 15), not a price. Only an amount typed as money
+    (`google.type.Money`) counts; a payment's amount in a finance record stays PUBLIC."""
+    record = ctx.record
+    if ftype.name != "google.type.Money" or record.domain != Domain.SOCIAL_SERVICES:
+        return None
+    if record.inherited or not record.about_people or ctx.has(Kind.REQUEST, Kind.ORG):
+        return None
+    if not (record.subject == Subject.PERSON or ctx.linked or ctx.has(Kind.PERSON_LINKED)):
+        return None
+    return _v(H, PiiType.FINANCIAL_INFO, "BENEFIT_MONEY",
+              f"`{field.name}` is money on {ctx.describes}, {_a(record.describes)} "
+              f"({record.evidence}): the person's income or wealth", 0.75)  # fmt: skip
 
 
 # Units a measurement of a body or a dose is given in (the last words of a field name).
@@ -1488,6 +1550,19 @@ def _unsure_on_a_person(
         if not numbered or not (own or ctx.record.domain in SENSITIVE_DOMAINS):
             return verdict
         why = "a number or code on a record about a person may be that person's own"
+        if (
+            tokens[-1] == "number"
+            and a_person(ctx)
+            and ctx.record.domain in _RECORD_NUMBER_DOMAINS
+            and not ctx.record.inherited
+        ):
+            # A person's own number at a clinic, a prison or an agency (`hospital_number`,
+            # `booking_no`, `doc_number`) is their record number there (rule 45).
+            health = ctx.record.domain == Domain.HEALTH
+            return _v(H, PiiType.MEDICAL_RECORD if health else None, "RECORD_NUMBER",
+                      f"`{field.name}` on {ctx.describes}, {_a(ctx.record.describes)}: the "
+                      "person's number at an institution of that domain", 0.55,
+                      f"{why}: a record number, confirm the level")  # fmt: skip
     elif verdict.rule == "NO_SIGNAL" and _qualified_status(tokens, ctx):
         why = f"`{field.name}` on a person's record may state a fact about them"
     elif verdict.rule == "NO_SIGNAL" and _media_of_a_person(tokens, ctx):
@@ -1500,6 +1575,12 @@ def _unsure_on_a_person(
     else:
         return verdict
     return Verdict(verdict.level, None, verdict.rule, verdict.reason, (), 0.5, why)
+
+
+# Domains where a person's number at an institution is a record of a sensitive fact.
+_RECORD_NUMBER_DOMAINS = frozenset(
+    {Domain.HEALTH, Domain.CRIMINAL_JUSTICE, Domain.SOCIAL_SERVICES}
+)  # fmt: skip
 
 
 def _qualified_status(tokens: Sequence[str], ctx: MessageContext) -> bool:
@@ -1792,7 +1873,24 @@ def _numbered(name: str) -> bool:
     return len(raw) > 1 and raw[0] == "num"
 
 
+def _sexual_life(tokens: Sequence[str], ctx: MessageContext, kind: str) -> Verdict | None:
+    """A flag or a date named after `sex` on a record about people (rule 42).
+
+    A person's sex is a category: a yes/no or a date cannot hold it, so `sells_sex`,
+    `gifts_or_money_for_sex` or `last_sex` state a fact about the person's sexual life
+    (policy v2: HIGH/SPECIAL_CATEGORY). What the type rules out decides the reading."""
+    if "sex" not in tokens or not ctx.record.about_people or ctx.has(Kind.ANIMAL):
+        return None
+    if _is_a_thing(ctx) or _is_system(ctx) or set(tokens) & _CONSENT_WORDS:
+        return None
+    return _v(H, PiiType.SPECIAL_CATEGORY, "SEXUAL_LIFE",
+              f"a {kind} named after sex cannot hold a person's sex: it states a fact about "
+              "their sexual life", 0.75)  # fmt: skip
+
+
 def _temporal(name: _Name | None, ctx: MessageContext) -> Verdict:
+    if name is not None and (sexual := _sexual_life(name.tokens, ctx, "date")) is not None:
+        return sexual
     if name is not None and not _property_tail(name):
         concept = name.match.concept
         if concept.key == "expiry" and ctx.has(Kind.CARD):
@@ -1809,6 +1907,8 @@ def _boolean(matches: Iterable[Match], ctx: MessageContext, tokens: Sequence[str
     about_a_thing = (
         _is_a_thing(ctx) or _is_system(ctx) or _points_at_nobody(ctx) or ctx.part_of_thing
     )
+    if (sexual := _sexual_life(tokens, ctx, "flag")) is not None:
+        return sexual
     for match in matches:
         if lx.FACT in match.concept.flags and not about_a_thing:
             if set(tokens[match.end :]) & _CONSENT_WORDS:

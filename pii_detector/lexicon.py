@@ -176,7 +176,7 @@ _add("drivers_license", "driver license", "drivers license", "driver license num
 _add(
     "national_id",
     "national id", "national identity number", "national identification number",
-    "national insurance number", "nin", "citizen id", "aadhaar", "nric", "cpf", "curp",
+    "national insurance number", "ni number", "nin", "citizen id", "aadhaar", "nric", "cpf", "curp",
     "personnummer", "identity number", "id card number", "government id",
     "known traveler number", "redress number", "trusted traveler number", "visa number",
     "residence permit number", "alien registration number", "voter id", "military id",
@@ -301,7 +301,7 @@ _add("fingerprint", "fingerprint")
 _add(
     "password",
     "password", "pin", "pin block", "pin code", "new password", "old password",
-    "password hash", "hashed password",
+    "password hash", "hashed password", "snmp community", "community string",
 )  # fmt: skip
 _add("api_key", "api key", "access key", "secret key", "license key")
 _add(
@@ -522,7 +522,8 @@ _add(
     "criminal",
     "arrest", "arrest record", "felony", "misdemeanor", "misdemeanour", "sex offender",
     "criminal background", "incarceration", "incarcerated", "parole", "police record",
-    "court record", "mugshot", "dui", "dwi",
+    "court record", "mugshot", "dui", "dwi", "probation", "warrant", "bench warrant",
+    "arrest warrant",
 )  # fmt: skip
 _add(
     "biometric",
@@ -754,7 +755,8 @@ EMPLOYEE_ROLES = frozenset(
 PROFESSIONAL_ROLES = frozenset(
     {"prescriber", "physician", "doctor", "practitioner", "clinician", "attorney", "lawyer",
      "counsel", "pharmacist", "dentist", "surgeon", "broker", "notary", "caseworker",
-     "advisor", "adviser", "manager", "banker", "officer", "veterinarian", "vet"}
+     "advisor", "adviser", "manager", "banker", "officer", "veterinarian", "vet", "nurse",
+     "midwife", "paramedic", "therapist"}
 )  # fmt: skip
 
 ORG_NOUNS = frozenset(

@@ -60,6 +60,10 @@ _EXPANSIONS: dict[str, tuple[str, ...]] = {
     "pw": ("password",),
     "passcode": ("password",),
     "passphrase": ("password",),
+    # a word agreed with a person to prove who calls: a shared secret
+    "codeword": ("password",),
+    "nino": ("national", "insurance", "number"),
+    "cdl": ("driver", "license"),
     "num": ("number",),
     "no": ("number",),
     "nbr": ("number",),
@@ -308,6 +312,66 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "tuteur": ("guardian",),
     "vormund": ("guardian",),
     "voogd": ("guardian",),
+    "fiador": ("guarantor",),
+    "fiadora": ("guarantor",),
+    "avalista": ("guarantor",),
+    "burge": ("guarantor",),
+    "borg": ("guarantor",),
+    "inquilino": ("tenant",),
+    "inquilina": ("tenant",),
+    "arrendatario": ("tenant",),
+    "locataire": ("tenant",),
+    "locatario": ("tenant",),
+    "mieter": ("tenant",),
+    "huurder": ("tenant",),
+    "arrendador": ("landlord",),
+    "locador": ("landlord",),
+    "senhorio": ("landlord",),
+    "bailleur": ("landlord",),
+    "vermieter": ("landlord",),
+    "verhuurder": ("landlord",),
+    "propietario": ("owner",),
+    "proprietario": ("owner",),
+    "proprietaire": ("owner",),
+    "eigentumer": ("owner",),
+    "eigentuemer": ("owner",),
+    "eigenaar": ("owner",),
+    "makelaar": ("broker",),
+    "makler": ("broker",),
+    "corretor": ("broker",),
+    "enfermera": ("nurse",),
+    "enfermero": ("nurse",),
+    "enfermeira": ("nurse",),
+    "enfermeiro": ("nurse",),
+    "infirmiere": ("nurse",),
+    "infirmier": ("nurse",),
+    "infermiera": ("nurse",),
+    "infermiere": ("nurse",),
+    "krankenschwester": ("nurse",),
+    "pflegekraft": ("nurse",),
+    "pflegefachperson": ("nurse",),
+    "pflegefachfrau": ("nurse",),
+    "pflegefachmann": ("nurse",),
+    "personalnummer": ("employee", "number"),
+    "personeelsnummer": ("employee", "number"),
+    "verpleegkundige": ("nurse",),
+    "angehoeriger": ("family", "member"),
+    "angehoerige": ("family", "member"),
+    "angehoriger": ("family", "member"),
+    "angehorige": ("family", "member"),
+    "familiar": ("family", "member"),
+    "familiare": ("family", "member"),
+    "familielid": ("family", "member"),
+    "werkgever": ("employer",),
+    "arbeitgeber": ("employer",),
+    "empregador": ("employer",),
+    "empleador": ("employer",),
+    "employeur": ("employer",),
+    "profesion": ("occupation",),
+    "profissao": ("occupation",),
+    "professione": ("occupation",),
+    "beruf": ("occupation",),
+    "beroep": ("occupation",),
     # personal attributes
     "sexo": ("gender",),
     "sexe": ("gender",),
@@ -340,6 +404,7 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "reddito": ("income",),
     "einkommen": ("income",),
     "inkomen": ("income",),
+    "lohn": ("wage",),
     "kontonummer": ("account", "number"),
     "rekeningnummer": ("bank", "account", "number"),
     "contrasena": ("password",),
@@ -371,6 +436,22 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "gravidanza": ("pregnancy",),
     "schwangerschaft": ("pregnancy",),
     "zwangerschap": ("pregnancy",),
+    "vitalwerte": ("vital", "signs"),
+    "vitaldaten": ("vital", "signs"),
+    "vitalparameter": ("vital", "signs"),
+    "vitale": ("vital",),
+    "vitali": ("vital",),
+    "vitais": ("vital",),
+    "vitaux": ("vital",),
+    "vitales": ("vital",),
+    "diagnosen": ("diagnosis",),
+    "diagnosticos": ("diagnosis",),
+    "unterschrift": ("signature",),
+    "handtekening": ("signature",),
+    "assinatura": ("signature",),
+    "bemerkungen": ("note",),
+    "hinweise": ("note",),
+    "osservazioni": ("note",),
     "notas": ("note",),
     "observaciones": ("note",),
     "observacoes": ("note",),
@@ -408,6 +489,15 @@ _FOREIGN: dict[str, tuple[str, ...]] = {
     "chiesa": ("church",),
     "eglise": ("church",),
     "kirche": ("church",),
+    "schlusselsafe": ("lockbox",),
+    "schluesselsafe": ("lockbox",),
+    "schlusseltresor": ("lockbox",),
+    "schluesseltresor": ("lockbox",),
+    "sleutelkluis": ("lockbox",),
+    "vorstrafe": ("criminal", "record"),
+    "vorstrafen": ("criminal", "record"),
+    "strafregister": ("criminal", "record"),
+    "strafblad": ("criminal", "record"),
     "kerk": ("church",),
     "parroquia": ("parish",),
     "paroquia": ("parish",),
@@ -453,6 +543,28 @@ _FOREIGN_PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("nome", "completo"): ("full", "name"),
     ("nombre", "completo"): ("full", "name"),
     ("nom", "complet"): ("full", "name"),
+    # the Swiss AHV/AVS social security number, a French insured person's number
+    ("no", "avs"): ("ssn",),
+    ("numero", "avs"): ("ssn",),
+    ("no", "ahv"): ("ssn",),
+    ("ahv", "nr"): ("ssn",),
+    ("ahv", "nummer"): ("ssn",),
+    ("no", "assure"): ("insurance", "number"),
+    ("numero", "assure"): ("insurance", "number"),
+    ("numero", "d", "assure"): ("insurance", "number"),
+    # a box of keys outside a home (its code opens the door: an access code)
+    ("boite", "a", "cles"): ("lockbox",),
+    ("boite", "a", "cle"): ("lockbox",),
+    ("caja", "de", "llaves"): ("lockbox",),
+    ("cofre", "de", "chaves"): ("lockbox",),
+    ("cassetta", "chiavi"): ("lockbox",),
+    ("antecedentes", "criminais"): ("criminal", "record"),
+    ("antecedentes", "penales"): ("criminal", "record"),
+    ("antecedentes", "penais"): ("criminal", "record"),
+    ("casier", "judiciaire"): ("criminal", "record"),
+    ("casellario", "giudiziale"): ("criminal", "record"),
+    ("fedina", "penale"): ("criminal", "record"),
+    ("datore", "di", "lavoro"): ("employer",),
     ("tutor", "legal"): ("legal", "guardian"),
     ("tutora", "legal"): ("legal", "guardian"),
     ("tutore", "legale"): ("legal", "guardian"),
@@ -464,11 +576,37 @@ _ACCENTS = str.maketrans("áàâãäéèêëíìîïóòôõöúùûüçñß", "
 
 # Heads a Romance-language name puts first (`id_paciente`, `num_poliza`, `numero_socio`):
 # before a foreign word they are read last, as in English (`patient_id`, `policy_number`).
-_HEAD_FIRST = frozenset({"id", "num", "numero", "nro", "nr", "cod", "codigo", "codice"})
+_HEAD_FIRST = frozenset({"id", "num", "numero", "nro", "nr", "cod", "codigo", "codice", "code"})
+
+
+# German and Dutch write compounds as one word with the head last (`jaarinkomen`: yearly
+# income, `stundenlohn`: hourly wage, `pflegefachperson`: a care professional): a word the
+# lists do not know that ends in one of these heads is read as its modifier and the head.
+_COMPOUND_HEADS = frozenset(
+    {"einkommen", "inkomen", "lohn", "gehalt", "salaris", "arzt", "nummer", "telefon",
+     "telefoon", "adresse", "diagnose", "diagnosen", "unterschrift", "handtekening",
+     "person", "persoon", "datum", "geburtsdatum", "geboortedatum", "krankheit", "medikament"}
+)  # fmt: skip
+_COMPOUND_ENGLISH = {"person": ("person",), "persoon": ("person",), "datum": ("date",)}
+
+
+def _compound(word: str) -> tuple[str, ...] | None:
+    """`jaarinkomen` → (`jaar`, `income`): the longest known head, after at least three
+    letters of modifier, in a word of eight letters or more the lists do not know."""
+    if len(word) < 8 or word in _FOREIGN:
+        return None
+    for start in range(3, len(word) - 3):
+        head = word[start:]
+        if head in _COMPOUND_HEADS:
+            modifier = word[:start]
+            english = _FOREIGN.get(head) or _COMPOUND_ENGLISH[head]
+            return (modifier, *english)
+    return None
 
 
 def _translate(parts: list[str]) -> list[str]:
     """Foreign personal-data words → English words; everything else unchanged."""
+    parts = [w for p in parts for w in _compound(p) or (p,)]
     plain = [p.translate(_ACCENTS) for p in parts]
     if not any(p in _FOREIGN or p in _FOREIGN_FIRST for p in plain):
         return parts
@@ -477,9 +615,9 @@ def _translate(parts: list[str]) -> list[str]:
         len(plain) >= 2
         and plain[0] in _HEAD_FIRST
         and not phrase_first
-        and any(p in _FOREIGN for p in plain[1:])
+        and (rest := _translate(parts[1:])) != parts[1:]
     ):
-        return [*_translate(parts[1:]), *_translate(parts[:1])]
+        return [*rest, *_translate(parts[:1])]
     out: list[str] = []
     i = 0
     while i < len(plain):
