@@ -96,7 +96,8 @@ FIRST_RUN = {
     "blind_i": "72.2% / 32.1% (43 of 134) / 96.3% / 61.6% / 61.9%",
     # policy v2, written and frozen before any run (rules of main 9f1f10c: round 11, before
     # round 12); needs review 13.7 per 100, HIGH-or-flagged 47.2%. With the learned second
-    # opinion: 70.1% / 30.8% / 91.6%, needs review 15.1, HIGH-or-flagged 49.7%.
+    # opinion: 70.1% / 30.8% / 91.6%, needs review 15.1, HIGH-or-flagged 49.7%. After round 12
+    # (tuned on blind_i only): 69.5% / 32.7% / 91.3%, needs review 13.4, HIGH-or-flagged 47.2%.
     "blind_j": "69.0% / 30.8% (49 of 159) / 91.2% / 50.2% / 54.4%",
 }
 
