@@ -157,6 +157,7 @@ def test_a_new_blind_split_stays_out_of_training() -> None:
     assert "blind_h" not in training.TRAINING_SPLITS
     assert "blind_i" not in training.TRAINING_SPLITS
     assert "blind_j" not in training.TRAINING_SPLITS
+    assert "blind_k" not in training.TRAINING_SPLITS
     assert set(training.TRAINING_SPLITS) <= set(bench.SPLITS)
 
 
