@@ -167,8 +167,13 @@ def run_scan(
     trees = [_build(group, fast_build) for group in groups]
     model = model_if(learned)
     # Two copies of a package (googleapis' preview/) are each classified as written.
-    layers = [layer for tree in trees for layer in declaration_layers(tree)]
-    analysis = PiiAnalysis.merged([review.analyze(layer, overrides, model) for layer in layers])
+    analysis = PiiAnalysis.merged(
+        [
+            review.analyze(layer, overrides, model)
+            for tree in trees
+            for layer in declaration_layers(tree)
+        ]
+    )
     annotating = bool(output or annotate_dir)
     if not annotating:
         trees = []  # the models (most of the memory) go before the report is built

@@ -175,6 +175,10 @@ def test_two_copies_of_a_package_in_one_scan_are_each_classified(repo: Path) -> 
         ("google/x/v1/user.proto", "User.ssn"): "HIGH",
         ("preview/google/x/v1/user.proto", "User.email"): "MEDIUM",
     }
+    # An override of a field only one copy has is used, though the other copy lacks it.
+    assert run("correct", "x.v1.User.ssn", "--sensitivity", "high", "--reason", "r")[0] == 0
+    code, out, _ = run("scan", "google", "preview")
+    assert code == 0 and "matches no field" not in out
 
 
 def test_correct_records_an_override_that_wins(repo: Path) -> None:
