@@ -20,9 +20,15 @@ number of iterations, so the same labels give the same weights. It ships as
 `pii_detector/learned_model.npz` with a SHA-256 of the training labels, so a test can tell
 when the labels changed and the model was not retrained.
 
+It is trained on every labelled split (`bench/pii_learned.TRAINING_SPLITS`: the thirteen
+from `dev` to `blind_i`); a split written later stays out of training until it is named
+there, so its first run is a blind measure of the model too.
+
 `second_opinion` is the combination the bench measured (leave-one-split-out): the rules
 decide when they are sure; the model only acts on fields they are unsure of, never lowers
-a level, never touches a secret, and raises to HIGH only on a record about people.
+a level, never touches a secret, and raises to HIGH only when it is very sure (P(HIGH) ≥
+HIGH_PROBABILITY) on a record that its own evidence makes sensitive, never so that HIGH
+spreads to the messages that hold the field.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ import numpy as np
 from pii_detector.classifier import CERTAIN, FieldType, Kind, MessageContext, TypeClass, Verdict
 from pii_detector.levels import PiiType, Sensitivity
 from pii_detector.names import words
-from pii_detector.records import Domain
+from pii_detector.records import SENSITIVE_DOMAINS, Domain, Subject
 from protomodel.model import FieldModel
 
 MODEL_PATH = Path(__file__).with_name("learned_model.npz")
@@ -52,6 +58,7 @@ _SECRET_TYPES = frozenset({PiiType.PASSWORD, PiiType.API_KEY, PiiType.AUTH_SECRE
 
 # The combination's thresholds (see bench/pii_learned.py for how they were measured).
 RAISE_PROBABILITY = 0.6  # the model's level replaces an unsure lower rule level
+HIGH_PROBABILITY = 0.9  # ... and HIGH, only on a sensitive record of its own (_sensitive_itself)
 REVIEW_PROBABILITY = 0.25  # the model's P(HIGH) flags a field for review
 # How the model signs what it did: the rule of a level it raised, the start of its review flag.
 LEARNED_RULE = "LEARNED"
@@ -404,6 +411,27 @@ def _on_people(ctx: MessageContext) -> bool:
     return about and not system and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
 
 
+def _sensitive_itself(ctx: MessageContext) -> bool:
+    """A person's record that its own evidence (its name, fields, comment, package, the
+    services that carry it: records.py) puts in a sensitive domain — health, criminal
+    justice, beliefs, social services: a patient, a defendant, a parishioner.
+
+    Not a record of activity: on the splits (leave-one-split-out) the model's HIGH there was
+    wrong about as often as right, and on googleapis it called a FHIR export log's
+    `destination` and a reseller transfer's `ineligibility_reason` HIGH. Nor a record whose
+    domain came from a neighbour: its file's records (`borrowed_domain`), a record it points
+    at or that holds it (`linked`), or a holder that leaves only a doubt (`Record.inherited`).
+    """
+    record = ctx.record
+    return (
+        record.subject == Subject.PERSON
+        and record.domain in SENSITIVE_DOMAINS
+        and not record.inherited
+        and not ctx.borrowed_domain
+        and not ctx.linked
+    )
+
+
 def may_change(facts: FieldFacts) -> bool:
     """Whether `second_opinion` can change the field's verdict at all: the others are not
     worth their features (a large generated API has a hundred thousand fields)."""
@@ -424,10 +452,13 @@ def second_opinion(
     * Where the rules are unsure (confidence below CERTAIN, or already flagged), the
       model's level replaces a lower rule level when its probability is at least
       RAISE_PROBABILITY. The result stays below CERTAIN, so it does not spread to the
-      messages that hold the field (they are flagged for review instead). It never
-      raises to HIGH: on googleapis the rules read ads `Customer` and `Segments` as people
-      and the model then called their scores and buckets HIGH (101 fields, even where the
-      rules were sure of three other personal fields). Its HIGH is a review flag.
+      messages that hold the field (they are flagged for review instead).
+    * It raises to HIGH only with P(HIGH) ≥ HIGH_PROBABILITY on a record that is sensitive
+      by its own evidence (`_sensitive_itself`): a patient's record in a clinic, not an
+      ads `Customer` (on googleapis a model free to say HIGH on any person called 101 of
+      their scores and buckets HIGH), nor a record whose health comes from its file or
+      from a record it points at. Such a HIGH is flagged and below CERTAIN like any other
+      raise: the field is HIGH, the messages that hold it are flagged, not raised.
     * Otherwise, P(HIGH) ≥ REVIEW_PROBABILITY flags a field below HIGH for review, naming
       the model and its probability: a reviewer sees it, the level stays the rules'.
     """
@@ -440,28 +471,44 @@ def second_opinion(
     unsure = verdict.confidence < CERTAIN or verdict.review is not None
     if (
         unsure
+        and verdict.level != Sensitivity.HIGH
+        and p_high >= HIGH_PROBABILITY
+        and _sensitive_itself(facts.ctx)
+    ):
+        return _raised(facts, Sensitivity.HIGH, p_high, type_probs)
+    if (
+        unsure
         and level != Sensitivity.HIGH
         and level.rank > verdict.level.rank
         and level_probs[best] >= RAISE_PROBABILITY
     ):
-        pii_type = verdict.pii_type
-        if pii_type is None:
-            pii_type = TYPES[int(np.argmax(type_probs()[1:])) + 1]
-        said = f"{SIGNATURE}: {level.value} (p={level_probs[best]:.2f})"
-        return Verdict(
-            level,
-            pii_type,
-            LEARNED_RULE,
-            f"{said} for `{facts.field.name}` on {facts.ctx.describes}; the rules were unsure "
-            f"({verdict.reasoning})",
-            (),
-            min(verdict.confidence, CERTAIN - 0.05),
-            f"{said}; the rules said {verdict.level.value}",
-        )
+        return _raised(facts, level, float(level_probs[best]), type_probs)
     if verdict.level != Sensitivity.HIGH and p_high >= REVIEW_PROBABILITY:
         said = f"{SIGNATURE}: HIGH with p={p_high:.2f}"
         return replace(verdict, review=f"{verdict.review}; {said}" if verdict.review else said)
     return verdict
+
+
+def _raised(
+    facts: FieldFacts, level: Sensitivity, probability: float, type_probs: Callable[[], np.ndarray]
+) -> Verdict:
+    """The rules' unsure verdict raised to the model's level: flagged, and below CERTAIN so
+    that it does not spread to the messages that hold the field."""
+    verdict = facts.verdict
+    pii_type = verdict.pii_type
+    if pii_type is None:
+        pii_type = TYPES[int(np.argmax(type_probs()[1:])) + 1]
+    said = f"{SIGNATURE}: {level.value} (p={probability:.2f})"
+    return Verdict(
+        level,
+        pii_type,
+        LEARNED_RULE,
+        f"{said} for `{facts.field.name}` on {facts.ctx.describes}; the rules were unsure "
+        f"({verdict.reasoning})",
+        (),
+        min(verdict.confidence, CERTAIN - 0.05),
+        f"{said}; the rules said {verdict.level.value}",
+    )
 
 
 SECOND_OPINION = Combination(consults=may_change, decide=second_opinion)
