@@ -237,6 +237,7 @@ class _Engine:
                     message, package, nouns_of[package], self.topics[fqn]
                 )
         self._types: dict[tuple[str, TypeKind, bool], FieldType] = {}  # see _type_of
+        self._type_by_field: dict[int, FieldType] = {}  # see _type_of
         self.point_at_held_people()
         self.read_parts_of_people()
         self.share_file_domains()
@@ -304,13 +305,18 @@ class _Engine:
             message = self.messages.get(fqn)
             fields = self.fields_of(fqn)
             siblings = tuple(f.name for f in fields)
+            # Names are unique in a valid message: then a field's siblings are the others
+            # by position, without comparing every pair of names.
+            unique = len(set(siblings)) == len(siblings)
             package = self.file_of[fqn].package if fqn in self.file_of else ""
-            for field in fields:
+            for index, field in enumerate(fields):
                 out[field.fqn] = FieldFacts(
                     field=field,
                     package=package,
                     message_name=message.name if message is not None else fqn.rsplit(".")[-1],
-                    sibling_names=tuple(name for name in siblings if name != field.name),
+                    sibling_names=siblings[:index] + siblings[index + 1 :]
+                    if unique
+                    else tuple(name for name in siblings if name != field.name),
                     ctx=self.contexts[fqn],
                     ftype=self.types[field.fqn],
                     verdict=self.own[field.fqn],
@@ -467,11 +473,18 @@ class _Engine:
 
     def _type_of(self, field: FieldModel) -> FieldType:
         """`field_type`, computed once per declared type: it reads the tree and exactly
-        these three facts of the field (tests/pii checks the cache against it)."""
-        key = (field.element_type, field.element_type_kind, field.is_map)
-        ftype = self._types.get(key)
+        these three facts of the field (tests/pii checks the cache against it).
+
+        Several passes ask for every field's type; the answer is also kept by the field
+        object itself (its id: the tree holds every field for the engine's lifetime, and a
+        built model is read-only), so those three facts are read once per field."""
+        ftype = self._type_by_field.get(id(field))
         if ftype is None:
-            ftype = self._types[key] = field_type(field, self.tree)
+            key = (field.element_type, field.element_type_kind, field.is_map)
+            ftype = self._types.get(key)
+            if ftype is None:
+                ftype = self._types[key] = field_type(field, self.tree)
+            self._type_by_field[id(field)] = ftype
         return ftype
 
     def fields_of(self, message_fqn: str) -> list[FieldModel]:
