@@ -237,7 +237,11 @@ class _Engine:
                     message, package, nouns_of[package], self.topics[fqn]
                 )
         self._types: dict[tuple[str, TypeKind, bool], FieldType] = {}  # see _type_of
-        self._type_by_field: dict[int, FieldType] = {}  # see _type_of
+        # The types of each message's fields, in their order: several passes read them.
+        self._field_types = {
+            fqn: [self._type_of(field) for field in message.fields]
+            for fqn, message in self.messages.items()
+        }
         self.point_at_held_people()
         self.read_parts_of_people()
         self.share_file_domains()
@@ -260,8 +264,10 @@ class _Engine:
                 )
                 self.contexts[extendee] = message_context(outside, extendee.rpartition(".")[0])
         for fqn in (*self.messages, *self.extensions):
-            for field in self.fields_of(fqn):
-                ftype = self._type_of(field)
+            fields = self.fields_of(fqn)
+            known = self._field_types.get(fqn, [])  # its own fields; then its extensions
+            types = [*known, *(self._type_of(field) for field in fields[len(known) :])]
+            for field, ftype in zip(fields, types, strict=True):
                 self.types[field.fqn] = ftype
                 self.own[field.fqn] = classify_field(field, self.contexts[fqn], ftype)
                 target = ftype.name
@@ -269,6 +275,7 @@ class _Engine:
                     self.target[field.fqn] = target
         self.doubt_free_text_beside_facts()
         self.read_category_values()
+        del self._field_types  # every pass that reads them has run
 
     def doubt_free_text_beside_facts(self) -> None:
         """Free text next to a field that certainly states a special-category fact may
@@ -340,8 +347,7 @@ class _Engine:
         at that person (classifier.holding_a_person); only the file's own messages count."""
         for fqn, message in self.messages.items():
             file = self.file_of[fqn].name
-            for field in message.fields:
-                ftype = self._type_of(field)
+            for field, ftype in zip(message.fields, self._field_types[fqn], strict=True):
                 held = ftype.name
                 # One person (`caller`), not a list of them (an ambulance's `crew`).
                 if (
@@ -369,8 +375,8 @@ class _Engine:
         for fqn, message in self.messages.items():
             if self.contexts[fqn].has(Kind.REQUEST):
                 continue
-            for field in message.fields:
-                held = self._type_of(field).name
+            for field, ftype in zip(message.fields, self._field_types[fqn], strict=True):
+                held = ftype.name
                 if held != fqn and held in self.messages:
                     holders.setdefault(held, []).append((fqn, field.name, field.is_repeated))
         for fqn, held_by in holders.items():
@@ -426,8 +432,7 @@ class _Engine:
             # `pcr_id` points at a `PatientCareReport` as surely as `report_id` does.
             if abbreviated := initials(message.name):
                 by_noun.setdefault((file, abbreviated), []).append(fqn)
-            for field in message.fields:
-                ftype = self._type_of(field)
+            for field, ftype in zip(message.fields, self._field_types[fqn], strict=True):
                 held = ftype.name
                 same_file = held in self.messages and self.file_of[held].name == file
                 if ftype.cls == TypeClass.MESSAGE and same_file and held != fqn:
@@ -473,18 +478,11 @@ class _Engine:
 
     def _type_of(self, field: FieldModel) -> FieldType:
         """`field_type`, computed once per declared type: it reads the tree and exactly
-        these three facts of the field (tests/pii checks the cache against it).
-
-        Several passes ask for every field's type; the answer is also kept by the field
-        object itself (its id: the tree holds every field for the engine's lifetime, and a
-        built model is read-only), so those three facts are read once per field."""
-        ftype = self._type_by_field.get(id(field))
+        these three facts of the field (tests/pii checks the cache against it)."""
+        key = (field.element_type, field.element_type_kind, field.is_map)
+        ftype = self._types.get(key)
         if ftype is None:
-            key = (field.element_type, field.element_type_kind, field.is_map)
-            ftype = self._types.get(key)
-            if ftype is None:
-                ftype = self._types[key] = field_type(field, self.tree)
-            self._type_by_field[id(field)] = ftype
+            ftype = self._types[key] = field_type(field, self.tree)
         return ftype
 
     def fields_of(self, message_fqn: str) -> list[FieldModel]:
