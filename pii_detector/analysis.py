@@ -237,6 +237,11 @@ class _Engine:
                     message, package, nouns_of[package], self.topics[fqn]
                 )
         self._types: dict[tuple[str, TypeKind, bool], FieldType] = {}  # see _type_of
+        # The types of each message's fields, in their order: several passes read them.
+        self._field_types = {
+            fqn: [self._type_of(field) for field in message.fields]
+            for fqn, message in self.messages.items()
+        }
         self.point_at_held_people()
         self.read_parts_of_people()
         self.share_file_domains()
@@ -260,8 +265,10 @@ class _Engine:
                 )
                 self.contexts[extendee] = message_context(outside, extendee.rpartition(".")[0])
         for fqn in (*self.messages, *self.extensions):
-            for field in self.fields_of(fqn):
-                ftype = self._type_of(field)
+            fields = self.fields_of(fqn)
+            known = self._field_types.get(fqn, [])  # its own fields; then its extensions
+            types = [*known, *(self._type_of(field) for field in fields[len(known) :])]
+            for field, ftype in zip(fields, types, strict=True):
                 self.types[field.fqn] = ftype
                 self.own[field.fqn] = classify_field(field, self.contexts[fqn], ftype)
                 target = ftype.name
@@ -269,6 +276,7 @@ class _Engine:
                     self.target[field.fqn] = target
         self.doubt_free_text_beside_facts()
         self.read_category_values()
+        del self._field_types  # every pass that reads them has run
 
     def doubt_free_text_beside_facts(self) -> None:
         """Free text next to a field that certainly states a special-category fact may
@@ -305,13 +313,18 @@ class _Engine:
             message = self.messages.get(fqn)
             fields = self.fields_of(fqn)
             siblings = tuple(f.name for f in fields)
+            # Names are unique in a valid message: then a field's siblings are the others
+            # by position, without comparing every pair of names.
+            unique = len(set(siblings)) == len(siblings)
             package = self.file_of[fqn].package if fqn in self.file_of else ""
-            for field in fields:
+            for index, field in enumerate(fields):
                 out[field.fqn] = FieldFacts(
                     field=field,
                     package=package,
                     message_name=message.name if message is not None else fqn.rsplit(".")[-1],
-                    sibling_names=tuple(name for name in siblings if name != field.name),
+                    sibling_names=siblings[:index] + siblings[index + 1 :]
+                    if unique
+                    else tuple(name for name in siblings if name != field.name),
                     ctx=self.contexts[fqn],
                     ftype=self.types[field.fqn],
                     verdict=self.own[field.fqn],
@@ -335,8 +348,7 @@ class _Engine:
         at that person (classifier.holding_a_person); only the file's own messages count."""
         for fqn, message in self.messages.items():
             file = self.file_of[fqn].name
-            for field in message.fields:
-                ftype = self._type_of(field)
+            for field, ftype in zip(message.fields, self._field_types[fqn], strict=True):
                 held = ftype.name
                 # One person (`caller`), not a list of them (an ambulance's `crew`).
                 if (
@@ -379,8 +391,8 @@ class _Engine:
         for fqn, message in self.messages.items():
             if self.contexts[fqn].has(Kind.REQUEST):
                 continue
-            for field in message.fields:
-                held = self._type_of(field).name
+            for field, ftype in zip(message.fields, self._field_types[fqn], strict=True):
+                held = ftype.name
                 if held != fqn and held in self.messages:
                     holders.setdefault(held, []).append((fqn, field.name, field.is_repeated))
         for fqn, held_by in holders.items():
@@ -445,8 +457,7 @@ class _Engine:
             # `pcr_id` points at a `PatientCareReport` as surely as `report_id` does.
             if abbreviated := initials(message.name):
                 by_noun.setdefault((file, abbreviated), []).append(fqn)
-            for field in message.fields:
-                ftype = self._type_of(field)
+            for field, ftype in zip(message.fields, self._field_types[fqn], strict=True):
                 held = ftype.name
                 same_file = held in self.messages and self.file_of[held].name == file
                 if ftype.cls == TypeClass.MESSAGE and same_file and held != fqn:

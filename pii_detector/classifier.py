@@ -841,13 +841,15 @@ def _concept_keys(tokens: tuple[str, ...]) -> frozenset[str]:
     return frozenset(m.concept.key for m in _matches(tokens))
 
 
-def _head_concept_keys(tokens: Sequence[str]) -> set[str]:
+# Like `_concept_keys`: the lexicon is fixed, so the answer depends on the words alone.
+@lru_cache(maxsize=1 << 16)
+def _head_concept_keys(tokens: tuple[str, ...]) -> frozenset[str]:
     """Concepts a name holds as data, not as a property of it (`gender_view` holds none)."""
-    return {
+    return frozenset(
         m.concept.key
-        for m in match_concepts(tokens)
+        for m in _matches(tokens)
         if not any(w in lx.PROPERTY_WORDS and w not in lx.VALUE_WORDS for w in tokens[m.end :])
-    }
+    )
 
 
 # ---- the classifier -------------------------------------------------------------------

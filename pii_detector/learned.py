@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -94,25 +95,61 @@ def _hashed_features(facts: FieldFacts) -> list[_Feature]:
     record, the message's name, the package, the comment), each computed once per
     distinct input: a large schema repeats them thousands of times. The parts' names
     never overlap (each has its own prefixes)."""
-    field, ftype, ctx = facts.field, facts.ftype, facts.ctx
-    record = ctx.record
-    about = "people" if record.about_people else "nobody"
-    shape = f"{ftype.cls.value}:{ftype.scalar or '-'}"
-    last = (words(field.name) or ("",))[-1]
-    out = [
-        *_name_features(field.name),
-        *_type_features(ftype),
-        *_record_features(ctx),
-        *_own_features(field.is_repeated, field.is_map, about, shape, record.domain.value, last),
-    ]
-    siblings = {w for name in facts.sibling_names for w in words(name)}
-    if siblings:
-        value = 1.0 / max(1.0, len(siblings) ** 0.5)
-        out += [(name, column, value) for name, column in map(_sibling_column, siblings)]
-    out += _message_features(facts.message_name)
-    out += _package_features(facts.package)
-    out += _comment_features(field.comments.text)
-    return out
+    return _RowBuilder().features(facts)
+
+
+class _RowBuilder:
+    """`_hashed_features` for a run of fields, reusing what consecutive fields share.
+
+    The engine lists a message's fields together: they have one record, one message name
+    and one package, so those parts are joined once per message. The reuse is keyed by
+    the very objects and strings the parts are computed from (the record's context by
+    identity, which implies equality), so every row is the one computed afresh."""
+
+    def __init__(self) -> None:
+        self._ctx: MessageContext | None = None
+        self._message_name = ""
+        self._package = ""
+        self._shared: tuple[_Feature, ...] = ()
+        self._about = ""
+        self._domain = ""
+        # A field type → its features and its shape (by identity: the engine shares one
+        # FieldType per declared type, and each is held by the facts for the whole run).
+        self._types: dict[int, tuple[FieldType, tuple[_Feature, ...], str]] = {}
+
+    def features(self, facts: FieldFacts) -> list[_Feature]:
+        field, ftype, ctx = facts.field, facts.ftype, facts.ctx
+        if (
+            ctx is not self._ctx
+            or facts.message_name != self._message_name
+            or facts.package != self._package
+        ):
+            record = ctx.record
+            self._ctx, self._message_name, self._package = ctx, facts.message_name, facts.package
+            self._shared = (
+                _record_features(ctx)
+                + _message_features(facts.message_name)
+                + _package_features(facts.package)
+            )
+            self._about = "people" if record.about_people else "nobody"
+            self._domain = record.domain.value
+        known = self._types.get(id(ftype))
+        if known is None or known[0] is not ftype:
+            known = (ftype, _type_features(ftype), f"{ftype.cls.value}:{ftype.scalar or '-'}")
+            self._types[id(ftype)] = known
+        _, type_part, shape = known
+        name = field.name
+        last = (words(name) or ("",))[-1]
+        own = _own_features(field.is_repeated, field.is_map, self._about, shape, self._domain, last)
+        out = [*_name_features(name), *type_part, *own, *self._shared]
+        siblings = {w for sibling in facts.sibling_names for w in words(sibling)}
+        if siblings:
+            value = 1.0 / max(1.0, len(siblings) ** 0.5)
+            out += [(sib, column, value) for sib, column in map(_sibling_column, siblings)]
+        comment = field.comments.text
+        if comment:
+            out += _comment_features(comment)
+        return out
 
 
 @lru_cache(maxsize=1 << 12)
@@ -242,6 +279,9 @@ def encode(rows: Sequence[dict[str, float]]) -> tuple[np.ndarray, np.ndarray, np
     )
 
 
+_name = itemgetter(0)
+
+
 def encode_facts(facts: Sequence[FieldFacts]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`encode([features(f) for f in facts])`, the same arrays, without building named
     rows: the columns come with the features, and a row whose columns are all distinct
@@ -249,9 +289,12 @@ def encode_facts(facts: Sequence[FieldFacts]) -> tuple[np.ndarray, np.ndarray, n
     pointers = [0]
     columns: list[int] = []
     values: list[float] = []
+    rows = _RowBuilder()
     for fact in facts:
+        row = rows.features(fact)
         # By name: names are unique in a row. Never empty: every row has a bias.
-        _, row_columns, row_values = zip(*sorted(_hashed_features(fact)), strict=True)
+        row.sort(key=_name)
+        _, row_columns, row_values = zip(*row, strict=True)
         if len(set(row_columns)) == len(row_columns):
             columns += row_columns
             values += row_values
