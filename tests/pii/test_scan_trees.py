@@ -12,6 +12,7 @@ from pii_detector import cli as pii_cli
 from pii_detector.analysis import analyze_tree
 from pii_detector.learned import model_if
 from pii_detector.report import build_report, report_json
+from pii_detector.results import PiiAnalysis
 from protomodel.model import BuildSource
 
 EVAL = Path(__file__).resolve().parent / "eval"
@@ -22,7 +23,7 @@ def _scan(path: Path, fast: pii_cli.FastBuild | None) -> tuple[str, list[BuildSo
     groups = pii_cli._by_root(pii_cli.collect_inputs([str(path)]))
     trees = [pii_cli._build(group, fast) for group in groups]
     learned = model_if(True)
-    analysis = pii_cli._merge([analyze_tree(tree, learned=learned) for tree in trees])
+    analysis = PiiAnalysis.merged([analyze_tree(tree, learned=learned) for tree in trees])
     return report_json(build_report(analysis)), [tree.source for tree in trees]
 
 
