@@ -105,8 +105,8 @@ DOMAIN_WORDS: dict[Domain, frozenset[str]] = {
          "criminal", "crime", "police", "bail", "plea", "jail", "prison",
          "correctional", "correction", "detainee", "detention", "indictment", "verdict",
          "felony", "misdemeanor", "justice", "suspect", "victim", "witness", "citation",
-         # who harmed someone, and the lists that screen people for it (round 13)
-         "perpetrator", "abuser", "watchlist"}
+         # the lists that screen people for offences (round 13)
+         "watchlist"}
     ),
     Domain.SOCIAL_SERVICES: frozenset(
         {"welfare", "benefit", "caseworker", "casework", "household", "foster", "eligibility",
