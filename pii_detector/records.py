@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from itertools import pairwise
 
 from pii_detector.names import words
 
@@ -118,6 +119,7 @@ DOMAIN_WORDS: dict[Domain, frozenset[str]] = {
          # classes of the social-services topic the words lacked; `abuse` alone is also a
          # platform's: googleapis' `AbuseEvent` of a cloud project)
          "violence", "refuge", "survivor", "trafficking", "paternity", "custody",
+         "child_support", "childsupport", "spousal_support",
          "custodial", "alimony", "veteran"}
     ),
     Domain.BELIEFS: frozenset(
@@ -249,7 +251,10 @@ def domain_of(sources: Mapping[str, Iterable[str]]) -> tuple[Domain, str]:
     seen: dict[Domain, list[tuple[str, set[str]]]] = {}
     for place, place_words in sources.items():
         found: dict[Domain, set[str]] = {}
-        for word in set(without_probes(place_words)):
+        listed = without_probes(place_words)
+        # Topics of two words (`child support`) are read as one.
+        pairs = (f"{a}_{b}" for a, b in pairwise(listed))
+        for word in {*listed, *(p for p in pairs if p in _DOMAINS_OF)}:
             for domain in _DOMAINS_OF.get(word, ()):
                 found.setdefault(domain, set()).add(word)
         weight = _WEIGHTS.get(place, 1)

@@ -76,6 +76,9 @@ def test_topic_classes_reproductive_health_abuse_services_and_foreign_welfare_wo
     assert domain_of({"package": ("contraception",)})[0] == Domain.HEALTH
     assert domain_of({"package": ("violence", "refuge")})[0] == Domain.SOCIAL_SERVICES
     assert domain_of({"package": ("paternity",)})[0] == Domain.SOCIAL_SERVICES
+    # A topic of two words is read as one; each word alone is no topic.
+    assert domain_of({"package": ("spousal", "support")})[0] == Domain.SOCIAL_SERVICES
+    assert domain_of({"package": ("support", "ticket")})[0] == Domain.GENERAL
     assert domain_of({"package": ("watchlist",)})[0] == Domain.CRIMINAL_JUSTICE
     assert words("sozialhilfe_antrag")[0] == "welfare"
     assert words("uitkering") == ("benefit",)
