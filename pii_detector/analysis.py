@@ -34,6 +34,8 @@ from pii_detector.classifier import (
     category_of_facts,
     classify_field,
     condition_of_a_thing,
+    described_domain,
+    fetched_for_a_person,
     field_type,
     file_domain,
     holding_a_person,
@@ -47,6 +49,7 @@ from pii_detector.classifier import (
     part_of_a_person,
     sensitive_record_of,
     states_a_sensitive_fact,
+    through_a_held_person,
     words_of_text,
 )
 from pii_detector.learned import (
@@ -60,7 +63,15 @@ from pii_detector.levels import PiiType, Sensitivity, max_level
 from pii_detector.llm_review import PiiLlmAnswer, merge_llm_opinion
 from pii_detector.names import initials, words
 from pii_detector.overrides import Override
-from pii_detector.records import DOMAIN_WORDS, SENSITIVE_DOMAINS, topic_words
+from pii_detector.records import (
+    CONFIG_NOUNS,
+    DOMAIN_WORDS,
+    SENSITIVE_DOMAINS,
+    Domain,
+    domain_of,
+    topic_words,
+    without_probes,
+)
 from pii_detector.results import (
     Disagreement,
     FieldResult,
@@ -150,6 +161,7 @@ def field_facts(tree: ProtoTree) -> dict[str, FieldFacts]:
 
 
 _SENSITIVE_TOPICS = frozenset().union(*(DOMAIN_WORDS[d] for d in SENSITIVE_DOMAINS))
+_TECHNICAL = frozenset({Domain.TELEMETRY, Domain.INFRASTRUCTURE})
 
 
 def _headline(comment: str | None) -> str:
@@ -189,6 +201,11 @@ class _Engine:
         # count: a headline may say a record is about people's health, never that it is a
         # system's (doubt goes up).
         described_as: dict[str, dict[str, None]] = {}
+        # (request, response) of every RPC: what a request about a person fetches (rule 50).
+        self.fetches: list[tuple[str, str]] = []
+        # What each file's services say the whole API is about (rule 46).
+        self.api_topics: dict[str, dict[str, None]] = {}
+        self.api_domain: dict[str, Domain] = {}  # its sensitive domain, when they name one
         for file in tree.files.values():
             for service in file.services:
                 described = dict.fromkeys(
@@ -196,7 +213,18 @@ class _Engine:
                     for w in words_of_text(_headline(service.comments.text))
                     if w in _SENSITIVE_TOPICS
                 )
+                # A system's probe ("The HealthChecks API") is no health topic of the API.
+                self.api_topics.setdefault(file.name, {}).update(
+                    dict.fromkeys(
+                        w
+                        for w in without_probes(words_of_text(_headline(service.comments.text)))
+                        if w in _SENSITIVE_TOPICS
+                    )
+                )
                 for method in service.methods:
+                    self.fetches.append(
+                        (method.input_type.lstrip("."), method.output_type.lstrip("."))
+                    )
                     # Every gRPC service is a `…Service`: the suffix says nothing of the topic.
                     service_words = words(service.name)
                     if service_words[-1:] == ("service",):
@@ -242,9 +270,11 @@ class _Engine:
             fqn: [self._type_of(field) for field in message.fields]
             for fqn, message in self.messages.items()
         }
+        self.read_what_people_hold(nouns_of)
         self.point_at_held_people()
         self.read_parts_of_people()
         self.share_file_domains()
+        self.read_what_is_fetched_for_people()
         self.link_records()
         self.read_parts_of_people(of_sensitive_records=True)
         # Extensions are fields of the message they extend: judged in its context and
@@ -363,6 +393,35 @@ class _Engine:
                         self.contexts[fqn], self.contexts[held], field.name
                     )
 
+    def read_what_people_hold(self, nouns_of: Mapping[str, frozenset[str]]) -> None:
+        """A record of its file that a person's own record holds is not infrastructure or
+        telemetry by a system's word in its name (`ServicePeriod` of a `Veteran`): its
+        domain is read again without those words (rule 48)."""
+        for fqn, message in self.messages.items():
+            holder = self.contexts[fqn]
+            if not a_person(holder):
+                continue
+            for field in message.fields:
+                held = self._type_of(field).name
+                if held == fqn or held not in self.messages:
+                    continue
+                if self.file_of[held].name != self.file_of[fqn].name:
+                    continue
+                if self.contexts[held].record.domain not in _TECHNICAL:
+                    continue
+                # Settings named as settings (`MysqlSslConfig` of a connection profile) stay
+                # a system's, whoever holds them.
+                if set(words(self.messages[held].name)) & CONFIG_NOUNS:
+                    continue
+                package = self.file_of[held].package
+                self.contexts[held] = message_context(
+                    self.messages[held],
+                    package,
+                    nouns_of.get(package, lx.PERSON_NOUNS),
+                    self.topics[held],
+                    held_by_a_person=True,
+                )
+
     def _a_person_with_facts(self, fqn: str) -> bool:
         """A person's record with a field about them: a person only by its name (a model's
         answer `Candidate`) is no one whose record or parts another record could be."""
@@ -426,14 +485,50 @@ class _Engine:
         by_file: dict[str, list[str]] = {}
         for fqn in self.messages:
             by_file.setdefault(self.file_of[fqn].name, []).append(fqn)
-        for fqns in by_file.values():
+        for file_name in by_file:
+            described, _ = domain_of({"package": tuple(self.api_topics.get(file_name, ()))})
+            if described in SENSITIVE_DOMAINS:
+                self.api_domain[file_name] = described
+        for file_name, fqns in by_file.items():
             shared = file_domain([self.contexts[fqn] for fqn in fqns])
-            if shared is None:
+            if shared is not None:
+                for fqn in fqns:
+                    ctx = self.contexts[fqn]
+                    facts = holds_person_facts(self.messages[fqn], ctx)
+                    self.contexts[fqn] = in_file_domain(ctx, shared, holds_person_facts=facts)
+            # What the API's services say it is about reaches the records about people
+            # that their own words place nowhere, as a doubt (rule 46).
+            described = self.api_domain.get(file_name)
+            if described is not None:
+                package = self.file_of[fqns[0]].package
+                for fqn in fqns:
+                    self.contexts[fqn] = described_domain(self.contexts[fqn], described, package)
+
+    def read_what_is_fetched_for_people(self) -> None:
+        """A record an RPC returns for a request that names a person (`ListCyclesRequest`
+        with a `user_id` → the `Cycle`s of its response), in a sensitive domain, is that
+        person's, as a doubt (rule 50)."""
+        for request, response in self.fetches:
+            if request not in self.contexts or response not in self.messages:
                 continue
-            for fqn in fqns:
-                ctx = self.contexts[fqn]
-                facts = holds_person_facts(self.messages[fqn], ctx)
-                self.contexts[fqn] = in_file_domain(ctx, shared, holds_person_facts=facts)
+            asked = self.contexts[request]
+            # An id of a person among its fields, not only a person noun in its name (compute's
+            # `ListManagedInstancesInstanceGroupManagersRequest` names a component).
+            if not asked.has(Kind.PERSON_LINKED):
+                continue
+            file = self.file_of[response].name
+            returned = [response]
+            if self.contexts[response].has(Kind.REQUEST):
+                returned = [
+                    held
+                    for field in self.messages[response].fields
+                    if (held := self._type_of(field).name) in self.messages
+                    and self.file_of[held].name == file
+                ]
+            for fqn in returned:
+                self.contexts[fqn] = fetched_for_a_person(
+                    self.contexts[fqn], asked, self.api_domain.get(file)
+                )
 
     def link_records(self) -> None:
         """Records about a person through a chain of ids or holders (policy v2: the record
@@ -483,6 +578,15 @@ class _Engine:
                         (holder, f"that holds it in `{name}`", True)
                         for holder, name in held_by.get(fqn, ())
                     ]
+                elif ctx.noun in lx.THING_NOUNS and not _has_identity(message, ctx.noun):
+                    # A catalog entry has an identity of its own (a `Drug`'s id); a result
+                    # without one, held by what happened to a person (a crossing's watchlist
+                    # `Result`), is a part of that event (rule 49), as a doubt.
+                    sources += [
+                        (holder, f"that holds it in `{name}`", True)
+                        for holder, name in held_by.get(fqn, ())
+                        if through_a_held_person(self.contexts[holder])
+                    ]
                 # A thing's noun (`LabResult`) links only through the id it carries, and
                 # then as a doubt: its fields may describe the thing (rule 39).
                 thing = ctx.noun in lx.THING_NOUNS
@@ -490,8 +594,11 @@ class _Engine:
                     if links_to_people(self.contexts[source]) or sensitive_record_of(
                         ctx, self.contexts[source], self.messages[source]
                     ):
+                        # A file's domain reached through a held person is a doubt (rule 49).
+                        borrowed = ctx.borrowed_domain or ctx.record.inherited
+                        doubt = thing or (borrowed and through_a_held_person(self.contexts[source]))
                         self.contexts[fqn] = linked_context(
-                            ctx, self.contexts[source], via, held=held, doubt=thing
+                            ctx, self.contexts[source], via, held=held, doubt=doubt
                         )
                         changed = True
                         break
@@ -813,6 +920,12 @@ class _Engine:
             exposure=exposure,
             annotated=has_option(method.options, "pii.v1.method_sensitivity"),
         )
+
+
+def _has_identity(message: MessageModel, noun: str) -> bool:
+    """An `id`, a `name` or a `<noun>_id` of its own: an entry others may refer to."""
+    own = {("id",), ("uuid",), ("name",), (noun, "id")}
+    return any(words(f.name) in own for f in message.fields)
 
 
 def _result(model: type[_ResultT], /, **values: Any) -> _ResultT:

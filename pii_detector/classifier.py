@@ -481,6 +481,76 @@ def in_file_domain(
     return replace(ctx, record=record, borrowed_domain=True)
 
 
+def described_domain(ctx: MessageContext, domain: Domain, package: str) -> MessageContext:
+    """`ctx` in the sensitive domain its API's services say they serve ("Period, fertility
+    and sleep tracking app", "Disability Resource Center: …"), when it is about people and
+    its own words placed it nowhere (or in telemetry only by a word of its name, a
+    person's `DayLog`, outside a technical package).
+
+    The headline is evidence about the whole API, not about this record, so the domain is
+    a doubt (`Record.inherited`): what nothing places on the record is flagged for review,
+    never raised (rule 46)."""
+    record = ctx.record
+    if ctx.has(Kind.REQUEST, Kind.ORG, Kind.ANIMAL, Kind.VETERINARY) or ctx.linked:
+        return ctx
+    about_people = record.about_people or ctx.has(Kind.PERSON_LINKED)
+    package_words = tuple(w for part in package.split(".") for w in words(part))
+    own_general = record.domain == Domain.GENERAL or (
+        record.domain == Domain.TELEMETRY and not technical_package(package_words)
+    )
+    if not about_people or not own_general or record.subject == Subject.CONFIG:
+        return ctx
+    subject = Subject.ACTIVITY if record.subject == Subject.THING else record.subject
+    evidence = f"{record.evidence}; its API's services serve {domain.value.replace('_', ' ')}"
+    return replace(
+        ctx, record=Record(subject, domain, evidence, inherited=True), borrowed_domain=True
+    )
+
+
+def fetched_for_a_person(
+    ctx: MessageContext, request: MessageContext, api_domain: Domain | None
+) -> MessageContext:
+    """`ctx` read as the record of the person a request names (`ListCyclesRequest` with a
+    `user_id` returns that user's `Cycle`s), when the record or its API is in a sensitive
+    domain and nothing in the record itself names anyone (rule 50).
+
+    Only a doubt (`Record.inherited`): the request's person is evidence about the call,
+    and a record fetched for someone may still be a thing they look at."""
+    record = ctx.record
+    if ctx.has(*_OWN_READING_KINDS, Kind.PUBLISHED) or ctx.linked:
+        return ctx
+    if record.subject not in (Subject.THING, Subject.ACTIVITY) or ctx.noun in lx.THING_NOUNS:
+        return ctx
+    # Its own sensitive domain, or its API's; a file-wide reading is too weak (rule 24).
+    own = record.domain in SENSITIVE_DOMAINS and not ctx.borrowed_domain and not record.inherited
+    domain = record.domain if own else api_domain
+    if domain is None or record.domain not in (domain, Domain.GENERAL):
+        return ctx
+    name = request.fqn.rsplit(".", 1)[-1]
+    evidence = f"{record.evidence}; fetched for the person {name} names"
+    return replace(
+        ctx,
+        record=Record(Subject.ACTIVITY, domain, evidence, inherited=True),
+        kinds=ctx.kinds | {Kind.PERSON_LINKED},
+        borrowed_domain=ctx.borrowed_domain or record.domain != domain,
+    )
+
+
+def through_a_held_person(source: MessageContext) -> bool:
+    """`source` is a record of what happened to the person it holds (a border crossing's
+    `GateSession` with the traveller's `ChipRead`), about people by its own evidence: a
+    file-wide reading is too weak (Chronicle's entity union `Noun` holds a `User` among
+    artifacts, URLs and browsers). What it holds in a sensitive domain is that person's
+    (rule 49); when that domain is only the held record's file's, as a doubt."""
+    return (
+        bool(source.held_person)
+        and source.record.about_people
+        and not source.borrowed_domain
+        and not source.record.inherited
+        and not source.has(Kind.REQUEST)
+    )
+
+
 def sensitive_record_of(
     ctx: MessageContext, source: MessageContext, source_message: MessageModel | None = None
 ) -> bool:
@@ -490,10 +560,14 @@ def sensitive_record_of(
 
     A record that is a person only by its name and has no field about one (a language
     model's `Candidate` answer, which holds `CitationMetadata`) is no person to link to."""
+    # A record of what happened to the person it holds passes that person on (rule 49).
+    of_a_held_person = through_a_held_person(source)
     return (
         ctx.record.domain in SENSITIVE_DOMAINS
-        and source.record.subject == Subject.PERSON
-        and (source_message is None or holds_person_facts(source_message, source))
+        and (source.record.subject == Subject.PERSON or of_a_held_person)
+        and (
+            source_message is None or of_a_held_person or holds_person_facts(source_message, source)
+        )
         and source.record.domain not in _TECHNICAL_DOMAINS
         and not source.has(Kind.REQUEST, Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
     )
@@ -543,11 +617,16 @@ def message_context(
     package: str,
     person_nouns: frozenset[str] = lx.PERSON_NOUNS,
     topics: Mapping[str, Iterable[str]] | None = None,
+    *,
+    held_by_a_person: bool = False,
 ) -> MessageContext:
     """The message's kinds and its record (subject and domain).
 
     `topics` adds evidence from outside the message: its file path, the RPCs that carry
-    it (``{"file": …, "rpc": …}``).
+    it (``{"file": …, "rpc": …}``). A record a person's own record holds
+    (`held_by_a_person`: a veteran's `ServicePeriod`) outside a technical package is part
+    of that person's story: a system's words (`service`, `deployment`) are no topic of it
+    (rule 48, rule 25 for what people hold).
     """
     name_words = words(message.name)
     core = list(name_words)
@@ -573,6 +652,12 @@ def message_context(
         "comment": words_of_text(message.comments.text), **(topics or {}),
     }  # fmt: skip
     domain, domain_evidence = domain_of(topic_sources)
+    if (
+        held_by_a_person
+        and domain in _TECHNICAL_DOMAINS
+        and not technical_package(package_sequence)
+    ):
+        domain, domain_evidence = _domain_of_people(topic_sources)
     listed_person_nouns = lx.PERSON_NOUNS
     if technical_package(package_sequence) and not len(evidence) >= 2:
         # A profiling `Profile`, a service `principal`, a gRPC `client`: not people here.
@@ -612,7 +697,10 @@ def message_context(
         kinds.add(Kind.CARD)
     if (all_words | package_words) & _ANY_INSURANCE_WORDS:
         kinds.add(Kind.ANY_INSURANCE)
-    points_at_person = any(_points_at_person(words(f.name), person_nouns) for f in message.fields)
+    keyed_by_a_person = _keyed_by_a_person(message)
+    points_at_person = keyed_by_a_person or any(
+        _points_at_person(words(f.name), person_nouns) for f in message.fields
+    )
     # In a health package, a catalog thing that points at nobody (`Drug`, `Product`) is
     # reference data, not a record about a patient.
     reference_thing = noun in lx.THING_NOUNS and Kind.PERSON not in kinds and not points_at_person
@@ -654,7 +742,9 @@ def message_context(
             kinds.add(Kind.SUBJECT_PERSON)
     # The lexicon's person words only: a package's own person nouns come from its other
     # files, and a file's record must not depend on which of them are analysed with it.
-    points_at_listed_person = any(_points_at_person(words(f.name)) for f in message.fields)
+    points_at_listed_person = keyed_by_a_person or any(
+        _points_at_person(words(f.name)) for f in message.fields
+    )
     subject = subject_of(
         core,
         noun,
@@ -689,6 +779,21 @@ def message_context(
         part_of_thing=_nested_in_a_thing(message.fqn, package, person_nouns)
         and not kinds & {Kind.PERSON, Kind.PERSON_LINKED, Kind.HEALTH},
     )  # fmt: skip
+
+
+# Numbers a state or a clinic gives one person: a record that carries one is keyed by
+# that person (rule 47). A tax id is left out: companies have them too.
+_PERSON_KEYS = frozenset({"ssn", "national_id", "passport", "drivers_license", "medical_record"})
+
+
+def _keyed_by_a_person(message: MessageModel) -> bool:
+    """A record that carries a person's government or medical record number (`bsn`,
+    `ssn`, `mrn`) points at that person as surely as a `<person>_id` does: a benefit, a
+    debt-help case or a claim filed under the person's number is about them (rule 47)."""
+    return any(
+        f.type != "bool" and _head_concept_keys(words(f.name)) & _PERSON_KEYS
+        for f in message.fields
+    )
 
 
 _TECHNICAL_DOMAINS = frozenset({Domain.TELEMETRY, Domain.INFRASTRUCTURE})
@@ -2573,6 +2678,9 @@ def _free_text(name: _Name, ctx: MessageContext) -> Verdict:
         return qualified
     if set(name.prefix) & lx.SYSTEM_TEXT_WORDS:
         return _v(P, None, "FREE_TEXT", f"`{'_'.join(name.tokens)}` is written by the system")
+    if set(name.tail) & _DIGEST_WORDS:
+        # `content_sha256` of an upload: a digest of the text says nothing of it (rule 51).
+        return _v(P, None, "FREE_TEXT", f"`{'_'.join(name.tokens)}` is a digest of the text")
     if name.match.text == "subject" and not ctx.has(Kind.SUPPORT):
         return _title(name, ctx)  # a teacher's subject, not an e-mail's
     if ctx.has(Kind.HEALTH) and not ctx.has(Kind.ORG):
@@ -2585,6 +2693,13 @@ def _free_text(name: _Name, ctx: MessageContext) -> Verdict:
         return _v(M, PiiType.FREE_TEXT, "FREE_TEXT",
                   f"free text in {ctx.describes}, a record that points at a person")  # fmt: skip
     return _v(P, None, "FREE_TEXT", f"free text about {ctx.describes}, not a person")
+
+
+# Checksums and digests of a content (not a password's hash, which can be cracked).
+_DIGEST_WORDS = frozenset(
+    {"sha", "sha1", "sha256", "sha384", "sha512", "md5", "crc", "crc32", "crc32c", "checksum",
+     "digest", "hash", "fingerprint", "etag"}
+)  # fmt: skip
 
 
 def _by(name: _Name, ctx: MessageContext) -> Verdict:

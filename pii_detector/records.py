@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from itertools import pairwise
 
 from pii_detector.names import words
 
@@ -92,7 +93,11 @@ DOMAIN_WORDS: dict[Domain, frozenset[str]] = {
          "pregnancy", "prenatal", "oncology", "cardiology", "surgery", "infection", "disease",
          "epidemiology", "telehealth", "hospice", "rehab", "rehabilitation", "nursing",
          "care", "carehome", "caregiver", "plasma", "blood", "transfusion", "injury",
-         "addiction", "detox", "overdose", "toxicology"}
+         "addiction", "detox", "overdose", "toxicology",
+         # reproductive and sexual health (round 13: a class the topics lacked)
+         "fertility", "menstrual", "menstruation", "ovulation", "contraception",
+         "contraceptive", "reproductive", "gynecology", "gynaecology", "obstetric",
+         "obstetrics", "miscarriage", "infertility"}
     ),
     Domain.CRIMINAL_JUSTICE: frozenset(
         {"offense", "offence", "offender", "conviction", "sentencing",
@@ -100,14 +105,22 @@ DOMAIN_WORDS: dict[Domain, frozenset[str]] = {
          "defendant", "prosecution", "prosecutor", "incarceration", "statute", "disposition",
          "criminal", "crime", "police", "bail", "plea", "jail", "prison",
          "correctional", "correction", "detainee", "detention", "indictment", "verdict",
-         "felony", "misdemeanor", "justice", "suspect", "victim", "witness", "citation"}
+         "felony", "misdemeanor", "justice", "suspect", "victim", "witness", "citation",
+         # the lists that screen people for offences (round 13)
+         "watchlist"}
     ),
     Domain.SOCIAL_SERVICES: frozenset(
         {"welfare", "benefit", "caseworker", "casework", "household", "foster", "eligibility",
          "snap", "assistance", "shelter", "homeless", "homelessness", "refugee", "asylum",
          "immigration", "guardian", "guardianship", "childcare", "safeguarding", "protective",
          "entitlement", "allowance", "subsidy", "unemployment", "disability", "pension",
-         "social", "migrant", "resettlement", "visa", "petition"}
+         "social", "migrant", "resettlement", "visa", "petition",
+         # violence and victim services, family maintenance, veterans' services (round 13:
+         # classes of the social-services topic the words lacked; `abuse` alone is also a
+         # platform's: googleapis' `AbuseEvent` of a cloud project)
+         "violence", "refuge", "survivor", "trafficking", "paternity", "custody",
+         "child_support", "childsupport", "spousal_support",
+         "custodial", "alimony", "veteran"}
     ),
     Domain.BELIEFS: frozenset(
         {"religion", "religious", "faith", "church", "parish", "parishioner", "congregation",
@@ -238,7 +251,10 @@ def domain_of(sources: Mapping[str, Iterable[str]]) -> tuple[Domain, str]:
     seen: dict[Domain, list[tuple[str, set[str]]]] = {}
     for place, place_words in sources.items():
         found: dict[Domain, set[str]] = {}
-        for word in set(without_probes(place_words)):
+        listed = without_probes(place_words)
+        # Topics of two words (`child support`) are read as one.
+        pairs = (f"{a}_{b}" for a, b in pairwise(listed))
+        for word in {*listed, *(p for p in pairs if p in _DOMAINS_OF)}:
             for domain in _DOMAINS_OF.get(word, ()):
                 found.setdefault(domain, set()).add(word)
         weight = _WEIGHTS.get(place, 1)
