@@ -67,6 +67,7 @@ from pii_detector.records import (
     CONFIG_NOUNS,
     DOMAIN_WORDS,
     SENSITIVE_DOMAINS,
+    TECHNICAL_DOMAINS,
     Domain,
     domain_of,
     topic_words,
@@ -161,7 +162,6 @@ def field_facts(tree: ProtoTree) -> dict[str, FieldFacts]:
 
 
 _SENSITIVE_TOPICS = frozenset().union(*(DOMAIN_WORDS[d] for d in SENSITIVE_DOMAINS))
-_TECHNICAL = frozenset({Domain.TELEMETRY, Domain.INFRASTRUCTURE})
 
 
 def _headline(comment: str | None) -> str:
@@ -208,18 +208,11 @@ class _Engine:
         self.api_domain: dict[str, Domain] = {}  # its sensitive domain, when they name one
         for file in tree.files.values():
             for service in file.services:
-                described = dict.fromkeys(
-                    w
-                    for w in words_of_text(_headline(service.comments.text))
-                    if w in _SENSITIVE_TOPICS
-                )
+                headline = words_of_text(_headline(service.comments.text))
+                described = dict.fromkeys(w for w in headline if w in _SENSITIVE_TOPICS)
                 # A system's probe ("The HealthChecks API") is no health topic of the API.
                 self.api_topics.setdefault(file.name, {}).update(
-                    dict.fromkeys(
-                        w
-                        for w in without_probes(words_of_text(_headline(service.comments.text)))
-                        if w in _SENSITIVE_TOPICS
-                    )
+                    dict.fromkeys(w for w in without_probes(headline) if w in _SENSITIVE_TOPICS)
                 )
                 for method in service.methods:
                     self.fetches.append(
@@ -397,17 +390,17 @@ class _Engine:
         """A record of its file that a person's own record holds is not infrastructure or
         telemetry by a system's word in its name (`ServicePeriod` of a `Veteran`): its
         domain is read again without those words (rule 48)."""
-        for fqn, message in self.messages.items():
+        for fqn in self.messages:
             holder = self.contexts[fqn]
             if not a_person(holder):
                 continue
-            for field in message.fields:
-                held = self._type_of(field).name
+            for ftype in self._field_types[fqn]:
+                held = ftype.name
                 if held == fqn or held not in self.messages:
                     continue
                 if self.file_of[held].name != self.file_of[fqn].name:
                     continue
-                if self.contexts[held].record.domain not in _TECHNICAL:
+                if self.contexts[held].record.domain not in TECHNICAL_DOMAINS:
                     continue
                 # Settings named as settings (`MysqlSslConfig` of a connection profile) stay
                 # a system's, whoever holds them.
@@ -521,9 +514,8 @@ class _Engine:
             if self.contexts[response].has(Kind.REQUEST):
                 returned = [
                     held
-                    for field in self.messages[response].fields
-                    if (held := self._type_of(field).name) in self.messages
-                    and self.file_of[held].name == file
+                    for ftype in self._field_types[response]
+                    if (held := ftype.name) in self.messages and self.file_of[held].name == file
                 ]
             for fqn in returned:
                 self.contexts[fqn] = fetched_for_a_person(
@@ -573,23 +565,19 @@ class _Engine:
                     for target in by_noun.get((file, tokens[-2]), ())
                     if target != fqn
                 ]
-                if may_link(ctx):
-                    sources += [
-                        (holder, f"that holds it in `{name}`", True)
-                        for holder, name in held_by.get(fqn, ())
-                    ]
-                elif ctx.noun in lx.THING_NOUNS and not _has_identity(message, ctx.noun):
-                    # A catalog entry has an identity of its own (a `Drug`'s id); a result
-                    # without one, held by what happened to a person (a crossing's watchlist
-                    # `Result`), is a part of that event (rule 49), as a doubt.
-                    sources += [
-                        (holder, f"that holds it in `{name}`", True)
-                        for holder, name in held_by.get(fqn, ())
-                        if through_a_held_person(self.contexts[holder])
-                    ]
                 # A thing's noun (`LabResult`) links only through the id it carries, and
                 # then as a doubt: its fields may describe the thing (rule 39).
                 thing = ctx.noun in lx.THING_NOUNS
+                by_any_holder = may_link(ctx)
+                # A catalog entry has an identity of its own (a `Drug`'s id); a result
+                # without one, held by what happened to a person (a crossing's watchlist
+                # `Result`), is a part of that event (rule 49), as a doubt.
+                if by_any_holder or (thing and not _has_identity(message, ctx.noun)):
+                    sources += [
+                        (holder, f"that holds it in `{name}`", True)
+                        for holder, name in held_by.get(fqn, ())
+                        if by_any_holder or through_a_held_person(self.contexts[holder])
+                    ]
                 for source, via, held in sources:
                     if links_to_people(self.contexts[source]) or sensitive_record_of(
                         ctx, self.contexts[source], self.messages[source]

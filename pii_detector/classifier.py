@@ -36,6 +36,7 @@ from pii_detector.names import raw_words, words
 from pii_detector.records import (
     DOMAIN_WORDS,
     SENSITIVE_DOMAINS,
+    TECHNICAL_DOMAINS,
     TECHNICAL_PERSON_NOUNS,
     THING_HEADS,
     Domain,
@@ -345,7 +346,7 @@ def holding_a_person(ctx: MessageContext, person: MessageContext, field: str) ->
     """
     if ctx.has(Kind.PERSON, Kind.PERSON_LINKED, Kind.REQUEST, Kind.ORG, Kind.ANIMAL):
         return ctx
-    if ctx.record.domain in _TECHNICAL_DOMAINS or ctx.record.subject == Subject.CONFIG:
+    if ctx.record.domain in TECHNICAL_DOMAINS or ctx.record.subject == Subject.CONFIG:
         return ctx
     subject = ctx.record.subject
     if subject == Subject.THING and ctx.noun not in THING_HEADS:
@@ -373,7 +374,7 @@ def part_of_a_person(
     """
     if ctx.has(*_OWN_READING_KINDS) or ctx.record.subject != Subject.THING:
         return ctx
-    if ctx.record.domain in _TECHNICAL_DOMAINS or ctx.linked or ctx.part_of_thing:
+    if ctx.record.domain in TECHNICAL_DOMAINS or ctx.linked or ctx.part_of_thing:
         return ctx
     own_ids = {("id",), ("uuid",), ("name",), (ctx.noun, "id")}
     if any(words(f.name) in own_ids for f in message.fields):
@@ -397,7 +398,7 @@ def a_person(ctx: MessageContext) -> bool:
         ctx.record.subject == Subject.PERSON
         and ctx.has(Kind.PERSON)
         and not ctx.has(Kind.REQUEST, Kind.ORG, Kind.ANIMAL)
-        and ctx.record.domain not in _TECHNICAL_DOMAINS
+        and ctx.record.domain not in TECHNICAL_DOMAINS
     )
 
 
@@ -568,7 +569,7 @@ def sensitive_record_of(
         and (
             source_message is None or of_a_held_person or holds_person_facts(source_message, source)
         )
-        and source.record.domain not in _TECHNICAL_DOMAINS
+        and source.record.domain not in TECHNICAL_DOMAINS
         and not source.has(Kind.REQUEST, Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
     )
 
@@ -599,7 +600,7 @@ def may_link(ctx: MessageContext, *, through_id: bool = False) -> bool:
     to it, whatever its noun (`through_id`)."""
     if ctx.linked or ctx.has(Kind.REQUEST, Kind.ANIMAL, Kind.VETERINARY, Kind.ORG, Kind.PERSON):
         return False
-    if ctx.record.domain in (Domain.TELEMETRY, Domain.INFRASTRUCTURE):
+    if ctx.record.domain in TECHNICAL_DOMAINS:
         return False
     if ctx.noun in lx.THING_NOUNS and (not through_id or ctx.has(*_OWN_READING_KINDS)):
         return False
@@ -652,11 +653,7 @@ def message_context(
         "comment": words_of_text(message.comments.text), **(topics or {}),
     }  # fmt: skip
     domain, domain_evidence = domain_of(topic_sources)
-    if (
-        held_by_a_person
-        and domain in _TECHNICAL_DOMAINS
-        and not technical_package(package_sequence)
-    ):
+    if held_by_a_person and domain in TECHNICAL_DOMAINS and not technical_package(package_sequence):
         domain, domain_evidence = _domain_of_people(topic_sources)
     listed_person_nouns = lx.PERSON_NOUNS
     if technical_package(package_sequence) and not len(evidence) >= 2:
@@ -763,7 +760,7 @@ def message_context(
         subject = Subject.CONFIG
     if (
         subject == Subject.PERSON
-        and domain in _TECHNICAL_DOMAINS
+        and domain in TECHNICAL_DOMAINS
         and noun in listed_person_nouns
         and not technical_package(package_sequence)
     ):
@@ -796,7 +793,6 @@ def _keyed_by_a_person(message: MessageModel) -> bool:
     )
 
 
-_TECHNICAL_DOMAINS = frozenset({Domain.TELEMETRY, Domain.INFRASTRUCTURE})
 _TECHNICAL_WORDS = DOMAIN_WORDS[Domain.TELEMETRY] | DOMAIN_WORDS[Domain.INFRASTRUCTURE]
 
 
@@ -1744,7 +1740,7 @@ def _on_people(ctx: MessageContext) -> bool:
     record = ctx.record
     return (
         record.about_people
-        and record.domain not in (Domain.TELEMETRY, Domain.INFRASTRUCTURE)
+        and record.domain not in TECHNICAL_DOMAINS
         and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
     )
 
@@ -1757,7 +1753,7 @@ def _review_flag(verdict: Verdict, field: FieldModel, ctx: MessageContext) -> Ve
         return verdict
     if not _worth_review(ctx) or ctx.has(Kind.REQUEST):
         return verdict
-    if ctx.record.domain in _TECHNICAL_DOMAINS:
+    if ctx.record.domain in TECHNICAL_DOMAINS:
         # A person noun in an infrastructure or telemetry record names a component (envoy's
         # `TlsInspector`; rule 25 gives people outside technical packages another domain):
         # its flags are switches (policy v2).
@@ -2039,7 +2035,7 @@ def _is_system(ctx: MessageContext) -> bool:
     """Configuration, or a record of infrastructure or telemetry that is about no person:
     `disabled` there is a switch, `address` a memory address, `asset` an artefact."""
     record = ctx.record
-    technical = record.domain in (Domain.TELEMETRY, Domain.INFRASTRUCTURE)
+    technical = record.domain in TECHNICAL_DOMAINS
     if ctx.has(Kind.PERSON, Kind.SUBJECT_PERSON, Kind.PERSON_LINKED):
         return False
     # A health word in the name of an infrastructure record (`DiagnoseClusterRequest`,

@@ -47,7 +47,7 @@ import numpy as np
 from pii_detector.classifier import CERTAIN, FieldType, Kind, MessageContext, TypeClass, Verdict
 from pii_detector.levels import PiiType, Sensitivity
 from pii_detector.names import words
-from pii_detector.records import SENSITIVE_DOMAINS, Domain, Subject
+from pii_detector.records import SENSITIVE_DOMAINS, TECHNICAL_DOMAINS, Subject
 from protomodel.model import FieldModel
 
 MODEL_PATH = Path(__file__).with_name("learned_model.npz")
@@ -450,7 +450,7 @@ def _on_people(ctx: MessageContext) -> bool:
     is a record of what people do (policy v2), but what the model learned about people's
     records does not carry to a trace's ids and hashes."""
     about = ctx.record.about_people or bool(ctx.linked) or ctx.has(Kind.PERSON)
-    system = ctx.record.domain in (Domain.TELEMETRY, Domain.INFRASTRUCTURE)
+    system = ctx.record.domain in TECHNICAL_DOMAINS
     return about and not system and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
 
 

@@ -274,7 +274,7 @@ def domain_of(sources: Mapping[str, Iterable[str]]) -> tuple[Domain, str]:
 def technical_package(package_words: tuple[str, ...]) -> bool:
     """A package about telemetry or infrastructure (decided by the package alone)."""
     domain, _ = domain_of({"package": package_words})
-    return domain in (Domain.TELEMETRY, Domain.INFRASTRUCTURE)
+    return domain in TECHNICAL_DOMAINS
 
 
 def subject_of(
@@ -282,7 +282,7 @@ def subject_of(
 ) -> Subject:
     """Whose record it is: a person's, a person's activity, a thing's or a system's settings."""
     own = set(name_words)
-    technical = domain in (Domain.TELEMETRY, Domain.INFRASTRUCTURE)
+    technical = domain in TECHNICAL_DOMAINS
     if is_person and not (technical and noun in TECHNICAL_PERSON_NOUNS):
         return Subject.PERSON
     if noun in CONFIG_NOUNS or (own & CONFIG_NOUNS and not own & ACTIVITY_NOUNS):
@@ -309,6 +309,8 @@ THING_HEADS = frozenset(
 SENSITIVE_DOMAINS = frozenset(
     {Domain.HEALTH, Domain.CRIMINAL_JUSTICE, Domain.SOCIAL_SERVICES, Domain.BELIEFS}
 )
+# A system's records: about machines and their signals, not about people.
+TECHNICAL_DOMAINS = frozenset({Domain.TELEMETRY, Domain.INFRASTRUCTURE})
 
 
 def topic_words(text: str) -> tuple[str, ...]:
