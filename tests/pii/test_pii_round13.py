@@ -139,75 +139,49 @@ def test_what_a_persons_record_holds_is_not_infrastructure_by_a_word_of_its_name
     assert not _of(analysis, "acme.veterans.v1.ServiceEndpoint.deployments").needs_review
 
 
-def test_a_sensitive_record_held_by_what_happened_to_a_person_is_theirs() -> None:
-    analysis = _in(
-        "acme.ferry.v1",
-        """
-        message Passenger {
-          string passenger_id = 1;
-          string full_name = 2;
-          string email = 3;
-        }
-        message Boarding {
-          string boarding_id = 1;
-          Passenger passenger = 2;
-          WarrantHit warrant = 3;
-        }
-        // A hit on the police warrant list.
-        message WarrantHit {
-          bool wanted = 1;
-        }
+# A ferry boarding holds its passenger and what the warrant check found: `%s` is the
+# boarding's third field, then the message it holds.
+_BOARDING = """
+    message Passenger {
+      string passenger_id = 1;
+      string full_name = 2;
+      string email = 3;
+    }
+    message Boarding {
+      string boarding_id = 1;
+      Passenger passenger = 2;
+      %s
+    }
+    %s
+"""
 
-        """,
-    )
+
+def test_a_sensitive_record_held_by_what_happened_to_a_person_is_theirs() -> None:
+    held = """// A hit on the police warrant list.
+    message WarrantHit {
+      bool wanted = 1;
+    }"""
+    analysis = _in("acme.ferry.v1", _BOARDING % ("WarrantHit warrant = 3;", held))
     assert _of(analysis, "acme.ferry.v1.WarrantHit.wanted").needs_review
 
 
 def test_a_result_without_an_identity_held_by_what_happened_to_a_person_is_theirs() -> None:
-    analysis = _in(
-        "acme.ferry.v1",
-        """
-        message Passenger {
-          string passenger_id = 1;
-          string full_name = 2;
-          string email = 3;
-        }
-        message Boarding {
-          string boarding_id = 1;
-          Passenger passenger = 2;
-          WarrantResult check = 3;
-        }
-        // The outcome of the police warrant check.
-        message WarrantResult {
-          bool extradition = 1;
-        }
-        """,
-    )
+    held = """// The outcome of the police warrant check.
+    message WarrantResult {
+      bool extradition = 1;
+    }"""
+    analysis = _in("acme.ferry.v1", _BOARDING % ("WarrantResult check = 3;", held))
     # Named after a thing, without an identity of its own: a part of the boarding.
     assert _of(analysis, "acme.ferry.v1.WarrantResult.extradition").needs_review
 
 
 def test_a_result_with_an_identity_of_its_own_is_a_catalogues_entry() -> None:
-    analysis = _in(
-        "acme.ferry.v1",
-        """
-        message Passenger {
-          string passenger_id = 1;
-          string full_name = 2;
-          string email = 3;
-        }
-        message Boarding {
-          string boarding_id = 1;
-          Passenger passenger = 2;
-          WarrantResult listed_as = 3;
-        }
-        // One entry of the police warrant catalogue, shared by every check.
-        message WarrantResult {
-          string id = 1;
-          bool extradition = 2;
-        }
-        """,
-    )
+    held = """// One entry of the police warrant catalogue, shared by every check.
+    message WarrantResult {
+      string id = 1;
+      bool extradition = 2;
+    }"""
+    analysis = _in("acme.ferry.v1", _BOARDING % ("WarrantResult listed_as = 3;", held))
     assert not _of(analysis, "acme.ferry.v1.WarrantResult.extradition").needs_review
 
 
