@@ -630,6 +630,10 @@ def message_context(
     (rule 48, rule 25 for what people hold).
     """
     name_words = words(message.name)
+    named = [_name_facts(f.name) for f in message.fields]
+    # A flag (`age_restricted`) holds no personal data, so it is no evidence of a person.
+    # Nor is a property of one (`gender_view`, `age_range_view` of a report row).
+    held = [facts for f, facts in zip(message.fields, named, strict=True) if f.type != "bool"]
     core = list(name_words)
     is_rpc = bool(core) and core[-1] in {"request", "response"}
     while len(core) > 1 and core[-1] in lx.MESSAGE_SUFFIXES:
@@ -641,13 +645,9 @@ def message_context(
     all_words = frozenset(name_words)
     package_sequence = tuple(w for part in package.split(".") for w in words(part))
     package_words = frozenset(package_sequence)
-    siblings = frozenset(key for f in message.fields for key in _concept_keys(words(f.name)))
-    # A flag (`age_restricted`) holds no personal data, so it is no evidence of a person.
-    # Nor is a property of one (`gender_view`, `age_range_view` of a report row).
-    evidence = {
-        key for f in message.fields if f.type != "bool" for key in _head_concept_keys(words(f.name))
-    } & _PERSON_EVIDENCE
-    field_words = [w for f in message.fields for w in words(f.name)]
+    siblings = frozenset(key for facts in named for key in facts.concept_keys)
+    evidence = {key for facts in held for key in facts.person_evidence}
+    field_words = [w for facts in named for w in facts.tokens]
     topic_sources = {
         "name": name_words, "package": package_sequence, "fields": field_words,
         "comment": words_of_text(message.comments.text), **(topics or {}),
@@ -694,10 +694,8 @@ def message_context(
         kinds.add(Kind.CARD)
     if (all_words | package_words) & _ANY_INSURANCE_WORDS:
         kinds.add(Kind.ANY_INSURANCE)
-    keyed_by_a_person = _keyed_by_a_person(message)
-    points_at_person = keyed_by_a_person or any(
-        _points_at_person(words(f.name), person_nouns) for f in message.fields
-    )
+    keyed_by_a_person = any(facts.person_key for facts in held)
+    points_at_person = keyed_by_a_person or any(facts.referenced in person_nouns for facts in named)
     # In a health package, a catalog thing that points at nobody (`Drug`, `Product`) is
     # reference data, not a record about a patient.
     reference_thing = noun in lx.THING_NOUNS and Kind.PERSON not in kinds and not points_at_person
@@ -740,7 +738,7 @@ def message_context(
     # The lexicon's person words only: a package's own person nouns come from its other
     # files, and a file's record must not depend on which of them are analysed with it.
     points_at_listed_person = keyed_by_a_person or any(
-        _points_at_person(words(f.name)) for f in message.fields
+        facts.referenced in lx.PERSON_NOUNS for facts in named
     )
     subject = subject_of(
         core,
@@ -768,7 +766,7 @@ def message_context(
     if Kind.HEALTH in kinds and domain == Domain.GENERAL:
         domain, domain_evidence = Domain.HEALTH, "health words in its name or package"
     record = Record(subject, domain, domain_evidence)
-    value_fields = sum(1 for f in message.fields if words(f.name)[-1:] == ("value",))
+    value_fields = sum(1 for facts in named if facts.tokens[-1:] == ("value",))
     return MessageContext(
         fqn=message.fqn, noun=noun, words=all_words, kinds=frozenset(kinds),
         person_nouns=person_nouns, record=record,
@@ -783,13 +781,35 @@ def message_context(
 _PERSON_KEYS = frozenset({"ssn", "national_id", "passport", "drivers_license", "medical_record"})
 
 
-def _keyed_by_a_person(message: MessageModel) -> bool:
-    """A record that carries a person's government or medical record number (`bsn`,
-    `ssn`, `mrn`) points at that person as surely as a `<person>_id` does: a benefit, a
-    debt-help case or a claim filed under the person's number is about them (rule 47)."""
-    return any(
-        f.type != "bool" and _head_concept_keys(words(f.name)) & _PERSON_KEYS
-        for f in message.fields
+@dataclass(frozen=True)
+class _NameFacts:
+    """What `message_context` reads of one field's name."""
+
+    tokens: tuple[str, ...]
+    concept_keys: frozenset[str]
+    # The person facts it holds as data (`gender`, not `gender_view`).
+    person_evidence: frozenset[str]
+    # A person's government or medical record number (`bsn`, `ssn`, `mrn`): a record that
+    # carries one points at that person as surely as a `<person>_id` does: a benefit, a
+    # debt-help case or a claim filed under the person's number is about them (rule 47).
+    person_key: bool
+    # The noun a reference names (`customer` of `customer_id`): a person's when it is a
+    # person noun (`_points_at_person`).
+    referenced: str | None
+
+
+# The words and the lexicon's concepts of a name depend on the name alone: a schema
+# repeats its field names thousands of times.
+@lru_cache(maxsize=1 << 16)
+def _name_facts(name: str) -> _NameFacts:
+    tokens = words(name)
+    head_keys = _head_concept_keys(tokens)
+    return _NameFacts(
+        tokens=tokens,
+        concept_keys=_concept_keys(tokens),
+        person_evidence=head_keys & _PERSON_EVIDENCE,
+        person_key=bool(head_keys & _PERSON_KEYS),
+        referenced=tokens[-2] if len(tokens) >= 2 and tokens[-1] in _REFERENCE_HEADS else None,
     )
 
 

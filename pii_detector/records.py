@@ -248,17 +248,10 @@ def domain_of(sources: Mapping[str, Iterable[str]]) -> tuple[Domain, str]:
     place (the name, the package) or two weaker ones.
     """
     scores: Counter[Domain] = Counter()
-    seen: dict[Domain, list[tuple[str, set[str]]]] = {}
+    seen: dict[Domain, list[tuple[str, frozenset[str]]]] = {}
     for place, place_words in sources.items():
-        found: dict[Domain, set[str]] = {}
-        listed = without_probes(place_words)
-        # Topics of two words (`child support`) are read as one.
-        pairs = (f"{a}_{b}" for a, b in pairwise(listed))
-        for word in {*listed, *(p for p in pairs if p in _DOMAINS_OF)}:
-            for domain in _DOMAINS_OF.get(word, ()):
-                found.setdefault(domain, set()).add(word)
         weight = _WEIGHTS.get(place, 1)
-        for domain, hits in found.items():
+        for domain, hits in _topic_hits(tuple(place_words)):
             scores[domain] += weight * min(len(hits), 2)
             seen.setdefault(domain, []).append((place, hits))
     if not scores:
@@ -268,6 +261,28 @@ def domain_of(sources: Mapping[str, Iterable[str]]) -> tuple[Domain, str]:
     if scores[best] < 3:
         return Domain.GENERAL, "too little topic evidence"
     return best, "; ".join(f"{p}: {', '.join(sorted(h)[:3])}" for p, h in seen[best])
+
+
+# Every start of a two-word topic (`child` of `child_support`) up to an underscore: a
+# pair `{a}_{b}` can be a topic only if `a` is one of them, so other pairs are not joined.
+_PAIR_STARTS = frozenset(
+    word[:i] for word in _DOMAINS_OF for i, char in enumerate(word) if char == "_"
+)
+
+
+# The vocabulary is fixed, so a place's hits depend on its words alone (a package, a file
+# or a comment is read for every message it holds).
+@lru_cache(maxsize=1 << 14)
+def _topic_hits(place_words: tuple[str, ...]) -> tuple[tuple[Domain, frozenset[str]], ...]:
+    """The topic words of one place, by the domain they are evidence for."""
+    found: dict[Domain, set[str]] = {}
+    listed = without_probes(place_words)
+    # Topics of two words (`child support`) are read as one.
+    pairs = (f"{a}_{b}" for a, b in pairwise(listed) if a in _PAIR_STARTS)
+    for word in {*listed, *(p for p in pairs if p in _DOMAINS_OF)}:
+        for domain in _DOMAINS_OF.get(word, ()):
+            found.setdefault(domain, set()).add(word)
+    return tuple((domain, frozenset(hits)) for domain, hits in found.items())
 
 
 @lru_cache(maxsize=4096)
