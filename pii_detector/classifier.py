@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import pairwise
 
 from pii_detector import lexicon as lx
@@ -206,12 +206,42 @@ class MessageContext:
     def has(self, *kinds: Kind) -> bool:
         return not self.kinds.isdisjoint(kinds)
 
-    @property
+    # Readings of the whole context that its fields ask for again and again: computed once
+    # each (a context is immutable; `replace` makes a new one).
+
+    @cached_property
     def describes(self) -> str:
         """The message in a reason: ``Customer (person)``, ``Order (person_linked)``."""
         shown = [k.value for k in self.kinds if k not in (Kind.REQUEST, Kind.SUBJECT_PERSON)]
         name = self.fqn.rsplit(".", 1)[-1]
         return f"{name} ({', '.join(sorted(shown))})" if shown else f"{name} (a thing)"
+
+    @cached_property
+    def on_people(self) -> bool:
+        """A record about a person or about what happened to one, outside technical domains."""
+        record = self.record
+        return (
+            record.about_people
+            and record.domain not in TECHNICAL_DOMAINS
+            and not self.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
+        )
+
+    @cached_property
+    def is_system(self) -> bool:
+        """Configuration, or a record of infrastructure or telemetry that is about no person:
+        `disabled` there is a switch, `address` a memory address, `asset` an artefact."""
+        record = self.record
+        technical = record.domain in TECHNICAL_DOMAINS
+        if self.has(Kind.PERSON, Kind.SUBJECT_PERSON, Kind.PERSON_LINKED):
+            return False
+        # A health word in the name of an infrastructure record (`DiagnoseClusterRequest`,
+        # `DiscoveredApiObservation`) names the state of a machine: the record decides.
+        return technical or (record.subject == Subject.CONFIG and not self.has(Kind.HEALTH))
+
+    @cached_property
+    def lists_names(self) -> bool:
+        """A message of names (`CookieNames`): its fields hold the names of things."""
+        return raw_words(self.fqn.rsplit(".", 1)[-1])[-1:] == ["names"]
 
 
 _PERSON_EVIDENCE = frozenset(
@@ -1034,7 +1064,7 @@ def _sensitive_free_text(verdict: Verdict, ctx: MessageContext) -> Verdict:
         and verdict.level == M
         and verdict.review is None
         and ctx.record.domain in SENSITIVE_DOMAINS
-        and _on_people(ctx)
+        and ctx.on_people
     ):
         domain = ctx.record.domain.value.replace("_", " ")
         return replace(verdict, review=(
@@ -1052,7 +1082,7 @@ def beside_a_sensitive_fact(verdict: Verdict, fact: str, ctx: MessageContext) ->
         verdict.rule in {"FREE_TEXT", "OPEN_CONTAINER"}
         and verdict.level == M
         and verdict.review is None
-        and _on_people(ctx)
+        and ctx.on_people
     ):
         return replace(verdict, review=(
             f"free text beside a sensitive fact ({fact}) may describe it (HIGH)"))  # fmt: skip
@@ -1083,9 +1113,9 @@ def category_of_facts(
     states that fact when it takes that value: HIGH, unsure (a reviewer decides, and it
     does not spread). What a category can be says what it holds; a switch's state words
     (`DISABLED`) say nothing."""
-    if verdict.level != P or verdict.rule != "ENUM_STATE" or not _on_people(ctx):
+    if verdict.level != P or verdict.rule != "ENUM_STATE" or not ctx.on_people:
         return verdict
-    if ctx.has(Kind.REQUEST) or _is_system(ctx) or set(words(enum_name)) & _LINES_OF_WORK:
+    if ctx.has(Kind.REQUEST) or ctx.is_system or set(words(enum_name)) & _LINES_OF_WORK:
         return verdict
     prefix = words(enum_name)
     for value in values:
@@ -1125,24 +1155,61 @@ def states_a_sensitive_fact(verdict: Verdict) -> bool:
     )
 
 
-def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict:
-    tokens = words(field.name)
-    if field.is_map and "by" in tokens[1:-1]:
+@dataclass(frozen=True)
+class _NameReading:
+    """A field's name as read before its message: its words and their concepts."""
+
+    tokens: tuple[str, ...]
+    matches: tuple[Match, ...]
+    # The governing concept when no match depends on the message (`_context_free`), else None.
+    governing: _Name | None
+    context_free: bool
+
+
+def _context_free(match: Match) -> bool:
+    """A match that `_applies`, `_other_sense` and a system's record all keep."""
+    concept = match.concept
+    return (
+        lx.HEALTH not in concept.flags
+        and concept.key not in _CONTEXT_CONCEPTS
+        and match.text not in _OTHER_SENSE_WORDS
+    )
+
+
+# Words and concepts depend on the name (and whether the field is a map) alone, and the
+# lexicon is fixed: a schema repeats its field names thousands of times.
+@lru_cache(maxsize=1 << 16)
+def _read_name(field_name: str, is_map: bool) -> _NameReading:
+    tokens = words(field_name)
+    if is_map and "by" in tokens[1:-1]:
         # `deductions_by_code`: a map from the key after "by" to the value before it.
         tokens = tokens[: tokens.index("by", 1)]
-    matches = [m for m in match_concepts(tokens) if _applies(m.concept, ctx)]
-    raw = raw_words(field.name)
-    matches = [m for m in matches if not _other_sense(m, tokens, raw, ctx)]
-    if _is_system(ctx):
-        # Configuration and infrastructure hold no one's health (`max_buffered_rx_bytes`).
-        matches = [m for m in matches if m.concept.key not in _HEALTH_CONCEPTS]
-    name = _govern(tokens, matches)
+    matches = _matches(tokens)
+    context_free = all(_context_free(m) for m in matches)
+    governing = _govern(tokens, list(matches)) if context_free else None
+    return _NameReading(tokens, matches, governing, context_free)
+
+
+def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict:
+    reading = _read_name(field.name, field.is_map)
+    tokens = reading.tokens
+    if reading.context_free:
+        matches = list(reading.matches)
+        name = reading.governing
+    else:
+        matches = [m for m in reading.matches if _applies(m.concept, ctx)]
+        raw = raw_words(field.name)
+        matches = [m for m in matches if not _other_sense(m, tokens, raw, ctx)]
+        if ctx.is_system:
+            # Configuration and infrastructure hold no one's health (`max_buffered_rx_bytes`).
+            matches = [m for m in matches if m.concept.key not in _HEALTH_CONCEPTS]
+        name = _govern(tokens, matches)
 
     if ftype.cls == TypeClass.TEMPORAL:
         return _temporal(name, ctx)
     if ftype.scalar == "bool":
         return _review_flag(_boolean(matches, ctx, tokens), field, ctx)
-    if ftype.scalar in _TEXT_SCALARS and raw_words(ctx.fqn.rsplit(".", 1)[-1])[-1:] == ["names"]:
+    if ftype.scalar in _TEXT_SCALARS and ctx.lists_names:
         # `OAuth2Credentials.CookieNames.refresh_token`: the name of the cookie, not the token.
         return _v(P, None, "NAMES_RECORD",
                   f"`{field.name}` in {ctx.describes} is the name of a {field.name}, not its value",
@@ -1272,7 +1339,7 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         if (
             said is not None
             and said.pii_type in _FACT_TYPES
-            and (not _about_someone(ctx) or _is_system(ctx))
+            and (not _about_someone(ctx) or ctx.is_system)
         ):
             # "the resource's ancestry", "a diagnosis of the task": a personal fact is
             # a person's; on a record about no one the comment means something else.
@@ -1411,7 +1478,7 @@ def _name_says_what_it_is(
     if last in _SYMBOL_WORDS:
         return True  # `masking_character`: one symbol, whatever the comment's example
     if last in lx.PROPERTY_WORDS and last not in lx.VALUE_WORDS | _PARTY_WORDS:
-        return last not in lx.FACT_DESCRIBING_TAILS or not _on_people(ctx)
+        return last not in lx.FACT_DESCRIBING_TAILS or not ctx.on_people
     return said.pii_type in _SECRET_TYPES and ftype.scalar in _NUMBER_SCALARS
 
 
@@ -1436,7 +1503,7 @@ _FACT_TYPES = frozenset(
 
 def _about_someone(ctx: MessageContext) -> bool:
     """A record about a person or about what people do, or one that points at a person."""
-    return _on_people(ctx) or ctx.has(*_ABOUT_A_PERSON, Kind.SUBJECT_PERSON)
+    return ctx.on_people or ctx.has(*_ABOUT_A_PERSON, Kind.SUBJECT_PERSON)
 
 
 # Administrative-looking last words that still hold a value: a number, a code, a query a
@@ -1636,7 +1703,7 @@ def _unsure_on_a_person(
         return verdict
     if ctx.has(Kind.REQUEST) and not writes_a_record:
         return verdict
-    if ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER) or not _on_people(ctx):
+    if ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER) or not ctx.on_people:
         return verdict
     tokens = words(field.name)
     raw = raw_words(field.name)
@@ -1755,16 +1822,6 @@ def _person_number(raw: Sequence[str], ctx: MessageContext) -> bool:
     return not counted and not measured
 
 
-def _on_people(ctx: MessageContext) -> bool:
-    """A record about a person or about what happened to one, outside technical domains."""
-    record = ctx.record
-    return (
-        record.about_people
-        and record.domain not in TECHNICAL_DOMAINS
-        and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
-    )
-
-
 def _review_flag(verdict: Verdict, field: FieldModel, ctx: MessageContext) -> Verdict:
     """A PUBLIC flag or category on a record about a person may state a sensitive fact
     (`background_check_cleared`, an enum `program` of benefits): a reviewer decides."""
@@ -1809,7 +1866,7 @@ def _sensitive_fact_words(tokens: Sequence[str], ctx: MessageContext, category: 
     `disabled`) are weak: `care_level`, `custody_level`, an incident's `kind`, a union
     member's `political_fund_opt_in` state the fact. Only a flag made of handling words
     alone (`active`, `verified`) or a workflow category (`status`) stays unflagged."""
-    if ctx.record.domain not in SENSITIVE_DOMAINS or not _on_people(ctx):
+    if ctx.record.domain not in SENSITIVE_DOMAINS or not ctx.on_people:
         return False
     if category:
         return not set(tokens) <= _HANDLING_CATEGORIES
@@ -1958,7 +2015,7 @@ def _applies(concept: lx.Concept, ctx: MessageContext) -> bool:
 def _health_of_a_person(ctx: MessageContext) -> bool:
     """A health record about a person by its record, not its name (`PrescreenResponse` of a
     clinical trial's candidate, a dispatch `Incident` of a 911 medical call)."""
-    return ctx.record.domain == Domain.HEALTH and _on_people(ctx) and ctx.has(Kind.PERSON_LINKED)
+    return ctx.record.domain == Domain.HEALTH and ctx.on_people and ctx.has(Kind.PERSON_LINKED)
 
 
 def _about_a_person(concept: lx.Concept, ctx: MessageContext) -> bool:
@@ -1971,6 +2028,12 @@ def _about_a_person(concept: lx.Concept, ctx: MessageContext) -> bool:
 
 _HEALTH_CONCEPTS = frozenset({"health", "health_ctx", "health_fact_ctx", "blood_type"})
 _PERSON_ATTRIBUTES = frozenset({"gender", "dob", "age", "person_name", "ambiguous_name"})
+# Concepts whose reading depends on the message: health data only of people and in health
+# records (`_applies`), a person's attributes not an animal's, and nothing of health in a
+# system's record.
+_CONTEXT_CONCEPTS = _HEALTH_CONCEPTS | _PERSON_ATTRIBUTES
+# Words `_other_sense` may read in another sense, depending on the message.
+_OTHER_SENSE_WORDS = lx.HEAD_ONLY_WORDS | {"probation", "prescription"}
 
 
 def _govern(tokens: tuple[str, ...], matches: list[Match]) -> _Name | None:
@@ -2004,7 +2067,7 @@ def _sexual_life(tokens: Sequence[str], ctx: MessageContext, kind: str) -> Verdi
     (policy v2: HIGH/SPECIAL_CATEGORY). What the type rules out decides the reading."""
     if "sex" not in tokens or not ctx.record.about_people or ctx.has(Kind.ANIMAL):
         return None
-    if _is_a_thing(ctx) or _is_system(ctx) or set(tokens) & _CONSENT_WORDS:
+    if _is_a_thing(ctx) or ctx.is_system or set(tokens) & _CONSENT_WORDS:
         return None
     return _v(H, PiiType.SPECIAL_CATEGORY, "SEXUAL_LIFE",
               f"a {kind} named after sex cannot hold a person's sex: it states a fact about "
@@ -2027,9 +2090,7 @@ def _temporal(name: _Name | None, ctx: MessageContext) -> Verdict:
 def _boolean(matches: Iterable[Match], ctx: MessageContext, tokens: Sequence[str]) -> Verdict:
     # On a thing that points at nobody (`Venue.wheelchair_accessible`), the flag is about
     # the thing: POLICY.md's "booleans about records".
-    about_a_thing = (
-        _is_a_thing(ctx) or _is_system(ctx) or _points_at_nobody(ctx) or ctx.part_of_thing
-    )
+    about_a_thing = _is_a_thing(ctx) or ctx.is_system or _points_at_nobody(ctx) or ctx.part_of_thing
     if (sexual := _sexual_life(tokens, ctx, "flag")) is not None:
         return sexual
     for match in matches:
@@ -2049,18 +2110,6 @@ def _boolean(matches: Iterable[Match], ctx: MessageContext, tokens: Sequence[str
 
 # Words of a person's choice about what comes before them (`…_opt_in`, `…_consent`).
 _CONSENT_WORDS = frozenset({"opt", "optin", "consent", "consented", "agreed", "agreement"})
-
-
-def _is_system(ctx: MessageContext) -> bool:
-    """Configuration, or a record of infrastructure or telemetry that is about no person:
-    `disabled` there is a switch, `address` a memory address, `asset` an artefact."""
-    record = ctx.record
-    technical = record.domain in TECHNICAL_DOMAINS
-    if ctx.has(Kind.PERSON, Kind.SUBJECT_PERSON, Kind.PERSON_LINKED):
-        return False
-    # A health word in the name of an infrastructure record (`DiagnoseClusterRequest`,
-    # `DiscoveredApiObservation`) names the state of a machine: the record decides.
-    return technical or (record.subject == Subject.CONFIG and not ctx.has(Kind.HEALTH))
 
 
 def _points_at_nobody(ctx: MessageContext) -> bool:
@@ -2143,7 +2192,7 @@ def _is_personal_fact(concept: lx.Concept, ctx: MessageContext) -> bool:
 
 def _by_name(name: _Name, ctx: MessageContext, ftype: FieldType) -> Verdict | None:
     concept = name.match.concept
-    if name.match.text in _SWITCH_WORDS and _is_system(ctx):
+    if name.match.text in _SWITCH_WORDS and ctx.is_system:
         return _v(P, None, "BOOL_FLAG", f"`{name.match.text}` switches off part of a system", 0.9)
     if _is_secret_concept(concept) and set(name.tail) & _SECRET_REFERENCE_TAILS:
         where = sorted(set(name.tail) & _SECRET_REFERENCE_TAILS)[0]
@@ -2167,7 +2216,7 @@ def _by_name(name: _Name, ctx: MessageContext, ftype: FieldType) -> Verdict | No
     prop = _property_tail(name, ctx)
     if prop is not None and concept.key not in {"expiry", "by"}:
         reason = f"`{'_'.join(name.tokens)}` is the {prop} of {concept.label}, not the data"
-        if concept.level == H and concept.pii_type in _PERSONAL_FACT_TYPES and _on_people(ctx):
+        if concept.level == H and concept.pii_type in _PERSONAL_FACT_TYPES and ctx.on_people:
             # `ethnic_group`, `annual_income_range` on a person: the property word is weak
             # evidence, the field may state the fact itself (a group, a band of income).
             return _v(P, None, "PROPERTY_OF", reason, 0.5,
@@ -2513,7 +2562,7 @@ def _expense(name: _Name, ctx: MessageContext) -> Verdict:
 def _financial(name: _Name, ctx: MessageContext) -> Verdict:
     """Income, debt, assets: a person's (HIGH); an organisation's accounts are not personal."""
     # On configuration and infrastructure, money words are a system's.
-    if _is_system(ctx) and not (ctx.has(*_ABOUT_A_PERSON) or set(name.prefix) & lx.PERSON_NOUNS):
+    if ctx.is_system and not (ctx.has(*_ABOUT_A_PERSON) or set(name.prefix) & lx.PERSON_NOUNS):
         return _v(P, None, "ORG_FINANCES",
                   f"`{name.match.text}` of {ctx.describes}, which is about no person", 0.6)  # fmt: skip
     if ctx.has(Kind.ORG) and not ctx.has(Kind.PERSON) and not set(name.prefix) & lx.PERSON_NOUNS:
@@ -2813,7 +2862,7 @@ def _fingerprint(name: _Name, ctx: MessageContext) -> Verdict:
     if (
         persons
         or set(name.tail) & (_SIGNATURE_IMAGE | {"template", "wsq", "minutiae"})
-        or (ctx.has(Kind.PERSON, Kind.SUBJECT_PERSON, Kind.IDENTITY) and not _is_system(ctx))
+        or (ctx.has(Kind.PERSON, Kind.SUBJECT_PERSON, Kind.IDENTITY) and not ctx.is_system)
     ):
         return _v(H, PiiType.BIOMETRIC, "NAME_WORD", "a person's fingerprint is biometric data")
     return _v(P, None, "NO_SIGNAL",
@@ -2841,7 +2890,7 @@ def _token(name: _Name, ctx: MessageContext) -> Verdict:
         return _v(P, None, "PAGINATION_TOKEN",
                   f"the token of {ctx.describes} is a {sorted(plumbing)[0]} token, not access",
                   0.75)  # fmt: skip
-    if prefix & _NON_SECRET_TOKEN_WORDS or _is_system(ctx):
+    if prefix & _NON_SECRET_TOKEN_WORDS or ctx.is_system:
         # Policy v2: poll, task, operation, routing, attribution tokens open nothing.
         return _v(P, None, "PAGINATION_TOKEN",
                   f"`{'_'.join(name.tokens)}` names a step or a position, not access", 0.7)  # fmt: skip
@@ -2931,7 +2980,7 @@ def _key(name: _Name, ctx: MessageContext) -> Verdict:
         return _v(H, PiiType.API_KEY, "NAME_WORD", f"`{owner}_key` is secret key material")
     if owner in ctx.person_nouns:
         return _v(L, PiiType.CUSTOMER_ID, "PERSON_ID", f"a key that identifies {_a(owner)}")
-    if _is_system(ctx) or not ctx.has(*_ABOUT_A_PERSON, Kind.SECURITY):
+    if ctx.is_system or not ctx.has(*_ABOUT_A_PERSON, Kind.SECURITY):
         # Policy v2: runtime, descriptor, factory, lookup keys are names, not secrets.
         return _v(P, None, "NO_SIGNAL", f"`{owner}_key` names an entry, not a secret", 0.75)
     return _v(H, PiiType.API_KEY, "NAME_WORD",
@@ -3149,9 +3198,9 @@ def comment_prose(text: str) -> str:
 def _from_comment(
     field: FieldModel, ctx: MessageContext, only: frozenset[str] = _COMMENT_CONCEPTS
 ) -> Verdict | None:
+    if not (field.comments.leading or field.comments.trailing):
+        return None  # no text (`Comments.text` joins them: asked of every field)
     text = field.comments.text
-    if not text:
-        return None
     prose = comment_prose(text.replace("n't", " not").replace("'s", ""))
     raw = _COMMENT_WORD.findall(prose)
     tokens: list[str] = []
