@@ -1217,9 +1217,7 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
     if field.is_repeated and ftype.scalar == "string" and raw_words(field.name)[-1:] == ["keys"]:
         # `id_keys`, `description_keys`: the names of attribute keys, not key values.
         return _v(P, None, "KEY_NAMES", f"`{field.name}` lists key names", 0.9)
-    if ftype.scalar in lx.INTEGER_TYPES | {"float", "double"} and (
-        _is_counter(tokens) or _numbered(field.name)
-    ):
+    if ftype.scalar in _QUANTITY_SCALARS and (_is_counter(tokens) or _numbered(field.name)):
         return _v(P, None, "COUNTER", f"`{field.name}` counts something")
     if ftype.cls == TypeClass.ENUM:
         return _review_flag(_enum(name, ftype, ctx), field, ctx)
@@ -1511,7 +1509,8 @@ def _about_someone(ctx: MessageContext) -> bool:
 _VALUE_HEADS = frozenset({"number", "code", "value", "query"})
 
 
-_NUMBER_SCALARS = lx.INTEGER_TYPES | {"float", "double", "bool"}
+_QUANTITY_SCALARS = lx.INTEGER_TYPES | {"float", "double"}
+_NUMBER_SCALARS = _QUANTITY_SCALARS | {"bool"}
 # Concepts of secrets that are no number (`token_lifetime_seconds`, `api_keys_allowed`).
 _SECRET_CONCEPTS = frozenset({"token", "key", "api_key", "secret"})
 # Concepts only text can hold: a number named after them is something else.
@@ -1594,12 +1593,12 @@ def _health_fact(
         return None
     health = record.domain == Domain.HEALTH
     states = ftype.scalar in _TEXT_SCALARS or ftype.cls == TypeClass.ENUM
-    if health and ftype.scalar in lx.INTEGER_TYPES | {"float", "double"}:
+    if health and ftype.scalar in _QUANTITY_SCALARS:
         states = states or bool(set(raw_words(field.name)[1:]) & _MEASUREMENT_UNITS)
     own_topic = (
         record.subject == Subject.PERSON
         or bool(ctx.linked)
-        or bool(ctx.words & (DOMAIN_WORDS[Domain.CRIMINAL_JUSTICE] | lx.HEALTH_NOUNS))
+        or bool(ctx.words & _CLINICAL_OR_CRIMINAL_WORDS)
     )
     if record.domain not in (Domain.HEALTH, Domain.CRIMINAL_JUSTICE) or not states or not own_topic:
         return None
@@ -1648,6 +1647,10 @@ def _benefit_money(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
     return _v(H, PiiType.FINANCIAL_INFO, "BENEFIT_MONEY",
               f"`{field.name}` is money on {ctx.describes}, {_a(record.describes)} "
               f"({record.evidence}): the person's income or wealth", 0.75)  # fmt: skip
+
+
+# Words of a message's own name that make it clinical or criminal (`_health_fact`).
+_CLINICAL_OR_CRIMINAL_WORDS = DOMAIN_WORDS[Domain.CRIMINAL_JUSTICE] | lx.HEALTH_NOUNS
 
 
 # Units a measurement of a body or a dose is given in (the last words of a field name).
