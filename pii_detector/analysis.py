@@ -305,6 +305,8 @@ class _Engine:
         """Free text next to a field that certainly states a special-category fact may
         describe that fact (classifier.beside_a_sensitive_fact)."""
         for fqn in self.messages:
+            if not self.contexts[fqn].on_people:
+                continue  # then no field of it is in doubt (classifier.beside_a_sensitive_fact)
             fields = self.fields_of(fqn)
             fact = next((f.name for f in fields if states_a_sensitive_fact(self.own[f.fqn])), None)
             if fact is None:
@@ -318,6 +320,8 @@ class _Engine:
         """A category whose values name a sensitive fact states it
         (classifier.category_of_facts)."""
         for fqn in self.messages:
+            if not self.contexts[fqn].on_people:
+                continue  # then no category of it states a fact (classifier.category_of_facts)
             for field in self.fields_of(fqn):
                 ftype = self.types[field.fqn]
                 enum = self.tree.enum(ftype.name) if ftype.cls == TypeClass.ENUM else None
@@ -538,6 +542,8 @@ class _Engine:
         """
         by_noun: dict[tuple[str, str], list[str]] = {}
         held_by: dict[str, list[tuple[str, str]]] = {}
+        # Each message's `<noun>_id` fields by the noun they name: every round reads them.
+        ids_of: dict[str, list[tuple[str, str]]] = {}
         for fqn, message in self.messages.items():
             file = self.file_of[fqn].name
             by_noun.setdefault((file, self.contexts[fqn].noun), []).append(fqn)
@@ -545,6 +551,9 @@ class _Engine:
             if abbreviated := initials(message.name):
                 by_noun.setdefault((file, abbreviated), []).append(fqn)
             for field, ftype in zip(message.fields, self._field_types[fqn], strict=True):
+                tokens = words(field.name)
+                if tokens[-1:] in (("id",), ("ids",)) and len(tokens) >= 2:
+                    ids_of.setdefault(fqn, []).append((field.name, tokens[-2]))
                 held = ftype.name
                 same_file = held in self.messages and self.file_of[held].name == file
                 if ftype.cls == TypeClass.MESSAGE and same_file and held != fqn:
@@ -558,11 +567,9 @@ class _Engine:
                     continue
                 file = self.file_of[fqn].name
                 sources = [
-                    (target, f"through `{field.name}`", False)
-                    for field in message.fields
-                    if (tokens := words(field.name))[-1:] in (("id",), ("ids",))
-                    and len(tokens) >= 2
-                    for target in by_noun.get((file, tokens[-2]), ())
+                    (target, f"through `{name}`", False)
+                    for name, noun in ids_of.get(fqn, ())
+                    for target in by_noun.get((file, noun), ())
                     if target != fqn
                 ]
                 # A thing's noun (`LabResult`) links only through the id it carries, and

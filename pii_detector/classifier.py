@@ -227,6 +227,29 @@ class MessageContext:
         )
 
     @cached_property
+    def people_record(self) -> bool:
+        """About people (a person, or what happened to one), not animals or organisations."""
+        return self.record.about_people and not self.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
+
+    @cached_property
+    def worth_review(self) -> bool:
+        """A record about a person, or about what one did in a sensitive domain."""
+        record = self.record
+        if self.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG):
+            return False
+        return record.subject == Subject.PERSON or (
+            record.about_people and record.domain in _REVIEW_DOMAINS
+        )
+
+    @cached_property
+    def reviews_unplaced(self) -> bool:
+        """A record about people whose fields the rules cannot place are flagged for review
+        (`_unsure_on_a_person`): no request, unless it writes a person's sensitive record
+        (`StartCycleRequest` with a `patient_id` carries that record's facts)."""
+        writes_a_record = self.has(Kind.PERSON_LINKED) and self.record.domain in SENSITIVE_DOMAINS
+        return self.on_people and not (self.has(Kind.REQUEST) and not writes_a_record)
+
+    @cached_property
     def is_system(self) -> bool:
         """Configuration, or a record of infrastructure or telemetry that is about no person:
         `disabled` there is a switch, `address` a memory address, `asset` an artefact."""
@@ -1547,7 +1570,7 @@ def _unplaced(
     """
     record = ctx.record
     nothing = f"nothing in `{field.name}` or its type points at a person"
-    about_person = record.about_people and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
+    about_person = ctx.people_record
     message_typed = ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER)
     if (
         "language" in tokens
@@ -1566,7 +1589,7 @@ def _unplaced(
     fact = _health_fact(field, tokens, ctx, ftype) or _benefit_money(field, ctx, ftype)
     if fact is not None:
         return fact
-    if _worth_review(ctx):
+    if ctx.worth_review:
         return _v(P, None, "NO_SIGNAL", nothing, 0.4, _ABOUT_PEOPLE_REVIEW)
     return _v(P, None, "NO_SIGNAL", nothing, 0.8)
 
@@ -1584,8 +1607,9 @@ def _health_fact(
     package holds facts about things.
     """
     record = ctx.record
-    about_person = record.about_people and not ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG)
-    if not about_person or _administrative(tokens) or ctx.has(Kind.REQUEST):
+    if record.domain not in (Domain.HEALTH, Domain.CRIMINAL_JUSTICE):
+        return None
+    if not ctx.people_record or _administrative(tokens) or ctx.has(Kind.REQUEST):
         return None
     if record.subject == Subject.PERSON and ctx.noun in lx.PROFESSIONAL_ROLES:
         # A nurse's or a physician's own record describes them at work, not a patient's
@@ -1600,7 +1624,7 @@ def _health_fact(
         or bool(ctx.linked)
         or bool(ctx.words & _CLINICAL_OR_CRIMINAL_WORDS)
     )
-    if record.domain not in (Domain.HEALTH, Domain.CRIMINAL_JUSTICE) or not states or not own_topic:
+    if not states or not own_topic:
         return None
     what = "a fact about the person's health or care" if health else "criminal-offence data"
     # A log of what a system did with health data (`FhirStreamLogEntry.destination`): no
@@ -1664,16 +1688,6 @@ _MEASUREMENT_UNITS = frozenset(
 _REVIEW_DOMAINS = SENSITIVE_DOMAINS | {Domain.FINANCE, Domain.HR}
 
 
-def _worth_review(ctx: MessageContext) -> bool:
-    """A record about a person, or about what one did in a sensitive domain."""
-    record = ctx.record
-    if ctx.has(Kind.ANIMAL, Kind.VETERINARY, Kind.ORG):
-        return False
-    return record.subject == Subject.PERSON or (
-        record.about_people and record.domain in _REVIEW_DOMAINS
-    )
-
-
 # PUBLIC answers that come from what a name lacks or from its shape, not from knowing the
 # field: on a record about a person they may be wrong, so a reviewer sees them.
 _CONTEXT_BLIND_RULES = frozenset({"NO_SIGNAL", "BOOL_FLAG", "ENUM_STATE", "THING_ID"})
@@ -1699,14 +1713,9 @@ def _unsure_on_a_person(
     the record's own (`lmp`, a dose's `start_date`). Message-typed fields are left to what
     they hold.
     """
-    # A request that writes a person's sensitive record (`StartCycleRequest` with a
-    # `patient_id`) carries that record's facts.
-    writes_a_record = ctx.has(Kind.PERSON_LINKED) and ctx.record.domain in SENSITIVE_DOMAINS
-    if verdict.level != P or verdict.review is not None:
+    if verdict.level != P or verdict.review is not None or not ctx.reviews_unplaced:
         return verdict
-    if ctx.has(Kind.REQUEST) and not writes_a_record:
-        return verdict
-    if ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER) or not ctx.on_people:
+    if ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER):
         return verdict
     tokens = words(field.name)
     raw = raw_words(field.name)
@@ -1814,7 +1823,7 @@ def _person_number(raw: Sequence[str], ctx: MessageContext) -> bool:
     """A number that may state a fact about a person (`weekly_allowance_pence` of a carer,
     `oocytes_retrieved` of a patient), not a count or a measurement of the record
     (`speeding_events`, `distance_km` of a trip)."""
-    if not _worth_review(ctx):
+    if not ctx.worth_review:
         return False
     last = raw[-1] if raw else ""
     own = ctx.record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED)
@@ -1831,7 +1840,7 @@ def _review_flag(verdict: Verdict, field: FieldModel, ctx: MessageContext) -> Ve
     tokens = words(field.name)
     if verdict.level != P or verdict.rule not in {"BOOL_FLAG", "ENUM_STATE"}:
         return verdict
-    if not _worth_review(ctx) or ctx.has(Kind.REQUEST):
+    if not ctx.worth_review or ctx.has(Kind.REQUEST):
         return verdict
     if ctx.record.domain in TECHNICAL_DOMAINS:
         # A person noun in an infrastructure or telemetry record names a component (envoy's
