@@ -1187,6 +1187,8 @@ class _NameReading:
     # The governing concept when no match depends on the message (`_context_free`), else None.
     governing: _Name | None
     context_free: bool
+    counts: bool  # `item_count`, `number_of_visits`, `num_rx`: a count when it is a number
+    lists_keys: bool  # `id_keys`: the names of keys when it is a list of strings
 
 
 def _context_free(match: Match) -> bool:
@@ -1210,7 +1212,9 @@ def _read_name(field_name: str, is_map: bool) -> _NameReading:
     matches = _matches(tokens)
     context_free = all(_context_free(m) for m in matches)
     governing = _govern(tokens, list(matches)) if context_free else None
-    return _NameReading(tokens, matches, governing, context_free)
+    counts = _is_counter(tokens) or _numbered(field_name)
+    lists_keys = raw_words(field_name)[-1:] == ["keys"]
+    return _NameReading(tokens, matches, governing, context_free, counts, lists_keys)
 
 
 def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict:
@@ -1237,10 +1241,10 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         return _v(P, None, "NAMES_RECORD",
                   f"`{field.name}` in {ctx.describes} is the name of a {field.name}, not its value",
                   0.85)  # fmt: skip
-    if field.is_repeated and ftype.scalar == "string" and raw_words(field.name)[-1:] == ["keys"]:
+    if field.is_repeated and ftype.scalar == "string" and reading.lists_keys:
         # `id_keys`, `description_keys`: the names of attribute keys, not key values.
         return _v(P, None, "KEY_NAMES", f"`{field.name}` lists key names", 0.9)
-    if ftype.scalar in _QUANTITY_SCALARS and (_is_counter(tokens) or _numbered(field.name)):
+    if ftype.scalar in _QUANTITY_SCALARS and reading.counts:
         return _v(P, None, "COUNTER", f"`{field.name}` counts something")
     if ftype.cls == TypeClass.ENUM:
         return _review_flag(_enum(name, ftype, ctx), field, ctx)
@@ -1252,7 +1256,7 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         verdict is not None
         and name is not None
         and ftype.scalar in _NUMBER_SCALARS
-        and name.match.concept.key in _TEXT_ONLY_CONCEPTS | _SECRET_CONCEPTS
+        and name.match.concept.key in _NO_NUMBER_CONCEPTS
     ):
         # `uint64 address` is a memory address: a number holds no street, name or e-mail.
         verdict = _v(P, None, "TYPE_RULES_OUT",
@@ -1541,6 +1545,7 @@ _TEXT_ONLY_CONCEPTS = frozenset(
     {"address", "street", "address_line", "email", "name", "person_name", "ambiguous_name",
      "username", "free_text", "text", "contact_info"}
 )  # fmt: skip
+_NO_NUMBER_CONCEPTS = _TEXT_ONLY_CONCEPTS | _SECRET_CONCEPTS
 # Words of an administrative field of a record: it keeps its usual level (policy v2).
 _ADMINISTRATIVE = frozenset(
     {"id", "uuid", "guid", "identifier", "etag", "version", "revision", "status", "state",
@@ -2206,11 +2211,12 @@ def _by_name(name: _Name, ctx: MessageContext, ftype: FieldType) -> Verdict | No
     concept = name.match.concept
     if name.match.text in _SWITCH_WORDS and ctx.is_system:
         return _v(P, None, "BOOL_FLAG", f"`{name.match.text}` switches off part of a system", 0.9)
-    if _is_secret_concept(concept) and set(name.tail) & _SECRET_REFERENCE_TAILS:
+    secret_concept = _is_secret_concept(concept)
+    if secret_concept and set(name.tail) & _SECRET_REFERENCE_TAILS:
         where = sorted(set(name.tail) & _SECRET_REFERENCE_TAILS)[0]
         return _v(P, None, "SECRET_REFERENCE",
                   f"the {where} of {_a(concept.label)}, not the secret itself", 0.85)  # fmt: skip
-    secret = _is_secret_concept(concept) or concept.pii_type in _SECRET_TYPES
+    secret = secret_concept or concept.pii_type in _SECRET_TYPES
     # A hash of a user's credentials is a password hash (HIGH), not a digest of a key.
     user_credentials = "credential" in name.match.text
     if secret and _names_a_secret_store(name.prefix):
@@ -2219,7 +2225,7 @@ def _by_name(name: _Name, ctx: MessageContext, ftype: FieldType) -> Verdict | No
         return _v(P, None, "SECRET_REFERENCE",
                   f"`{'_'.join(name.tokens)}` names the stored {concept.label}, not its value",
                   0.85)  # fmt: skip
-    if _is_secret_concept(concept) and set(name.tail) & _DIGEST_TAILS and not user_credentials:
+    if secret_concept and set(name.tail) & _DIGEST_TAILS and not user_credentials:
         # `encryption_key_sha256`, `client_secret_sha256`: a digest of random key material
         # identifies the key and opens nothing (a password's hash can be cracked: HIGH).
         return _v(P, None, "PROPERTY_OF",
