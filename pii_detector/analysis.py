@@ -705,45 +705,48 @@ class _Engine:
         out: list[FieldResult] = []
         for file in scope:
             for message in iter_all_messages(file):
-                if message.fqn not in self.messages:
-                    continue
-                for field in message.fields:
-                    out.append(self._field_result(file, message.fqn, field, levels, floors))
+                if message.fqn in self.messages:
+                    out += self._field_results(file, message.fqn, message.fields, levels, floors)
             for extension in iter_extensions(file):
                 extendee = (extension.extendee or "").lstrip(".")
                 if extension in self.extensions.get(extendee, ()):
-                    out.append(self._field_result(file, extendee, extension, levels, floors))
+                    out += self._field_results(file, extendee, [extension], levels, floors)
         return out
 
-    def _field_result(
+    def _field_results(
         self,
         file: FileModel,
         message_fqn: str,
-        field: FieldModel,
+        fields: Iterable[FieldModel],
         levels: _Level,
         floors: Mapping[str, FieldResult],
-    ) -> FieldResult:
-        fqn = field.fqn
-        options = field.options  # most fields have none: nothing to read
-        annotated_as = annotated_level(options) if options else None
-        level = levels.fields[fqn]
-        floor = floors.get(fqn)
-        if floor is not None and floor.sensitivity == level and fqn not in self.overrides:
-            return floor.model_copy(update={"annotated_sensitivity": annotated_as})
-        existing = annotation_of(options) if options else None
-        sensitivity, pii_type, pii_types, reasoning, source, rule, confidence, review = (
-            self._classified(fqn, level, levels)
-        )
-        location = field.location
-        return construct_from(
-            FieldResult,
-            {
+    ) -> list[FieldResult]:
+        """The results of fields of one message declared in ``file``: what they share is
+        read once, and each result is one dict (a large schema has hundreds of thousands)."""
+        prefix = f"{file.package}." if file.package else ""  # `_relative`, computed once
+        repo_path, module_path = file.repo_path, file.name
+        out: list[FieldResult] = []
+        for field in fields:
+            fqn = field.fqn
+            options = field.options  # most fields have none: nothing to read
+            annotated_as = annotated_level(options) if options else None
+            level = levels.fields[fqn]
+            floor = floors.get(fqn)
+            if floor is not None and floor.sensitivity == level and fqn not in self.overrides:
+                out.append(floor.model_copy(update={"annotated_sensitivity": annotated_as}))
+                continue
+            existing = annotation_of(options) if options else None
+            sensitivity, pii_type, pii_types, reasoning, source, rule, confidence, review = (
+                self._classified(fqn, level, levels)
+            )
+            location = field.location
+            result = {
                 "element": fqn,
-                "field_path": _relative(fqn, file.package),
+                "field_path": fqn.removeprefix(prefix),
                 "field_name": field.name,
                 "message": message_fqn,
-                "file": file.repo_path,
-                "module_path": file.name,
+                "file": repo_path,
+                "module_path": module_path,
                 "line": location.line,
                 "column": location.column,
                 "type": declared_type(field),
@@ -759,8 +762,9 @@ class _Engine:
                 "confidence": confidence,
                 "needs_review": review is not None,
                 "review_reason": review,
-            },
-        )
+            }
+            out.append(construct_from(FieldResult, result))
+        return out
 
     def _classified(self, fqn: str, level: Sensitivity, levels: _Level) -> _Said:
         """What a field's result says of it at its propagated ``level``."""
