@@ -82,7 +82,7 @@ from pii_detector.results import (
     Source,
 )
 from pii_detector.syntax import annotated_level, annotation_of, declared_type, has_option
-from protomodel.construct import construct, gc_paused
+from protomodel.construct import construct, construct_from, gc_paused
 from protomodel.model import (
     FieldModel,
     FileModel,
@@ -102,11 +102,13 @@ P = Sensitivity.PUBLIC
 _HIGH_RANK = Sensitivity.HIGH.rank
 _BY_RANK = sorted(Sensitivity, key=lambda level: level.rank)
 # What propagation reads of one field: its FQN, its own rank counting only a certain
-# verdict, its own rank counting any (both with its floor, or its override), and the
-# message it holds (None when it holds none or is overridden).
-# (field FQN, its certain rank, its own rank, the message it holds, the rank it may have:
-# a field that needs review may turn out HIGH, so what holds it may hold HIGH data too).
+# verdict, its own rank counting any (both with its floor, or its override), the message
+# it holds (None when it holds none or is overridden), and the rank it may have (a field
+# that needs review may turn out HIGH, so what holds it may hold HIGH data too).
 _Row = tuple[str, int, int, str | None, int]
+# What a field's result says of its level, in FieldResult's order: sensitivity, pii_type,
+# pii_types, reasoning, source, rule, confidence and the reason it needs review (if it does).
+_Said = tuple[Sensitivity, PiiType | None, list[PiiType], str, Source, str, float, str | None]
 _ResultT = TypeVar("_ResultT", bound=BaseModel)
 
 
@@ -632,15 +634,19 @@ class _Engine:
         is certain of is flagged for review instead.
         """
         rows = self._rows(floors)
-        content, witness = self._contents(rows, certain_only=True)
-        possible, possible_witness = self._contents(rows, certain_only=False)
-        ranks = {fqn: level.rank for fqn, level in content.items()}
+        content, witness, possible, possible_witness = _contents(rows)
         fields = {
-            field: _BY_RANK[max(own, ranks[target]) if target else own]
+            field: _BY_RANK[max(own, content[target]) if target else own]
             for fqn in content
             for field, _, own, target, _ in rows[fqn]
         }
-        return _Level(fields, content, witness, possible, possible_witness)
+        return _Level(
+            fields,
+            {fqn: _BY_RANK[rank] for fqn, rank in content.items()},
+            witness,
+            {fqn: _BY_RANK[rank] for fqn, rank in possible.items()},
+            possible_witness,
+        )
 
     def _rows(self, floors: Mapping[str, Sensitivity]) -> dict[str, list[_Row]]:
         """Per message, what propagation reads of each field, computed once.
@@ -650,53 +656,31 @@ class _Engine:
         outright.
         """
         rows: dict[str, list[_Row]] = {}
+        overrides, own_of, target_of = self.overrides, self.own, self.target
         for fqn in (*self.messages, *self.extensions):
             if fqn in rows:
                 continue
             out = rows[fqn] = []
+            # Only a doubt on a sensitive record (health, criminal justice, beliefs, social
+            # services) may be HIGH enough to flag what holds it: elsewhere one flag would
+            # spread through every container of a large API (googleapis ads, compute).
+            sensitive = self.contexts[fqn].record.domain in SENSITIVE_DOMAINS
             for field in self.fields_of(fqn):
-                override = self.overrides.get(field.fqn)
+                field_fqn = field.fqn
+                override = overrides.get(field_fqn)
                 if override is not None:
                     fixed = override.sensitivity.rank
-                    out.append((field.fqn, fixed, fixed, None, fixed))
+                    out.append((field_fqn, fixed, fixed, None, fixed))
                     continue
-                own = self.own[field.fqn]
+                own = own_of[field_fqn]
                 rank = own.level.rank
                 certain = P.rank if own.confidence < CERTAIN else rank
-                floor = floors.get(field.fqn)
+                floor = floors.get(field_fqn)
                 if floor is not None:
                     rank, certain = max(rank, floor.rank), max(certain, floor.rank)
-                # Only a doubt on a sensitive record (health, criminal justice, beliefs, social
-                # services) may be HIGH enough to flag what holds it: elsewhere one flag would
-                # spread through every container of a large API (googleapis ads, compute).
-                sensitive = self.contexts[fqn].record.domain in SENSITIVE_DOMAINS
                 possible = _HIGH_RANK if own.review is not None and sensitive else rank
-                out.append((field.fqn, certain, rank, self.target.get(field.fqn), possible))
+                out.append((field_fqn, certain, rank, target_of.get(field_fqn), possible))
         return rows
-
-    def _contents(
-        self, rows: Mapping[str, list[_Row]], *, certain_only: bool
-    ) -> tuple[dict[str, Sensitivity], dict[str, str]]:
-        """The least fixed point of the message levels, as ranks while iterating."""
-        column = 1 if certain_only else 4
-        content = dict.fromkeys(rows, P.rank)
-        witness: dict[str, str] = {}
-        changed = True
-        while changed:  # monotone over a finite lattice: terminates
-            changed = False
-            for fqn, fields in rows.items():
-                best, best_field = P.rank, ""
-                for row in fields:
-                    field, level, target = row[0], row[column], row[3]
-                    if target and content[target] > level:
-                        level = content[target]
-                    if level > best:
-                        best, best_field = level, field
-                if best != content[fqn]:
-                    content[fqn] = best
-                    witness[fqn] = best_field
-                    changed = True
-        return {fqn: _BY_RANK[rank] for fqn, rank in content.items()}, witness
 
     def path(self, message_fqn: str, levels: _Level) -> str:
         """``Customer.ssn`` or ``ListUsersResponse.users → User.ssn``: where the level comes from."""
@@ -718,6 +702,9 @@ class _Engine:
         return f"{message_fqn.rsplit('.', 1)[-1]}.{name}"
 
     # ---- results ------------------------------------------------------------------
+    # A large schema has hundreds of thousands of fields: results are built from values
+    # the engine made from valid parts, without validation, every field given in the
+    # model's own order (the object validation would make; tests/pii checks it).
 
     def field_results(
         self, scope: Iterable[FileModel], levels: _Level, floors: Mapping[str, FieldResult]
@@ -725,120 +712,131 @@ class _Engine:
         out: list[FieldResult] = []
         for file in scope:
             for message in iter_all_messages(file):
-                if message.fqn not in self.messages:
-                    continue
-                for field in message.fields:
-                    out.append(self._field_result(file, message.fqn, field, levels, floors))
+                if message.fqn in self.messages:
+                    out += self._field_results(file, message.fqn, message.fields, levels, floors)
             for extension in iter_extensions(file):
                 extendee = (extension.extendee or "").lstrip(".")
                 if extension in self.extensions.get(extendee, ()):
-                    out.append(self._field_result(file, extendee, extension, levels, floors))
+                    out += self._field_results(file, extendee, [extension], levels, floors)
         return out
 
-    def _field_result(
+    def _field_results(
         self,
         file: FileModel,
         message_fqn: str,
-        field: FieldModel,
+        fields: Iterable[FieldModel],
         levels: _Level,
         floors: Mapping[str, FieldResult],
-    ) -> FieldResult:
-        return self._classified(file, message_fqn, field, levels, floors)
-
-    def _classified(
-        self,
-        file: FileModel,
-        message_fqn: str,
-        field: FieldModel,
-        levels: _Level,
-        floors: Mapping[str, FieldResult],
-    ) -> FieldResult:
-        options = field.options  # most fields have none: nothing to read
-        existing = annotation_of(options) if options else None
-        annotated_as = annotated_level(options) if options else None
-        base = {
-            "element": field.fqn,
-            "field_path": _relative(field.fqn, file.package),
-            "field_name": field.name,
-            "message": message_fqn,
-            "file": file.repo_path,
-            "module_path": file.name,
-            "line": field.location.line,
-            "column": field.location.column,
-            "type": declared_type(field),
-            "annotated": existing is not None,
-            "existing_annotation": existing,
-            "annotated_sensitivity": annotated_as,
-        }
-        level = levels.fields[field.fqn]
-        override = self.overrides.get(field.fqn)
-        if override is not None:
-            own = self.own[field.fqn]
-            return _result(
-                FieldResult,
-                **base,
-                sensitivity=override.sensitivity,
-                pii_type=override.pii_type,
-                confidence=1.0,
-                source=Source.OVERRIDE,
-                rule="OVERRIDE",
-                reasoning=(
-                    f"OVERRIDE: {override.reason} ({override.who}, {override.when}); "
-                    f"rules said {own.level.value}"
-                ),
+    ) -> list[FieldResult]:
+        """The results of fields of one message declared in ``file``: what they share is
+        read once, and each result is one dict (a large schema has hundreds of thousands)."""
+        prefix = f"{file.package}." if file.package else ""  # `_relative`, computed once
+        repo_path, module_path = file.repo_path, file.name
+        out: list[FieldResult] = []
+        for field in fields:
+            fqn = field.fqn
+            options = field.options  # most fields have none: nothing to read
+            annotated_as = annotated_level(options) if options else None
+            level = levels.fields[fqn]
+            floor = floors.get(fqn)
+            if floor is not None and floor.sensitivity == level and fqn not in self.overrides:
+                out.append(floor.model_copy(update={"annotated_sensitivity": annotated_as}))
+                continue
+            existing = annotation_of(options) if options else None
+            sensitivity, pii_type, pii_types, reasoning, source, rule, confidence, review = (
+                self._classified(fqn, level, levels)
             )
-        floor = floors.get(field.fqn)
-        if floor is not None and floor.sensitivity == level:
-            return floor.model_copy(update={"annotated_sensitivity": annotated_as})
-        own = self.own[field.fqn]
-        target = self.target.get(field.fqn)
-        unsure = self._unsure_content(target, level, levels)
-        if target is not None and (level.rank > own.level.rank or not own.level.is_pii):
-            held = levels.messages[target]
-            inside = self.path(target, levels)
-            where = f" ({inside})" if inside else ""
-            named = f"; its name: {own.reasoning}" if own.level.is_pii else ""
-            return _result(
-                FieldResult,
-                **base,
-                sensitivity=level,
-                # A free-form container holding open values is free text (policy v2).
-                pii_type=own.pii_type
-                if own.level.is_pii
-                else PiiType.FREE_TEXT
-                if own.rule == "OPEN_CONTAINER"
-                else None,
-                confidence=float(CERTAIN if level.rank > own.level.rank else own.confidence),
-                rule="MESSAGE_CONTENT",
-                reasoning=(
+            location = field.location
+            result = {
+                "element": fqn,
+                "field_path": fqn.removeprefix(prefix),
+                "field_name": field.name,
+                "message": message_fqn,
+                "file": repo_path,
+                "module_path": module_path,
+                "line": location.line,
+                "column": location.column,
+                "type": declared_type(field),
+                "sensitivity": sensitivity,
+                "pii_type": pii_type,
+                "pii_types": pii_types,
+                "annotated": existing is not None,
+                "existing_annotation": existing,
+                "annotated_sensitivity": annotated_as,
+                "reasoning": reasoning,
+                "source": source,
+                "rule": rule,
+                "confidence": confidence,
+                "needs_review": review is not None,
+                "review_reason": review,
+            }
+            out.append(construct_from(FieldResult, result))
+        return out
+
+    def _classified(self, fqn: str, level: Sensitivity, levels: _Level) -> _Said:
+        """What a field's result says of it at its propagated ``level``."""
+        override = self.overrides.get(fqn)
+        if override is not None:
+            own = self.own[fqn]
+            reasoning = (
+                f"OVERRIDE: {override.reason} ({override.who}, {override.when}); "
+                f"rules said {own.level.value}"
+            )
+            return (
+                override.sensitivity,
+                override.pii_type,
+                [],
+                reasoning,
+                Source.OVERRIDE,
+                "OVERRIDE",
+                1.0,
+                None,
+            )
+        own = self.own[fqn]
+        own_level = own.level
+        target = self.target.get(fqn)
+        unsure = None
+        if target is not None:
+            unsure = self._unsure_content(target, level, levels)
+            if level.rank > own_level.rank or not own_level.is_pii:
+                held = levels.messages[target]
+                inside = self.path(target, levels)
+                where = f" ({inside})" if inside else ""
+                named = f"; its name: {own.reasoning}" if own_level.is_pii else ""
+                return (
+                    level,
+                    # A free-form container holding open values is free text (policy v2).
+                    own.pii_type
+                    if own_level.is_pii
+                    else PiiType.FREE_TEXT
+                    if own.rule == "OPEN_CONTAINER"
+                    else None,
+                    [],
                     f"MESSAGE_CONTENT: {target} holds {held.value} data{where}{named}"
                     if held.is_pii
-                    else f"MESSAGE_CONTENT: {target} holds no personal data{named}"
-                ),
-                needs_review=unsure is not None,
-                review_reason=unsure,
-            )
-        review = own.review if level == own.level else None
-        if own.level.is_pii and own.confidence >= CERTAIN:
-            unsure = None  # sure of its own level: a doubt inside must not soften the gate
-        return _result(
-            FieldResult,
-            **base,
-            sensitivity=level,
-            pii_type=own.pii_type,
-            pii_types=list(own.types) if level == own.level else [],
-            rule=own.rule,
-            reasoning=own.reasoning,
-            confidence=float(own.confidence),
-            needs_review=(review or unsure) is not None,
-            review_reason=review or unsure,
+                    else f"MESSAGE_CONTENT: {target} holds no personal data{named}",
+                    Source.RULES,
+                    "MESSAGE_CONTENT",
+                    float(CERTAIN if level.rank > own_level.rank else own.confidence),
+                    unsure,
+                )
+            if own_level.is_pii and own.confidence >= CERTAIN:
+                unsure = None  # sure of its own level: a doubt inside must not soften the gate
+        at_own_level = level == own_level
+        return (
+            level,
+            own.pii_type,
+            list(own.types) if at_own_level else [],
+            own.reasoning,
+            Source.RULES,
+            own.rule,
+            float(own.confidence),
+            (own.review if at_own_level else None) or unsure,
         )
 
-    def _unsure_content(self, target: str | None, level: Sensitivity, levels: _Level) -> str | None:
+    def _unsure_content(self, target: str, level: Sensitivity, levels: _Level) -> str | None:
         """Why a message-typed field needs review: the message it holds may hold more than
         the rules are sure of (a guess inside does not spread, but a reviewer sees it)."""
-        if target is None:
-            return None
         possible = levels.possible[target]
         if possible.rank <= level.rank:
             return None
@@ -852,10 +850,9 @@ class _Engine:
                 if message.fqn not in self.messages:
                     continue
                 level = levels.messages[message.fqn]
-                inside = self.path(message.fqn, levels)
                 record = self.contexts[message.fqn].record
                 out.append(
-                    _result(
+                    construct(
                         MessageResult,
                         element=message.fqn,
                         name=_relative(message.fqn, file.package),
@@ -864,7 +861,7 @@ class _Engine:
                         line=message.location.line,
                         sensitivity=level,
                         reasoning=(
-                            f"highest field: {inside}"
+                            f"highest field: {self.path(message.fqn, levels)}"
                             if level.is_pii
                             else "no field holds personal data"
                         ),
@@ -917,6 +914,46 @@ class _Engine:
         )
 
 
+def _contents(
+    rows: Mapping[str, list[_Row]],
+) -> tuple[dict[str, int], dict[str, str], dict[str, int], dict[str, str]]:
+    """The least fixed points of the message ranks counting certain levels only, and
+    counting possible ones, with the field that gives each message its rank.
+
+    Both are iterated in one sweep over the rows: each reads only its own column, so its
+    updates (and the witness each records) are those of a sweep of its own; the sweeps
+    go on until neither changes. Monotone over a finite lattice: terminates."""
+    certain = dict.fromkeys(rows, P.rank)
+    possible = dict.fromkeys(rows, P.rank)
+    certain_witness: dict[str, str] = {}
+    possible_witness: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for fqn, fields in rows.items():
+            best, best_field = P.rank, ""
+            most, most_field = P.rank, ""
+            for field, sure, _, target, may in fields:
+                if target:
+                    if certain[target] > sure:
+                        sure = certain[target]
+                    if possible[target] > may:
+                        may = possible[target]
+                if sure > best:
+                    best, best_field = sure, field
+                if may > most:
+                    most, most_field = may, field
+            if best != certain[fqn]:
+                certain[fqn] = best
+                certain_witness[fqn] = best_field
+                changed = True
+            if most != possible[fqn]:
+                possible[fqn] = most
+                possible_witness[fqn] = most_field
+                changed = True
+    return certain, certain_witness, possible, possible_witness
+
+
 def _has_identity(message: MessageModel, noun: str) -> bool:
     """An `id`, a `name` or a `<noun>_id` of its own: an entry others may refer to."""
     own = {("id",), ("uuid",), ("name",), (noun, "id")}
@@ -967,7 +1004,7 @@ def _declares_option(extendee: str) -> bool:
 
 
 def _relative(fqn: str, package: str) -> str:
-    return fqn[len(package) + 1 :] if package and fqn.startswith(package + ".") else fqn
+    return fqn.removeprefix(package + ".") if package else fqn
 
 
 def _scope(tree: ProtoTree, files: Collection[str] | None) -> list[FileModel]:

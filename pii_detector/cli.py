@@ -44,6 +44,7 @@ from pii_detector.report import (
     build_report,
     layers_that_ran,
     report_json_parts,
+    report_layers,
 )
 from pii_detector.results import FieldResult, PiiAnalysis
 from protomodel.construct import gc_paused
@@ -178,9 +179,15 @@ def run_scan(
     if not annotating:
         trees = []  # the models (most of the memory) go before the report is built
     llm_layer = review.llm_layer()
-    report = build_report(analysis, llm_layer, model)
+    # The report is built and serialized only when JSON is asked for, and once when it
+    # goes both to a file and to stdout.
+    json_text: Iterable[str] = ()
+    if json_path or fmt == "json":
+        json_text = report_json_parts(build_report(analysis, llm_layer, model))
+        if json_path and fmt == "json":
+            json_text = list(json_text)
     if json_path:
-        _write(json_path, report_json_parts(report))
+        _write(json_path, json_text)
     if annotating:
         for tree, group in zip(trees, groups, strict=True):
             _write_annotations(tree, group, analysis, output, annotate_dir)
@@ -188,13 +195,15 @@ def run_scan(
         _write(str(Path(annotate_dir) / OPTIONS_IMPORT), options_proto_text())
 
     if fmt == "json":
-        for part in report_json_parts(report):
+        for part in json_text:
             click.echo(part, nl=False)
     else:
-        _print_text(analysis, threshold, report.layers or [])
+        _print_text(analysis, threshold, report_layers(analysis, llm_layer, model))
+    if not check:
+        return 0
     missing = analysis.unannotated(threshold)
     under = analysis.under_annotated(threshold)
-    if check and (missing or under):
+    if missing or under:
         for f in missing:
             click.echo(
                 f"{f.file}:{f.line}: {f.element} is {f.sensitivity.value} without annotation; add {f.option_line}",

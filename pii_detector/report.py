@@ -9,7 +9,9 @@ Several:    ``{"schema_version": 1, "files": [<one report per file>], "total": {
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
+from functools import partial
 from typing import Literal
 
 from pydantic import (
@@ -23,14 +25,19 @@ from pydantic import (
 
 from pii_detector.learned import LEARNED_RULE, SIGNATURE, LearnedModel
 from pii_detector.levels import PiiType, Sensitivity
-from pii_detector.results import Disagreement, PiiAnalysis, Source
-from protomodel.construct import construct
+from pii_detector.results import Disagreement, FieldResult, PiiAnalysis, Source
+from protomodel.construct import construct, construct_from
 
 SCHEMA_VERSION = 1
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# Whether an optional key of a field is left out (`None is value`): a function of C, so
+# serializing hundreds of thousands of fields never calls back into Python.
+_absent = partial(operator.is_, None)
 
 
 class FieldEntry(_Model):
@@ -48,32 +55,15 @@ class FieldEntry(_Model):
     source: Source
     # Optional keys, written only when they apply (older readers never see them):
     # every type of a field that holds several kinds of personal data …
-    pii_types: list[PiiType] | None = None
+    pii_types: list[PiiType] | None = Field(default=None, exclude_if=_absent)
     # … and, for a field annotated below its classification, `under_annotated: true` with
     # the level written in the proto (`sensitivity`/`reasoning` say what it should be).
-    under_annotated: bool | None = None
-    annotated_sensitivity: Sensitivity | None = None
+    under_annotated: bool | None = Field(default=None, exclude_if=_absent)
+    annotated_sensitivity: Sensitivity | None = Field(default=None, exclude_if=_absent)
     # … and, for a field the rules are not sure about, `needs_review: true` with the
     # reason: a human (`protoguard pii correct`) or the LLM review (`--llm`) decides it.
-    needs_review: bool | None = None
-    review_reason: str | None = None
-
-    @model_serializer(mode="wrap")
-    def _omit_absent_optional_keys(self, handler: SerializerFunctionWrapHandler) -> dict:
-        data = handler(self)
-        for key in _OPTIONAL_FIELD_KEYS:
-            if data.get(key) is None:
-                data.pop(key, None)
-        return data
-
-
-_OPTIONAL_FIELD_KEYS = (
-    "pii_types",
-    "under_annotated",
-    "annotated_sensitivity",
-    "needs_review",
-    "review_reason",
-)
+    needs_review: bool | None = Field(default=None, exclude_if=_absent)
+    review_reason: str | None = Field(default=None, exclude_if=_absent)
 
 
 class MessageEntry(_Model):
@@ -178,38 +168,14 @@ def file_report(analysis: PiiAnalysis, path: str) -> FileReport:
 
 
 def _report(path: str, part: PiiAnalysis) -> FileReport:
-    summary = Summary()
+    counts = dict.fromkeys(Sensitivity, 0)
     for f in part.fields:
-        setattr(summary, f.sensitivity.value, getattr(summary, f.sensitivity.value) + 1)
+        counts[f.sensitivity] += 1
     return FileReport(
         file=path,
         total_fields=len(part.fields),
-        pii_fields=sum(f.sensitivity.is_pii for f in part.fields),
-        # Built without validation: every value comes from a result the analysis built
-        # from valid parts, and a large schema has hundreds of thousands of fields.
-        fields=[
-            construct(
-                FieldEntry,
-                field_path=f.field_path,
-                element=f.element,
-                field_name=f.field_name,
-                message=f.message,
-                line=f.line,
-                type=f.type,
-                sensitivity=f.sensitivity,
-                pii_type=f.pii_type,
-                annotated=f.annotated,
-                existing_annotation=f.existing_annotation,
-                reasoning=f.reasoning,
-                source=f.source,
-                pii_types=f.pii_types or None,
-                under_annotated=True if f.under_annotated else None,
-                annotated_sensitivity=f.annotated_sensitivity if f.under_annotated else None,
-                needs_review=True if f.needs_review else None,
-                review_reason=f.review_reason if f.needs_review else None,
-            )
-            for f in part.fields
-        ],
+        pii_fields=len(part.fields) - counts[Sensitivity.PUBLIC],
+        fields=[_entry(f) for f in part.fields],
         messages=[
             construct(MessageEntry, name=m.name, element=m.element, sensitivity=m.sensitivity)
             for m in part.messages
@@ -226,9 +192,51 @@ def _report(path: str, part: PiiAnalysis) -> FileReport:
             )
             for m in part.methods
         ],
-        summary=summary,
+        summary=Summary(**{level.value: count for level, count in counts.items()}),
         disagreements=part.disagreements,
     )
+
+
+def _entry(f: FieldResult) -> FieldEntry:
+    """A field's entry, built without validation: every value comes from a result the
+    analysis built from valid parts, and a large schema has hundreds of thousands."""
+    under = f.under_annotated
+    review = f.needs_review
+    return construct_from(
+        FieldEntry,
+        {
+            "field_path": f.field_path,
+            "element": f.element,
+            "field_name": f.field_name,
+            "message": f.message,
+            "line": f.line,
+            "type": f.type,
+            "sensitivity": f.sensitivity,
+            "pii_type": f.pii_type,
+            "annotated": f.annotated,
+            "existing_annotation": f.existing_annotation,
+            "reasoning": f.reasoning,
+            "source": f.source,
+            "pii_types": f.pii_types or None,
+            "under_annotated": True if under else None,
+            "annotated_sensitivity": f.annotated_sensitivity if under else None,
+            "needs_review": True if review else None,
+            "review_reason": f.review_reason if review else None,
+        },
+    )
+
+
+def report_layers(
+    analysis: PiiAnalysis, llm: ReportLayer, learned: LearnedModel | None
+) -> list[ReportLayer]:
+    """What each layer did: the rules, the `learned` second opinion, the LLM review."""
+    review = sum(f.needs_review for f in analysis.fields)
+    rules = ReportLayer(
+        name="rules",
+        status="ran",
+        detail=f"{len(analysis.fields)} fields classified, {review} need review",
+    )
+    return [rules, learned_layer(analysis, learned), llm]
 
 
 def build_report(
@@ -237,13 +245,7 @@ def build_report(
     """One report for one file, ``{"files": […], "total": …}`` for several; its `layers`
     say which layers decided the levels: the rules, the `learned` second opinion when its
     ``learned`` model took part, and `llm` (by default not asked for)."""
-    review = sum(f.needs_review for f in analysis.fields)
-    rules = ReportLayer(
-        name="rules",
-        status="ran",
-        detail=f"{len(analysis.fields)} fields classified, {review} need review",
-    )
-    layers = [rules, learned_layer(analysis, learned), llm]
+    layers = report_layers(analysis, llm, learned)
     parts = analysis.by_file()
     reports = [_report(path, part) for path, part in parts.items()]
     if len(reports) == 1:

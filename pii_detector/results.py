@@ -174,7 +174,7 @@ class PiiAnalysis(_Model):
                     path = item.file
                     items = getattr(groups.setdefault(path, PiiAnalysis()), kind)
                 items.append(item)
-        files_of = {f.element: f.file for f in self.fields}
+        files_of = {f.element: f.file for f in self.fields} if self.disagreements else {}
         for disagreement in self.disagreements:
             path = files_of.get(disagreement.element)
             if path in groups:
