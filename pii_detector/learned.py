@@ -407,6 +407,8 @@ class _LevelScorer:
         # Per name (by its index): its part, its last word, its distinct words (indices).
         self._names: dict[str, int] = {}
         self._named: list[tuple[int, str, tuple[int, ...]]] = []
+        self._word_counts = np.zeros(0, dtype=np.int64)  # `_name_words_now`
+        self._name_words = np.zeros(0, dtype=np.int64)
         self._words: dict[str, int] = {}
         self._word_columns: list[int] = []  # of each word as a sibling's word
         self._types: dict[int, tuple[FieldType, int, str]] = {}
@@ -539,6 +541,18 @@ class _LevelScorer:
             + self._siblings(table[:, 4], message_of, n)
         )
 
+    def _name_words_now(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per name so far: how many distinct words it has; and all their indices."""
+        new = self._named[len(self._word_counts) :]
+        if new:
+            self._word_counts = np.concatenate(
+                (self._word_counts, np.asarray([len(w) for _, _, w in new], dtype=np.int64))
+            )
+            self._name_words = np.concatenate(
+                (self._name_words, np.asarray([i for _, _, w in new for i in w], dtype=np.int64))
+            )
+        return self._word_counts, self._name_words
+
     def _key_table_now(self) -> np.ndarray:
         new = self._key_parts[len(self._key_table) :]
         if new:
@@ -551,11 +565,7 @@ class _LevelScorer:
         """Per field (its name's index, its message's), the scores of its siblings part:
         the words of the message's other names, each valued 1/sqrt(how many)."""
         rows = len(name_of)
-        named = self._named
-        word_counts = np.asarray([len(named[i][2]) for i in range(len(named))], dtype=np.int64)
-        name_words = np.asarray(
-            [word for _, _, distinct in named for word in distinct], dtype=np.int64
-        )
+        word_counts, name_words = self._name_words_now()
         name_starts = np.cumsum(word_counts) - word_counts
         # One entry per word of each field's name.
         per_field = word_counts[name_of]
@@ -569,19 +579,20 @@ class _LevelScorer:
         entry_message = message_of[entry_field]
         # A word counts once per distinct name of the message (names repeat only in an
         # invalid message; the siblings then leave out every field of that name).
-        names = len(named)
-        _, firsts = np.unique(message_of * names + name_of, return_index=True)
+        _, firsts = np.unique(message_of * len(word_counts) + name_of, return_index=True)
         counted = np.zeros(rows, dtype=bool)
         counted[firsts] = True
-        words = len(self._word_columns)
-        entry_key = entry_message * words + entry_word
+        vocabulary = len(self._word_columns)
+        entry_key = entry_message * vocabulary + entry_word
         message_words, how_many = np.unique(entry_key[counted[entry_field]], return_counts=True)
         alone = how_many[np.searchsorted(message_words, entry_key)] == 1
         columns = np.asarray(self._word_columns, dtype=np.int64)
-        of_message = _sums(message_words // words, columns[message_words % words], self._weights, n)
+        of_message = _sums(
+            message_words // vocabulary, columns[message_words % vocabulary], self._weights, n
+        )
         of_alone = _sums(entry_field[alone], columns[entry_word[alone]], self._weights, rows)
         count = (
-            np.bincount(message_words // words, minlength=n)[message_of]
+            np.bincount(message_words // vocabulary, minlength=n)[message_of]
             - np.bincount(entry_field[alone], minlength=rows)
         ).astype(np.float64)
         value = np.where(count > 0, 1.0 / np.maximum(1.0, np.sqrt(count)), 0.0)
