@@ -765,6 +765,10 @@ def _every_field(level_probs: np.ndarray) -> np.ndarray:
     return np.ones(len(level_probs), dtype=bool)
 
 
+def _every_record(ctx: MessageContext) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class Combination:
     """How the model's opinion combines with the rules' verdict: which fields it may act on
@@ -778,6 +782,8 @@ class Combination:
     # probabilities (computed only when called: most verdicts never need them).
     decide: Callable[[FieldFacts, np.ndarray, Callable[[], np.ndarray]], Verdict]
     may_act: Callable[[np.ndarray], np.ndarray] = _every_field
+    # The records whose fields it may be asked about at all: the others are not scored.
+    reads: Callable[[MessageContext], bool] = _every_record
 
 
 def _on_people(ctx: MessageContext) -> bool:
@@ -915,7 +921,9 @@ def may_act(level_probs: np.ndarray) -> np.ndarray:
 
 
 # `second_opinion` as the engine asks it: `consults` has checked `may_change` already.
-SECOND_OPINION = Combination(consults=may_change, decide=_opinion, may_act=may_act)
+SECOND_OPINION = Combination(
+    consults=may_change, decide=_opinion, may_act=may_act, reads=_on_people
+)
 
 
 def opinions(
@@ -928,12 +936,16 @@ def opinions(
     """The combination's verdicts on the fields of the messages it may act on and consults,
     by field FQN, from their `types` and the rules' `verdicts`. Facts are built only for
     the fields `may_act` lets through: on a large schema a small part of them."""
+    # A field listed twice (an extension named like a field of its scope, in an invalid
+    # file) is read as listed last, as the FQN-keyed `field_facts` reads it.
+    everywhere = list(map(_fqn, chain.from_iterable(message.fields for message in messages)))
+    last_row = dict(zip(everywhere, count()))
+    first_rows = np.cumsum([0, *(len(message.fields) for message in messages)]).tolist()
+    read = [i for i, message in enumerate(messages) if combination.reads(message.ctx)]
+    messages = [messages[i] for i in read]
     fqns = list(map(_fqn, chain.from_iterable(message.fields for message in messages)))
     level_probs = model.level_probabilities(messages, list(map(types.__getitem__, fqns)))
     starts = np.cumsum([0, *(len(message.fields) for message in messages)])
-    # A field listed twice (an extension named like a field of its scope, in an invalid
-    # file) is read as listed last, as the FQN-keyed `field_facts` reads it.
-    last_row = dict(zip(fqns, count()))
     out: dict[str, Verdict] = {}
     acting = np.flatnonzero(combination.may_act(level_probs))
     of_message = np.searchsorted(starts, acting, side="right") - 1
@@ -941,7 +953,7 @@ def opinions(
         acting.tolist(), of_message.tolist(), (acting - starts[of_message]).tolist(), strict=True
     ):
         fqn = fqns[row]
-        if last_row[fqn] != row:
+        if last_row[fqn] != first_rows[read[m]] + index:
             continue
         facts = messages[m].facts(index, types, verdicts)
         if combination.consults(facts):
