@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
@@ -53,11 +53,12 @@ from pii_detector.classifier import (
     words_of_text,
 )
 from pii_detector.learned import (
-    PREDICTION_CHUNK,
     SECOND_OPINION,
     Combination,
     FieldFacts,
     LearnedModel,
+    MessageFields,
+    opinions,
 )
 from pii_detector.levels import PiiType, Sensitivity, max_level
 from pii_detector.llm_review import PiiLlmAnswer, merge_llm_opinion
@@ -337,40 +338,32 @@ class _Engine:
 
     def field_facts(self) -> dict[str, FieldFacts]:
         """What the learned model reads about every field, by field FQN."""
-        out: dict[str, FieldFacts] = {}
-        for fqn in (*self.messages, *self.extensions):
+        return {
+            field.fqn: message.facts(index, self.types, self.own)
+            for message in self._read_by_the_model()
+            for index, field in enumerate(message.fields)
+        }
+
+    def _read_by_the_model(self) -> list[MessageFields]:
+        """Every message with fields, its extensions among them, as the model reads it."""
+        out = []
+        for fqn in dict.fromkeys((*self.messages, *self.extensions)):
             message = self.messages.get(fqn)
-            fields = self.fields_of(fqn)
-            siblings = tuple(f.name for f in fields)
-            # Names are unique in a valid message: then a field's siblings are the others
-            # by position, without comparing every pair of names.
-            unique = len(set(siblings)) == len(siblings)
-            package = self.file_of[fqn].package if fqn in self.file_of else ""
-            for index, field in enumerate(fields):
-                out[field.fqn] = FieldFacts(
-                    field=field,
-                    package=package,
+            out.append(
+                MessageFields(
+                    package=self.file_of[fqn].package if fqn in self.file_of else "",
                     message_name=message.name if message is not None else fqn.rsplit(".")[-1],
-                    sibling_names=siblings[:index] + siblings[index + 1 :]
-                    if unique
-                    else tuple(name for name in siblings if name != field.name),
                     ctx=self.contexts[fqn],
-                    ftype=self.types[field.fqn],
-                    verdict=self.own[field.fqn],
+                    fields=tuple(self.fields_of(fqn)),
                 )
+            )
         return out
 
     def second_opinion(self, model: LearnedModel, combination: Combination) -> None:
         """The learned model's second opinion on the rules' own verdicts, before levels
         propagate (learned.second_opinion says when it may act)."""
-        facts = [
-            (fqn, fact) for fqn, fact in self.field_facts().items() if combination.consults(fact)
-        ]
-        for start in range(0, len(facts), PREDICTION_CHUNK):
-            chunk = facts[start : start + PREDICTION_CHUNK]
-            level_probs, type_probs = model.predict_levels([fact for _, fact in chunk])
-            for i, (fqn, fact) in enumerate(chunk):
-                self.own[fqn] = combination.decide(fact, level_probs[i], partial(type_probs, i))
+        messages = self._read_by_the_model()
+        self.own.update(opinions(model, combination, messages, self.types, self.own))
 
     def point_at_held_people(self) -> None:
         """A record that holds one person's record of its file (`Incident.caller`) points

@@ -35,11 +35,11 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from itertools import pairwise
-from operator import itemgetter
+from functools import lru_cache, partial
+from itertools import chain, count, pairwise, repeat
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +47,8 @@ import numpy as np
 from pii_detector.classifier import CERTAIN, FieldType, Kind, MessageContext, TypeClass, Verdict
 from pii_detector.levels import PiiType, Sensitivity
 from pii_detector.names import words
-from pii_detector.records import SENSITIVE_DOMAINS, TECHNICAL_DOMAINS, Subject
-from protomodel.model import FieldModel
+from pii_detector.records import SENSITIVE_DOMAINS, TECHNICAL_DOMAINS, Domain, Subject
+from protomodel.model import FieldModel, Label, TypeKind
 
 MODEL_PATH = Path(__file__).with_name("learned_model.npz")
 LEVELS: tuple[Sensitivity, ...] = tuple(Sensitivity)
@@ -77,6 +77,39 @@ class FieldFacts:
     ctx: MessageContext
     ftype: FieldType
     verdict: Verdict
+
+
+@dataclass(frozen=True)
+class MessageFields:
+    """One message's fields (its extensions included) as the model reads them, with what
+    they share. Each field's type and rules' verdict are looked up by its FQN."""
+
+    package: str
+    message_name: str
+    ctx: MessageContext
+    fields: tuple[FieldModel, ...]
+
+    def facts(
+        self, index: int, types: Mapping[str, FieldType], verdicts: Mapping[str, Verdict]
+    ) -> FieldFacts:
+        """The facts of the index-th field."""
+        names, field = tuple(map(_field_name, self.fields)), self.fields[index]
+        # Names are unique in a valid message: then a field's siblings are the others by
+        # position, without comparing every pair of names.
+        siblings = (
+            names[:index] + names[index + 1 :]
+            if len(set(names)) == len(names)
+            else tuple(name for name in names if name != field.name)
+        )
+        return FieldFacts(
+            field,
+            self.package,
+            self.message_name,
+            siblings,
+            self.ctx,
+            types[field.fqn],
+            verdicts[field.fqn],
+        )
 
 
 def features(facts: FieldFacts) -> dict[str, float]:
@@ -175,6 +208,16 @@ def _sibling_column(word: str) -> tuple[str, int]:
     return name, bucket(name)
 
 
+@lru_cache(maxsize=1 << 16)
+def _noun_column(noun: str) -> int:
+    return bucket(f"noun:{noun}")
+
+
+@lru_cache(maxsize=1 << 16)
+def _message_word_column(word: str) -> int:
+    return bucket(f"m:{word}")
+
+
 def _hashed(named: dict[str, float]) -> tuple[_Feature, ...]:
     # Sorted by name: a row is sorted by name (encode_facts), and sorted runs sort fast.
     return tuple(sorted((name, bucket(name), value) for name, value in named.items()))
@@ -208,28 +251,44 @@ def _type_features(ftype: FieldType) -> tuple[_Feature, ...]:
     return _hashed(f)
 
 
+# The values of a message's noun and of each word of its name: `_LevelScorer` scores them
+# feature by feature (most messages have their own), the row path with its record and name.
+_NOUN_VALUE = 0.5
+_MESSAGE_WORD_VALUE = 0.5
+
+
 @lru_cache(maxsize=1 << 12)
 def _record_features(ctx: MessageContext) -> tuple[_Feature, ...]:
     record = ctx.record
-    subject, domain = record.subject.value, record.domain.value
     about = "people" if record.about_people else "nobody"
+    kind = _record_kind_features(
+        record.subject.value, record.domain.value, about, bool(ctx.linked), ctx.kinds
+    )
+    noun = f"noun:{ctx.noun}"
+    return tuple(sorted((*kind, (noun, bucket(noun), _NOUN_VALUE))))
+
+
+@lru_cache(maxsize=1 << 10)
+def _record_kind_features(
+    subject: str, domain: str, about: str, linked: bool, kinds: frozenset[Kind]
+) -> tuple[_Feature, ...]:
+    """The record's features but its noun: few distinct ones in a schema."""
     f = {
         f"subj:{subject}": 1.0,
         f"dom:{domain}": 1.0,
         f"about:{about}": 1.0,
         f"subj_dom:{subject}:{domain}": 1.0,
     }
-    if ctx.linked:
+    if linked:
         f["linked"] = 1.0
-    for kind in ctx.kinds:
+    for kind in kinds:
         f[f"k:{kind.value}"] = 1.0
-    f[f"noun:{ctx.noun}"] = 0.5
     return _hashed(f)
 
 
 @lru_cache(maxsize=1 << 12)
 def _message_features(message_name: str) -> tuple[_Feature, ...]:
-    return _hashed({f"m:{word}": 0.5 for word in set(words(message_name))})
+    return _hashed({f"m:{word}": _MESSAGE_WORD_VALUE for word in set(words(message_name))})
 
 
 @lru_cache(maxsize=1 << 10)
@@ -280,6 +339,8 @@ def encode(rows: Sequence[dict[str, float]]) -> tuple[np.ndarray, np.ndarray, np
 
 
 _name = itemgetter(0)
+_field_name = attrgetter("name")
+_fqn = attrgetter("fqn")
 
 
 def encode_facts(facts: Sequence[FieldFacts]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -310,6 +371,266 @@ def encode_facts(facts: Sequence[FieldFacts]) -> tuple[np.ndarray, np.ndarray, n
         np.asarray(columns, dtype=np.int64),
         np.asarray(values, dtype=np.float64),
     )
+
+
+# What a field's parts are computed from: its name, label, kind of type, comment (leading
+# and trailing), its type (by identity), and its record's `about` and domain.
+_FieldKey = tuple[tuple[str, Label, TypeKind, str, str], int, str, Domain]
+_field_key = attrgetter("name", "label", "type_kind", "comments.leading", "comments.trailing")
+
+
+class _LevelScorer:
+    """The level scores of fields, part by part: the model is linear, so a row's score is
+    the sum of its parts' scores. Each distinct part (a field name's features, a type's,
+    `_own_features`, a comment's, a record's but its noun, a package's) is scored once
+    however many fields repeat it, and gathered per field by index; a message's noun and
+    name words (most messages have their own) feature by feature; the siblings part per
+    message: the words of all its fields' names, less per field the words its name alone
+    has (counted in numpy).
+
+    Exact up to the order of the sum: a row sums its features in the order of their names
+    (duplicate columns merged first), this sums each part, then the parts. Deterministic:
+    every sum runs in an order fixed by the input, never by a set's."""
+
+    def __init__(self, weights: np.ndarray) -> None:
+        self._weights = weights
+        # Part 0 is the empty part (a field without a comment).
+        self._parts: list[tuple[_Feature, ...]] = [()]
+        self._scored = np.zeros((1, weights.shape[1]))
+        # Each cache is keyed by what it is computed from. A type by identity: the type
+        # itself is held in `_types` with its part and shape (as in `_RowBuilder`), so no
+        # other type can take its id while the scorer lives.
+        self._keys: dict[_FieldKey, int] = {}
+        # Per field key: the parts of its name, type, own features and comment, its name.
+        self._key_parts: list[tuple[int, int, int, int, int]] = []
+        self._key_table = np.zeros((0, 5), dtype=np.int64)
+        # Per name (by its index): its part, its last word, its distinct words (indices).
+        self._names: dict[str, int] = {}
+        self._named: list[tuple[int, str, tuple[int, ...]]] = []
+        self._word_counts = np.zeros(0, dtype=np.int64)  # `_name_words_now`
+        self._name_words = np.zeros(0, dtype=np.int64)
+        self._words: dict[str, int] = {}
+        self._word_columns: list[int] = []  # of each word as a sibling's word
+        self._types: dict[int, tuple[FieldType, int, str]] = {}
+        self._owns: dict[tuple[bool, bool, str, str, str, str], int] = {}
+        self._comments: dict[str, int] = {}
+        self._records: dict[tuple[Subject, Domain, bool, frozenset[Kind]], int] = {}
+        self._packages: dict[str, int] = {}
+
+    def _part(self, features: tuple[_Feature, ...]) -> int:
+        self._parts.append(features)
+        return len(self._parts) - 1
+
+    def _name(self, name: str) -> int:
+        index = self._names.get(name)
+        if index is None:
+            tokens = words(name)
+            distinct = []
+            for word in dict.fromkeys(tokens):
+                if word not in self._words:
+                    self._words[word] = len(self._word_columns)
+                    self._word_columns.append(_sibling_column(word)[1])
+                distinct.append(self._words[word])
+            index = self._names[name] = len(self._named)
+            self._named.append(
+                (self._part(_name_features(name)), (tokens or ("",))[-1], tuple(distinct))
+            )
+        return index
+
+    def _key(self, key: _FieldKey, field: FieldModel, ftype: FieldType) -> int:
+        """The index of a new field key. `is_repeated`, `is_map` and `comments.text` read
+        the label, the kind of type and the comment in the key."""
+        _, _, about, domain = key
+        name_index = self._name(field.name)
+        name_part, last, _ = self._named[name_index]
+        known = self._types.get(id(ftype))
+        if known is None:
+            shape = f"{ftype.cls.value}:{ftype.scalar or '-'}"
+            known = self._types[id(ftype)] = (ftype, self._part(_type_features(ftype)), shape)
+        _, type_part, shape = known
+        own_key = (field.is_repeated, field.is_map, about, shape, domain.value, last)
+        own = self._owns.get(own_key)
+        if own is None:
+            own = self._owns[own_key] = self._part(_own_features(*own_key))
+        comment = field.comments.text
+        comment_part = self._comments.get(comment, 0) if comment else 0
+        if comment and not comment_part:
+            comment_part = self._comments[comment] = self._part(_comment_features(comment))
+        self._keys[key] = len(self._key_parts)
+        self._key_parts.append((name_part, type_part, own, comment_part, name_index))
+        return self._keys[key]
+
+    def _record(self, ctx: MessageContext) -> int:
+        """The part of the record's features but its noun (`_record_kind_features`), keyed
+        by what they read: its subject and domain (and so `about_people`), whether the
+        context is linked, and its kinds."""
+        record = ctx.record
+        key = (record.subject, record.domain, bool(ctx.linked), ctx.kinds)
+        part = self._records.get(key)
+        if part is None:
+            about = "people" if record.about_people else "nobody"
+            part = self._records[key] = self._part(
+                _record_kind_features(
+                    record.subject.value, record.domain.value, about, key[2], ctx.kinds
+                )
+            )
+        return part
+
+    def _package(self, package: str) -> int:
+        part = self._packages.get(package)
+        if part is None:
+            part = self._packages[package] = self._part(_package_features(package))
+        return part
+
+    def scores(self, messages: Sequence[MessageFields], ftypes: Sequence[FieldType]) -> np.ndarray:
+        """The level scores of every field of the messages, in their order, whose types
+        are `ftypes`."""
+        n = len(messages)
+        lengths = [len(message.fields) for message in messages]
+        # Per message: its record's `about` and domain, its record and package parts, and
+        # the columns and values of its noun and name words.
+        abouts: list[str] = []
+        domains: list[Domain] = []
+        message_parts: list[int] = []
+        said_by: list[int] = []
+        said_columns: list[int] = []
+        said_values: list[float] = []
+        for m, message in enumerate(messages):
+            ctx = message.ctx
+            abouts.append("people" if ctx.record.about_people else "nobody")
+            domains.append(ctx.record.domain)
+            message_parts += (self._record(ctx), self._package(message.package))
+            said = (
+                _noun_column(ctx.noun),
+                *map(_message_word_column, dict.fromkeys(words(message.message_name))),
+            )
+            said_columns += said
+            said_values += [_NOUN_VALUE] + [_MESSAGE_WORD_VALUE] * (len(said) - 1)
+            said_by += [m] * len(said)
+        # Per field, with C-level maps: its key, found or made.
+        fields = list(chain.from_iterable(message.fields for message in messages))
+        keys = list(
+            zip(
+                map(_field_key, fields),
+                map(id, ftypes),
+                chain.from_iterable(map(repeat, abouts, lengths)),
+                chain.from_iterable(map(repeat, domains, lengths)),
+                strict=True,
+            )
+        )
+        found = list(map(self._keys.get, keys))
+        for row, key_index in enumerate(found):
+            if key_index is None:
+                found[row] = self._key(keys[row], fields[row], ftypes[row])
+        scored = self._part_scores()
+        table = self._key_table_now()[np.asarray(found, dtype=np.int64).reshape(-1)]
+        weights = self._weights
+        message_of = np.repeat(np.arange(n), lengths)
+        by_message = np.asarray(message_parts, dtype=np.int64).reshape(n, 2)
+        of_message = (
+            scored[by_message[:, 0]]
+            + scored[by_message[:, 1]]
+            + _sums(said_by, said_columns, weights, n, said_values)
+        )
+        return (
+            scored[table[:, 0]]
+            + scored[table[:, 1]]
+            + scored[table[:, 2]]
+            + scored[table[:, 3]]
+            + of_message[message_of]
+            + self._siblings(table[:, 4], message_of, n)
+        )
+
+    def _name_words_now(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per name so far: how many distinct words it has; and all their indices."""
+        new = self._named[len(self._word_counts) :]
+        if new:
+            self._word_counts = np.concatenate(
+                (self._word_counts, np.asarray([len(w) for _, _, w in new], dtype=np.int64))
+            )
+            self._name_words = np.concatenate(
+                (self._name_words, np.asarray([i for _, _, w in new for i in w], dtype=np.int64))
+            )
+        return self._word_counts, self._name_words
+
+    def _key_table_now(self) -> np.ndarray:
+        new = self._key_parts[len(self._key_table) :]
+        if new:
+            self._key_table = np.concatenate(
+                (self._key_table, np.asarray(new, dtype=np.int64).reshape(-1, 5))
+            )
+        return self._key_table
+
+    def _siblings(self, name_of: np.ndarray, message_of: np.ndarray, n: int) -> np.ndarray:
+        """Per field (its name's index, its message's), the scores of its siblings part:
+        the words of the message's other names, each valued 1/sqrt(how many)."""
+        rows = len(name_of)
+        word_counts, name_words = self._name_words_now()
+        name_starts = np.cumsum(word_counts) - word_counts
+        # One entry per word of each field's name.
+        per_field = word_counts[name_of]
+        entry_field = np.repeat(np.arange(rows), per_field)
+        first = np.cumsum(per_field) - per_field
+        entry_word = name_words[
+            np.repeat(name_starts[name_of], per_field)
+            + np.arange(len(entry_field))
+            - first[entry_field]
+        ]
+        entry_message = message_of[entry_field]
+        # A word counts once per distinct name of the message (names repeat only in an
+        # invalid message; the siblings then leave out every field of that name).
+        _, firsts = np.unique(message_of * len(word_counts) + name_of, return_index=True)
+        counted = np.zeros(rows, dtype=bool)
+        counted[firsts] = True
+        vocabulary = len(self._word_columns)
+        entry_key = entry_message * vocabulary + entry_word
+        message_words, how_many = np.unique(entry_key[counted[entry_field]], return_counts=True)
+        alone = how_many[np.searchsorted(message_words, entry_key)] == 1
+        columns = np.asarray(self._word_columns, dtype=np.int64)
+        of_message = _sums(
+            message_words // vocabulary, columns[message_words % vocabulary], self._weights, n
+        )
+        of_alone = _sums(entry_field[alone], columns[entry_word[alone]], self._weights, rows)
+        count = (
+            np.bincount(message_words // vocabulary, minlength=n)[message_of]
+            - np.bincount(entry_field[alone], minlength=rows)
+        ).astype(np.float64)
+        value = np.where(count > 0, 1.0 / np.maximum(1.0, np.sqrt(count)), 0.0)
+        return value[:, None] * (of_message[message_of] - of_alone)
+
+    def _part_scores(self) -> np.ndarray:
+        """The scores of every part so far (the new ones scored now, all at once)."""
+        new = self._parts[len(self._scored) :]
+        if new:
+            lengths = [len(part) for part in new]
+            columns = [column for part in new for _, column, _ in part]
+            values = [value for part in new for _, _, value in part]
+            x = (
+                np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+                np.asarray(columns, dtype=np.int64),
+                np.asarray(values, dtype=np.float64),
+            )
+            self._scored = np.concatenate((self._scored, _scores(x, self._weights)))
+        return self._scored
+
+
+def _sums(
+    owners: Sequence[int] | np.ndarray,
+    columns: Sequence[int] | np.ndarray,
+    weights: np.ndarray,
+    n: int,
+    values: Sequence[float] | None = None,
+) -> np.ndarray:
+    """Per owner (0..n-1), the sum of its columns' weights (times their values, if given),
+    in the order listed."""
+    gathered = weights[np.asarray(columns, dtype=np.int64)].T
+    if values is not None:
+        gathered = gathered * np.asarray(values, dtype=np.float64)
+    owner = np.asarray(owners, dtype=np.int64)
+    return np.stack(
+        [np.bincount(owner, weights=gathered[k], minlength=n) for k in range(len(gathered))],
+        axis=1,
+    ).reshape(n, weights.shape[1])
 
 
 def _scores(x: tuple[np.ndarray, np.ndarray, np.ndarray], weights: np.ndarray) -> np.ndarray:
@@ -373,22 +694,29 @@ class LearnedModel:
         x = encode([features(f) for f in facts])
         return softmax(_scores(x, self.level_weights)), softmax(_scores(x, self.type_weights))
 
-    def predict_levels(
-        self, facts: Sequence[FieldFacts]
-    ) -> tuple[np.ndarray, Callable[[int], np.ndarray]]:
-        """Per field: probabilities of each level, and a function giving the i-th field's
-        probabilities of each type when asked (most verdicts never read them, and there
-        are far more types than levels). The same figures as `predict`: a row's scores
-        are the same products summed in the same order, alone or with other rows."""
-        x = encode_facts(facts)
-        pointers, columns, values = x
+    def level_probabilities(
+        self, messages: Sequence[MessageFields], ftypes: Sequence[FieldType]
+    ) -> np.ndarray:
+        """Per field of the messages, in their order, whose types are `ftypes`:
+        probabilities of each level. The figures of `predict` up to the last bits of a
+        float: the scores are summed part by part (`_LevelScorer`), not feature by feature
+        in the order of the row."""
+        scorer = _LevelScorer(self.level_weights)
+        chunks = [np.zeros((0, len(LEVELS)))]
+        start = row = 0
+        while start < len(messages):
+            end, fields = start, 0
+            while end < len(messages) and fields < PREDICTION_CHUNK:
+                fields += len(messages[end].fields)
+                end += 1
+            chunks.append(scorer.scores(messages[start:end], ftypes[row : row + fields]))
+            start, row = end, row + fields
+        return softmax(np.concatenate(chunks))
 
-        def type_probs(i: int) -> np.ndarray:
-            start, end = pointers[i], pointers[i + 1]
-            row = (np.asarray([0, end - start]), columns[start:end], values[start:end])
-            return softmax(_scores(row, self.type_weights))[0]
-
-        return softmax(_scores(x, self.level_weights)), type_probs
+    def type_probabilities(self, facts: FieldFacts) -> np.ndarray:
+        """The field's probabilities of each type: the same floats as `predict`'s (its row
+        alone is the same products summed in the same order)."""
+        return softmax(_scores(encode_facts([facts]), self.type_weights))[0]
 
     def save(self, path: Path) -> None:
         np.savez_compressed(
@@ -430,19 +758,32 @@ def labels_hash(label_files: Iterable[Path], root: Path) -> str:
 
 # ---- the combination ---------------------------------------------------------------
 
-PREDICTION_CHUNK = 4096  # fields whose features are held at once
+PREDICTION_CHUNK = 4096  # fields whose parts are gathered at once
+
+
+def _every_field(level_probs: np.ndarray) -> np.ndarray:
+    return np.ones(len(level_probs), dtype=bool)
+
+
+def _every_record(ctx: MessageContext) -> bool:
+    return True
 
 
 @dataclass(frozen=True)
 class Combination:
-    """How the model's opinion combines with the rules' verdict: which fields it is asked
-    about (the rest keep the rules' verdict without paying for features), and the verdict
-    for one field from the rules' verdict and the model's probabilities."""
+    """How the model's opinion combines with the rules' verdict: which fields it may act on
+    from their level probabilities alone (`may_act`, a mask over the rows; the rest keep
+    the rules' verdict without building their facts), which of those it is asked about
+    (`consults`), and the verdict for one field from the rules' verdict and the model's
+    probabilities (`decide`)."""
 
     consults: Callable[[FieldFacts], bool]
     # The field's facts, its level probabilities, and a function giving its type
     # probabilities (computed only when called: most verdicts never need them).
     decide: Callable[[FieldFacts, np.ndarray, Callable[[], np.ndarray]], Verdict]
+    may_act: Callable[[np.ndarray], np.ndarray] = _every_field
+    # The records whose fields it may be asked about at all: the others are not scored.
+    reads: Callable[[MessageContext], bool] = _every_record
 
 
 def _on_people(ctx: MessageContext) -> bool:
@@ -505,9 +846,16 @@ def second_opinion(
     * Otherwise, P(HIGH) ≥ REVIEW_PROBABILITY flags a field below HIGH for review, naming
       the model and its probability: a reviewer sees it, the level stays the rules'.
     """
-    verdict = facts.verdict
     if not may_change(facts):
-        return verdict
+        return facts.verdict
+    return _opinion(facts, level_probs, type_probs)
+
+
+def _opinion(
+    facts: FieldFacts, level_probs: np.ndarray, type_probs: Callable[[], np.ndarray]
+) -> Verdict:
+    """`second_opinion` on a field it may change (`may_change`: the caller has asked)."""
+    verdict = facts.verdict
     best = int(np.argmax(level_probs))
     level = LEVELS[best]
     p_high = float(level_probs[LEVELS.index(Sensitivity.HIGH)])
@@ -554,4 +902,62 @@ def _raised(
     )
 
 
-SECOND_OPINION = Combination(consults=may_change, decide=second_opinion)
+_HIGH = LEVELS.index(Sensitivity.HIGH)
+_RANKS = np.asarray([level.rank for level in LEVELS])
+
+
+def may_act(level_probs: np.ndarray) -> np.ndarray:
+    """The fields whose verdict `second_opinion` may change, by their level probabilities:
+    P(HIGH) ≥ REVIEW_PROBABILITY (a flag, or a raise to HIGH at HIGH_PROBABILITY), or a
+    most likely level below HIGH and above the lowest with at least RAISE_PROBABILITY (a
+    raise over a lower rule level). On every other field it returns the verdict itself."""
+    best = level_probs.argmax(axis=1)
+    raises = (
+        (best != _HIGH)
+        & (_RANKS[best] > _RANKS.min())
+        & (level_probs.max(axis=1) >= RAISE_PROBABILITY)
+    )
+    return raises | (level_probs[:, _HIGH] >= REVIEW_PROBABILITY)
+
+
+# `second_opinion` as the engine asks it: `consults` has checked `may_change` already.
+SECOND_OPINION = Combination(
+    consults=may_change, decide=_opinion, may_act=may_act, reads=_on_people
+)
+
+
+def opinions(
+    model: LearnedModel,
+    combination: Combination,
+    messages: Sequence[MessageFields],
+    types: Mapping[str, FieldType],
+    verdicts: Mapping[str, Verdict],
+) -> dict[str, Verdict]:
+    """The combination's verdicts on the fields of the messages it may act on and consults,
+    by field FQN, from their `types` and the rules' `verdicts`. Facts are built only for
+    the fields `may_act` lets through: on a large schema a small part of them."""
+    # A field listed twice (an extension named like a field of its scope, in an invalid
+    # file) is read as listed last, as the FQN-keyed `field_facts` reads it.
+    everywhere = list(map(_fqn, chain.from_iterable(message.fields for message in messages)))
+    last_row = dict(zip(everywhere, count()))
+    first_rows = np.cumsum([0, *(len(message.fields) for message in messages)]).tolist()
+    read = [i for i, message in enumerate(messages) if combination.reads(message.ctx)]
+    messages = [messages[i] for i in read]
+    fqns = list(map(_fqn, chain.from_iterable(message.fields for message in messages)))
+    level_probs = model.level_probabilities(messages, list(map(types.__getitem__, fqns)))
+    starts = np.cumsum([0, *(len(message.fields) for message in messages)])
+    out: dict[str, Verdict] = {}
+    acting = np.flatnonzero(combination.may_act(level_probs))
+    of_message = np.searchsorted(starts, acting, side="right") - 1
+    for row, m, index in zip(
+        acting.tolist(), of_message.tolist(), (acting - starts[of_message]).tolist(), strict=True
+    ):
+        fqn = fqns[row]
+        if last_row[fqn] != first_rows[read[m]] + index:
+            continue
+        facts = messages[m].facts(index, types, verdicts)
+        if combination.consults(facts):
+            out[fqn] = combination.decide(
+                facts, level_probs[row], partial(model.type_probabilities, facts)
+            )
+    return out

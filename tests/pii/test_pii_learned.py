@@ -21,7 +21,7 @@ from pii_helpers import HEADER, REPO, analyze, result, tree_of
 from test_pii_real_schemas import INFRASTRUCTURE
 
 from pii_detector import learned
-from pii_detector.analysis import analyze_tree, field_facts
+from pii_detector.analysis import _Engine, analyze_tree, field_facts
 from pii_detector.classifier import CERTAIN
 from pii_detector.cli import pii
 from pii_detector.config import PiiConfig
@@ -111,9 +111,9 @@ def test_the_same_input_gives_the_same_output() -> None:
 
 
 def test_the_fast_paths_give_the_same_numbers_as_the_plain_ones() -> None:
-    # The engine encodes without named rows and computes a field's type probabilities
-    # alone, only when read: the same arrays and the same floats, bit for bit, on every
-    # field of three tuned splits.
+    # The type probabilities of a raised field come from its row alone, encoded without
+    # named rows: the same arrays and the same floats, bit for bit, on every field of
+    # three tuned splits.
     facts = [
         fact
         for split in ("dev", "heldout", "final")
@@ -126,10 +126,65 @@ def test_the_fast_paths_give_the_same_numbers_as_the_plain_ones() -> None:
     # Rows with two features in one bucket: the merging path is exercised.
     spans = pairwise(plain[0])
     assert any(len(row) > end - start for row, (start, end) in zip(rows, spans, strict=True))
-    levels, types = MODEL.predict(facts)
-    fast_levels, type_probs = MODEL.predict_levels(facts)
-    assert (levels == fast_levels).all()
-    assert all((types[i] == type_probs(i)).all() for i in range(len(facts)))
+    _, types = MODEL.predict(facts)
+    assert all((types[i] == MODEL.type_probabilities(fact)).all() for i, fact in enumerate(facts))
+
+
+@pytest.mark.parametrize("split", bench.SPLITS)
+def test_the_level_probabilities_part_by_part_are_those_of_predict(split: str) -> None:
+    # The engine scores fields part by part (learned._LevelScorer): the same figures as
+    # `predict` up to the order of a float sum, and `may_act` lets through every field
+    # whose verdict `second_opinion` changes.
+    engine = _Engine(build_tree(bench.load_sources(split)), {})
+    messages = engine._read_by_the_model()
+    facts = [
+        message.facts(index, engine.types, engine.own)
+        for message in messages
+        for index in range(len(message.fields))
+    ]
+    ftypes = [fact.ftype for fact in facts]
+    fast = MODEL.level_probabilities(messages, ftypes)
+    plain, _ = MODEL.predict(facts)
+    assert fast.shape == plain.shape
+    assert abs(fast - plain).max() < 1e-12
+    assert (MODEL.level_probabilities(messages, ftypes) == fast).all()
+    acts = learned.may_act(fast)
+    for fact, probs, act in zip(facts, fast, acts, strict=True):
+        if not act:
+            assert learned.second_opinion(fact, probs, lambda: pytest.fail()) is fact.verdict
+
+
+def test_the_part_by_part_scores_read_duplicate_names_and_extensions() -> None:
+    # Names repeated in a message (an invalid file) leave every field of that name out
+    # of the siblings; an extension is a field of the message it extends.
+    tree = build_tree(
+        {
+            "a.proto": """syntax = "proto2";
+package acme.test.v1;
+// A patient of the clinic.
+message Patient {
+  optional string full_name = 1;
+  optional string full_name = 2;
+  optional string diagnosis_code = 3;
+  extensions 100 to 200;
+}
+message Visit {
+  optional string diagnosis_code = 1;
+  extend Patient { optional string diagnosis_code = 100; }
+}
+"""
+        }
+    )
+    engine = _Engine(tree, {})
+    messages = engine._read_by_the_model()
+    facts = [
+        message.facts(index, engine.types, engine.own)
+        for message in messages
+        for index in range(len(message.fields))
+    ]
+    fast = MODEL.level_probabilities(messages, [fact.ftype for fact in facts])
+    plain, _ = MODEL.predict(facts)
+    assert abs(fast - plain).max() < 1e-12
 
 
 def test_feature_hashing_does_not_depend_on_the_process() -> None:
