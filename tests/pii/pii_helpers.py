@@ -23,6 +23,12 @@ def tree_of(body: str, *, path: str = PATH, header: str = HEADER) -> ProtoTree:
     return build_tree({path: header + body})
 
 
+def split_sources(split: str) -> dict[str, str]:
+    """A labelled split's protos (tests/pii/eval/SPLIT), by path under the split."""
+    root = Path(__file__).resolve().parent / "eval" / split
+    return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*.proto"))}
+
+
 def analyze(body: str, **kwargs: object) -> PiiAnalysis:
     return analyze_tree(tree_of(body), **kwargs)  # type: ignore[arg-type]
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
-from pii_helpers import tree_of
+from pii_helpers import split_sources, tree_of
 
 from pii_detector import lexicon as lx
 from pii_detector.analysis import _Engine
@@ -40,8 +39,6 @@ from pii_detector.records import (
 )
 from protomodel.model import ProtoTree
 from protomodel.parse import build_tree
-
-EVAL = Path(__file__).resolve().parent / "eval"
 
 TRICKY = """
 import "google/protobuf/struct.proto";
@@ -71,12 +68,7 @@ message Holder {
 
 
 def _trees() -> list[ProtoTree]:
-    trees = [tree_of(TRICKY)]
-    for split in ("dev", "heldout", "fresh"):
-        root = EVAL / split
-        sources = {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*.proto"))}
-        trees.append(build_tree(sources))
-    return trees
+    return [tree_of(TRICKY), *(build_tree(split_sources(s)) for s in ("dev", "heldout", "fresh"))]
 
 
 @pytest.mark.parametrize("tree", _trees())

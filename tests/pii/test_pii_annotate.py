@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pii_helpers import OPTIONS_PROTO, buf_build
+from pii_helpers import OPTIONS_PROTO, buf_build, split_sources
 
 from pii_detector.analysis import analyze_tree
 from pii_detector.annotate import annotate_file, declaration_with_options, options_proto_text
@@ -179,8 +179,7 @@ def test_annotated_output_compiles_with_buf(tmp_path: Path) -> None:
 
 
 def test_eval_apis_compile_after_annotation(tmp_path: Path) -> None:
-    root = Path(__file__).parent / "eval" / "dev"
-    sources = {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*.proto"))}
+    sources = split_sources("dev")
     tree = build_tree(sources)
     analysis = analyze_tree(tree)
     annotated = {}

@@ -10,10 +10,9 @@ order, with values that survive a validating round trip, whichever path built th
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from pii_helpers import tree_of
+from pii_helpers import split_sources, tree_of
 from pydantic import BaseModel
 
 from pii_detector import analysis as engine_module
@@ -23,8 +22,6 @@ from pii_detector.llm_review import LlmFieldOpinion, PiiLlmAnswer
 from pii_detector.overrides import Override
 from pii_detector.report import FieldEntry, build_report, report_json
 from protomodel.parse import build_tree
-
-EVAL = Path(__file__).resolve().parent / "eval"
 
 BODY = """
 import "google/protobuf/descriptor.proto";
@@ -124,12 +121,7 @@ def _fixed_point_of_one_column(rows, column: int):
 
 
 def _trees():
-    trees = [tree_of(BODY)]
-    for split in ("dev", "heldout", "fresh"):
-        root = EVAL / split
-        sources = {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*.proto"))}
-        trees.append(build_tree(sources))
-    return trees
+    return [tree_of(BODY), *(build_tree(split_sources(s)) for s in ("dev", "heldout", "fresh"))]
 
 
 @pytest.mark.parametrize("tree", _trees())
