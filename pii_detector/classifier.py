@@ -335,11 +335,14 @@ _ANY_INSURANCE_WORDS = frozenset(
 _REFERENCE_HEADS = frozenset({"id", "uuid", "name", "email", "number", "phone"})
 
 
-def _points_at_person(
-    tokens: Sequence[str], person_nouns: frozenset[str] = lx.PERSON_NOUNS
-) -> bool:
+def _referenced_noun(tokens: Sequence[str]) -> str | None:
+    """The noun a reference names: ``customer`` of ``customer_id`` or ``customer_email``."""
+    return tokens[-2] if len(tokens) >= 2 and tokens[-1] in _REFERENCE_HEADS else None
+
+
+def _points_at_person(tokens: Sequence[str], person_nouns: frozenset[str]) -> bool:
     """``customer_id``, ``author_profile_id``, ``recipient_email``: a reference to a person."""
-    return len(tokens) >= 2 and tokens[-1] in _REFERENCE_HEADS and tokens[-2] in person_nouns
+    return _referenced_noun(tokens) in person_nouns
 
 
 # Sibling concepts that make a `Document` an identity document (not a filing or a file).
@@ -862,7 +865,7 @@ def _name_facts(name: str) -> _NameFacts:
         concept_keys=_concept_keys(tokens),
         person_evidence=head_keys & _PERSON_EVIDENCE,
         person_key=bool(head_keys & _PERSON_KEYS),
-        referenced=tokens[-2] if len(tokens) >= 2 and tokens[-1] in _REFERENCE_HEADS else None,
+        referenced=_referenced_noun(tokens),
     )
 
 
