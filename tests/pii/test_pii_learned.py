@@ -154,6 +154,12 @@ def test_the_level_probabilities_part_by_part_are_those_of_predict(split: str) -
             assert learned.second_opinion(fact, probs, lambda: pytest.fail()) is fact.verdict
 
 
+def test_the_screen_covers_a_raise_to_high() -> None:
+    # `may_act` lets a raise to HIGH through by the review threshold: that covers it only
+    # while the raise needs at least as much P(HIGH) as a review flag does.
+    assert learned.HIGH_PROBABILITY >= learned.REVIEW_PROBABILITY
+
+
 def test_the_part_by_part_scores_read_duplicate_names_and_extensions() -> None:
     # Names repeated in a message (an invalid file) leave every field of that name out
     # of the siblings; an extension is a field of the message it extends.
