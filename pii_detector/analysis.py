@@ -14,12 +14,8 @@ conservatively by `llm_review.merge_llm_opinion`) act as a floor under the rules
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import Any, TypeVar, cast
-
-from pydantic import BaseModel
 
 from pii_detector import lexicon as lx
 from pii_detector.classifier import (
@@ -110,7 +106,6 @@ _Row = tuple[str, int, int, str | None, int]
 # What a field's result says of its level, in FieldResult's order: sensitivity, pii_type,
 # pii_types, reasoning, source, rule, confidence and the reason it needs review (if it does).
 _Said = tuple[Sensitivity, PiiType | None, list[PiiType], str, Source, str, float, str | None]
-_ResultT = TypeVar("_ResultT", bound=BaseModel)
 
 
 @gc_paused()  # hundreds of thousands of acyclic results: no full collections meanwhile
@@ -888,7 +883,7 @@ class _Engine:
                 f"{method.name} returns HIGH data in bulk ({inside}): restrict who may call it, "
                 "audit every call, or return a redacted view"
             )
-        return _result(
+        return construct(
             MethodResult,
             element=method.fqn,
             service=service.name,
@@ -951,38 +946,6 @@ def _has_identity(message: MessageModel, noun: str) -> bool:
     """An `id`, a `name` or a `<noun>_id` of its own: an entry others may refer to."""
     own = {("id",), ("uuid",), ("name",), (noun, "id")}
     return any(words(f.name) in own for f in message.fields)
-
-
-def _result(model: type[_ResultT], /, **values: Any) -> _ResultT:
-    """A result model from values the engine built from valid parts, without validation
-    (a large schema has hundreds of thousands of fields). Defaults fill what is not given,
-    in the model's own field order, so the object is the one validation would make."""
-    defaults, factories, required = _defaults(model)
-    merged = {**defaults, **values}  # the model's field order, as validation gives
-    if len(merged) != len(defaults) or not required <= values.keys():
-        wrong = (values.keys() - defaults.keys()) | (required - values.keys())
-        raise TypeError(f"{model.__name__}: unknown or missing field {sorted(wrong)[0]}")
-    for name, factory in factories.items():
-        if name not in values:
-            merged[name] = factory()  # a fresh list per object
-    return construct(model, **merged)
-
-
-@cache
-def _defaults(
-    model: type[BaseModel],
-) -> tuple[dict[str, Any], dict[str, Callable[[], Any]], frozenset[str]]:
-    """A model's defaults in field order, its default factories and its required fields."""
-    fields = model.model_fields
-    return (
-        {name: info.default for name, info in fields.items()},
-        {
-            name: cast("Callable[[], Any]", info.default_factory)
-            for name, info in fields.items()
-            if info.default_factory is not None
-        },
-        frozenset(name for name, info in fields.items() if info.is_required()),
-    )
 
 
 def iter_extensions(file: FileModel) -> Iterator[FieldModel]:
