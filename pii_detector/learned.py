@@ -37,7 +37,7 @@ import hashlib
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from itertools import chain, count, pairwise, repeat
 from operator import attrgetter, itemgetter
 from pathlib import Path
@@ -89,16 +89,22 @@ class MessageFields:
     ctx: MessageContext
     fields: tuple[FieldModel, ...]
 
+    @cached_property
+    def _names(self) -> tuple[tuple[str, ...], bool]:
+        """Its fields' names, and whether they are unique (they are in a valid message)."""
+        names = tuple(map(_field_name, self.fields))
+        return names, len(set(names)) == len(names)
+
     def facts(
         self, index: int, types: Mapping[str, FieldType], verdicts: Mapping[str, Verdict]
     ) -> FieldFacts:
         """The facts of the index-th field."""
-        names, field = tuple(map(_field_name, self.fields)), self.fields[index]
-        # Names are unique in a valid message: then a field's siblings are the others by
-        # position, without comparing every pair of names.
+        (names, unique), field = self._names, self.fields[index]
+        # With unique names a field's siblings are the others by position, without
+        # comparing every pair of names.
         siblings = (
             names[:index] + names[index + 1 :]
-            if len(set(names)) == len(names)
+            if unique
             else tuple(name for name in names if name != field.name)
         )
         return FieldFacts(
