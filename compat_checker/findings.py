@@ -132,12 +132,19 @@ class Layer(_Model):
 
 
 class Summary(_Model):
+    """Counts of the findings. Each finding is counted once among `breaking`, `warnings`,
+    `info`, `pii` and `suppressed` (they add up to `total`); `blocking` counts those that
+    block the deploy, whatever their kind."""
+
     total: int = 0
-    breaking: int = 0
+    breaking: int = 0  # unsuppressed compatibility findings that block (is_breaking)
     blocking: int = 0
     warnings: int = 0
     info: int = 0
     suppressed: int = 0
+    # Unsuppressed personal-data findings (category PII), blocking or not: they answer a
+    # different question than a breaking change and have their own override (--allow-pii).
+    pii: int = 0
     by_severity: dict[str, int] = Field(default_factory=dict)
     by_category: dict[str, int] = Field(default_factory=dict)
 

@@ -236,13 +236,15 @@ def overall_severity(changes: Iterable[Change]) -> OverallSeverity:
 
 def summarize(changes: list[Change], fail_on: str) -> Summary:
     active = [c for c in changes if c.suppressed is None]
+    compatibility = [c for c in active if not is_pii_finding(c)]
     return Summary(
         total=len(changes),
-        breaking=sum(c.is_breaking for c in active),
+        breaking=sum(c.is_breaking for c in compatibility),
         blocking=sum(blocks(c, fail_on) for c in active),
-        warnings=sum(not c.is_breaking and c.severity != Severity.INFO for c in active),
-        info=sum(not c.is_breaking and c.severity == Severity.INFO for c in active),
+        warnings=sum(not c.is_breaking and c.severity != Severity.INFO for c in compatibility),
+        info=sum(not c.is_breaking and c.severity == Severity.INFO for c in compatibility),
         suppressed=len(changes) - len(active),
+        pii=len(active) - len(compatibility),
         by_severity=dict(sorted(Counter(c.severity.value for c in active).items())),
         by_category=dict(sorted(Counter(c.category.value for c in active).items())),
     )

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from compat_checker.errors import GateError
-from compat_checker.findings import Category, Verdict
+from compat_checker.findings import Verdict
 from compat_checker.github.comment import (
     DEFAULT_API_URL,
     GitHubApi,
@@ -262,16 +262,11 @@ def verdict_outputs(verdict: Verdict) -> dict[str, str]:
         # Keep the output usable with fromJSON(): everything but the findings' detail.
         slim = verdict.model_copy(update={"changes": [], "pii": None})
         text = slim.model_dump_json(indent=2)
-    active = [change for change in verdict.changes if change.suppressed is None]
-    pii = sum(change.category == Category.PII for change in active)
-    # An unannotated personal-data field blocks like a breaking change but is counted apart:
-    # the two outputs answer different questions and have different overrides.
-    breaking = sum(change.is_breaking and change.category != Category.PII for change in active)
     return {
         "can-deploy": "true" if verdict.can_deploy else "false",
         "verdict": text,
-        "breaking-count": str(breaking),
-        "pii-count": str(pii),
+        "breaking-count": str(verdict.summary.breaking),
+        "pii-count": str(verdict.summary.pii),
         "pii-review-count": str(len(needs_review_fields(verdict.pii))),
     }
 

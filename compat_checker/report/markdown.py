@@ -35,7 +35,8 @@ def render_markdown(verdict: Verdict) -> str:
         "",
         f"{code(verdict.base.ref)} → {code(verdict.head.ref)} · "
         f"{len(verdict.files)} changed .proto files · {summary.breaking} breaking · "
-        f"{summary.warnings} warnings · {summary.suppressed} suppressed",
+        f"{summary.pii} personal data · {summary.warnings} warnings · "
+        f"{summary.suppressed} suppressed",
         "",
     ]
     if verdict.changes:

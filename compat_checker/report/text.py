@@ -56,7 +56,7 @@ def _finding_block(change: Change) -> Text:
 def verdict_line(verdict: Verdict) -> Text:
     summary = verdict.summary
     counts = (
-        f"{summary.breaking} breaking, {summary.warnings} warnings, "
+        f"{summary.breaking} breaking, {summary.pii} personal data, {summary.warnings} warnings, "
         f"{summary.info} info, {summary.suppressed} suppressed"
     )
     if verdict.can_deploy:

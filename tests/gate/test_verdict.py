@@ -160,3 +160,37 @@ def test_allow_breaking_flag_and_trailer():
     )
     assert changes[0].suppressed == "allowed: ok"
     assert changes[1].suppressed is None
+
+
+def test_personal_data_findings_are_counted_apart_from_breaking_changes():
+    """An unannotated SSN blocks like a breaking change but is no compatibility break:
+    `summary.pii` counts it, `summary.breaking` does not, and every finding is counted
+    once among breaking, pii, warnings, info and suppressed."""
+    pii = make_change(rule="PII_UNANNOTATED", element="acme.v1.Task.ssn").model_copy(
+        update={"category": Category.PII}
+    )
+    pii_warning = make_change(
+        rule="PII_UNANNOTATED", element="acme.v1.Task.note", breaking=False
+    ).model_copy(update={"category": Category.PII})
+    changes = [
+        make_change(),
+        make_change(element="acme.v1.Task.body", breaking=False, severity=Severity.LOW),
+        make_change(element="acme.v1.Task.tag", breaking=False, severity=Severity.INFO),
+        pii,
+        pii_warning,
+        make_change(element="acme.v1.Task.old").model_copy(update={"suppressed": "accepted"}),
+    ]
+    summary = verdict_for(changes).summary
+    assert (summary.breaking, summary.pii, summary.warnings, summary.info) == (1, 2, 1, 1)
+    assert (summary.blocking, summary.suppressed, summary.total) == (2, 1, 6)
+    parts = summary.breaking + summary.pii + summary.warnings + summary.info
+    assert parts + summary.suppressed == summary.total
+
+
+def test_a_refusal_caused_only_by_personal_data_counts_no_breaking_change():
+    pii = make_change(rule="PII_UNANNOTATED", element="acme.v1.Task.ssn").model_copy(
+        update={"category": Category.PII}
+    )
+    verdict = verdict_for([pii])
+    assert not verdict.can_deploy
+    assert (verdict.summary.breaking, verdict.summary.pii, verdict.summary.blocking) == (0, 1, 1)
