@@ -23,6 +23,7 @@ from pii_detector.classifier import (
     FieldType,
     Kind,
     MessageContext,
+    MessageReading,
     TypeClass,
     Verdict,
     a_person,
@@ -30,6 +31,7 @@ from pii_detector.classifier import (
     category_of_facts,
     classify_field,
     condition_of_a_thing,
+    context_of,
     described_domain,
     fetched_for_a_person,
     field_type,
@@ -43,6 +45,7 @@ from pii_detector.classifier import (
     message_context,
     own_person_noun,
     part_of_a_person,
+    read_message,
     sensitive_record_of,
     states_a_sensitive_fact,
     through_a_held_person,
@@ -226,6 +229,7 @@ class _Engine:
                             rpc_words.setdefault(fqn.lstrip("."), {}).update(said)
                             described_as.setdefault(fqn.lstrip("."), {}).update(described)
         self.topics: dict[str, dict[str, tuple[str, ...]]] = {}
+        readings: dict[str, MessageReading] = {}
         for file in tree.files.values():
             file_words = topic_words(file.name.removesuffix(".proto"))
             for message in iter_all_messages(file):
@@ -238,23 +242,23 @@ class _Engine:
                     "rpc": tuple(rpc_words.get(message.fqn, ())),
                     "service": tuple(described_as.get(message.fqn, ())),
                 }
-                self.contexts[message.fqn] = message_context(
-                    message, file.package, topics=self.topics[message.fqn]
+                readings[message.fqn] = read_message(
+                    message, file.package, self.topics[message.fqn]
                 )
+                self.contexts[message.fqn] = context_of(readings[message.fqn], lx.PERSON_NOUNS)
         # A package's own person-like messages (`Client`) add their nouns to its person
-        # words, so `Matter.client_id` points at a person: the contexts are read again.
+        # words, so `Matter.client_id` points at a person: the contexts are made again
+        # from the same readings (only `context_of` reads the person words).
         local: dict[str, set[str]] = {}
         for fqn, ctx in self.contexts.items():
             noun = own_person_noun(ctx)
             if noun is not None:
                 local.setdefault(self.file_of[fqn].package, set()).add(noun)
         nouns_of = {package: lx.PERSON_NOUNS | nouns for package, nouns in local.items()}
-        for fqn, message in self.messages.items():
+        for fqn in self.messages:
             package = self.file_of[fqn].package
             if package in nouns_of:
-                self.contexts[fqn] = message_context(
-                    message, package, nouns_of[package], self.topics[fqn]
-                )
+                self.contexts[fqn] = context_of(readings[fqn], nouns_of[package])
         self._types: dict[tuple[str, TypeKind, bool], FieldType] = {}  # see _type_of
         # The types of each message's fields, in their order: several passes read them.
         self._field_types = {
