@@ -265,6 +265,16 @@ class _Engine:
             fqn: [self._type_of(field) for field in message.fields]
             for fqn, message in self.messages.items()
         }
+        # The fields of each message whose type is a message of the tree, in their order:
+        # the record passes follow only them (most fields hold a scalar).
+        self._holding = {
+            fqn: [
+                (field, ftype)
+                for field, ftype in zip(message.fields, self._field_types[fqn], strict=True)
+                if ftype.name in self.messages
+            ]
+            for fqn, message in self.messages.items()
+        }
         self.read_what_people_hold(nouns_of)
         self.point_at_held_people()
         self.read_parts_of_people()
@@ -301,7 +311,7 @@ class _Engine:
                     self.target[field.fqn] = target
         self.doubt_free_text_beside_facts()
         self.read_category_values()
-        del self._field_types  # every pass that reads them has run
+        del self._field_types, self._holding  # every pass that reads them has run
 
     def doubt_free_text_beside_facts(self) -> None:
         """Free text next to a field that certainly states a special-category fact may
@@ -367,16 +377,15 @@ class _Engine:
     def point_at_held_people(self) -> None:
         """A record that holds one person's record of its file (`Incident.caller`) points
         at that person (classifier.holding_a_person); only the file's own messages count."""
-        for fqn, message in self.messages.items():
+        for fqn, holding in self._holding.items():
             file = self.file_of[fqn].name
-            for field, ftype in zip(message.fields, self._field_types[fqn], strict=True):
+            for field, ftype in holding:
                 held = ftype.name
                 # One person (`caller`), not a list of them (an ambulance's `crew`).
                 if (
                     ftype.cls == TypeClass.MESSAGE
                     and not field.is_repeated
                     and held != fqn
-                    and held in self.messages
                     and self.file_of[held].name == file
                     and self._a_person_with_facts(held)
                 ):
@@ -392,9 +401,9 @@ class _Engine:
             holder = self.contexts[fqn]
             if not a_person(holder):
                 continue
-            for ftype in self._field_types[fqn]:
+            for _, ftype in self._holding[fqn]:
                 held = ftype.name
-                if held == fqn or held not in self.messages:
+                if held == fqn:
                     continue
                 if self.file_of[held].name != self.file_of[fqn].name:
                     continue
@@ -438,12 +447,12 @@ class _Engine:
         record holds (an attendance's `SafeguardingScreen`) is that record's, and so about
         the same person (rule 39)."""
         holders: dict[str, list[tuple[str, str, bool]]] = {}
-        for fqn, message in self.messages.items():
+        for fqn, holding in self._holding.items():
             if self.contexts[fqn].has(Kind.REQUEST):
                 continue
-            for field, ftype in zip(message.fields, self._field_types[fqn], strict=True):
+            for field, ftype in holding:
                 held = ftype.name
-                if held != fqn and held in self.messages:
+                if held != fqn:
                     holders.setdefault(held, []).append((fqn, field.name, field.is_repeated))
         for fqn, held_by in holders.items():
             # One part of one person each time (`vulnerability`), not a list of things the
@@ -544,12 +553,13 @@ class _Engine:
             # `pcr_id` points at a `PatientCareReport` as surely as `report_id` does.
             if abbreviated := initials(message.name):
                 by_noun.setdefault((file, abbreviated), []).append(fqn)
-            for field, ftype in zip(message.fields, self._field_types[fqn], strict=True):
+            for field in message.fields:
                 tokens = words(field.name)
                 if tokens[-1:] in (("id",), ("ids",)) and len(tokens) >= 2:
                     ids_of.setdefault(fqn, []).append((field.name, tokens[-2]))
+            for field, ftype in self._holding[fqn]:
                 held = ftype.name
-                same_file = held in self.messages and self.file_of[held].name == file
+                same_file = self.file_of[held].name == file
                 if ftype.cls == TypeClass.MESSAGE and same_file and held != fqn:
                     held_by.setdefault(held, []).append((fqn, field.name))
         changed = True
