@@ -290,6 +290,8 @@ _SET_WORDS = _GROUP_WORDS - {"demographic", "demographics"}
 def _names_a_group(name_words: Sequence[str], person_nouns: frozenset[str]) -> bool:
     """`AudienceDemographics`, `TargetingCriterion`, `CustomerSegment`: a group of people;
     `PatientDemographics`: the demographics of one patient."""
+    if _GROUP_WORDS.isdisjoint(name_words):
+        return False  # most names: both readings below need a group word
     if set(name_words) & _SET_WORDS:
         return True
     return any(
