@@ -23,6 +23,7 @@ from pii_detector.classifier import (
     FieldType,
     Kind,
     MessageContext,
+    MessageReading,
     TypeClass,
     Verdict,
     a_person,
@@ -30,6 +31,7 @@ from pii_detector.classifier import (
     category_of_facts,
     classify_field,
     condition_of_a_thing,
+    context_of,
     described_domain,
     fetched_for_a_person,
     field_type,
@@ -43,6 +45,7 @@ from pii_detector.classifier import (
     message_context,
     own_person_noun,
     part_of_a_person,
+    read_message,
     sensitive_record_of,
     states_a_sensitive_fact,
     through_a_held_person,
@@ -226,6 +229,7 @@ class _Engine:
                             rpc_words.setdefault(fqn.lstrip("."), {}).update(said)
                             described_as.setdefault(fqn.lstrip("."), {}).update(described)
         self.topics: dict[str, dict[str, tuple[str, ...]]] = {}
+        readings: dict[str, MessageReading] = {}
         for file in tree.files.values():
             file_words = topic_words(file.name.removesuffix(".proto"))
             for message in iter_all_messages(file):
@@ -238,27 +242,37 @@ class _Engine:
                     "rpc": tuple(rpc_words.get(message.fqn, ())),
                     "service": tuple(described_as.get(message.fqn, ())),
                 }
-                self.contexts[message.fqn] = message_context(
-                    message, file.package, topics=self.topics[message.fqn]
+                readings[message.fqn] = read_message(
+                    message, file.package, self.topics[message.fqn]
                 )
+                self.contexts[message.fqn] = context_of(readings[message.fqn], lx.PERSON_NOUNS)
         # A package's own person-like messages (`Client`) add their nouns to its person
-        # words, so `Matter.client_id` points at a person: the contexts are read again.
+        # words, so `Matter.client_id` points at a person: the contexts are made again
+        # from the same readings (only `context_of` reads the person words).
         local: dict[str, set[str]] = {}
         for fqn, ctx in self.contexts.items():
             noun = own_person_noun(ctx)
             if noun is not None:
                 local.setdefault(self.file_of[fqn].package, set()).add(noun)
         nouns_of = {package: lx.PERSON_NOUNS | nouns for package, nouns in local.items()}
-        for fqn, message in self.messages.items():
+        for fqn in self.messages:
             package = self.file_of[fqn].package
             if package in nouns_of:
-                self.contexts[fqn] = message_context(
-                    message, package, nouns_of[package], self.topics[fqn]
-                )
+                self.contexts[fqn] = context_of(readings[fqn], nouns_of[package])
         self._types: dict[tuple[str, TypeKind, bool], FieldType] = {}  # see _type_of
         # The types of each message's fields, in their order: several passes read them.
         self._field_types = {
             fqn: [self._type_of(field) for field in message.fields]
+            for fqn, message in self.messages.items()
+        }
+        # The fields of each message whose type is a message of the tree, in their order:
+        # the record passes follow only them (most fields hold a scalar).
+        self._holding = {
+            fqn: [
+                (field, ftype)
+                for field, ftype in zip(message.fields, self._field_types[fqn], strict=True)
+                if ftype.name in self.messages
+            ]
             for fqn, message in self.messages.items()
         }
         self.read_what_people_hold(nouns_of)
@@ -297,7 +311,7 @@ class _Engine:
                     self.target[field.fqn] = target
         self.doubt_free_text_beside_facts()
         self.read_category_values()
-        del self._field_types  # every pass that reads them has run
+        del self._field_types, self._holding  # every pass that reads them has run
 
     def doubt_free_text_beside_facts(self) -> None:
         """Free text next to a field that certainly states a special-category fact may
@@ -363,16 +377,15 @@ class _Engine:
     def point_at_held_people(self) -> None:
         """A record that holds one person's record of its file (`Incident.caller`) points
         at that person (classifier.holding_a_person); only the file's own messages count."""
-        for fqn, message in self.messages.items():
+        for fqn, holding in self._holding.items():
             file = self.file_of[fqn].name
-            for field, ftype in zip(message.fields, self._field_types[fqn], strict=True):
+            for field, ftype in holding:
                 held = ftype.name
                 # One person (`caller`), not a list of them (an ambulance's `crew`).
                 if (
                     ftype.cls == TypeClass.MESSAGE
                     and not field.is_repeated
                     and held != fqn
-                    and held in self.messages
                     and self.file_of[held].name == file
                     and self._a_person_with_facts(held)
                 ):
@@ -388,9 +401,9 @@ class _Engine:
             holder = self.contexts[fqn]
             if not a_person(holder):
                 continue
-            for ftype in self._field_types[fqn]:
+            for _, ftype in self._holding[fqn]:
                 held = ftype.name
-                if held == fqn or held not in self.messages:
+                if held == fqn:
                     continue
                 if self.file_of[held].name != self.file_of[fqn].name:
                     continue
@@ -434,12 +447,12 @@ class _Engine:
         record holds (an attendance's `SafeguardingScreen`) is that record's, and so about
         the same person (rule 39)."""
         holders: dict[str, list[tuple[str, str, bool]]] = {}
-        for fqn, message in self.messages.items():
+        for fqn, holding in self._holding.items():
             if self.contexts[fqn].has(Kind.REQUEST):
                 continue
-            for field, ftype in zip(message.fields, self._field_types[fqn], strict=True):
+            for field, ftype in holding:
                 held = ftype.name
-                if held != fqn and held in self.messages:
+                if held != fqn:
                     holders.setdefault(held, []).append((fqn, field.name, field.is_repeated))
         for fqn, held_by in holders.items():
             # One part of one person each time (`vulnerability`), not a list of things the
@@ -540,12 +553,13 @@ class _Engine:
             # `pcr_id` points at a `PatientCareReport` as surely as `report_id` does.
             if abbreviated := initials(message.name):
                 by_noun.setdefault((file, abbreviated), []).append(fqn)
-            for field, ftype in zip(message.fields, self._field_types[fqn], strict=True):
+            for field in message.fields:
                 tokens = words(field.name)
                 if tokens[-1:] in (("id",), ("ids",)) and len(tokens) >= 2:
                     ids_of.setdefault(fqn, []).append((field.name, tokens[-2]))
+            for field, ftype in self._holding[fqn]:
                 held = ftype.name
-                same_file = held in self.messages and self.file_of[held].name == file
+                same_file = self.file_of[held].name == file
                 if ftype.cls == TypeClass.MESSAGE and same_file and held != fqn:
                     held_by.setdefault(held, []).append((fqn, field.name))
         changed = True

@@ -28,7 +28,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cached_property, lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
+from operator import attrgetter
+from typing import NamedTuple
 
 from pii_detector import lexicon as lx
 from pii_detector.levels import PiiType, Sensitivity
@@ -288,6 +290,8 @@ _SET_WORDS = _GROUP_WORDS - {"demographic", "demographics"}
 def _names_a_group(name_words: Sequence[str], person_nouns: frozenset[str]) -> bool:
     """`AudienceDemographics`, `TargetingCriterion`, `CustomerSegment`: a group of people;
     `PatientDemographics`: the demographics of one patient."""
+    if _GROUP_WORDS.isdisjoint(name_words):
+        return False  # most names: both readings below need a group word
     if set(name_words) & _SET_WORDS:
         return True
     return any(
@@ -685,11 +689,114 @@ def message_context(
     of that person's story: a system's words (`service`, `deployment`) are no topic of it
     (rule 48, rule 25 for what people hold).
     """
+    reading = read_message(message, package, topics, held_by_a_person=held_by_a_person)
+    return context_of(reading, person_nouns)
+
+
+class MessageReading(NamedTuple):
+    """What `message_context` reads of a message whatever the person words are: a
+    package's own person nouns (analysis) change only `context_of`'s few steps, so its
+    messages are read once and their contexts made again from the reading."""
+
+    fqn: str
+    noun: str
+    core: tuple[str, ...]  # the name's words without suffixes (`Response`) and RPC verbs
+    name_words: tuple[str, ...]
+    words: frozenset[str]
+    is_rpc: bool
+    # A technical package without two person facts: its `client`, `principal` are no people.
+    technical_nouns_out: bool
+    listed_person_nouns: frozenset[str]
+    kinds: frozenset[Kind]  # the kinds that do not depend on the person words
+    health_by_name: bool
+    health_by_package: bool
+    insurance: bool
+    # The nouns its references name (`customer` of `customer_id`) and whether a person's
+    # number (`ssn`) keys it.
+    referenced: frozenset[str]
+    keyed_by_a_person: bool
+    domain: Domain
+    domain_evidence: str
+    topic_sources: Mapping[str, Iterable[str]]
+    technical_package: bool
+    open_value: bool
+    # The last words of the messages it is nested in (`campaign` of `Campaign.Settings`).
+    outer_nouns: frozenset[str]
+
+
+# The lexicon's person words outside a technical package's own technical ones.
+_LISTED_TECHNICAL_OUT = lx.PERSON_NOUNS - TECHNICAL_PERSON_NOUNS
+
+
+@lru_cache(maxsize=1024)
+def _without_technical_nouns(person_nouns: frozenset[str]) -> frozenset[str]:
+    """The person words without those that name a technical thing in a technical package
+    (the key is the whole set of words: the result reads nothing else)."""
+    return person_nouns - TECHNICAL_PERSON_NOUNS
+
+
+class _PackageFacts(NamedTuple):
+    """What `read_message` reads of a message's package alone."""
+
+    sequence: tuple[str, ...]  # the words of its parts, in order
+    technical: bool
+    kinds: frozenset[Kind]  # the kinds its words alone give every message of it
+    identity_words: bool  # words of an identity document other than `document`
+    health_words: bool
+
+
+@lru_cache(maxsize=4096)
+def _package_facts(package: str) -> _PackageFacts:
+    """Read once per package: every message of it reads the same (the key is the package,
+    and the lexicon is fixed)."""
+    sequence = tuple(w for part in package.split(".") for w in words(part))
+    package_words = frozenset(sequence)
+    kinds = set()
+    if not package_words.isdisjoint(lx.FINANCIAL_NOUNS):
+        kinds.add(Kind.FINANCIAL)
+    if not package_words.isdisjoint(_ANY_INSURANCE_WORDS):
+        kinds.add(Kind.ANY_INSURANCE)
+    if not package_words.isdisjoint(lx.VETERINARY_PACKAGE_WORDS):
+        kinds.add(Kind.VETERINARY)
+    if not package_words.isdisjoint({"dating", "romance"}):
+        kinds.add(Kind.DATING)
+    return _PackageFacts(
+        sequence=sequence,
+        technical=technical_package(sequence),
+        kinds=frozenset(kinds),
+        identity_words=not package_words.isdisjoint(_IDENTITY_NOUNS_BUT_DOCUMENT),
+        health_words=not lx.HEALTH_PACKAGE_WORDS.isdisjoint(without_probes(sequence)),
+    )
+
+
+_CONCEPT_KEYS = attrgetter("concept_keys")
+_PERSON_EVIDENCE_OF = attrgetter("person_evidence")
+_TOKENS = attrgetter("tokens")
+_REFERENCED = attrgetter("referenced")
+_PERSON_KEY = attrgetter("person_key")
+_IDENTITY_NOUNS_BUT_DOCUMENT = lx.IDENTITY_NOUNS - {"document"}
+_FINANCIAL_SIBLINGS = frozenset({"iban", "routing_number", "bank_account", "card_number"})
+_CARD_SIBLINGS = frozenset({"card_verification", "card_expiry", "card_number"})
+_INSURANCE_SIBLINGS = frozenset({"insurance_id", "insurance_member"})
+
+
+def read_message(
+    message: MessageModel,
+    package: str,
+    topics: Mapping[str, Iterable[str]] | None = None,
+    *,
+    held_by_a_person: bool = False,
+) -> MessageReading:
+    """What `message_context` reads of the message, its package and its topics."""
     name_words = words(message.name)
     named = [_name_facts(f.name) for f in message.fields]
     # A flag (`age_restricted`) holds no personal data, so it is no evidence of a person.
     # Nor is a property of one (`gender_view`, `age_range_view` of a report row).
     held = [facts for f, facts in zip(message.fields, named, strict=True) if f.type != "bool"]
+    # Read name by name with map: a message's fields are most of the work here.
+    siblings = frozenset().union(*map(_CONCEPT_KEYS, named))
+    evidence = frozenset().union(*map(_PERSON_EVIDENCE_OF, held))
+    field_words = list(chain.from_iterable(map(_TOKENS, named)))
     core = list(name_words)
     is_rpc = bool(core) and core[-1] in {"request", "response"}
     while len(core) > 1 and core[-1] in lx.MESSAGE_SUFFIXES:
@@ -699,28 +806,24 @@ def message_context(
             core.pop(0)
     noun = core[-1] if core else ""
     all_words = frozenset(name_words)
-    package_sequence = tuple(w for part in package.split(".") for w in words(part))
-    package_words = frozenset(package_sequence)
-    siblings = frozenset(key for facts in named for key in facts.concept_keys)
-    evidence = {key for facts in held for key in facts.person_evidence}
-    field_words = [w for facts in named for w in facts.tokens]
+    of_package = _package_facts(package)
     topic_sources = {
-        "name": name_words, "package": package_sequence, "fields": field_words,
+        "name": name_words, "package": of_package.sequence, "fields": field_words,
         "comment": words_of_text(message.comments.text), **(topics or {}),
     }  # fmt: skip
     domain, domain_evidence = domain_of(topic_sources)
-    if held_by_a_person and domain in TECHNICAL_DOMAINS and not technical_package(package_sequence):
+    if held_by_a_person and domain in TECHNICAL_DOMAINS and not of_package.technical:
         domain, domain_evidence = _domain_of_people(topic_sources)
-    listed_person_nouns = lx.PERSON_NOUNS
-    if technical_package(package_sequence) and not len(evidence) >= 2:
-        # A profiling `Profile`, a service `principal`, a gRPC `client`: not people here.
-        person_nouns = person_nouns - TECHNICAL_PERSON_NOUNS
-        listed_person_nouns = lx.PERSON_NOUNS - TECHNICAL_PERSON_NOUNS
+    technical_nouns_out = of_package.technical and not len(evidence) >= 2
+    # A profiling `Profile`, a service `principal`, a gRPC `client`: not people here.
+    listed_person_nouns = _LISTED_TECHNICAL_OUT if technical_nouns_out else lx.PERSON_NOUNS
 
-    kinds: set[Kind] = set()
-    if noun in lx.ORG_NOUNS or (noun in {"address", "location"} and all_words & lx.ORG_NOUNS):
+    kinds = set(of_package.kinds)
+    if noun in lx.ORG_NOUNS or (
+        noun in {"address", "location"} and not all_words.isdisjoint(lx.ORG_NOUNS)
+    ):
         kinds.add(Kind.ORG)
-    if all_words & lx.NETWORK_NOUNS:
+    if not all_words.isdisjoint(lx.NETWORK_NOUNS):
         kinds.add(Kind.NETWORK)
     if noun in {"address", "residence"} and Kind.ORG not in kinds:
         kinds.add(Kind.ADDRESS)
@@ -731,73 +834,98 @@ def message_context(
         and not _component_name(core)
         and not (_system_account(core) and len(evidence) < 2)
     ) or (
-        not kinds & {Kind.ORG, Kind.NETWORK}
+        Kind.ORG not in kinds
+        and Kind.NETWORK not in kinds
         and noun not in lx.GEO_THING_NOUNS
-        and not _names_a_group(name_words, listed_person_nouns)
         and len(evidence) >= 2
+        and not _names_a_group(name_words, listed_person_nouns)
     ):
         kinds.add(Kind.PERSON)
     # An insurance, identity or loyalty card, or a card of a user interface, is no payment card.
-    other_card = "card" in all_words and bool(all_words & lx.NON_PAYMENT_CARD_WORDS)
-    name_words = all_words - {"card"} if other_card else all_words
-    if (
-        name_words & lx.FINANCIAL_NOUNS
-        or package_words & lx.FINANCIAL_NOUNS
-        or siblings & {"iban", "routing_number", "bank_account", "card_number"}
-    ):
+    other_card = "card" in all_words and not all_words.isdisjoint(lx.NON_PAYMENT_CARD_WORDS)
+    own_words = all_words - {"card"} if other_card else all_words
+    if not own_words.isdisjoint(lx.FINANCIAL_NOUNS) or not siblings.isdisjoint(_FINANCIAL_SIBLINGS):
         kinds.add(Kind.FINANCIAL)
-    if name_words & lx.CARD_NOUNS or siblings & {"card_verification", "card_expiry", "card_number"}:
+    if not own_words.isdisjoint(lx.CARD_NOUNS) or not siblings.isdisjoint(_CARD_SIBLINGS):
         kinds.add(Kind.CARD)
-    if (all_words | package_words) & _ANY_INSURANCE_WORDS:
+    if not all_words.isdisjoint(_ANY_INSURANCE_WORDS):
         kinds.add(Kind.ANY_INSURANCE)
-    keyed_by_a_person = any(facts.person_key for facts in held)
-    points_at_person = keyed_by_a_person or any(facts.referenced in person_nouns for facts in named)
-    # In a health package, a catalog thing that points at nobody (`Drug`, `Product`) is
-    # reference data, not a record about a patient.
-    reference_thing = noun in lx.THING_NOUNS and Kind.PERSON not in kinds and not points_at_person
-    if package_words & lx.VETERINARY_PACKAGE_WORDS:
-        kinds.add(Kind.VETERINARY)
-    elif set(without_probes(words(message.name))) & lx.HEALTH_NOUNS or (
-        set(without_probes(package_sequence)) & lx.HEALTH_PACKAGE_WORDS and not reference_thing
-    ):
-        kinds.add(Kind.HEALTH)
-        if all_words & lx.INSURANCE_NOUNS or siblings & {"insurance_id", "insurance_member"}:
-            kinds.add(Kind.INSURANCE)
-    if noun in lx.SUPPORT_NOUNS or all_words & lx.SUPPORT_NOUNS:
+    if noun in lx.SUPPORT_NOUNS or not all_words.isdisjoint(lx.SUPPORT_NOUNS):
         kinds.add(Kind.SUPPORT)
-    if all_words & lx.DEVICE_NOUNS:
+    if not all_words.isdisjoint(lx.DEVICE_NOUNS):
         kinds.add(Kind.DEVICE)
-    if all_words & lx.GEO_NOUNS:
+    if not all_words.isdisjoint(lx.GEO_NOUNS):
         kinds.add(Kind.GEO)
     if noun in lx.GEO_THING_NOUNS:
         kinds.add(Kind.GEO_THING)
     identity_words = all_words & lx.IDENTITY_NOUNS
     if identity_words - {"document"} or (
         identity_words
-        and (package_words & (lx.IDENTITY_NOUNS - {"document"}) or siblings & _IDENTITY_EVIDENCE)
+        and (of_package.identity_words or not siblings.isdisjoint(_IDENTITY_EVIDENCE))
     ):
         kinds.add(Kind.IDENTITY)
-    if all_words & lx.SECURITY_NOUNS:
+    if not all_words.isdisjoint(lx.SECURITY_NOUNS):
         kinds.add(Kind.SECURITY)
     if noun == "phone":
         kinds.add(Kind.PHONE)
     if noun in lx.PUBLISHED_NOUNS:
         kinds.add(Kind.PUBLISHED)
-    if all_words & lx.DATING_WORDS or package_words & {"dating", "romance"}:
+    if not all_words.isdisjoint(lx.DATING_WORDS):
         kinds.add(Kind.DATING)
-    if points_at_person:
-        kinds.add(Kind.PERSON_LINKED)
     if is_rpc:
         kinds.add(Kind.REQUEST)
-        if noun in person_nouns:
-            kinds.add(Kind.SUBJECT_PERSON)
+    relative = (
+        message.fqn[len(package) + 1 :]
+        if package and message.fqn.startswith(package + ".")
+        else message.fqn
+    )
+    return MessageReading(
+        fqn=message.fqn, noun=noun, core=tuple(core), name_words=name_words, words=all_words,
+        is_rpc=is_rpc, technical_nouns_out=technical_nouns_out,
+        listed_person_nouns=listed_person_nouns, kinds=frozenset(kinds),
+        health_by_name=not lx.HEALTH_NOUNS.isdisjoint(without_probes(name_words)),
+        health_by_package=of_package.health_words,
+        insurance=not all_words.isdisjoint(lx.INSURANCE_NOUNS)
+        or not siblings.isdisjoint(_INSURANCE_SIBLINGS),
+        referenced=frozenset(map(_REFERENCED, named)) - {None},
+        keyed_by_a_person=any(map(_PERSON_KEY, held)),
+        domain=domain, domain_evidence=domain_evidence, topic_sources=topic_sources,
+        technical_package=of_package.technical,
+        open_value=bool(message.oneofs)
+        and sum(1 for facts in named if facts.tokens[-1:] == ("value",)) >= 3,
+        outer_nouns=_outer_nouns(relative),
+    )  # fmt: skip
+
+
+def context_of(reading: MessageReading, person_nouns: frozenset[str]) -> MessageContext:
+    """The context of a message read by `read_message`, with these person words."""
+    if reading.technical_nouns_out:
+        person_nouns = _without_technical_nouns(person_nouns)
+    noun = reading.noun
+    kinds = set(reading.kinds)
+    points_at_person = reading.keyed_by_a_person or not reading.referenced.isdisjoint(person_nouns)
+    # In a health package, a catalog thing that points at nobody (`Drug`, `Product`) is
+    # reference data, not a record about a patient.
+    reference_thing = noun in lx.THING_NOUNS and Kind.PERSON not in kinds and not points_at_person
+    if Kind.VETERINARY not in kinds and (
+        reading.health_by_name or (reading.health_by_package and not reference_thing)
+    ):
+        kinds.add(Kind.HEALTH)
+        if reading.insurance:
+            kinds.add(Kind.INSURANCE)
+    if points_at_person:
+        kinds.add(Kind.PERSON_LINKED)
+    if reading.is_rpc and noun in person_nouns:
+        kinds.add(Kind.SUBJECT_PERSON)
     # The lexicon's person words only: a package's own person nouns come from its other
     # files, and a file's record must not depend on which of them are analysed with it.
-    points_at_listed_person = keyed_by_a_person or any(
-        facts.referenced in lx.PERSON_NOUNS for facts in named
+    points_at_listed_person = reading.keyed_by_a_person or not reading.referenced.isdisjoint(
+        lx.PERSON_NOUNS
     )
+    listed_person_nouns = reading.listed_person_nouns
+    domain, domain_evidence = reading.domain, reading.domain_evidence
     subject = subject_of(
-        core,
+        reading.core,
         noun,
         Kind.PERSON in kinds or Kind.SUBJECT_PERSON in kinds,
         points_at_listed_person,
@@ -805,9 +933,9 @@ def message_context(
     )
     if (
         subject in (Subject.THING, Subject.ACTIVITY)
-        and not is_rpc
+        and not reading.is_rpc
         and not points_at_listed_person
-        and _names_a_group(words(message.name), listed_person_nouns)
+        and _names_a_group(reading.name_words, listed_person_nouns)
     ):
         # Eligibility criteria, a targeting criterion, an audience: the settings of a
         # selection of people, about no one person (its `min_hba1c` is a threshold).
@@ -816,18 +944,21 @@ def message_context(
         subject == Subject.PERSON
         and domain in TECHNICAL_DOMAINS
         and noun in listed_person_nouns
-        and not technical_package(package_sequence)
+        and not reading.technical_package
     ):
-        domain, domain_evidence = _domain_of_people(topic_sources)
+        domain, domain_evidence = _domain_of_people(reading.topic_sources)
     if Kind.HEALTH in kinds and domain == Domain.GENERAL:
         domain, domain_evidence = Domain.HEALTH, "health words in its name or package"
-    record = Record(subject, domain, domain_evidence)
-    value_fields = sum(1 for facts in named if facts.tokens[-1:] == ("value",))
+    # Declared inside a message named after a thing (`Campaign`, `Product`) and inside no
+    # message named after a person.
+    nested_in_a_thing = not reading.outer_nouns.isdisjoint(
+        _THING_OR_PUBLISHED
+    ) and reading.outer_nouns.isdisjoint(person_nouns)
     return MessageContext(
-        fqn=message.fqn, noun=noun, words=all_words, kinds=frozenset(kinds),
-        person_nouns=person_nouns, record=record,
-        open_value=value_fields >= 3 and bool(message.oneofs),
-        part_of_thing=_nested_in_a_thing(message.fqn, package, person_nouns)
+        fqn=reading.fqn, noun=noun, words=reading.words, kinds=frozenset(kinds),
+        person_nouns=person_nouns, record=Record(subject, domain, domain_evidence),
+        open_value=reading.open_value,
+        part_of_thing=nested_in_a_thing
         and not kinds & {Kind.PERSON, Kind.PERSON_LINKED, Kind.HEALTH},
     )  # fmt: skip
 
@@ -883,13 +1014,16 @@ def _domain_of_people(sources: Mapping[str, Iterable[str]]) -> tuple[Domain, str
     )
 
 
-def _nested_in_a_thing(fqn: str, package: str, person_nouns: frozenset[str]) -> bool:
-    """Declared inside a message named after a thing (`Campaign`, `Product`) and inside no
-    message named after a person."""
-    relative = fqn[len(package) + 1 :] if package and fqn.startswith(package + ".") else fqn
-    outer = [words(name)[-1:] for name in relative.split(".")[:-1]]
-    nouns = {n[0] for n in outer if n}
-    return bool(nouns & (lx.THING_NOUNS | lx.PUBLISHED_NOUNS)) and not nouns & person_nouns
+_THING_OR_PUBLISHED = lx.THING_NOUNS | lx.PUBLISHED_NOUNS
+_NOT_NESTED: frozenset[str] = frozenset()
+
+
+def _outer_nouns(relative_name: str) -> frozenset[str]:
+    """The last words of the messages a message (by its name in its package) is nested in."""
+    if "." not in relative_name:
+        return _NOT_NESTED
+    outer = [words(name)[-1:] for name in relative_name.split(".")[:-1]]
+    return frozenset(n[0] for n in outer if n)
 
 
 @lru_cache(maxsize=4096)

@@ -23,7 +23,6 @@ generalise to names they have never seen.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -247,12 +246,17 @@ def domain_of(sources: Mapping[str, Iterable[str]]) -> tuple[Domain, str]:
     ``rpc``, ``holder``) to its words. A domain needs a score of at least 3: one strong
     place (the name, the package) or two weaker ones.
     """
-    scores: Counter[Domain] = Counter()
+    scores: dict[Domain, int] = {}
     seen: dict[Domain, list[tuple[str, frozenset[str]]]] = {}
     for place, place_words in sources.items():
+        listed = tuple(place_words)
+        # Most places (a message's name, its fields' words) name no topic: skip them
+        # before the per-place work and the cache a unique place would only fill.
+        if _TOPIC_OR_PAIR_START.isdisjoint(listed):
+            continue
         weight = _WEIGHTS.get(place, 1)
-        for domain, hits in _topic_hits(tuple(place_words)):
-            scores[domain] += weight * min(len(hits), 2)
+        for domain, hits in _topic_hits(listed):
+            scores[domain] = scores.get(domain, 0) + weight * min(len(hits), 2)
             seen.setdefault(domain, []).append((place, hits))
     if not scores:
         return Domain.GENERAL, "no topic words"
@@ -268,6 +272,10 @@ def domain_of(sources: Mapping[str, Iterable[str]]) -> tuple[Domain, str]:
 _PAIR_STARTS = frozenset(
     word[:i] for word in _DOMAINS_OF for i, char in enumerate(word) if char == "_"
 )
+
+
+# A place has a topic only if one of its words is a topic or starts a two-word one.
+_TOPIC_OR_PAIR_START = frozenset(_DOMAINS_OF) | _PAIR_STARTS
 
 
 # The vocabulary is fixed, so a place's hits depend on its words alone (a package, a file
