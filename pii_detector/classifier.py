@@ -1054,7 +1054,9 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
     A PUBLIC answer that only says what the field is *not* sure to be, on a record about
     a person, is flagged for review (`_unsure_on_a_person`).
     """
-    verdict = _unsure_on_a_person(_classify_field(field, ctx, ftype), field, ctx, ftype)
+    reading = _read_name(field.name, field.is_map)
+    verdict = _classify_field(field, reading, ctx, ftype)
+    verdict = _unsure_on_a_person(verdict, field, reading, ctx, ftype)
     return _selected_attribute(_sensitive_free_text(verdict, ctx), field, ctx, ftype)
 
 
@@ -1192,6 +1194,15 @@ class _NameReading:
     context_free: bool
     counts: bool  # `item_count`, `number_of_visits`, `num_rx`: a count when it is a number
     lists_keys: bool  # `id_keys`: the names of keys when it is a list of strings
+    administrative: bool  # `_administrative(tokens)`
+    conjoined: bool  # `email_or_phone`: `_several_kinds` reads each part
+    # The readings of the whole name, a map's key words included, that `_unsure_on_a_person`
+    # asks of every field on a record about people.
+    raw: tuple[str, ...]  # `raw_words` of the name
+    handles_the_record: bool  # a word of the record's handling (`active`, `consent`)
+    whole_administrative: bool  # `_administrative` of the whole name's words
+    qualified_status: bool  # `legal_status`, not `review_status` (`_qualified_status`)
+    links_media: bool  # `consent_form_url` (`_media_of_a_person`)
 
 
 def _context_free(match: Match) -> bool:
@@ -1216,20 +1227,38 @@ def _read_name(field_name: str, is_map: bool) -> _NameReading:
     context_free = all(_context_free(m) for m in matches)
     governing = _govern(tokens, list(matches)) if context_free else None
     counts = _is_counter(tokens) or _numbered(field_name)
-    lists_keys = raw_words(field_name)[-1:] == ["keys"]
-    return _NameReading(tokens, matches, governing, context_free, counts, lists_keys)
+    raw = tuple(raw_words(field_name))
+    whole = words(field_name)
+    handling = set(whole) & _RECORD_FLAG_WORDS
+    if "test" in handling and "test" not in (whole[0], whole[-1]):
+        handling.discard("test")  # `breath_test_positive`: a test of the person, not a sandbox
+    return _NameReading(
+        tokens,
+        matches,
+        governing,
+        context_free,
+        counts,
+        lists_keys=raw[-1:] == ("keys",),
+        administrative=_administrative(tokens),
+        conjoined=not _CONJUNCTIONS.isdisjoint(tokens),
+        raw=raw,
+        handles_the_record=bool(handling),
+        whole_administrative=_administrative(whole),
+        qualified_status=_qualified_status_words(whole),
+        links_media=_media_words(whole),
+    )
 
 
-def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict:
-    reading = _read_name(field.name, field.is_map)
+def _classify_field(
+    field: FieldModel, reading: _NameReading, ctx: MessageContext, ftype: FieldType
+) -> Verdict:
     tokens = reading.tokens
     if reading.context_free:
         matches = list(reading.matches)
         name = reading.governing
     else:
         matches = [m for m in reading.matches if _applies(m.concept, ctx)]
-        raw = raw_words(field.name)
-        matches = [m for m in matches if not _other_sense(m, tokens, raw, ctx)]
+        matches = [m for m in matches if not _other_sense(m, tokens, reading.raw, ctx)]
         if ctx.is_system:
             # Configuration and infrastructure hold no one's health (`max_buffered_rx_bytes`).
             matches = [m for m in matches if m.concept.key not in _HEALTH_CONCEPTS]
@@ -1306,7 +1335,7 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         verdict = _v(L, PiiType.NAME, "PERSON_REFERENCE",
                      f"`{field.name}` names {_a(tokens[-1])}, a person")  # fmt: skip
     if verdict is None:
-        verdict = _unplaced(field, tokens, ctx, ftype)
+        verdict = _unplaced(field, reading, ctx, ftype)
     if verdict.pii_type in _SECRET_TYPES and has_option(field.options, _RESOURCE_REFERENCE):
         # `[(google.api.resource_reference) = {type: "secretmanager.googleapis.com/…"}]`:
         # the field holds a resource's name.
@@ -1327,7 +1356,7 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
                      "nothing", 0.85)  # fmt: skip
     if verdict.review == _UNSURE_TOKEN:
         verdict = _token_kind_from_comment(verdict, field)
-    if ftype.scalar in _TEXT_SCALARS:
+    if ftype.scalar in _TEXT_SCALARS and reading.conjoined:
         verdict = _several_kinds(verdict, tokens, ctx, ftype)
     if verdict.reason == _NOT_FINANCIAL and _comment_says_financial(field.comments.text):
         # "Card or loan account number at the original creditor": the comment says which
@@ -1567,7 +1596,7 @@ def _administrative(tokens: Sequence[str]) -> bool:
 
 
 def _unplaced(
-    field: FieldModel, tokens: tuple[str, ...], ctx: MessageContext, ftype: FieldType
+    field: FieldModel, reading: _NameReading, ctx: MessageContext, ftype: FieldType
 ) -> Verdict:
     """A field no word rule places: the record decides (policy v2), or a reviewer does.
 
@@ -1577,6 +1606,7 @@ def _unplaced(
     any other record about a person the field stays PUBLIC but is flagged for review.
     """
     record = ctx.record
+    tokens = reading.tokens
     nothing = f"nothing in `{field.name}` or its type points at a person"
     about_person = ctx.people_record
     message_typed = ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER)
@@ -1592,14 +1622,14 @@ def _unplaced(
         # a request's or a document's language is a locale.
         return _v(L, None, "PERSONAL_ATTRIBUTE",
                   f"`{field.name}` on {ctx.describes} is the person's language", 0.75)  # fmt: skip
-    if not about_person or message_typed or _administrative(tokens):
-        return _v(P, None, "NO_SIGNAL", nothing, 0.9)
+    if not about_person or message_typed or reading.administrative:
+        return Verdict(P, None, "NO_SIGNAL", nothing, (), 0.9)
     fact = _health_fact(field, tokens, ctx, ftype) or _benefit_money(field, ctx, ftype)
     if fact is not None:
         return fact
     if ctx.worth_review:
-        return _v(P, None, "NO_SIGNAL", nothing, 0.4, _ABOUT_PEOPLE_REVIEW)
-    return _v(P, None, "NO_SIGNAL", nothing, 0.8)
+        return Verdict(P, None, "NO_SIGNAL", nothing, (), 0.4, _ABOUT_PEOPLE_REVIEW)
+    return Verdict(P, None, "NO_SIGNAL", nothing, (), 0.8)
 
 
 def _health_fact(
@@ -1708,7 +1738,11 @@ _LIFECYCLE_WORDS = frozenset(
 
 
 def _unsure_on_a_person(
-    verdict: Verdict, field: FieldModel, ctx: MessageContext, ftype: FieldType
+    verdict: Verdict,
+    field: FieldModel,
+    reading: _NameReading,
+    ctx: MessageContext,
+    ftype: FieldType,
 ) -> Verdict:
     """Policy v2: a field the rules cannot place, on a record about a person, is *needs
     review* rather than silently PUBLIC.
@@ -1723,15 +1757,9 @@ def _unsure_on_a_person(
     """
     if verdict.level != P or verdict.review is not None or not ctx.reviews_unplaced:
         return verdict
-    if ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER):
+    if ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER) or reading.handles_the_record:
         return verdict
-    tokens = words(field.name)
-    raw = raw_words(field.name)
-    handling = set(tokens) & _RECORD_FLAG_WORDS
-    if "test" in handling and "test" not in (tokens[0], tokens[-1]):
-        handling.discard("test")  # `breath_test_positive`: a test of the person, not a sandbox
-    if handling:
-        return verdict
+    raw = reading.raw
     why = _ABOUT_PEOPLE_REVIEW
     if verdict.rule == "TEMPORAL_TYPE":
         dated = set(raw) - {"date", "time", "at", "on", "timestamp", "day"}
@@ -1744,15 +1772,16 @@ def _unsure_on_a_person(
             # A logged time (`visited_at`, `taken_at` of vitals) dates the record's own
             # event; a calendar date (`baptism_date`, `celebrated_on`) may be the fact, and
             # in health any other date (`lmp`, a dose's `start`).
-            or raw[-1:] in (["at"], ["time"], ["timestamp"])
-            or (ctx.record.domain != Domain.HEALTH and raw[-1:] not in (["date"], ["on"]))
+            or raw[-1:] in (("at",), ("time",), ("timestamp",))
+            or (ctx.record.domain != Domain.HEALTH and raw[-1:] not in (("date",), ("on",)))
         ):
             return verdict
         why = f"a date in {_a(ctx.record.describes)} may date a sensitive fact about the person"
     elif verdict.rule in {"BOOL_FLAG", "ENUM_STATE"}:
-        if _administrative(tokens):
+        if reading.whole_administrative:
             return verdict
     elif verdict.rule == "THING_ID":
+        tokens = words(field.name)
         numbered = tokens[-1:] in (("number",), ("code",)) and tokens[:-1] != (ctx.noun,)
         # On a sensitive record of what happened to someone (a prison visit's `doc_number`)
         # it may be the person's number at that institution too.
@@ -1773,12 +1802,12 @@ def _unsure_on_a_person(
                       f"`{field.name}` on {ctx.describes}, {_a(ctx.record.describes)}: the "
                       "person's number at an institution of that domain", 0.55,
                       f"{why}: a record number, confirm the level")  # fmt: skip
-    elif verdict.rule == "NO_SIGNAL" and _qualified_status(tokens, ctx):
+    elif verdict.rule == "NO_SIGNAL" and reading.qualified_status and _qualified_status(ctx):
         why = f"`{field.name}` on a person's record may state a fact about them"
-    elif verdict.rule == "NO_SIGNAL" and _media_of_a_person(tokens, ctx):
+    elif verdict.rule == "NO_SIGNAL" and reading.links_media and _media_of_a_person(ctx):
         why = f"`{field.name}` links a picture, recording or document of a person's record"
     elif verdict.rule == "NO_SIGNAL":
-        if _administrative(tokens) or (
+        if reading.whole_administrative or (
             ftype.scalar in _NUMBER_SCALARS and not _person_number(raw, ctx)
         ):
             return verdict
@@ -1793,15 +1822,20 @@ _RECORD_NUMBER_DOMAINS = frozenset(
 )  # fmt: skip
 
 
-def _qualified_status(tokens: Sequence[str], ctx: MessageContext) -> bool:
-    """`legal_status`, `residency_status` on a person's own record: a state of the person,
-    not of the record (`status`, `review_status` are the record's)."""
+def _qualified_status_words(tokens: Sequence[str]) -> bool:
+    """`legal_status`, `residency_status`: a state qualified by what it is a state of
+    (`status`, `review_status` are the record's)."""
     return (
-        ctx.record.subject == Subject.PERSON
-        and len(tokens) >= 2
+        len(tokens) >= 2
         and tokens[-1] in {"status", "state"}
         and not set(tokens[:-1]) & (_ADMINISTRATIVE | _RECORD_FLAG_WORDS)
     )
+
+
+def _qualified_status(ctx: MessageContext) -> bool:
+    """A qualified state (`_qualified_status_words`) on a person's own record: a state of
+    the person, not of the record."""
+    return ctx.record.subject == Subject.PERSON
 
 
 _MEDIA_WORDS = frozenset(
@@ -1810,14 +1844,14 @@ _MEDIA_WORDS = frozenset(
 )  # fmt: skip
 
 
-def _media_of_a_person(tokens: Sequence[str], ctx: MessageContext) -> bool:
-    """`image_uri`, `consent_form_url` on a person's own record: what it links shows them."""
-    own = ctx.record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED)
-    return (
-        own
-        and tokens[-1:] in (("url",), ("uri",), ("link",))
-        and bool(set(tokens[:-1]) & _MEDIA_WORDS)
-    )
+def _media_words(tokens: Sequence[str]) -> bool:
+    """`image_uri`, `consent_form_url`: a link to a picture, a recording or a document."""
+    return tokens[-1:] in (("url",), ("uri",), ("link",)) and bool(set(tokens[:-1]) & _MEDIA_WORDS)
+
+
+def _media_of_a_person(ctx: MessageContext) -> bool:
+    """A link to media (`_media_words`) on a person's own record: what it links shows them."""
+    return ctx.record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED)
 
 
 # Units a record's own measurements are given in (distances, speeds, durations, money).
