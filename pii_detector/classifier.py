@@ -3190,6 +3190,11 @@ _COMMENT_EXAMPLE = re.compile(
     re.IGNORECASE,
 )
 
+# What every match of `_COMMENT_EXAMPLE` holds, one per alternative: `://`, `@`, an opening
+# backquote, quote, angle bracket or brace, or a word character, a separator and a word
+# character. Searching for these is cheap; `_COMMENT_EXAMPLE` tries each of its
+# alternatives at every position of the comment.
+_EXAMPLE_MARK = re.compile(r"://|[@`\"<{]|\w[/_=:.(\[]\w")
 
 # A Markdown code block: a line indented by four spaces or a tab, or a fenced block.
 _CODE_BLOCK = re.compile(r"^(?: {4}|\t).*$|^```.*?^```", re.MULTILINE | re.DOTALL)
@@ -3247,7 +3252,10 @@ def _comment_names_a_reference(text: str | None) -> bool:
 
 def comment_prose(text: str) -> str:
     """The comment without its examples and code: what is left is evidence about the field."""
-    return _COMMENT_EXAMPLE.sub(" ", _CODE_BLOCK.sub(" ", text))
+    text = _CODE_BLOCK.sub(" ", text)
+    if _EXAMPLE_MARK.search(text) is None:
+        return text  # no example in it (most comments): the slow search would find none
+    return _COMMENT_EXAMPLE.sub(" ", text)
 
 
 def _from_comment(
@@ -3255,21 +3263,36 @@ def _from_comment(
 ) -> Verdict | None:
     if not (field.comments.leading or field.comments.trailing):
         return None  # no text (`Comments.text` joins them: asked of every field)
-    text = field.comments.text
+    tokens, mentions = _mentions(field.comments.text, only)
+    best: Verdict | None = None
+    for match in mentions:
+        if not _about_a_person(match.concept, ctx):
+            continue  # a vet's clinical notes are about an animal
+        verdict = _resolve(_Name(tokens, match, (), (), None), ctx)
+        if best is None or verdict.level.rank > best.level.rank:
+            best = _v(verdict.level, verdict.pii_type, "COMMENT",
+                      f"the comment mentions `{match.text}`: {verdict.reason}")  # fmt: skip
+    return best
+
+
+# A comment's words and what they mention depend on its text alone (the lexicon is fixed),
+# and an API repeats its comments ("The standard list page token."): read each text once.
+@lru_cache(maxsize=1 << 14)
+def _mentions(text: str, only: frozenset[str]) -> tuple[tuple[str, ...], tuple[Match, ...]]:
+    """The words of a comment's prose, and its mentions of the concepts `only` that no word
+    around them rules out; whether they are about a person is the message's to say."""
     prose = comment_prose(text.replace("n't", " not").replace("'s", ""))
     raw = _COMMENT_WORD.findall(prose)
-    tokens: list[str] = []
+    words_of_prose: list[str] = []
     for word in raw:
-        tokens.extend(words(word) if word.lower() not in lx.NEGATIONS else (word.lower(),))
-    best: Verdict | None = None
-    for match in match_concepts(tokens):
-        key = match.concept.key
-        if key not in only:
+        words_of_prose.extend(words(word) if word.lower() not in lx.NEGATIONS else (word.lower(),))
+    tokens = tuple(words_of_prose)
+    kept: list[Match] = []
+    for match in _matches(tokens):
+        if match.concept.key not in only:
             continue
         if match.text in lx.WEAK_COMMENT_TERMS:
             continue  # "asset", "disabled", "credential": too common in prose to be evidence
-        if not _about_a_person(match.concept, ctx):
-            continue  # a vet's clinical notes are about an animal
         before = set(tokens[max(0, match.start - 3) : match.start])
         if before & lx.NEGATIONS:
             continue  # "not an SSN", "never holds credentials"
@@ -3277,8 +3300,5 @@ def _from_comment(
             continue  # "the region of the above IP address" describes another field
         if tokens[match.end : match.end + 1] and tokens[match.end] in lx.PROPERTY_WORDS:
             continue  # "the e-mail domain of the issuer": a property of the data (rule 4)
-        verdict = _resolve(_Name(tuple(tokens), match, (), (), None), ctx)
-        if best is None or verdict.level.rank > best.level.rank:
-            best = _v(verdict.level, verdict.pii_type, "COMMENT",
-                      f"the comment mentions `{match.text}`: {verdict.reason}")  # fmt: skip
-    return best
+        kept.append(match)
+    return tokens, tuple(kept)
