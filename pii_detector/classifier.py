@@ -929,6 +929,11 @@ _OPEN_WELL_KNOWN = frozenset(
 )  # fmt: skip
 
 
+# Types whose content decides what a field holds (a tuple: its members are compared by
+# identity, where a set would hash each through `Enum.__hash__`).
+_STRUCTURES = (TypeClass.MESSAGE, TypeClass.OTHER)
+
+
 def is_open_value_message(message: MessageModel) -> bool:
     """`AnyValue`-like: a oneof of typed values (string_value, int_value, bool_value …)."""
     value_fields = sum(1 for f in message.fields if words(f.name)[-1:] == ("value",))
@@ -1280,8 +1285,10 @@ def _classify_field(
         return _v(P, None, "COUNTER", f"`{field.name}` counts something")
     if ftype.cls == TypeClass.ENUM:
         return _review_flag(_enum(name, ftype, ctx), field, ctx)
+    text = ftype.scalar in _TEXT_SCALARS
+    structure = ftype.cls == TypeClass.MESSAGE
 
-    open_value = ctx.open_value and ftype.scalar in _TEXT_SCALARS and tokens[-1:] == ("value",)
+    open_value = ctx.open_value and text and tokens[-1:] == ("value",)
     # In `AnyValue`, `string_value` names the type of an open value, not its meaning.
     verdict = None if open_value else _by_name(name, ctx, ftype) if name else None
     if (
@@ -1298,7 +1305,7 @@ def _classify_field(
     if (
         verdict is not None
         and name is not None
-        and ftype.cls == TypeClass.MESSAGE
+        and structure
         and (
             name.match.concept.key in _SECRET_CONCEPTS
             # A PIN is a short code: a structure named `pins` (`map<int64, ProductPins>`
@@ -1315,7 +1322,7 @@ def _classify_field(
         verdict is not None
         and verdict.pii_type == PiiType.API_KEY
         and ftype.scalar is not None
-        and ftype.scalar not in _TEXT_SCALARS
+        and not text
     ):
         # A key presented to authenticate is a string or bytes; an `int64 int_key` is the
         # key of a map entry or a row.
@@ -1325,9 +1332,9 @@ def _classify_field(
         verdict = _resolve(_Name(tokens, Match(lx.CONCEPTS[key], 0, 0, ""), (), (), None), ctx)
         verdict = _v(verdict.level, verdict.pii_type, "WELL_KNOWN_TYPE",
                      f"type {ftype.name} holds {lx.CONCEPTS[key].label}")  # fmt: skip
-    if verdict is None and ftype.scalar in _TEXT_SCALARS and tokens and tokens[-1] == "contact":
+    if verdict is None and text and tokens and tokens[-1] == "contact":
         verdict = _contact_details(tokens, ctx)
-    if verdict is None and ftype.scalar in _TEXT_SCALARS and tokens and tokens[-1] in _IMAGE_WORDS:
+    if verdict is None and text and tokens and tokens[-1] in _IMAGE_WORDS:
         verdict = _document_image(ctx)
     if verdict is None and tokens == ("parent",) and ftype.scalar == "string":
         verdict = _parent_resource(field, ctx)
@@ -1356,14 +1363,14 @@ def _classify_field(
                      "nothing", 0.85)  # fmt: skip
     if verdict.review == _UNSURE_TOKEN:
         verdict = _token_kind_from_comment(verdict, field)
-    if ftype.scalar in _TEXT_SCALARS and reading.conjoined:
+    if text and reading.conjoined:
         verdict = _several_kinds(verdict, tokens, ctx, ftype)
     if verdict.reason == _NOT_FINANCIAL and _comment_says_financial(field.comments.text):
         # "Card or loan account number at the original creditor": the comment says which
         # account an ambiguous `account_number` is (interpretation 6: a financial context).
         verdict = _v(H, PiiType.BANK_ACCOUNT, "FINANCIAL_CONTEXT",
                      f"the comment says `{field.name}` is a financial account's number", 0.8)  # fmt: skip
-    if verdict.rule in _COMMENT_MAY_RAISE and ftype.cls != TypeClass.MESSAGE:
+    if verdict.rule in _COMMENT_MAY_RAISE and not structure:
         said = _from_comment(field, ctx)
         if (
             said is not None
@@ -1409,7 +1416,7 @@ def _classify_field(
         if said is not None and said.level.rank > verdict.level.rank:
             verdict = said
     if (
-        ftype.cls == TypeClass.MESSAGE
+        structure
         and verdict.rule == "NAME_WORD"
         and verdict.pii_type in _PERSONAL_FACT_TYPES
         and not ctx.record.about_people
@@ -1421,7 +1428,7 @@ def _classify_field(
                   f"`{field.name}` is a structure on {ctx.describes}, a record about no person: "
                   "its content decides", 0.8)  # fmt: skip
     if (
-        ftype.cls == TypeClass.MESSAGE
+        structure
         and verdict.rule == "NAME_WORD"
         and verdict.pii_type in _PERSONAL_FACT_TYPES
         and name is not None
@@ -1433,7 +1440,7 @@ def _classify_field(
         return _v(P, None, "MESSAGE_CONTENT",
                   f"`{field.name}` is named after its type {ftype.name.rsplit('.', 1)[-1]}: "
                   "its content decides", 0.8)  # fmt: skip
-    if ftype.cls == TypeClass.MESSAGE and verdict.types:
+    if structure and verdict.types:
         # Several kinds in the name of a structure: no one type (POLICY.md, rule 18).
         verdict = _v(verdict.level, None, verdict.rule, verdict.reason, verdict.confidence)
     if _fact_on_a_guessed_person(verdict, tokens, ctx):
@@ -1609,7 +1616,7 @@ def _unplaced(
     tokens = reading.tokens
     nothing = f"nothing in `{field.name}` or its type points at a person"
     about_person = ctx.people_record
-    message_typed = ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER)
+    message_typed = ftype.cls in _STRUCTURES
     if (
         "language" in tokens
         and record.subject == Subject.PERSON
@@ -1757,7 +1764,7 @@ def _unsure_on_a_person(
     """
     if verdict.level != P or verdict.review is not None or not ctx.reviews_unplaced:
         return verdict
-    if ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER) or reading.handles_the_record:
+    if ftype.cls in _STRUCTURES or reading.handles_the_record:
         return verdict
     raw = reading.raw
     why = _ABOUT_PEOPLE_REVIEW
