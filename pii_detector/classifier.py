@@ -1652,7 +1652,7 @@ def _health_fact(
     package holds facts about things.
     """
     record = ctx.record
-    if record.domain not in (Domain.HEALTH, Domain.CRIMINAL_JUSTICE):
+    if record.domain not in _FACT_DOMAINS:
         return None
     if not ctx.people_record or _administrative(tokens) or ctx.has(Kind.REQUEST):
         return None
@@ -1697,6 +1697,10 @@ def _health_fact(
               f"({record.evidence}): {what}", 0.55,
               f"an unfamiliar name in a {record.domain.value.replace('_', ' ')} record "
               "about a person, read as sensitive: confirm the level")  # fmt: skip
+
+
+# Domains whose records about a person state facts about them in any field (`_health_fact`).
+_FACT_DOMAINS = (Domain.HEALTH, Domain.CRIMINAL_JUSTICE)
 
 
 def _benefit_money(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict | None:
@@ -2082,9 +2086,9 @@ def _health_of_a_person(ctx: MessageContext) -> bool:
 def _about_a_person(concept: lx.Concept, ctx: MessageContext) -> bool:
     """Health data is a person's (POLICY.md); an animal's diagnoses, allergies and doses,
     and its name, sex and birth date, are about no person."""
-    if ctx.has(Kind.ANIMAL, Kind.VETERINARY) and concept.key in _HEALTH_CONCEPTS:
+    if concept.key in _HEALTH_CONCEPTS and ctx.has(Kind.ANIMAL, Kind.VETERINARY):
         return False
-    return not (ctx.has(Kind.ANIMAL) and concept.key in _PERSON_ATTRIBUTES)
+    return not (concept.key in _PERSON_ATTRIBUTES and ctx.has(Kind.ANIMAL))
 
 
 _HEALTH_CONCEPTS = frozenset({"health", "health_ctx", "health_fact_ctx", "blood_type"})
@@ -2221,6 +2225,8 @@ def _property_tail(name: _Name, ctx: MessageContext | None = None) -> str | None
     With the message's context, a word that describes a HIGH personal fact on a person's
     record (`disability_type`, `insolvency_status`) is the fact, not a property of it.
     """
+    if not name.tail:
+        return None
     describes_fact = ctx is not None and _is_personal_fact(name.match.concept, ctx)
     for word in name.tail:
         if describes_fact and word in lx.FACT_DESCRIBING_TAILS:
@@ -2362,8 +2368,12 @@ def _names_a_secret_store(prefix: Sequence[str]) -> bool:
 
 def _is_secret_concept(concept: lx.Concept) -> bool:
     return concept.key in {"key", "token", "api_key", "secret"} or (
-        concept.pii_type in {PiiType.API_KEY, PiiType.AUTH_SECRET} and lx.RECORD_ID in concept.flags
+        lx.RECORD_ID in concept.flags and concept.pii_type in _SECRET_RECORD_TYPES
     )
+
+
+# Types of a secret whose `<concept>_id` names a record of it (`_is_secret_concept`).
+_SECRET_RECORD_TYPES = frozenset({PiiType.API_KEY, PiiType.AUTH_SECRET})
 
 
 def _resolve(name: _Name, ctx: MessageContext) -> Verdict:
