@@ -1278,7 +1278,7 @@ def _classify_field(
         return _v(P, None, "NAMES_RECORD",
                   f"`{field.name}` in {ctx.describes} is the name of a {field.name}, not its value",
                   0.85)  # fmt: skip
-    if field.is_repeated and ftype.scalar == "string" and reading.lists_keys:
+    if reading.lists_keys and ftype.scalar == "string" and field.is_repeated:
         # `id_keys`, `description_keys`: the names of attribute keys, not key values.
         return _v(P, None, "KEY_NAMES", f"`{field.name}` lists key names", 0.9)
     if ftype.scalar in _QUANTITY_SCALARS and reading.counts:
@@ -1614,7 +1614,6 @@ def _unplaced(
     """
     record = ctx.record
     tokens = reading.tokens
-    nothing = f"nothing in `{field.name}` or its type points at a person"
     about_person = ctx.people_record
     message_typed = ftype.cls in _STRUCTURES
     if (
@@ -1630,13 +1629,21 @@ def _unplaced(
         return _v(L, None, "PERSONAL_ATTRIBUTE",
                   f"`{field.name}` on {ctx.describes} is the person's language", 0.75)  # fmt: skip
     if not about_person or message_typed or reading.administrative:
-        return Verdict(P, None, "NO_SIGNAL", nothing, (), 0.9)
+        return _nothing_points_at_a_person(field.name, 0.9, None)
     fact = _health_fact(field, tokens, ctx, ftype) or _benefit_money(field, ctx, ftype)
     if fact is not None:
         return fact
     if ctx.worth_review:
-        return Verdict(P, None, "NO_SIGNAL", nothing, (), 0.4, _ABOUT_PEOPLE_REVIEW)
-    return Verdict(P, None, "NO_SIGNAL", nothing, (), 0.8)
+        return _nothing_points_at_a_person(field.name, 0.4, _ABOUT_PEOPLE_REVIEW)
+    return _nothing_points_at_a_person(field.name, 0.8, None)
+
+
+# The verdict depends on these three values alone, and a schema repeats its field names;
+# a Verdict is immutable, so the fields of one name share it.
+@lru_cache(maxsize=1 << 16)
+def _nothing_points_at_a_person(field_name: str, confidence: float, review: str | None) -> Verdict:
+    reason = f"nothing in `{field_name}` or its type points at a person"
+    return Verdict(P, None, "NO_SIGNAL", reason, (), confidence, review)
 
 
 def _health_fact(
