@@ -182,6 +182,10 @@ class _Level:
     possible_witness: dict[str, str]
 
 
+# What `_Engine._type_of` keys a field's type by: its type, kind, map value type and kind.
+_TypeKey = tuple[str, TypeKind, str | None, TypeKind | None]
+
+
 class _Engine:
     def __init__(self, tree: ProtoTree, overrides: Mapping[str, Override]) -> None:
         self.tree = tree
@@ -259,7 +263,7 @@ class _Engine:
             package = self.file_of[fqn].package
             if package in nouns_of:
                 self.contexts[fqn] = context_of(readings[fqn], nouns_of[package])
-        self._types: dict[tuple[str, TypeKind, bool], FieldType] = {}  # see _type_of
+        self._types: dict[_TypeKey, FieldType] = {}  # see _type_of
         # The types of each message's fields, in their order: several passes read them.
         self._field_types = {
             fqn: [self._type_of(field) for field in message.fields]
@@ -300,15 +304,16 @@ class _Engine:
                 )
                 self.contexts[extendee] = message_context(outside, extendee.rpartition(".")[0])
         for fqn in (*self.messages, *self.extensions):
+            ctx = self.contexts[fqn]
             fields = self.fields_of(fqn)
             known = self._field_types.get(fqn, [])  # its own fields; then its extensions
             types = [*known, *(self._type_of(field) for field in fields[len(known) :])]
             for field, ftype in zip(fields, types, strict=True):
-                self.types[field.fqn] = ftype
-                self.own[field.fqn] = classify_field(field, self.contexts[fqn], ftype)
-                target = ftype.name
-                if ftype.cls == TypeClass.MESSAGE and target in self.messages:
-                    self.target[field.fqn] = target
+                field_fqn = field.fqn
+                self.types[field_fqn] = ftype
+                self.own[field_fqn] = classify_field(field, ctx, ftype)
+                if ftype.cls is TypeClass.MESSAGE and ftype.name in self.messages:
+                    self.target[field_fqn] = ftype.name
         self.doubt_free_text_beside_facts()
         self.read_category_values()
         del self._field_types, self._holding  # every pass that reads them has run
@@ -613,8 +618,11 @@ class _Engine:
 
     def _type_of(self, field: FieldModel) -> FieldType:
         """`field_type`, computed once per declared type: it reads the tree and exactly
-        these three facts of the field (tests/pii checks the cache against it)."""
-        key = (field.element_type, field.element_type_kind, field.is_map)
+        three facts of the field, its element type, that type's kind and whether it is a
+        map (tests/pii checks the cache against it). The key holds the four attributes
+        those three are read from (protomodel's FieldModel), not the readings: reading
+        them costs three property calls per field."""
+        key = (field.type, field.type_kind, field.map_value_type, field.map_value_kind)
         ftype = self._types.get(key)
         if ftype is None:
             ftype = self._types[key] = field_type(field, self.tree)

@@ -1063,6 +1063,11 @@ _OPEN_WELL_KNOWN = frozenset(
 )  # fmt: skip
 
 
+# Types whose content decides what a field holds (a tuple: its members are compared by
+# identity, where a set would hash each through `Enum.__hash__`).
+_STRUCTURES = (TypeClass.MESSAGE, TypeClass.OTHER)
+
+
 def is_open_value_message(message: MessageModel) -> bool:
     """`AnyValue`-like: a oneof of typed values (string_value, int_value, bool_value …)."""
     value_fields = sum(1 for f in message.fields if words(f.name)[-1:] == ("value",))
@@ -1188,7 +1193,9 @@ def classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> 
     A PUBLIC answer that only says what the field is *not* sure to be, on a record about
     a person, is flagged for review (`_unsure_on_a_person`).
     """
-    verdict = _unsure_on_a_person(_classify_field(field, ctx, ftype), field, ctx, ftype)
+    reading = _read_name(field.name, field.is_map)
+    verdict = _classify_field(field, reading, ctx, ftype)
+    verdict = _unsure_on_a_person(verdict, field, reading, ctx, ftype)
     return _selected_attribute(_sensitive_free_text(verdict, ctx), field, ctx, ftype)
 
 
@@ -1326,6 +1333,15 @@ class _NameReading:
     context_free: bool
     counts: bool  # `item_count`, `number_of_visits`, `num_rx`: a count when it is a number
     lists_keys: bool  # `id_keys`: the names of keys when it is a list of strings
+    administrative: bool  # `_administrative(tokens)`
+    conjoined: bool  # `email_or_phone`: `_several_kinds` reads each part
+    # The readings of the whole name, a map's key words included, that `_unsure_on_a_person`
+    # asks of every field on a record about people.
+    raw: tuple[str, ...]  # `raw_words` of the name
+    handles_the_record: bool  # a word of the record's handling (`active`, `consent`)
+    whole_administrative: bool  # `_administrative` of the whole name's words
+    qualified_status: bool  # `legal_status`, not `review_status` (`_qualified_status`)
+    links_media: bool  # `consent_form_url` (`_media_of_a_person`)
 
 
 def _context_free(match: Match) -> bool:
@@ -1350,20 +1366,38 @@ def _read_name(field_name: str, is_map: bool) -> _NameReading:
     context_free = all(_context_free(m) for m in matches)
     governing = _govern(tokens, list(matches)) if context_free else None
     counts = _is_counter(tokens) or _numbered(field_name)
-    lists_keys = raw_words(field_name)[-1:] == ["keys"]
-    return _NameReading(tokens, matches, governing, context_free, counts, lists_keys)
+    raw = tuple(raw_words(field_name))
+    whole = words(field_name)
+    handling = set(whole) & _RECORD_FLAG_WORDS
+    if "test" in handling and "test" not in (whole[0], whole[-1]):
+        handling.discard("test")  # `breath_test_positive`: a test of the person, not a sandbox
+    return _NameReading(
+        tokens,
+        matches,
+        governing,
+        context_free,
+        counts,
+        lists_keys=raw[-1:] == ("keys",),
+        administrative=_administrative(tokens),
+        conjoined=not _CONJUNCTIONS.isdisjoint(tokens),
+        raw=raw,
+        handles_the_record=bool(handling),
+        whole_administrative=_administrative(whole),
+        qualified_status=_qualified_status_words(whole),
+        links_media=_media_words(whole),
+    )
 
 
-def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict:
-    reading = _read_name(field.name, field.is_map)
+def _classify_field(
+    field: FieldModel, reading: _NameReading, ctx: MessageContext, ftype: FieldType
+) -> Verdict:
     tokens = reading.tokens
     if reading.context_free:
         matches = list(reading.matches)
         name = reading.governing
     else:
         matches = [m for m in reading.matches if _applies(m.concept, ctx)]
-        raw = raw_words(field.name)
-        matches = [m for m in matches if not _other_sense(m, tokens, raw, ctx)]
+        matches = [m for m in matches if not _other_sense(m, tokens, reading.raw, ctx)]
         if ctx.is_system:
             # Configuration and infrastructure hold no one's health (`max_buffered_rx_bytes`).
             matches = [m for m in matches if m.concept.key not in _HEALTH_CONCEPTS]
@@ -1378,15 +1412,17 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         return _v(P, None, "NAMES_RECORD",
                   f"`{field.name}` in {ctx.describes} is the name of a {field.name}, not its value",
                   0.85)  # fmt: skip
-    if field.is_repeated and ftype.scalar == "string" and reading.lists_keys:
+    if reading.lists_keys and ftype.scalar == "string" and field.is_repeated:
         # `id_keys`, `description_keys`: the names of attribute keys, not key values.
         return _v(P, None, "KEY_NAMES", f"`{field.name}` lists key names", 0.9)
     if ftype.scalar in _QUANTITY_SCALARS and reading.counts:
         return _v(P, None, "COUNTER", f"`{field.name}` counts something")
     if ftype.cls == TypeClass.ENUM:
         return _review_flag(_enum(name, ftype, ctx), field, ctx)
+    text = ftype.scalar in _TEXT_SCALARS
+    structure = ftype.cls == TypeClass.MESSAGE
 
-    open_value = ctx.open_value and ftype.scalar in _TEXT_SCALARS and tokens[-1:] == ("value",)
+    open_value = ctx.open_value and text and tokens[-1:] == ("value",)
     # In `AnyValue`, `string_value` names the type of an open value, not its meaning.
     verdict = None if open_value else _by_name(name, ctx, ftype) if name else None
     if (
@@ -1403,7 +1439,7 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
     if (
         verdict is not None
         and name is not None
-        and ftype.cls == TypeClass.MESSAGE
+        and structure
         and (
             name.match.concept.key in _SECRET_CONCEPTS
             # A PIN is a short code: a structure named `pins` (`map<int64, ProductPins>`
@@ -1420,7 +1456,7 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         verdict is not None
         and verdict.pii_type == PiiType.API_KEY
         and ftype.scalar is not None
-        and ftype.scalar not in _TEXT_SCALARS
+        and not text
     ):
         # A key presented to authenticate is a string or bytes; an `int64 int_key` is the
         # key of a map entry or a row.
@@ -1430,9 +1466,9 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         verdict = _resolve(_Name(tokens, Match(lx.CONCEPTS[key], 0, 0, ""), (), (), None), ctx)
         verdict = _v(verdict.level, verdict.pii_type, "WELL_KNOWN_TYPE",
                      f"type {ftype.name} holds {lx.CONCEPTS[key].label}")  # fmt: skip
-    if verdict is None and ftype.scalar in _TEXT_SCALARS and tokens and tokens[-1] == "contact":
+    if verdict is None and text and tokens and tokens[-1] == "contact":
         verdict = _contact_details(tokens, ctx)
-    if verdict is None and ftype.scalar in _TEXT_SCALARS and tokens and tokens[-1] in _IMAGE_WORDS:
+    if verdict is None and text and tokens and tokens[-1] in _IMAGE_WORDS:
         verdict = _document_image(ctx)
     if verdict is None and tokens == ("parent",) and ftype.scalar == "string":
         verdict = _parent_resource(field, ctx)
@@ -1440,7 +1476,7 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         verdict = _v(L, PiiType.NAME, "PERSON_REFERENCE",
                      f"`{field.name}` names {_a(tokens[-1])}, a person")  # fmt: skip
     if verdict is None:
-        verdict = _unplaced(field, tokens, ctx, ftype)
+        verdict = _unplaced(field, reading, ctx, ftype)
     if verdict.pii_type in _SECRET_TYPES and has_option(field.options, _RESOURCE_REFERENCE):
         # `[(google.api.resource_reference) = {type: "secretmanager.googleapis.com/…"}]`:
         # the field holds a resource's name.
@@ -1461,14 +1497,14 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
                      "nothing", 0.85)  # fmt: skip
     if verdict.review == _UNSURE_TOKEN:
         verdict = _token_kind_from_comment(verdict, field)
-    if ftype.scalar in _TEXT_SCALARS:
+    if text and reading.conjoined:
         verdict = _several_kinds(verdict, tokens, ctx, ftype)
     if verdict.reason == _NOT_FINANCIAL and _comment_says_financial(field.comments.text):
         # "Card or loan account number at the original creditor": the comment says which
         # account an ambiguous `account_number` is (interpretation 6: a financial context).
         verdict = _v(H, PiiType.BANK_ACCOUNT, "FINANCIAL_CONTEXT",
                      f"the comment says `{field.name}` is a financial account's number", 0.8)  # fmt: skip
-    if verdict.rule in _COMMENT_MAY_RAISE and ftype.cls != TypeClass.MESSAGE:
+    if verdict.rule in _COMMENT_MAY_RAISE and not structure:
         said = _from_comment(field, ctx)
         if (
             said is not None
@@ -1514,7 +1550,7 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         if said is not None and said.level.rank > verdict.level.rank:
             verdict = said
     if (
-        ftype.cls == TypeClass.MESSAGE
+        structure
         and verdict.rule == "NAME_WORD"
         and verdict.pii_type in _PERSONAL_FACT_TYPES
         and not ctx.record.about_people
@@ -1526,7 +1562,7 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
                   f"`{field.name}` is a structure on {ctx.describes}, a record about no person: "
                   "its content decides", 0.8)  # fmt: skip
     if (
-        ftype.cls == TypeClass.MESSAGE
+        structure
         and verdict.rule == "NAME_WORD"
         and verdict.pii_type in _PERSONAL_FACT_TYPES
         and name is not None
@@ -1538,7 +1574,7 @@ def _classify_field(field: FieldModel, ctx: MessageContext, ftype: FieldType) ->
         return _v(P, None, "MESSAGE_CONTENT",
                   f"`{field.name}` is named after its type {ftype.name.rsplit('.', 1)[-1]}: "
                   "its content decides", 0.8)  # fmt: skip
-    if ftype.cls == TypeClass.MESSAGE and verdict.types:
+    if structure and verdict.types:
         # Several kinds in the name of a structure: no one type (POLICY.md, rule 18).
         verdict = _v(verdict.level, None, verdict.rule, verdict.reason, verdict.confidence)
     if _fact_on_a_guessed_person(verdict, tokens, ctx):
@@ -1701,7 +1737,7 @@ def _administrative(tokens: Sequence[str]) -> bool:
 
 
 def _unplaced(
-    field: FieldModel, tokens: tuple[str, ...], ctx: MessageContext, ftype: FieldType
+    field: FieldModel, reading: _NameReading, ctx: MessageContext, ftype: FieldType
 ) -> Verdict:
     """A field no word rule places: the record decides (policy v2), or a reviewer does.
 
@@ -1711,9 +1747,9 @@ def _unplaced(
     any other record about a person the field stays PUBLIC but is flagged for review.
     """
     record = ctx.record
-    nothing = f"nothing in `{field.name}` or its type points at a person"
+    tokens = reading.tokens
     about_person = ctx.people_record
-    message_typed = ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER)
+    message_typed = ftype.cls in _STRUCTURES
     if (
         "language" in tokens
         and record.subject == Subject.PERSON
@@ -1726,14 +1762,22 @@ def _unplaced(
         # a request's or a document's language is a locale.
         return _v(L, None, "PERSONAL_ATTRIBUTE",
                   f"`{field.name}` on {ctx.describes} is the person's language", 0.75)  # fmt: skip
-    if not about_person or message_typed or _administrative(tokens):
-        return _v(P, None, "NO_SIGNAL", nothing, 0.9)
+    if not about_person or message_typed or reading.administrative:
+        return _nothing_points_at_a_person(field.name, 0.9, None)
     fact = _health_fact(field, tokens, ctx, ftype) or _benefit_money(field, ctx, ftype)
     if fact is not None:
         return fact
     if ctx.worth_review:
-        return _v(P, None, "NO_SIGNAL", nothing, 0.4, _ABOUT_PEOPLE_REVIEW)
-    return _v(P, None, "NO_SIGNAL", nothing, 0.8)
+        return _nothing_points_at_a_person(field.name, 0.4, _ABOUT_PEOPLE_REVIEW)
+    return _nothing_points_at_a_person(field.name, 0.8, None)
+
+
+# The verdict depends on these three values alone, and a schema repeats its field names;
+# a Verdict is immutable, so the fields of one name share it.
+@lru_cache(maxsize=1 << 16)
+def _nothing_points_at_a_person(field_name: str, confidence: float, review: str | None) -> Verdict:
+    reason = f"nothing in `{field_name}` or its type points at a person"
+    return Verdict(P, None, "NO_SIGNAL", reason, (), confidence, review)
 
 
 def _health_fact(
@@ -1749,7 +1793,7 @@ def _health_fact(
     package holds facts about things.
     """
     record = ctx.record
-    if record.domain not in (Domain.HEALTH, Domain.CRIMINAL_JUSTICE):
+    if record.domain not in _FACT_DOMAINS:
         return None
     if not ctx.people_record or _administrative(tokens) or ctx.has(Kind.REQUEST):
         return None
@@ -1794,6 +1838,10 @@ def _health_fact(
               f"({record.evidence}): {what}", 0.55,
               f"an unfamiliar name in a {record.domain.value.replace('_', ' ')} record "
               "about a person, read as sensitive: confirm the level")  # fmt: skip
+
+
+# Domains whose records about a person state facts about them in any field (`_health_fact`).
+_FACT_DOMAINS = (Domain.HEALTH, Domain.CRIMINAL_JUSTICE)
 
 
 def _benefit_money(field: FieldModel, ctx: MessageContext, ftype: FieldType) -> Verdict | None:
@@ -1842,7 +1890,11 @@ _LIFECYCLE_WORDS = frozenset(
 
 
 def _unsure_on_a_person(
-    verdict: Verdict, field: FieldModel, ctx: MessageContext, ftype: FieldType
+    verdict: Verdict,
+    field: FieldModel,
+    reading: _NameReading,
+    ctx: MessageContext,
+    ftype: FieldType,
 ) -> Verdict:
     """Policy v2: a field the rules cannot place, on a record about a person, is *needs
     review* rather than silently PUBLIC.
@@ -1857,15 +1909,9 @@ def _unsure_on_a_person(
     """
     if verdict.level != P or verdict.review is not None or not ctx.reviews_unplaced:
         return verdict
-    if ftype.cls in (TypeClass.MESSAGE, TypeClass.OTHER):
+    if ftype.cls in _STRUCTURES or reading.handles_the_record:
         return verdict
-    tokens = words(field.name)
-    raw = raw_words(field.name)
-    handling = set(tokens) & _RECORD_FLAG_WORDS
-    if "test" in handling and "test" not in (tokens[0], tokens[-1]):
-        handling.discard("test")  # `breath_test_positive`: a test of the person, not a sandbox
-    if handling:
-        return verdict
+    raw = reading.raw
     why = _ABOUT_PEOPLE_REVIEW
     if verdict.rule == "TEMPORAL_TYPE":
         dated = set(raw) - {"date", "time", "at", "on", "timestamp", "day"}
@@ -1878,15 +1924,16 @@ def _unsure_on_a_person(
             # A logged time (`visited_at`, `taken_at` of vitals) dates the record's own
             # event; a calendar date (`baptism_date`, `celebrated_on`) may be the fact, and
             # in health any other date (`lmp`, a dose's `start`).
-            or raw[-1:] in (["at"], ["time"], ["timestamp"])
-            or (ctx.record.domain != Domain.HEALTH and raw[-1:] not in (["date"], ["on"]))
+            or raw[-1:] in (("at",), ("time",), ("timestamp",))
+            or (ctx.record.domain != Domain.HEALTH and raw[-1:] not in (("date",), ("on",)))
         ):
             return verdict
         why = f"a date in {_a(ctx.record.describes)} may date a sensitive fact about the person"
     elif verdict.rule in {"BOOL_FLAG", "ENUM_STATE"}:
-        if _administrative(tokens):
+        if reading.whole_administrative:
             return verdict
     elif verdict.rule == "THING_ID":
+        tokens = words(field.name)
         numbered = tokens[-1:] in (("number",), ("code",)) and tokens[:-1] != (ctx.noun,)
         # On a sensitive record of what happened to someone (a prison visit's `doc_number`)
         # it may be the person's number at that institution too.
@@ -1907,12 +1954,12 @@ def _unsure_on_a_person(
                       f"`{field.name}` on {ctx.describes}, {_a(ctx.record.describes)}: the "
                       "person's number at an institution of that domain", 0.55,
                       f"{why}: a record number, confirm the level")  # fmt: skip
-    elif verdict.rule == "NO_SIGNAL" and _qualified_status(tokens, ctx):
+    elif verdict.rule == "NO_SIGNAL" and reading.qualified_status and _qualified_status(ctx):
         why = f"`{field.name}` on a person's record may state a fact about them"
-    elif verdict.rule == "NO_SIGNAL" and _media_of_a_person(tokens, ctx):
+    elif verdict.rule == "NO_SIGNAL" and reading.links_media and _media_of_a_person(ctx):
         why = f"`{field.name}` links a picture, recording or document of a person's record"
     elif verdict.rule == "NO_SIGNAL":
-        if _administrative(tokens) or (
+        if reading.whole_administrative or (
             ftype.scalar in _NUMBER_SCALARS and not _person_number(raw, ctx)
         ):
             return verdict
@@ -1927,15 +1974,20 @@ _RECORD_NUMBER_DOMAINS = frozenset(
 )  # fmt: skip
 
 
-def _qualified_status(tokens: Sequence[str], ctx: MessageContext) -> bool:
-    """`legal_status`, `residency_status` on a person's own record: a state of the person,
-    not of the record (`status`, `review_status` are the record's)."""
+def _qualified_status_words(tokens: Sequence[str]) -> bool:
+    """`legal_status`, `residency_status`: a state qualified by what it is a state of
+    (`status`, `review_status` are the record's)."""
     return (
-        ctx.record.subject == Subject.PERSON
-        and len(tokens) >= 2
+        len(tokens) >= 2
         and tokens[-1] in {"status", "state"}
         and not set(tokens[:-1]) & (_ADMINISTRATIVE | _RECORD_FLAG_WORDS)
     )
+
+
+def _qualified_status(ctx: MessageContext) -> bool:
+    """A qualified state (`_qualified_status_words`) on a person's own record: a state of
+    the person, not of the record."""
+    return ctx.record.subject == Subject.PERSON
 
 
 _MEDIA_WORDS = frozenset(
@@ -1944,14 +1996,14 @@ _MEDIA_WORDS = frozenset(
 )  # fmt: skip
 
 
-def _media_of_a_person(tokens: Sequence[str], ctx: MessageContext) -> bool:
-    """`image_uri`, `consent_form_url` on a person's own record: what it links shows them."""
-    own = ctx.record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED)
-    return (
-        own
-        and tokens[-1:] in (("url",), ("uri",), ("link",))
-        and bool(set(tokens[:-1]) & _MEDIA_WORDS)
-    )
+def _media_words(tokens: Sequence[str]) -> bool:
+    """`image_uri`, `consent_form_url`: a link to a picture, a recording or a document."""
+    return tokens[-1:] in (("url",), ("uri",), ("link",)) and bool(set(tokens[:-1]) & _MEDIA_WORDS)
+
+
+def _media_of_a_person(ctx: MessageContext) -> bool:
+    """A link to media (`_media_words`) on a person's own record: what it links shows them."""
+    return ctx.record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED)
 
 
 # Units a record's own measurements are given in (distances, speeds, durations, money).
@@ -2175,9 +2227,9 @@ def _health_of_a_person(ctx: MessageContext) -> bool:
 def _about_a_person(concept: lx.Concept, ctx: MessageContext) -> bool:
     """Health data is a person's (POLICY.md); an animal's diagnoses, allergies and doses,
     and its name, sex and birth date, are about no person."""
-    if ctx.has(Kind.ANIMAL, Kind.VETERINARY) and concept.key in _HEALTH_CONCEPTS:
+    if concept.key in _HEALTH_CONCEPTS and ctx.has(Kind.ANIMAL, Kind.VETERINARY):
         return False
-    return not (ctx.has(Kind.ANIMAL) and concept.key in _PERSON_ATTRIBUTES)
+    return not (concept.key in _PERSON_ATTRIBUTES and ctx.has(Kind.ANIMAL))
 
 
 _HEALTH_CONCEPTS = frozenset({"health", "health_ctx", "health_fact_ctx", "blood_type"})
@@ -2314,6 +2366,8 @@ def _property_tail(name: _Name, ctx: MessageContext | None = None) -> str | None
     With the message's context, a word that describes a HIGH personal fact on a person's
     record (`disability_type`, `insolvency_status`) is the fact, not a property of it.
     """
+    if not name.tail:
+        return None
     describes_fact = ctx is not None and _is_personal_fact(name.match.concept, ctx)
     for word in name.tail:
         if describes_fact and word in lx.FACT_DESCRIBING_TAILS:
@@ -2455,8 +2509,12 @@ def _names_a_secret_store(prefix: Sequence[str]) -> bool:
 
 def _is_secret_concept(concept: lx.Concept) -> bool:
     return concept.key in {"key", "token", "api_key", "secret"} or (
-        concept.pii_type in {PiiType.API_KEY, PiiType.AUTH_SECRET} and lx.RECORD_ID in concept.flags
+        lx.RECORD_ID in concept.flags and concept.pii_type in _SECRET_RECORD_TYPES
     )
+
+
+# Types of a secret whose `<concept>_id` names a record of it (`_is_secret_concept`).
+_SECRET_RECORD_TYPES = frozenset({PiiType.API_KEY, PiiType.AUTH_SECRET})
 
 
 def _resolve(name: _Name, ctx: MessageContext) -> Verdict:
@@ -3290,6 +3348,11 @@ _COMMENT_EXAMPLE = re.compile(
     re.IGNORECASE,
 )
 
+# What every match of `_COMMENT_EXAMPLE` holds, one per alternative: `://`, `@`, an opening
+# backquote, quote, angle bracket or brace, or a word character, a separator and a word
+# character. Searching for these is cheap; `_COMMENT_EXAMPLE` tries each of its
+# alternatives at every position of the comment.
+_EXAMPLE_MARK = re.compile(r"://|[@`\"<{]|\w[/_=:.(\[]\w")
 
 # A Markdown code block: a line indented by four spaces or a tab, or a fenced block.
 _CODE_BLOCK = re.compile(r"^(?: {4}|\t).*$|^```.*?^```", re.MULTILINE | re.DOTALL)
@@ -3347,7 +3410,10 @@ def _comment_names_a_reference(text: str | None) -> bool:
 
 def comment_prose(text: str) -> str:
     """The comment without its examples and code: what is left is evidence about the field."""
-    return _COMMENT_EXAMPLE.sub(" ", _CODE_BLOCK.sub(" ", text))
+    text = _CODE_BLOCK.sub(" ", text)
+    if _EXAMPLE_MARK.search(text) is None:
+        return text  # no example in it (most comments): the slow search would find none
+    return _COMMENT_EXAMPLE.sub(" ", text)
 
 
 def _from_comment(
@@ -3355,21 +3421,36 @@ def _from_comment(
 ) -> Verdict | None:
     if not (field.comments.leading or field.comments.trailing):
         return None  # no text (`Comments.text` joins them: asked of every field)
-    text = field.comments.text
+    tokens, mentions = _mentions(field.comments.text, only)
+    best: Verdict | None = None
+    for match in mentions:
+        if not _about_a_person(match.concept, ctx):
+            continue  # a vet's clinical notes are about an animal
+        verdict = _resolve(_Name(tokens, match, (), (), None), ctx)
+        if best is None or verdict.level.rank > best.level.rank:
+            best = _v(verdict.level, verdict.pii_type, "COMMENT",
+                      f"the comment mentions `{match.text}`: {verdict.reason}")  # fmt: skip
+    return best
+
+
+# A comment's words and what they mention depend on its text alone (the lexicon is fixed),
+# and an API repeats its comments ("The standard list page token."): read each text once.
+@lru_cache(maxsize=1 << 14)
+def _mentions(text: str, only: frozenset[str]) -> tuple[tuple[str, ...], tuple[Match, ...]]:
+    """The words of a comment's prose, and its mentions of the concepts `only` that no word
+    around them rules out; whether they are about a person is the message's to say."""
     prose = comment_prose(text.replace("n't", " not").replace("'s", ""))
     raw = _COMMENT_WORD.findall(prose)
-    tokens: list[str] = []
+    words_of_prose: list[str] = []
     for word in raw:
-        tokens.extend(words(word) if word.lower() not in lx.NEGATIONS else (word.lower(),))
-    best: Verdict | None = None
-    for match in match_concepts(tokens):
-        key = match.concept.key
-        if key not in only:
+        words_of_prose.extend(words(word) if word.lower() not in lx.NEGATIONS else (word.lower(),))
+    tokens = tuple(words_of_prose)
+    kept: list[Match] = []
+    for match in _matches(tokens):
+        if match.concept.key not in only:
             continue
         if match.text in lx.WEAK_COMMENT_TERMS:
             continue  # "asset", "disabled", "credential": too common in prose to be evidence
-        if not _about_a_person(match.concept, ctx):
-            continue  # a vet's clinical notes are about an animal
         before = set(tokens[max(0, match.start - 3) : match.start])
         if before & lx.NEGATIONS:
             continue  # "not an SSN", "never holds credentials"
@@ -3377,8 +3458,5 @@ def _from_comment(
             continue  # "the region of the above IP address" describes another field
         if tokens[match.end : match.end + 1] and tokens[match.end] in lx.PROPERTY_WORDS:
             continue  # "the e-mail domain of the issuer": a property of the data (rule 4)
-        verdict = _resolve(_Name(tuple(tokens), match, (), (), None), ctx)
-        if best is None or verdict.level.rank > best.level.rank:
-            best = _v(verdict.level, verdict.pii_type, "COMMENT",
-                      f"the comment mentions `{match.text}`: {verdict.reason}")  # fmt: skip
-    return best
+        kept.append(match)
+    return tokens, tuple(kept)
