@@ -949,7 +949,8 @@ def opinions(
     first_rows = np.cumsum([0, *(len(message.fields) for message in messages)]).tolist()
     read = [i for i, message in enumerate(messages) if combination.reads(message.ctx)]
     messages = [messages[i] for i in read]
-    fqns = list(map(_fqn, chain.from_iterable(message.fields for message in messages)))
+    # The FQNs of the fields read: slices of those already listed, not read off the fields.
+    fqns = list(chain.from_iterable(everywhere[first_rows[i] : first_rows[i + 1]] for i in read))
     level_probs = model.level_probabilities(messages, list(map(types.__getitem__, fqns)))
     starts = np.cumsum([0, *(len(message.fields) for message in messages)])
     out: dict[str, Verdict] = {}
