@@ -910,47 +910,27 @@ def _contents(
 
     Both are iterated in one sweep over the rows: each reads only its own column, so its
     updates (and the witness each records) are those of a sweep of its own; the sweeps
-    go on until neither changes. Monotone over a finite lattice: terminates.
-
-    A sweep gives each message the highest rank of its rows, and as its witness the first
-    row with that rank. A row that holds no message has the same rank in every sweep: what
-    those rows give (their highest rank and its first row) is read once, and each sweep
-    reads only the rows that hold a message, the first row of a tie still winning (a large
-    schema has few of them among hundreds of thousands of fields)."""
+    go on until neither changes. Monotone over a finite lattice: terminates."""
     certain = dict.fromkeys(rows, P.rank)
     possible = dict.fromkeys(rows, P.rank)
     certain_witness: dict[str, str] = {}
     possible_witness: dict[str, str] = {}
-    # Per message: the highest rank of its rows that hold no message, the index of the
-    # first of them with it and its field (-1 and "" when none is above PUBLIC: such a row
-    # is never a witness), for both columns; then its rows that hold a message.
-    swept: list[tuple[str, tuple[int, int, str], tuple[int, int, str], list]] = []
-    for fqn, fields in rows.items():
-        best, best_at, best_field = P.rank, -1, ""
-        most, most_at, most_field = P.rank, -1, ""
-        holding = []
-        for at, (field, sure, _, target, may) in enumerate(fields):
-            if target:
-                holding.append((at, field, sure, target, may))
-                continue
-            if sure > best:
-                best, best_at, best_field = sure, at, field
-            if may > most:
-                most, most_at, most_field = may, at, field
-        swept.append((fqn, (best, best_at, best_field), (most, most_at, most_field), holding))
     changed = True
     while changed:
         changed = False
-        for fqn, (best, best_at, best_field), (most, most_at, most_field), holding in swept:
-            for at, field, sure, target, may in holding:
-                if certain[target] > sure:
-                    sure = certain[target]
-                if possible[target] > may:
-                    may = possible[target]
-                if sure > best or (sure == best and at < best_at):
-                    best, best_at, best_field = sure, at, field
-                if may > most or (may == most and at < most_at):
-                    most, most_at, most_field = may, at, field
+        for fqn, fields in rows.items():
+            best, best_field = P.rank, ""
+            most, most_field = P.rank, ""
+            for field, sure, _, target, may in fields:
+                if target:
+                    if certain[target] > sure:
+                        sure = certain[target]
+                    if possible[target] > may:
+                        may = possible[target]
+                if sure > best:
+                    best, best_field = sure, field
+                if may > most:
+                    most, most_field = may, field
             if best != certain[fqn]:
                 certain[fqn] = best
                 certain_witness[fqn] = best_field

@@ -133,8 +133,8 @@ def test_one_sweep_gives_the_fixed_points_of_a_sweep_per_column(tree) -> None:
 
 
 def test_the_first_row_of_a_tie_is_the_witness_whether_it_holds_a_message_or_not() -> None:
-    """`_contents` reads the rows that hold no message once: ties between them and the
-    rows that do, and a cycle, give the witnesses of the plain sweep."""
+    """Ties between rows that hold a message and rows that do not, and a cycle: `_contents`
+    gives the witnesses of the plain sweep."""
     high, medium, public = (
         level.rank for level in (Sensitivity.HIGH, Sensitivity.MEDIUM, Sensitivity.PUBLIC)
     )
