@@ -825,9 +825,12 @@ def _sensitive_itself(ctx: MessageContext) -> bool:
 def may_change(facts: FieldFacts) -> bool:
     """Whether `second_opinion` can change the field's verdict at all: the others are not
     worth their features (a large generated API has a hundred thousand fields)."""
-    if facts.ftype.cls == TypeClass.MESSAGE or facts.verdict.pii_type in _SECRET_TYPES:
-        return False
-    return _on_people(facts.ctx)
+    return _may_change_its_kind(facts) and _on_people(facts.ctx)
+
+
+def _may_change_its_kind(facts: FieldFacts) -> bool:
+    """`may_change` but its record: not a message-typed field, not a secret."""
+    return facts.ftype.cls != TypeClass.MESSAGE and facts.verdict.pii_type not in _SECRET_TYPES
 
 
 def second_opinion(
@@ -926,9 +929,10 @@ def may_act(level_probs: np.ndarray) -> np.ndarray:
     return raises | (level_probs[:, _HIGH] >= REVIEW_PROBABILITY)
 
 
-# `second_opinion` as the engine asks it: `consults` has checked `may_change` already.
+# `second_opinion` as the engine asks it: `consults` has checked `may_change` already
+# (its record part in `reads`: the fields of other records are never asked about).
 SECOND_OPINION = Combination(
-    consults=may_change, decide=_opinion, may_act=may_act, reads=_on_people
+    consults=_may_change_its_kind, decide=_opinion, may_act=may_act, reads=_on_people
 )
 
 
@@ -949,7 +953,8 @@ def opinions(
     first_rows = np.cumsum([0, *(len(message.fields) for message in messages)]).tolist()
     read = [i for i, message in enumerate(messages) if combination.reads(message.ctx)]
     messages = [messages[i] for i in read]
-    fqns = list(map(_fqn, chain.from_iterable(message.fields for message in messages)))
+    # The FQNs of the fields read: slices of those already listed, not read off the fields.
+    fqns = list(chain.from_iterable(everywhere[first_rows[i] : first_rows[i + 1]] for i in read))
     level_probs = model.level_probabilities(messages, list(map(types.__getitem__, fqns)))
     starts = np.cumsum([0, *(len(message.fields) for message in messages)])
     out: dict[str, Verdict] = {}

@@ -130,3 +130,36 @@ def test_one_sweep_gives_the_fixed_points_of_a_sweep_per_column(tree) -> None:
     certain, certain_witness, possible, possible_witness = _contents(rows)
     assert (certain, certain_witness) == _fixed_point_of_one_column(rows, 1)
     assert (possible, possible_witness) == _fixed_point_of_one_column(rows, 4)
+
+
+def test_the_first_row_of_a_tie_is_the_witness_whether_it_holds_a_message_or_not() -> None:
+    """Ties between rows that hold a message and rows that do not, and a cycle: `_contents`
+    gives the witnesses of the plain sweep."""
+    high, medium, public = (
+        level.rank for level in (Sensitivity.HIGH, Sensitivity.MEDIUM, Sensitivity.PUBLIC)
+    )
+    rows = {
+        # A plain field before a holder of the same rank: the plain field is the witness.
+        "a.Inner": [
+            ("a.Inner.email", medium, medium, None, high),
+            ("a.Inner.loop", public, public, "a.Loop", public),
+            ("a.Inner.diagnosis", high, high, None, high),
+        ],
+        # A holder before a plain field of the same rank (what it holds swept first): the
+        # holder is the witness.
+        "a.Outer": [
+            ("a.Outer.inner", public, public, "a.Inner", public),
+            ("a.Outer.ssn", high, high, None, high),
+        ],
+        "a.Loop": [
+            ("a.Loop.back", public, public, "a.Inner", public),
+            ("a.Loop.note", public, public, None, public),
+        ],
+        "a.Empty": [("a.Empty.id", public, public, None, public)],
+    }
+    certain, certain_witness, possible, possible_witness = _contents(rows)
+    assert (certain, certain_witness) == _fixed_point_of_one_column(rows, 1)
+    assert (possible, possible_witness) == _fixed_point_of_one_column(rows, 4)
+    assert certain_witness["a.Outer"] == "a.Outer.inner"
+    assert possible_witness["a.Inner"] == "a.Inner.email"
+    assert "a.Empty" not in certain_witness
