@@ -1954,9 +1954,19 @@ def _unsure_on_a_person(
                       f"`{field.name}` on {ctx.describes}, {_a(ctx.record.describes)}: the "
                       "person's number at an institution of that domain", 0.55,
                       f"{why}: a record number, confirm the level")  # fmt: skip
-    elif verdict.rule == "NO_SIGNAL" and reading.qualified_status and _qualified_status(ctx):
+    elif (
+        verdict.rule == "NO_SIGNAL"
+        and reading.qualified_status
+        # On a person's own record, a state of the person, not of the record.
+        and ctx.record.subject == Subject.PERSON
+    ):
         why = f"`{field.name}` on a person's record may state a fact about them"
-    elif verdict.rule == "NO_SIGNAL" and reading.links_media and _media_of_a_person(ctx):
+    elif (
+        verdict.rule == "NO_SIGNAL"
+        and reading.links_media
+        # On a person's own record, what it links shows them.
+        and (ctx.record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED))
+    ):
         why = f"`{field.name}` links a picture, recording or document of a person's record"
     elif verdict.rule == "NO_SIGNAL":
         if reading.whole_administrative or (
@@ -1984,12 +1994,6 @@ def _qualified_status_words(tokens: Sequence[str]) -> bool:
     )
 
 
-def _qualified_status(ctx: MessageContext) -> bool:
-    """A qualified state (`_qualified_status_words`) on a person's own record: a state of
-    the person, not of the record."""
-    return ctx.record.subject == Subject.PERSON
-
-
 _MEDIA_WORDS = frozenset(
     {"image", "photo", "scan", "picture", "pic", "img", "photocopy", "document", "form", "file", "attachment", "recording", "video", "audio", "letter",
      "report", "certificate", "consent"}
@@ -1999,11 +2003,6 @@ _MEDIA_WORDS = frozenset(
 def _media_words(tokens: Sequence[str]) -> bool:
     """`image_uri`, `consent_form_url`: a link to a picture, a recording or a document."""
     return tokens[-1:] in (("url",), ("uri",), ("link",)) and bool(set(tokens[:-1]) & _MEDIA_WORDS)
-
-
-def _media_of_a_person(ctx: MessageContext) -> bool:
-    """A link to media (`_media_words`) on a person's own record: what it links shows them."""
-    return ctx.record.subject == Subject.PERSON or ctx.has(Kind.PERSON_LINKED)
 
 
 # Units a record's own measurements are given in (distances, speeds, durations, money).

@@ -49,7 +49,7 @@ def _plain_handling(name: str) -> bool:
 
 
 def _plain_qualified_status(tokens: tuple[str, ...]) -> bool:
-    """`_qualified_status`'s test of the name, as it read every field."""
+    """`_qualified_status_words`, the test of the name, as it read every field."""
     return (
         len(tokens) >= 2
         and tokens[-1] in {"status", "state"}
@@ -58,7 +58,7 @@ def _plain_qualified_status(tokens: tuple[str, ...]) -> bool:
 
 
 def _plain_media(tokens: tuple[str, ...]) -> bool:
-    """`_media_of_a_person`'s test of the name, as it read every field."""
+    """`_media_words`, the test of the name, as it read every field."""
     return tokens[-1:] in (("url",), ("uri",), ("link",)) and bool(set(tokens[:-1]) & _MEDIA_WORDS)
 
 
